@@ -1,0 +1,33 @@
+"""utacbook: kernels, models and fits for the utacbook research book.
+
+The package is organised like the book:
+
+* :mod:`utacbook.abm` -- the RG Phase 2 agent model (``ABMParams``,
+  ``MicroscopicABM``, ``EmergentBetaSimulator``, ...), faithful to the guide;
+* :mod:`utacbook.theory` -- its mean-field theory;
+* :mod:`utacbook.fitting` -- the logistic "emergent beta" fit;
+* :mod:`utacbook.coarse` -- block-average coarse-graining.
+
+Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
+are cached.
+"""
+
+from .abm import (ABMParams, EmergentBetaSimulator, MicroscopicABM, hysteresis_loop,
+                  microscopic_to_beta_map, scan_field)
+from .coarse import (block_variance_profile, coarse_grain, multi_scale_coarsening,
+                     variance_decomposition)
+from .fitting import extract_emergent_beta, logistic
+from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed_points,
+                     mean_field_midpoint, mean_field_response, mean_field_spinodals,
+                     single_site_response)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABMParams", "MicroscopicABM", "EmergentBetaSimulator", "scan_field", "hysteresis_loop",
+    "microscopic_to_beta_map", "coarse_grain", "multi_scale_coarsening",
+    "variance_decomposition", "block_variance_profile", "extract_emergent_beta", "logistic",
+    "mean_field_beta", "mean_field_emergent_beta", "mean_field_fixed_points",
+    "mean_field_midpoint", "mean_field_response", "mean_field_spinodals",
+    "single_site_response",
+]

@@ -1,0 +1,194 @@
+"""Explicit, splittable random-number streams for Numba kernels.
+
+Every stochastic kernel in :mod:`utacbook` draws from *xoshiro256*\\*\\** streams
+(Blackman & Vigna 2021) whose 256-bit states are created on the Python side
+from :class:`numpy.random.SeedSequence`.  One stream belongs to one fixed chunk
+of work (a scan point, a replica, a lattice row), never to a thread, so a seed
+gives bit-identical results whatever the number of threads Numba uses.
+
+States are stored as rows of a ``(n_streams, 16)`` ``uint64`` array: each row
+is 128 bytes but only its first 32 bytes are used, so two streams updated by
+different threads never share a cache line.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numba import njit
+
+__all__ = ["make_streams", "resolve_seed"]
+
+#: number of uint64 words per stream row (4 used, the rest is padding)
+STREAM_STRIDE = 16
+
+
+def resolve_seed(seed):
+    """Return a :class:`numpy.random.SeedSequence` and the integer that recreates it.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.SeedSequence or None
+        ``None`` draws fresh entropy from the operating system; the returned
+        integer then reproduces the run exactly.
+
+    Returns
+    -------
+    seq : numpy.random.SeedSequence
+    entropy : int
+        Pass this as ``seed`` to get the same streams again.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed, seed.entropy
+    if seed is None:
+        seq = np.random.SeedSequence()
+        return seq, seq.entropy
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    return np.random.SeedSequence(int(seed)), int(seed)
+
+
+def make_streams(seed, n_streams):
+    """Create ``n_streams`` independent xoshiro256** states.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.SeedSequence or None
+        Root seed; stream ``k`` is seeded from ``SeedSequence(seed).spawn(n)[k]``.
+    n_streams : int
+        Number of streams, >= 1.
+
+    Returns
+    -------
+    states : ndarray of uint64, shape (n_streams, 16)
+        One padded row per stream, ready to pass to the kernels.
+    entropy : int
+        The integer seed that reproduces these streams.
+    """
+    seq, entropy = resolve_seed(seed)
+    n_streams = int(n_streams)
+    if n_streams < 1:
+        raise ValueError(f"n_streams must be >= 1, got {n_streams}")
+    states = np.zeros((n_streams, STREAM_STRIDE), dtype=np.uint64)
+    for k, child in enumerate(seq.spawn(n_streams)):
+        words = child.generate_state(4, dtype=np.uint64)
+        if not words.any():  # the all-zero state is a fixed point of xoshiro
+            words[0] = np.uint64(0x9E3779B97F4A7C15)
+        states[k, :4] = words
+    return states, entropy
+
+
+# --------------------------------------------------------------------------
+# Kernels (nopython).  ``st`` is one row of a states array.
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(cache=True, inline="always")
+def next_u64(st):
+    """Advance stream ``st`` and return 64 random bits (xoshiro256**)."""
+    s0 = st[0]
+    s1 = st[1]
+    s2 = st[2]
+    s3 = st[3]
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    st[0] = s0
+    st[1] = s1
+    st[2] = s2
+    st[3] = s3
+    return result
+
+
+@njit(cache=True, inline="always")
+def next_double(st):
+    """Uniform double in [0, 1) with 53 random bits."""
+    return (next_u64(st) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def next_pair_below(st, n):
+    """Two integers uniform on {0, ..., n-1} from one 64-bit draw (n < 2**32).
+
+    Uses Lemire's multiply-shift on each 32-bit half; the bias is below
+    ``n / 2**32`` (under 1e-6 for lattices up to 4096 sites a side).
+    """
+    x = next_u64(st)
+    nn = np.uint64(n)
+    a = ((x >> np.uint64(32)) * nn) >> np.uint64(32)
+    b = ((x & np.uint64(0xFFFFFFFF)) * nn) >> np.uint64(32)
+    return np.int64(a), np.int64(b)
+
+
+def _ziggurat_tables():
+    """Marsaglia & Tsang's 256-layer ziggurat tables for N(0, 1), 52-bit magnitudes."""
+    m1 = 2.0 ** 52
+    dn = 3.6541528853610088
+    tn = dn
+    vn = 0.00492867323399
+    ki = np.zeros(256, dtype=np.uint64)
+    wi = np.zeros(256)
+    fi = np.zeros(256)
+    q = vn / np.exp(-0.5 * dn * dn)
+    ki[0] = np.uint64((dn / q) * m1)
+    ki[1] = np.uint64(0)
+    wi[0] = q / m1
+    wi[255] = dn / m1
+    fi[0] = 1.0
+    fi[255] = np.exp(-0.5 * dn * dn)
+    for i in range(254, 0, -1):
+        dn = np.sqrt(-2.0 * np.log(vn / dn + np.exp(-0.5 * dn * dn)))
+        ki[i + 1] = np.uint64((dn / tn) * m1)
+        tn = dn
+        fi[i] = np.exp(-0.5 * dn * dn)
+        wi[i] = dn / m1
+    return ki, wi, fi
+
+
+_ZIG_KI, _ZIG_WI, _ZIG_FI = _ziggurat_tables()
+_ZIG_KI = _ZIG_KI.astype(np.int64)  # magnitudes are < 2**52: int64 compares are cheaper
+_ZIG_R = 3.6541528853610088
+_ZIG_INV_R = 1.0 / _ZIG_R
+
+
+@njit(cache=True, inline="always")
+def next_normal(st):
+    """A standard normal deviate (256-layer ziggurat, as in NumPy's generator).
+
+    Everything, the rare wedge and tail branches included, is inlined: a
+    non-inlined call on the slow path made the fast path ten times slower.
+    """
+    while True:
+        r = next_u64(st)
+        idx = np.int64(r & np.uint64(0xFF))
+        r = r >> np.uint64(8)
+        rabs = np.int64((r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF))
+        x = rabs * _ZIG_WI[idx]
+        if r & np.uint64(1):
+            x = -x
+        if rabs < _ZIG_KI[idx]:
+            return x
+        if idx == 0:  # tail beyond R (Marsaglia's method)
+            while True:
+                xx = -_ZIG_INV_R * np.log1p(-next_double(st))
+                yy = -np.log1p(-next_double(st))
+                if yy + yy > xx * xx:
+                    if (rabs >> 8) & 1:
+                        return -(_ZIG_R + xx)
+                    return _ZIG_R + xx
+        elif ((_ZIG_FI[idx - 1] - _ZIG_FI[idx]) * next_double(st) + _ZIG_FI[idx]
+              < np.exp(-0.5 * x * x)):
+            return x
