@@ -12,7 +12,7 @@ Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
 are cached.
 """
 
-from .abm import (ABMParams, EmergentBetaSimulator, MicroscopicABM, hysteresis_loop,
+from .abm import (ABMParams, EmergentBetaSimulator, MicroscopicABM, adaptive_scan, hysteresis_loop,
                   microscopic_to_beta_map, scan_field)
 from .coarse import (block_variance_profile, coarse_grain, multi_scale_coarsening,
                      variance_decomposition)
@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABMParams", "MicroscopicABM", "EmergentBetaSimulator", "scan_field", "hysteresis_loop",
+    "adaptive_scan",
     "microscopic_to_beta_map", "coarse_grain", "multi_scale_coarsening",
     "variance_decomposition", "block_variance_profile", "extract_emergent_beta", "logistic",
     "mean_field_beta", "mean_field_emergent_beta", "mean_field_fixed_points",

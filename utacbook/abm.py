@@ -40,7 +40,7 @@ from .theory import mean_field_beta
 __all__ = [
     "ABMParams", "MicroscopicABM", "EmergentBetaSimulator", "coarse_grain",
     "multi_scale_coarsening", "extract_emergent_beta", "microscopic_to_beta_map",
-    "scan_field", "hysteresis_loop", "UPDATE_RULES",
+    "scan_field", "hysteresis_loop", "adaptive_scan", "UPDATE_RULES",
 ]
 
 #: update orders: the guide's random sequential order, and a checkerboard option
@@ -302,6 +302,61 @@ def hysteresis_loop(J, T, h_path, *, lattice_size=64, n_steps=100, n_replicas=1,
     lattices = np.empty((n_rep, L, L))
     sig = K.field_sweep_jobs(J, T, hp, L, n_steps, UPDATE_RULES[update], states, lattices)
     return {"h": hp, "sigma": sig, "lattices": lattices, "seed": entropy}
+
+
+def adaptive_scan(J, T, *, R_min=-2.0, R_max=2.0, n_initial=9, n_total=25, batch=4,
+                  lattice_size=64, n_steps=100, update="sequential", seed=None):
+    """A field scan that places its points where sigma changes.
+
+    Starts from ``n_initial`` evenly spaced points, then repeatedly adds the
+    midpoints of the ``batch`` intervals with the largest change of sigma,
+    until ``n_total`` points have been run.  Every point is an independent run
+    of the guide's protocol (fresh random lattice, ``n_steps`` sweeps).
+
+    Parameters
+    ----------
+    J : float
+    T : float, > 0
+    R_min, R_max : float
+        Range, R_min < R_max.
+    n_initial : int, default 9
+        Points of the first, even grid (>= 3).
+    n_total : int, default 25
+        Total points (>= n_initial).
+    batch : int, default 4
+        Points added per refinement round (they run in parallel).
+    lattice_size, n_steps, update, seed
+        As :func:`scan_field`.  Round k uses child k of ``SeedSequence(seed)``.
+
+    Returns
+    -------
+    dict
+        ``R`` (sorted), ``sigma``, ``round`` (refinement round of each point),
+        ``seed``.
+    """
+    R = _scan_args(R_min, R_max, n_initial)
+    n_total = v.integer("n_total", n_total, low=R.shape[0])
+    batch = v.integer("batch", batch, low=1)
+    seq, entropy = resolve_seed(seed)
+    children = iter(seq.spawn(1 + (n_total - R.shape[0] + batch - 1) // batch))
+    kw = dict(lattice_size=lattice_size, n_steps=n_steps, update=update)
+    sig = scan_field(J, T, R, seed=next(children), **kw)["sigma"][0]
+    rounds = np.zeros(R.shape[0], dtype=int)
+    k = 0
+    while R.shape[0] < n_total:
+        k += 1
+        order = np.argsort(R)
+        R, sig, rounds = R[order], sig[order], rounds[order]
+        jumps = np.abs(np.diff(sig))
+        m = min(batch, n_total - R.shape[0])
+        idx = np.argsort(jumps)[::-1][:m]
+        newR = 0.5 * (R[idx] + R[idx + 1])
+        newS = scan_field(J, T, newR, seed=next(children), **kw)["sigma"][0]
+        R = np.concatenate([R, newR])
+        sig = np.concatenate([sig, newS])
+        rounds = np.concatenate([rounds, np.full(m, k)])
+    order = np.argsort(R)
+    return {"R": R[order], "sigma": sig[order], "round": rounds[order], "seed": entropy}
 
 
 def _scan_args(R_min, R_max, n_points):
