@@ -1,0 +1,234 @@
+"""Checks on the repository itself: chapters, table of contents, environments, config.
+
+Each check is a small function that returns a list of problems; every test
+applies it to the real repository *and* to a deliberately bad input, so that a
+check that has silently stopped working fails too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK = REPO / "book"
+
+# Packages whose conda-forge name differs from the PyPI name (PyPI -> conda).
+CONDA_NAMES: dict[str, str] = {}
+# Entries of environment.yml that are not project requirements.
+ENV_IGNORED = {"python", "pip"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def book_files(suffixes=(".ipynb", ".md")) -> list[Path]:
+    """Source files under book/, without Jupyter checkpoints."""
+    return sorted(
+        p
+        for p in BOOK.rglob("*")
+        if p.suffix in suffixes and p.is_file() and ".ipynb_checkpoints" not in p.parts
+    )
+
+
+def notebook_problems(nb: dict) -> list[str]:
+    """Why a notebook dict is not clean enough to commit (empty list if it is)."""
+    problems = []
+    if "widgets" in nb.get("metadata", {}):
+        problems.append("notebook metadata holds widget state ('widgets')")
+    for i, cell in enumerate(nb.get("cells", [])):
+        if "widgets" in cell.get("metadata", {}):
+            problems.append(f"cell {i}: widget state in cell metadata")
+        if cell.get("cell_type") != "code":
+            continue
+        if cell.get("outputs"):
+            problems.append(f"cell {i}: has {len(cell['outputs'])} output(s)")
+        if cell.get("execution_count") is not None:
+            problems.append(f"cell {i}: execution_count is {cell['execution_count']}")
+    return problems
+
+
+def toc_entries(toc: dict) -> list[str]:
+    """Every `file:` entry of a jb-book/jb-article table of contents, root first."""
+    entries = [toc["root"]]
+
+    def walk(items):
+        for item in items or []:
+            if "file" in item:
+                entries.append(item["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(item.get(key))
+
+    for key in ("parts", "chapters", "sections"):
+        walk(toc.get(key))
+    return entries
+
+
+def toc_problems(entries: list[str], files: list[str]) -> list[str]:
+    """Compare toc entries (no suffix) with files on disk (repo-relative, with suffix)."""
+    problems = []
+    stems = {str(Path(f).with_suffix("")): f for f in files}
+    for entry in entries:
+        stem = str(Path(entry).with_suffix("")) if Path(entry).suffix in (".md", ".ipynb") else entry
+        if stem not in stems:
+            problems.append(f"toc entry {entry!r} has no .md/.ipynb file")
+    listed = {str(Path(e).with_suffix("")) if Path(e).suffix in (".md", ".ipynb") else e for e in entries}
+    for stem, f in stems.items():
+        if stem not in listed:
+            problems.append(f"{f} is not listed in _toc.yml")
+    dupes = {e for e in entries if entries.count(e) > 1}
+    problems += [f"toc entry {e!r} is listed more than once" for e in sorted(dupes)]
+    return problems
+
+
+def normalise(requirement: str) -> str:
+    """Bare, normalised distribution name of a requirement string."""
+    name = re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject_packages(project: dict) -> set[str]:
+    """Runtime dependencies plus every extra, without self-references."""
+    reqs = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs += extra
+    names = {normalise(r) for r in reqs}
+    names.discard(normalise(project["name"]))
+    return {CONDA_NAMES.get(n, n) for n in names}
+
+
+def environment_packages(env: dict) -> set[str]:
+    """Conda and pip packages of an environment.yml, without python, pip and `-e .`."""
+    names = set()
+    for dep in env.get("dependencies", []):
+        if isinstance(dep, dict):
+            for req in dep.get("pip", []):
+                if req.startswith(("-e", "--editable", ".")):
+                    continue
+                names.add(normalise(req))
+        else:
+            names.add(normalise(dep))
+    return names - ENV_IGNORED
+
+
+def config_problems(config: dict, repo: Path) -> list[str]:
+    problems = []
+    execute = config.get("execute") or {}
+    if execute.get("execute_notebooks") != "force":
+        problems.append(f"execute.execute_notebooks is {execute.get('execute_notebooks')!r}, not 'force'")
+    if config.get("only_build_toc_files") is not True:
+        problems.append("only_build_toc_files is not true")
+    bibfiles = config.get("bibtex_bibfiles") or []
+    if not bibfiles:
+        problems.append("no bibtex_bibfiles")
+    for bib in bibfiles:
+        if not (repo / bib).is_file():
+            problems.append(f"bibtex file {bib} does not exist")
+    return problems
+
+
+def gitignore_patterns(text: str) -> set[str]:
+    return {
+        line.strip().strip("/")
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "!"))
+    }
+
+
+def makefile_numba_cache_dir(text: str) -> str:
+    """The repo-relative folder that the Makefile exports as NUMBA_CACHE_DIR."""
+    m = re.search(r"^\s*(?:export\s+)?NUMBA_CACHE_DIR\s*[:?]?=\s*(\S+)", text, re.MULTILINE)
+    if not m:
+        raise AssertionError("Makefile does not set NUMBA_CACHE_DIR")
+    value = m.group(1)
+    return re.sub(r"^\$[({]CURDIR[)}]/", "", value).strip("/")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_notebooks_have_no_outputs_or_widget_state():
+    bad = {
+        "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {}}},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# t"},
+            {"cell_type": "code", "metadata": {}, "execution_count": 3,
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": "1"}], "source": "1"},
+        ],
+    }
+    assert len(notebook_problems(bad)) == 3
+    assert notebook_problems({"metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ""}]}) == []
+
+    notebooks = book_files((".ipynb",))
+    assert notebooks, "no notebooks under book/"
+    problems = {}
+    for path in notebooks:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if found := notebook_problems(nb):
+            problems[str(path.relative_to(REPO))] = found
+    assert not problems, (
+        "commit notebooks without outputs (e.g. `jupyter nbconvert --clear-output --inplace`, "
+        f"and no saved widget state): {problems}"
+    )
+
+
+def test_toc_and_book_files_match():
+    assert toc_problems(["book/intro", "book/missing"], ["book/intro.md", "book/orphan.ipynb"]) == [
+        "toc entry 'book/missing' has no .md/.ipynb file",
+        "book/orphan.ipynb is not listed in _toc.yml",
+    ]
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    entries = toc_entries(toc)
+    assert entries[0] == "book/intro"
+    files = [str(p.relative_to(REPO)) for p in book_files()]
+    assert toc_problems(entries, files) == []
+
+
+def test_environment_yml_matches_pyproject():
+    project = {"name": "demo", "dependencies": ["numpy>=2", "Foo_Bar[x]==1 ; python_version<'4'"],
+               "optional-dependencies": {"dev": ["demo[test]"], "test": ["pytest"]}}
+    env = {"dependencies": ["python=3.11", "pip", "numpy>=2", "foo-bar",
+                            {"pip": ["-e .", "pytest"]}]}
+    assert pyproject_packages(project) == {"numpy", "foo-bar", "pytest"}
+    assert environment_packages(env) == pyproject_packages(project)
+    env["dependencies"].remove("foo-bar")
+    assert environment_packages(env) != pyproject_packages(project)
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    assert any(isinstance(d, dict) and "-e ." in d.get("pip", []) for d in env["dependencies"]), (
+        "environment.yml must install the package itself with `-e .` under pip:"
+    )
+    want, have = pyproject_packages(project), environment_packages(env)
+    assert want == have, f"only in pyproject.toml: {sorted(want - have)}; only in environment.yml: {sorted(have - want)}"
+
+
+def test_book_config():
+    assert len(config_problems({"execute": {"execute_notebooks": "auto"},
+                                "bibtex_bibfiles": ["nope.bib"]}, REPO)) == 3
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    assert config_problems(config, REPO) == []
+
+
+def test_gitignore_ignores_numba_cache():
+    assert makefile_numba_cache_dir("export NUMBA_CACHE_DIR := $(CURDIR)/.nc\n") == ".nc"
+    assert ".nc" not in gitignore_patterns("# .nc\n.venv/\n")
+
+    folder = makefile_numba_cache_dir((REPO / "Makefile").read_text(encoding="utf-8"))
+    assert folder in gitignore_patterns((REPO / ".gitignore").read_text(encoding="utf-8")), (
+        f".gitignore does not ignore {folder}/ (the Makefile's NUMBA_CACHE_DIR)"
+    )
+    conftest = (REPO / "tests" / "conftest.py").read_text(encoding="utf-8")
+    assert f'"{folder}"' in conftest, "tests/conftest.py uses a different NUMBA_CACHE_DIR"
