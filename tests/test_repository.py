@@ -149,8 +149,8 @@ def makefile_numba_cache_dir(text: str) -> str:
     m = re.search(r"^\s*(?:export\s+)?NUMBA_CACHE_DIR\s*[:?]?=\s*(\S+)", text, re.MULTILINE)
     if not m:
         raise AssertionError("Makefile does not set NUMBA_CACHE_DIR")
-    value = m.group(1)
-    return re.sub(r"^\$[({]CURDIR[)}]/", "", value).strip("/")
+    value = re.sub(r"^\$[({]CURDIR[)}]/", "", m.group(1)).strip("/")
+    return value.split("/")[0]  # the cache root; below it a folder per kernel-source hash
 
 
 # --------------------------------------------------------------------------- tests
@@ -224,6 +224,7 @@ def test_book_config():
 
 def test_gitignore_ignores_numba_cache():
     assert makefile_numba_cache_dir("export NUMBA_CACHE_DIR := $(CURDIR)/.nc\n") == ".nc"
+    assert makefile_numba_cache_dir("export NUMBA_CACHE_DIR := $(CURDIR)/.nc/$(HASH)\n") == ".nc"
     assert ".nc" not in gitignore_patterns("# .nc\n.venv/\n")
 
     folder = makefile_numba_cache_dir((REPO / "Makefile").read_text(encoding="utf-8"))
