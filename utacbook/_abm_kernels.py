@@ -96,7 +96,8 @@ def checkerboard_sweep_rows(lat, J, h, T, row_states):
     """One checkerboard sweep, rows of a colour in parallel.
 
     Row ``i`` always draws from ``row_states[i]``, so the result does not
-    depend on the number of threads.  Returns the new lattice sum.
+    depend on the number of threads.  (No reduction happens in here: a
+    parallel sum would add in a thread-count-dependent order.)
     """
     L = lat.shape[0]
     Jq = 0.25 * J
@@ -104,7 +105,6 @@ def checkerboard_sweep_rows(lat, J, h, T, row_states):
     for colour in range(2):
         for i in prange(L):
             _checkerboard_row(lat, i, colour, L, Jq, h, invT, row_states[i])
-    return lat.sum()
 
 
 @njit(cache=True)

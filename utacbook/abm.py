@@ -193,10 +193,9 @@ class MicroscopicABM:
         if p.update == "sequential":
             K.run_sweeps(self.lattice, p.J, p.h, p.T, n, K.RULE_SEQUENTIAL, self._st, trace)
         else:
-            N = self.L * self.L
             for s in range(n):
-                trace[s] = K.checkerboard_sweep_rows(self.lattice, p.J, p.h, p.T,
-                                                     self._states[1:]) / N
+                K.checkerboard_sweep_rows(self.lattice, p.J, p.h, p.T, self._states[1:])
+                trace[s] = self.lattice.mean()
         self.history.extend(trace.tolist())
         return trace
 
@@ -257,7 +256,7 @@ def scan_field(J, T, h_values, *, lattice_size=64, n_steps=100, n_replicas=1,
     shape = (n_rep,) + Jb.shape
     n_jobs = int(np.prod(shape))
     states, entropy = make_streams(seed, n_jobs)
-    tile = lambda a: np.ascontiguousarray(np.broadcast_to(a, shape).ravel())  # noqa: E731
+    tile = lambda a: np.broadcast_to(a, shape).ravel().copy()  # noqa: E731
     traces = np.empty((n_jobs, n_steps))
     sig = K.scan_jobs(tile(Jb), tile(hb), tile(Tb), L, n_steps, UPDATE_RULES[update],
                       states, traces)
