@@ -52,8 +52,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e ".[dev]"
 	@touch $@
 
-# Headless plotting for everything that executes chapters or tests (not for lab).
-book test: export MPLBACKEND := Agg
+# No MPLBACKEND here: it would override the notebooks' inline backend and the book
+# would lose its figures (tests/conftest.py selects Agg for the unit tests).
 
 book: $(STAMP)
 	$(JB_BUILD)
