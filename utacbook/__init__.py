@@ -21,6 +21,8 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
                      mean_field_midpoint, mean_field_response, mean_field_spinodals,
                      single_site_response)
 
+from . import abm, coarse, fitting, plotting, theory, widgets  # noqa: F401  (ub.plotting etc.)
+
 __version__ = "0.1.0"
 
 __all__ = [
