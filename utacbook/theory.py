@@ -34,7 +34,8 @@ __all__ = [
     "logistic_normal_mean", "logistic_normal_slope", "single_site_response",
     "mean_field_fixed_points", "mean_field_response", "mean_field_midpoint",
     "mean_field_beta", "critical_coupling_ratio", "mean_field_spinodals",
-    "mean_field_emergent_beta", "GPRIME0",
+    "mean_field_emergent_beta", "GPRIME0", "probit_approximation",
+    "mean_field_beta_scaled", "mean_field_scan_response", "mean_field_s_curve",
 ]
 
 _NODES, _WEIGHTS = hermegauss(120)
@@ -242,3 +243,124 @@ def mean_field_emergent_beta(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, m0=0.5
     R = np.linspace(v.real("R_min", R_min), v.real("R_max", R_max),
                     v.integer("n_points", n_points, low=3))
     return extract_emergent_beta(R, mean_field_response(R, J, T, m0=m0))
+
+
+# --- additions for the mean-field chapter ---
+
+
+def probit_approximation(x):
+    """The probit approximation of g: ``sigmoid(x / sqrt(1 + pi/8))``.
+
+    Replacing the logistic by the normal CDF with the same slope at 0 and
+    integrating over the Gaussian noise gives this closed form; it is a
+    check on the quadrature, good to about 5e-3 everywhere.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Argument.
+
+    Returns
+    -------
+    float or ndarray
+    """
+    out = expit(np.asarray(x, dtype=float) / np.sqrt(1.0 + np.pi / 8.0))
+    return float(out) if out.ndim == 0 else out
+
+
+def mean_field_beta_scaled(ratio):
+    """beta_MF * T as a function of the coupling-to-noise ratio K = J/T alone.
+
+    ``4 g'(0) / (1 - g'(0) K)``, and inf for K >= 1/g'(0) (bistable).  So the
+    mean-field beta is ``f(J/T) / T``: it depends on J/T *and* on T.
+
+    Parameters
+    ----------
+    ratio : float or array_like
+        K = J/T (finite).
+
+    Returns
+    -------
+    float or ndarray
+    """
+    K = v.real_array("ratio", ratio)
+    denom = 1.0 - GPRIME0 * K
+    with np.errstate(divide="ignore"):
+        out = np.where(denom > 0, 4.0 * GPRIME0 / np.where(denom > 0, denom, 1.0), np.inf)
+    return float(out) if out.ndim == 0 else out
+
+
+def mean_field_scan_response(h_values, J, T, *, n_iter=60):
+    """Vectorised mean-field response of the guide's scan protocol (m0 = 1/2).
+
+    Equal to ``mean_field_response(h, J, T, m0=0.5)`` for J >= 0, but for
+    arrays of (h, J, T) at once: every scan point starts from m0 = 1/2, so the
+    iteration ends on the fixed point between 1/2 and 1 when h > -J/2 (F(1/2)
+    > 0 with F(m) = g((J m + h)/T) - m) and between 0 and 1/2 when h < -J/2.
+    That root is unique in its half: g((J m + h)/T) is concave in m above
+    m = -h/J < 1/2 (g' is unimodal and symmetric) and convex below it.  It
+    is found by bisection of both halves at once.
+
+    Parameters
+    ----------
+    h_values, J, T : float or array_like
+        Fields, couplings (>= 0) and noise temperatures (> 0), broadcast
+        together.
+    n_iter : int, default 60
+        Bisection steps (60 halvings reach double precision).
+
+    Returns
+    -------
+    ndarray
+        Mean activation, of the broadcast shape.
+    """
+    h, J, T = np.broadcast_arrays(v.real_array("h_values", h_values),
+                                  v.real_array("J", J), v.real_array("T", T))
+    if np.any(J < 0):
+        raise ValueError("J must be >= 0 (for J < 0 the iteration from m0 can oscillate)")
+    if np.any(T <= 0):
+        raise ValueError("T must be > 0 everywhere")
+    n_iter = v.integer("n_iter", n_iter, low=1)
+    F_half = logistic_normal_mean((0.5 * J + h) / T) - 0.5
+    up = F_half > 0
+    lo = np.where(up, 0.5, 0.0)
+    hi = np.where(up, 1.0, 0.5)
+    for _ in range(n_iter):
+        m = 0.5 * (lo + hi)
+        pos = logistic_normal_mean((J * m + h) / T) - m > 0
+        lo = np.where(pos, m, lo)
+        hi = np.where(pos, hi, m)
+    return np.where(F_half == 0, 0.5, 0.5 * (lo + hi))
+
+
+def mean_field_s_curve(J, T, *, x_max=12.0, n=2001):
+    """Every mean-field fixed point, as a curve parametrised by x = (J m + h)/T.
+
+    From m = g(x) and h = T x - J m, the whole solution set, stable and
+    unstable branches together, is ``(h(x), m(x)) = (T x - J g(x), g(x))``.
+    A point is unstable where the curve turns back, dh/dx = T - J g'(x) < 0.
+
+    Parameters
+    ----------
+    J : float
+        Coupling.
+    T : float
+        Noise temperature, > 0.
+    x_max : float, default 12
+        The curve is drawn for x in [-x_max, x_max].
+    n : int, default 2001
+        Number of points.
+
+    Returns
+    -------
+    h, m : ndarray
+        Field and mean activation along the curve.
+    stable : ndarray of bool
+        Whether each point is a stable fixed point (J g'(x)/T < 1).
+    """
+    J = v.real("J", J)
+    T = v.real("T", T, positive=True)
+    x_max = v.real("x_max", x_max, positive=True)
+    x = np.linspace(-x_max, x_max, v.integer("n", n, low=2))
+    m = logistic_normal_mean(x)
+    return T * x - J * m, m, J * logistic_normal_slope(x) / T < 1.0
