@@ -63,3 +63,16 @@ def choice(name, value, allowed):
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value
+
+
+def field_grid(R_min, R_max, n_points):
+    """The evenly spaced scan grid ``linspace(R_min, R_max, n_points)``, validated.
+
+    Raises ``ValueError`` unless R_min < R_max (both finite) and n_points >= 3.
+    """
+    R_min = real("R_min", R_min)
+    R_max = real("R_max", R_max)
+    if not R_min < R_max:
+        raise ValueError(f"R_min must be < R_max, got R_min={R_min}, R_max={R_max}")
+    n_points = integer("n_points", n_points, low=3)
+    return np.linspace(R_min, R_max, n_points)

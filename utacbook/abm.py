@@ -208,6 +208,17 @@ class MicroscopicABM:
         return float(self.lattice.mean())
 
 
+def _run_args(lattice_size, n_steps, n_replicas, update):
+    """Validate the arguments shared by the batch runners; return (L, n_steps, n_replicas)."""
+    L = v.integer("lattice_size", lattice_size, low=2, high=65536)
+    n_steps = v.integer("n_steps", n_steps, low=1)
+    n_rep = v.integer("n_replicas", n_replicas, low=1)
+    v.choice("update", update, set(UPDATE_RULES))
+    if update == "checkerboard" and L % 2:
+        raise ValueError(f"lattice_size must be even for update='checkerboard', got {L}")
+    return L, n_steps, n_rep
+
+
 def scan_field(J, T, h_values, *, lattice_size=64, n_steps=100, n_replicas=1,
                update="sequential", seed=None, return_traces=False):
     """Run the guide's scan protocol for any set of (J, T, h), in parallel.
@@ -247,12 +258,7 @@ def scan_field(J, T, h_values, *, lattice_size=64, n_steps=100, n_replicas=1,
         v.real_array(name, arr)
     if np.any(Tb <= 0):
         raise ValueError("T must be > 0 everywhere")
-    L = v.integer("lattice_size", lattice_size, low=2, high=65536)
-    n_steps = v.integer("n_steps", n_steps, low=1)
-    n_rep = v.integer("n_replicas", n_replicas, low=1)
-    v.choice("update", update, set(UPDATE_RULES))
-    if update == "checkerboard" and L % 2:
-        raise ValueError(f"lattice_size must be even for update='checkerboard', got {L}")
+    L, n_steps, n_rep = _run_args(lattice_size, n_steps, n_replicas, update)
     shape = (n_rep,) + Jb.shape
     n_jobs = int(np.prod(shape))
     states, entropy = make_streams(seed, n_jobs)
@@ -291,12 +297,7 @@ def hysteresis_loop(J, T, h_path, *, lattice_size=64, n_steps=100, n_replicas=1,
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
     hp = v.real_array("h_path", h_path, ndim=1, min_len=1)
-    L = v.integer("lattice_size", lattice_size, low=2, high=65536)
-    n_steps = v.integer("n_steps", n_steps, low=1)
-    n_rep = v.integer("n_replicas", n_replicas, low=1)
-    v.choice("update", update, set(UPDATE_RULES))
-    if update == "checkerboard" and L % 2:
-        raise ValueError(f"lattice_size must be even for update='checkerboard', got {L}")
+    L, n_steps, n_rep = _run_args(lattice_size, n_steps, n_replicas, update)
     states, entropy = make_streams(seed, n_rep)
     lattices = np.empty((n_rep, L, L))
     sig = K.field_sweep_jobs(J, T, hp, L, n_steps, UPDATE_RULES[update], states, lattices)
@@ -333,7 +334,7 @@ def adaptive_scan(J, T, *, R_min=-2.0, R_max=2.0, n_initial=9, n_total=25, batch
         ``R`` (sorted), ``sigma``, ``round`` (refinement round of each point),
         ``seed``.
     """
-    R = _scan_args(R_min, R_max, n_initial)
+    R = v.field_grid(R_min, R_max, n_initial)
     n_total = v.integer("n_total", n_total, low=R.shape[0])
     batch = v.integer("batch", batch, low=1)
     seq, entropy = resolve_seed(seed)
@@ -356,15 +357,6 @@ def adaptive_scan(J, T, *, R_min=-2.0, R_max=2.0, n_initial=9, n_total=25, batch
         rounds = np.concatenate([rounds, np.full(m, k)])
     order = np.argsort(R)
     return {"R": R[order], "sigma": sig[order], "round": rounds[order], "seed": entropy}
-
-
-def _scan_args(R_min, R_max, n_points):
-    R_min = v.real("R_min", R_min)
-    R_max = v.real("R_max", R_max)
-    if not R_min < R_max:
-        raise ValueError(f"R_min must be < R_max, got R_min={R_min}, R_max={R_max}")
-    n_points = v.integer("n_points", n_points, low=3)
-    return np.linspace(R_min, R_max, n_points)
 
 
 class EmergentBetaSimulator:
@@ -401,7 +393,7 @@ class EmergentBetaSimulator:
         -------
         R_values, sigma_values : ndarray
         """
-        R = _scan_args(R_min, R_max, n_points)
+        R = v.field_grid(R_min, R_max, n_points)
         n_steps = v.integer("n_steps", n_steps, low=1)
         res = self._scan(R, n_steps, 1)
         self.last_seed = res["seed"]
@@ -430,7 +422,7 @@ class EmergentBetaSimulator:
             ``theta``, ``n_steps`` and ``seed``), ``R_values`` (list),
             ``sigma_values`` (list), ``params`` (dict, with the seed used).
         """
-        R = _scan_args(R_min, R_max, n_points)
+        R = v.field_grid(R_min, R_max, n_points)
         n_steps = v.integer("n_steps", n_steps, low=1)
         res = self._scan(R, n_steps, 1)
         sigma = res["sigma"][0]
@@ -457,7 +449,7 @@ class EmergentBetaSimulator:
             failure reasons), ``R_values``, ``sigma`` (n_replicas, n_points),
             ``sigma_mean``, ``sigma_sem``, ``params`` (with the seed used).
         """
-        R = _scan_args(R_min, R_max, n_points)
+        R = v.field_grid(R_min, R_max, n_points)
         n_steps = v.integer("n_steps", n_steps, low=1)
         n_rep = v.integer("n_replicas", n_replicas, low=1)
         res = self._scan(R, n_steps, n_rep)

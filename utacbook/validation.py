@@ -127,15 +127,6 @@ def _systems(systems):
     return out
 
 
-def _grid(R_min, R_max, n_points):
-    R_min = v.real("R_min", R_min)
-    R_max = v.real("R_max", R_max)
-    if not R_min < R_max:
-        raise ValueError(f"R_min must be < R_max, got R_min={R_min}, R_max={R_max}")
-    n_points = v.integer("n_points", n_points, low=3)
-    return np.linspace(R_min, R_max, n_points)
-
-
 def _stats(x):
     """mean, sample std and s.e.m. over the finite entries of x."""
     x = np.asarray(x, dtype=float)
@@ -239,7 +230,7 @@ def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_
         ``sigma_mean``, ``sigma_sem``; and ``settings`` (with the seed).
     """
     sys_ = _systems(systems)
-    R = _grid(R_min, R_max, n_points)
+    R = v.field_grid(R_min, R_max, n_points)
     L = v.integer("lattice_size", lattice_size, low=2, high=65536)
     n_steps = v.integer("n_steps", n_steps, low=1)
     n_rep = v.integer("n_replicas", n_replicas, low=2)
