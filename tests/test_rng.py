@@ -285,3 +285,21 @@ def test_bad_seed_raises(bad, exc):
 def test_bad_n_streams_raises():
     with pytest.raises(ValueError, match="n_streams"):
         make_streams(1, 0)
+
+
+def test_seedsequence_seed_is_not_consumed_and_children_reproduce():
+    # spawn() advances a SeedSequence's counter; resolve_seed must copy it, so the
+    # same object passed twice gives the same streams, and a spawned child reports
+    # (entropy, spawn_key), which recreates exactly that child
+    ss = np.random.SeedSequence(5)
+    a, _ = make_streams(ss, 3)
+    b, _ = make_streams(ss, 3)
+    np.testing.assert_array_equal(a, b)
+    child = np.random.SeedSequence(5).spawn(2)[1]
+    c, rep = make_streams(child, 3)
+    assert rep == (5, (1,))
+    d, _ = make_streams(rep, 3)
+    np.testing.assert_array_equal(c, d)
+    assert not np.array_equal(a, c)
+    with pytest.raises(ValueError, match="seed"):
+        make_streams((5, (-1,)), 2)

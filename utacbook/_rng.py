@@ -25,30 +25,43 @@ STREAM_STRIDE = 16
 
 
 def resolve_seed(seed):
-    """Return a :class:`numpy.random.SeedSequence` and the integer that recreates it.
+    """Return a fresh :class:`numpy.random.SeedSequence` and the value that recreates it.
 
     Parameters
     ----------
-    seed : int, numpy.random.SeedSequence or None
-        ``None`` draws fresh entropy from the operating system; the returned
-        integer then reproduces the run exactly.
+    seed : int >= 0, numpy.random.SeedSequence, (entropy, spawn_key) tuple, or None
+        ``None`` draws fresh entropy from the operating system.  A
+        ``SeedSequence`` is copied (its spawn counter is not advanced), so
+        passing the same one twice gives the same streams twice.
 
     Returns
     -------
     seq : numpy.random.SeedSequence
-    entropy : int
-        Pass this as ``seed`` to get the same streams again.
+        A fresh sequence, never spawned from.
+    reproducer : int or tuple
+        Pass this as ``seed`` to get the same streams again: the integer
+        entropy, or ``(entropy, spawn_key)`` for a spawned child sequence.
     """
     if isinstance(seed, np.random.SeedSequence):
-        return seed, seed.entropy
-    if seed is None:
-        seq = np.random.SeedSequence()
-        return seq, seq.entropy
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        entropy, key = seed.entropy, tuple(int(k) for k in seed.spawn_key)
+    elif seed is None:
+        entropy, key = np.random.SeedSequence().entropy, ()
+    elif isinstance(seed, tuple) and len(seed) == 2:
+        entropy, key = seed[0], seed[1]
+        if (isinstance(entropy, bool) or not isinstance(entropy, numbers.Integral)
+                or entropy < 0 or not isinstance(key, tuple)
+                or not all(isinstance(k, numbers.Integral) and k >= 0 for k in key)):
+            raise ValueError(f"seed as a tuple must be (entropy >= 0, spawn_key tuple of "
+                             f"ints >= 0), got {seed!r}")
+        entropy, key = int(entropy), tuple(int(k) for k in key)
+    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if seed < 0:
+    elif seed < 0:
         raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return np.random.SeedSequence(int(seed)), int(seed)
+    else:
+        entropy, key = int(seed), ()
+    seq = np.random.SeedSequence(entropy, spawn_key=key)
+    return seq, (entropy if not key else (entropy, key))
 
 
 def make_streams(seed, n_streams):
@@ -65,8 +78,8 @@ def make_streams(seed, n_streams):
     -------
     states : ndarray of uint64, shape (n_streams, 16)
         One padded row per stream, ready to pass to the kernels.
-    entropy : int
-        The integer seed that reproduces these streams.
+    entropy : int or tuple
+        The seed that reproduces these streams (see :func:`resolve_seed`).
     """
     seq, entropy = resolve_seed(seed)
     n_streams = int(n_streams)
