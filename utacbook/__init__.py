@@ -6,7 +6,14 @@ The package is organised like the book:
   ``MicroscopicABM``, ``EmergentBetaSimulator``, ...), faithful to the guide;
 * :mod:`utacbook.theory` -- its mean-field theory;
 * :mod:`utacbook.fitting` -- the logistic "emergent beta" fit;
-* :mod:`utacbook.coarse` -- block-average coarse-graining.
+* :mod:`utacbook.coarse` -- block-average coarse-graining;
+* :mod:`utacbook.plotting`, :mod:`utacbook.widgets` -- figures, claims tables
+  and live explorations for the chapters;
+* one study module per chapter that needs one: :mod:`utacbook.beta_grid`
+  (mean field against simulation), :mod:`utacbook.criticality` (Binder
+  crossings), :mod:`utacbook.validation` (the six-system table),
+  :mod:`utacbook.troubleshooting` (the guide's advice), :mod:`utacbook.studies`
+  (finite size, update order, hysteresis).
 
 Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
 are cached.
@@ -21,7 +28,9 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
                      mean_field_midpoint, mean_field_response, mean_field_spinodals,
                      single_site_response)
 
-from . import abm, coarse, fitting, plotting, theory, widgets  # noqa: F401  (ub.plotting etc.)
+# submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
+from . import (abm, beta_grid, coarse, criticality, fitting, plotting, theory,  # noqa: F401
+               troubleshooting, validation, widgets)
 
 __version__ = "0.1.0"
 
