@@ -30,7 +30,7 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
 
 # submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
 from . import (abm, beta_grid, coarse, criticality, fitting, plotting, theory,  # noqa: F401
-               troubleshooting, validation, widgets)
+               studies, troubleshooting, validation, widgets)
 
 __version__ = "0.1.0"
 

@@ -91,8 +91,8 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
         ``rms_residual``, ``n_points``, ``p0`` (the starting point used),
         ``width_10_90`` (R-distance over which the fit rises from 0.1 to 0.9,
         2 ln 9 / |beta|) and ``grid_limited`` (True when that width is below the
-        grid spacing: the transition falls between grid points and beta is
-        poorly determined).
+        spacing of the grid interval holding Theta: the transition falls
+        between two grid points and beta is poorly determined).
     """
     R = v.real_array("R_values", R_values, ndim=1, min_len=3)
     s = v.real_array("sigma_values", sigma_values, ndim=1)
@@ -162,7 +162,11 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
         # one point inside it and is only a rough lower bound
         width = 2.0 * np.log(9.0) / abs(beta) if beta != 0 else float("inf")
         info["width_10_90"] = float(width)
-        info["grid_limited"] = bool(width < float(np.max(np.diff(Rs))))
+        # spacing of the grid interval that holds the fitted midpoint (an adaptive
+        # grid is dense there), or the largest spacing if theta is off the grid
+        a = int(np.searchsorted(Rs, th)) - 1
+        local = Rs[a + 1] - Rs[a] if 0 <= a < n - 1 else np.max(np.diff(Rs))
+        info["grid_limited"] = bool(width < float(local))
         if abs(beta) >= 0.999 * beta_max:
             dR = float(np.min(np.diff(Rs)))
             return _fail(
