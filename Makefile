@@ -28,12 +28,13 @@ export JUPYTER_PREFER_ENV_PATH := 1
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
 
-.PHONY: help install book test lab clean
+.PHONY: help install book test lab bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   unit tests, every chapter under nbmake, then the strict book build"
 	@echo "make lab    open the chapters (book/) in JupyterLab"
+	@echo "make bench  time utacbook against the pure-Python references in benchmarks/"
 	@echo "make clean  remove _build, .numba_cache and .pytest_cache"
 
 install: $(STAMP)
@@ -73,6 +74,10 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) book/
+
+# Performance is measured, not asserted: prints ratios against the shipped references.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_emergent_beta.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf _build .numba_cache .pytest_cache
