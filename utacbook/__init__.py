@@ -7,6 +7,9 @@ The package is organised like the book:
 * :mod:`utacbook.theory` -- its mean-field theory;
 * :mod:`utacbook.fitting` -- the logistic "emergent beta" fit;
 * :mod:`utacbook.coarse` -- block-average coarse-graining;
+* :mod:`utacbook.ising` -- the Ising engine on the square lattice
+  (Metropolis, heat-bath, Wolff), with :mod:`utacbook.mcstats` for
+  autocorrelation-aware error bars;
 * :mod:`utacbook.exact` -- exact Ising results (Onsager, Yang, Kaufman's finite
   torus, enumeration, Curie-Weiss, the ring, network T_c estimates);
 * :mod:`utacbook.plotting`, :mod:`utacbook.widgets` -- figures, claims tables
@@ -31,8 +34,8 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
                      single_site_response)
 
 # submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
-from . import (abm, beta_grid, coarse, criticality, exact, fitting, plotting, theory,  # noqa: F401
-               studies, troubleshooting, validation, widgets)
+from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
+               plotting, studies, theory, troubleshooting, validation, widgets)
 
 __version__ = "0.1.0"
 
