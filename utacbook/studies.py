@@ -39,8 +39,8 @@ from . import _validate as v
 from ._rng import resolve_seed
 from .abm import UPDATE_RULES, adaptive_scan, hysteresis_loop, scan_field
 from .fitting import extract_emergent_beta, logistic
-from .theory import (critical_coupling_ratio, logistic_normal_mean, logistic_normal_slope,
-                     mean_field_beta, mean_field_emergent_beta, mean_field_spinodals)
+from .theory import (critical_coupling_ratio, mean_field_beta, mean_field_emergent_beta,
+                     mean_field_s_curve, mean_field_spinodals)
 
 __all__ = [
     "finite_size_study", "update_order_comparison", "loop_area", "switching_fields",
@@ -621,10 +621,8 @@ def mean_field_branches(J, T, h_min, h_max, *, n=4001):
     n = v.integer("n", n, low=101)
     # h = T x - J g(x) with 0 < g < 1, so these x cover [h_min, h_max]
     X = (max(abs(h_min), abs(h_max)) + abs(J)) / T + 1.0
-    x = np.linspace(-X, X, n)
-    m = logistic_normal_mean(x)
-    h = T * x - J * m
-    stable = T - J * logistic_normal_slope(x) > 0
+    h, m, stable = mean_field_s_curve(J, T, x_max=X, n=n)
+    x = np.linspace(-X, X, n)           # the curve's parameter, as in mean_field_s_curve
     bistable = not bool(np.all(stable))
     out = {"bistable": bistable}
     for name, sel in (("lower", stable & (x < 0) if bistable else stable),

@@ -187,6 +187,9 @@ def mean_field_response(h_values, J, T, *, m0=0.5, branch="from_m0"):
     T = v.real("T", T, positive=True)
     m0 = v.real("m0", m0, low=0.0, high=1.0)
     v.choice("branch", branch, {"from_m0", "lower", "upper"})
+    if branch == "from_m0" and m0 == 0.5 and J >= 0:
+        # the scan protocol's case: bisection on all fields at once, no root search
+        return mean_field_scan_response(hs, J, T)
     out = np.empty_like(hs)
     for k, h in enumerate(hs):
         roots, stable = mean_field_fixed_points(J, h, T)
