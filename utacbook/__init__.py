@@ -8,7 +8,8 @@ The package is organised like the book:
 * :mod:`utacbook.fitting` -- the logistic "emergent beta" fit;
 * :mod:`utacbook.coarse` -- block-average coarse-graining;
 * :mod:`utacbook.ising` -- the Ising engine on the square lattice
-  (Metropolis, heat-bath, Wolff), with :mod:`utacbook.mcstats` for
+  (Metropolis, heat-bath, Wolff) and on any graph (``simulate_graph``:
+  weighted couplings of either sign, per-node fields, field ramps), with :mod:`utacbook.mcstats` for
   autocorrelation-aware error bars;
 * :mod:`utacbook.exact` -- exact Ising results (Onsager, Yang, Kaufman's finite
   torus, enumeration, Curie-Weiss, the ring, network T_c estimates);
