@@ -27,3 +27,30 @@ def _kernel_hash():
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO_ROOT / ".numba_cache" / _kernel_hash()))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+import pytest  # noqa: E402  (after the environment is set)
+
+
+@pytest.fixture
+def at_1_and_2_threads():
+    """Return ``run(fn)``: ``[fn() at 1 Numba thread, fn() at 2 threads]``.
+
+    Skips the test when Numba has fewer than 2 threads; restores the thread count.
+    """
+    import numba
+
+    def run(fn):
+        if numba.config.NUMBA_NUM_THREADS < 2:
+            pytest.skip("numba has fewer than 2 threads available")
+        n0 = numba.get_num_threads()
+        out = []
+        try:
+            for nt in (1, 2):
+                numba.set_num_threads(nt)
+                out.append(fn())
+        finally:
+            numba.set_num_threads(n0)
+        return out
+
+    return run

@@ -11,7 +11,6 @@ random couplings of both signs and random per-node fields.  Index bookkeeping
 import math
 
 import networkx as nx
-import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -173,7 +172,7 @@ def test_incremental_energy_matches_recomputation_after_a_long_run():
     assert r.energy[-1] == pytest.approx(r.energy_of(), abs=1e-10)
 
 
-def test_serial_and_parallel_drivers_and_thread_counts_give_identical_runs():
+def test_serial_and_parallel_drivers_and_thread_counts_give_identical_runs(at_1_and_2_threads):
     g = prepare_graph(nx.barabasi_albert_graph(3 * GK.CHUNK, 2, seed=1))
     assert int(np.max(np.diff(g.colour_chunks))) >= 2  # the parallel driver is used
     out = []
@@ -187,17 +186,8 @@ def test_serial_and_parallel_drivers_and_thread_counts_give_identical_runs():
         out.append((e, m, spins))
     for a, b in zip(out[0], out[1]):
         np.testing.assert_array_equal(a, b)
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("numba has fewer than 2 threads available")
-    n0 = numba.get_num_threads()
-    try:
-        runs = []
-        for nt in (1, 2):
-            numba.set_num_threads(nt)
-            runs.append(simulate_graph(g, 2.5, sweeps=30, burn_in=3, algorithm="heatbath",
-                                       seed=8))
-    finally:
-        numba.set_num_threads(n0)
+    runs = at_1_and_2_threads(lambda: simulate_graph(g, 2.5, sweeps=30, burn_in=3,
+                                                     algorithm="heatbath", seed=8))
     np.testing.assert_array_equal(runs[0].energy, runs[1].energy)
     np.testing.assert_array_equal(runs[0].spins, runs[1].spins)
 
@@ -257,3 +247,13 @@ def test_ambiguous_field_length_is_refused():
         simulate_graph(nx.cycle_graph(10), 1.0, h=np.zeros(10), sweeps=10)
     r = simulate_graph(nx.cycle_graph(10), 1.0, h=np.zeros((1, 10)), sweeps=10, seed=1)
     assert r.energy.shape == (10,)
+
+
+def test_metropolis_escapes_zero_field_states_on_a_ring():
+    """++-- on a ring of 4k nodes gives every node zero local field; with zero-cost flips
+    always accepted the two colour classes flipped back and forth forever."""
+    N, T = 8, 1.0
+    init = np.array([1, 1, -1, -1] * (N // 4))
+    r = simulate_graph(nx.cycle_graph(N), T, init=init, sweeps=40000, burn_in=100,
+                       algorithm="metropolis", seed=1)
+    check("e", r.mean_energy, exact.ring(N, T)["energy"])

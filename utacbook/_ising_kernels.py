@@ -22,6 +22,16 @@ attempt draws one number and the accept is applied branch-free: skipping the
 draw for certain flips made the loop slower (mispredicted branches), 0.16 vs
 0.23 attempted flips per ns on one core at L = 1024, T_c.
 
+Zero-cost flips.  Metropolis accepts a flip with probability min(1, e^{-beta dE})
+except at dE = 0, where it accepts with probability 1/2.  With probability 1,
+sublattice-parallel Metropolis is not ergodic: in states where every spin has
+zero local field (row stripes, ++-- diagonal stripes, 2 x 2 block
+chequerboards) each half-sweep flips a whole sublattice, the fields stay zero,
+and the state cycles s -> -s -> s forever at any T (found at L = 4 in 2 of
+1000 random starts; at L = 2 every stripe state is such a trap).  Probability
+1/2 keeps detailed balance (the move and its reverse both have probability
+1/2) and breaks the cycle.
+
 Wolff: single-cluster updates grown with an explicit work array of member
 coordinates (breadth-first, no recursion) from one stream.  (Moving the
 neighbour test into an ``inline="always"`` helper made this loop ~7x slower;
@@ -76,7 +86,8 @@ def _fill_table(thr, kind, beta, J, h):
             s = 2 * si - 1
             dE = 2.0 * s * (J * n + h)  # energy change of flipping s
             if kind == KIND_METROPOLIS:
-                p = 1.0 if dE <= 0.0 else np.exp(-beta * dE)
+                # zero-cost flips with probability 1/2, not 1: see the module docstring
+                p = 1.0 if dE < 0.0 else (0.5 if dE == 0.0 else np.exp(-beta * dE))
             else:
                 p = 1.0 / (1.0 + np.exp(beta * dE))
             if p >= 1.0:
@@ -245,3 +256,213 @@ def run_wolff(spins, beta, J, n_burn, st, e_out, m_out, size_out):
             m_out[t - n_burn] = M / N
             size_out[t - n_burn] = size
     return B, M
+
+
+# --------------------------------------------------------------------------
+# Multi-spin coding: 64 spins of one lattice in the bits of a uint64
+# --------------------------------------------------------------------------
+#
+# Layout: the L x L lattice (L a multiple of 128) is cut into 64 horizontal
+# strips of R = L / 64 rows.  Word W[i, j] holds, in bit b, the spin at row
+# i + b R, column j (bit set = spin +1).  The left/right/up/down neighbours of
+# every bit of W[i, j] are the same bit of W[i, j -+ 1] and W[i -+ 1, j], except
+# across strip boundaries: the row above row 0 of strip b is row R - 1 of strip
+# b - 1, i.e. W[R - 1, j] rotated left by one bit, and the row below row R - 1
+# is W[0, j] rotated right by one bit (the rotation also closes the torus).
+# With R even, the checkerboard colour of every bit of W[i, j] is (i + j) & 1.
+#
+# Metropolis at h = 0, J > 0: with a the number of anti-aligned neighbours,
+# the cost of a flip is dE = 8J - 4Ja, so a >= 3 always flips, a = 2 (dE = 0)
+# flips with probability 1/2 (as in the scalar kernels; see the module
+# docstring), a = 1 with p4 = exp(-4 beta J) and a = 0 with p8 = p4**2 (two
+# independent p4 tests).
+# Independent Bernoulli(p) decisions for all 64 lanes are made by comparing a
+# 53-bit uniform per lane with p bit by bit from the most significant end,
+# one random word per bit position, stopping as soon as every lane that needs
+# a decision is decided (about log2(64) + 2 words): exactly the test
+# u < p for 53-bit uniforms u, as in the scalar kernels.
+
+MSC_BITS = 64
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True, inline="always")
+def _rotl1(x):
+    return (x << np.uint64(1)) | (x >> np.uint64(63))
+
+
+@njit(cache=True, inline="always")
+def _rotr1(x):
+    return (x >> np.uint64(1)) | (x << np.uint64(63))
+
+
+@njit(cache=True, inline="always")
+def bernoulli_mask(st, pbits, need):
+    """Bits set independently with probability ``pbits / 2**53`` among the lanes ``need``."""
+    res = np.uint64(0)
+    und = need
+    k = 52
+    while und != np.uint64(0) and k >= 0:
+        r = next_u64(st)
+        if (pbits >> np.uint64(k)) & np.uint64(1):
+            res |= und & ~r
+            und &= r
+        else:
+            und &= ~r
+        k -= 1
+    return res
+
+
+@njit(cache=True)
+def bernoulli_masks(st, pbits, n):
+    """``n`` masks with all 64 lanes needed (for tests of :func:`bernoulli_mask`)."""
+    out = np.empty(n, dtype=np.uint64)
+    for k in range(n):
+        out[k] = bernoulli_mask(st, pbits, ~np.uint64(0))
+    return out
+
+
+@njit(cache=True)
+def msc_pack(spins):
+    """(L, L) int8 spins -> (L/64, L) uint64 words (strip layout)."""
+    L = spins.shape[0]
+    R = L // 64
+    W = np.zeros((R, L), dtype=np.uint64)
+    for b in range(64):
+        for i in range(R):
+            for j in range(L):
+                if spins[i + b * R, j] > 0:
+                    W[i, j] |= np.uint64(1) << np.uint64(b)
+    return W
+
+
+@njit(cache=True)
+def msc_unpack(W):
+    """(L/64, L) uint64 words -> (L, L) int8 spins."""
+    R, L = W.shape
+    s = np.empty((L, L), dtype=np.int8)
+    for b in range(64):
+        for i in range(R):
+            for j in range(L):
+                s[i + b * R, j] = 1 if (W[i, j] >> np.uint64(b)) & np.uint64(1) else -1
+    return s
+
+
+@njit(cache=True, inline="always")
+def _msc_row(W, i, colour, p4, st):
+    """Metropolis update of the words of one colour in word-row i."""
+    R, L = W.shape
+    if i > 0:
+        up = W[i - 1]
+        up_rot = False
+    else:
+        up = W[R - 1]
+        up_rot = True
+    if i + 1 < R:
+        dn = W[i + 1]
+        dn_rot = False
+    else:
+        dn = W[0]
+        dn_rot = True
+    row = W[i]
+    for j in range((i + colour) & 1, L, 2):
+        s = row[j]
+        u = _rotl1(up[j]) if up_rot else up[j]
+        d = _rotr1(dn[j]) if dn_rot else dn[j]
+        x1 = s ^ u
+        x2 = s ^ d
+        x3 = s ^ row[j - 1 if j > 0 else L - 1]
+        x4 = s ^ row[j + 1 if j + 1 < L else 0]
+        ones = x1 | x2 | x3 | x4
+        two = (x1 & x2) | (x3 & x4) | ((x1 | x2) & (x3 | x4))   # a >= 2
+        three = (x1 & x2 & (x3 | x4)) | (x3 & x4 & (x1 | x2))   # a >= 3
+        a2 = two & ~three                                          # a == 2
+        a1 = ones & ~two                                           # a == 1
+        a0 = ~ones                                                 # a == 0
+        half = next_u64(st)
+        m4 = bernoulli_mask(st, p4, a1 | a0)
+        m8 = bernoulli_mask(st, p4, a0 & m4)
+        row[j] = s ^ (three | (a2 & half) | (a1 & m4) | (a0 & m8))
+
+
+@njit(cache=True, inline="always")
+def _msc_row_counts(W, i):
+    """Bond sum (bonds right and down of each site) and magnetisation of word-row i."""
+    R, L = W.shape
+    dn = W[i + 1] if i + 1 < R else W[0]
+    b = np.int64(0)
+    m = np.int64(0)
+    for j in range(L):
+        s = W[i, j]
+        d = dn[j] if i + 1 < R else _rotr1(dn[j])
+        r = W[i, j + 1 if j + 1 < L else 0]
+        b += 128 - 2 * (_popcount(s ^ d) + _popcount(s ^ r))
+        m += 2 * _popcount(s) - 64
+    return b, m
+
+
+@njit(cache=True)
+def msc_counters(W):
+    """Bond sum B and magnetisation M of the packed lattice (exact integers)."""
+    B = np.int64(0)
+    M = np.int64(0)
+    for i in range(W.shape[0]):
+        b, m = _msc_row_counts(W, i)
+        B += b
+        M += m
+    return B, M
+
+
+@njit(cache=True)
+def run_msc_serial(W, beta, J, n_burn, states, e_out, m_out):
+    """``n_burn + len(e_out)`` multi-spin-coded Metropolis sweeps (h = 0, J > 0).
+
+    Word-row ``i`` always draws from ``states[i]``: the same run as
+    :func:`run_msc_parallel`.
+    """
+    R, L = W.shape
+    N = L * L
+    p4 = np.uint64(np.exp(-4.0 * beta * J) * 9007199254740992.0)
+    n_total = n_burn + e_out.shape[0]
+    for t in range(n_total):
+        for colour in range(2):
+            for i in range(R):
+                _msc_row(W, i, colour, p4, states[i])
+        if t >= n_burn:
+            B, M = msc_counters(W)
+            e_out[t - n_burn] = -J * B / N
+            m_out[t - n_burn] = M / N
+
+
+@njit(cache=True, parallel=True)
+def run_msc_parallel(W, beta, J, n_burn, states, e_out, m_out):
+    """As :func:`run_msc_serial`, word-rows of one colour in parallel (``prange``)."""
+    R, L = W.shape
+    N = L * L
+    p4 = np.uint64(np.exp(-4.0 * beta * J) * 9007199254740992.0)
+    Bs = np.zeros(R, dtype=np.int64)
+    Ms = np.zeros(R, dtype=np.int64)
+    n_total = n_burn + e_out.shape[0]
+    for t in range(n_total):
+        for colour in range(2):
+            for i in prange(R):
+                _msc_row(W, i, colour, p4, states[i])
+        if t >= n_burn:
+            for i in prange(R):
+                b, m = _msc_row_counts(W, i)
+                Bs[i] = b
+                Ms[i] = m
+            B = np.int64(0)
+            M = np.int64(0)
+            for i in range(R):  # exact integers, serial sum
+                B += Bs[i]
+                M += Ms[i]
+            e_out[t - n_burn] = -J * B / N
+            m_out[t - n_burn] = M / N

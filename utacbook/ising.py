@@ -17,7 +17,20 @@ Algorithms
     Checkerboard sweeps (even L): all sites with i + j even, then all odd
     ones.  One sweep = one update attempt per spin.  Rows of one colour run in
     parallel with one xoshiro256** stream per row, so a seed gives identical
-    runs at any thread count.
+    runs at any thread count.  Metropolis accepts a flip with probability
+    min(1, exp(-ΔE/T)), except that zero-cost flips (ΔE = 0) are accepted with
+    probability 1/2: with probability 1, sublattice-parallel Metropolis is not
+    ergodic (states in which every spin has zero local field, such as stripes,
+    flip back and forth forever).
+``"metropolis_msc"``
+    The same checkerboard Metropolis chain, multi-spin coded: 64 spins of the
+    lattice share one 64-bit word (the lattice is cut into 64 strips of
+    L/64 rows; bit b of a word holds a site of strip b), neighbour tests are
+    bitwise, and each of the 64 lanes gets its own acceptance decision (a
+    53-bit uniform compared with the acceptance probability bit by bit, as
+    in the scalar kernel).  h = 0, J > 0 and L a multiple of 128 only.  The
+    samples follow the same Markov chain law as ``"metropolis"``, not the
+    same random numbers.
 ``"wolff"``
     Single-cluster algorithm (h = 0 and J >= 0 only).  **One "sweep" is one
     cluster flip**; the per-step cluster sizes are returned
@@ -54,11 +67,13 @@ from ._rng import make_streams
 __all__ = ["simulate_lattice", "IsingResult", "LATTICE_ALGORITHMS", "simulate_graph",
            "prepare_graph", "IsingGraph", "GraphResult", "GRAPH_ALGORITHMS"]
 
-LATTICE_ALGORITHMS = ("metropolis", "heatbath", "wolff")
+LATTICE_ALGORITHMS = ("metropolis", "heatbath", "wolff", "metropolis_msc")
 
 #: lattices at least this large use the parallel checkerboard driver (the
 #: serial one gives the identical run and avoids thread start-up on tiny lattices)
 _PARALLEL_MIN_L = 32
+#: the same for the multi-spin-coded kernel (L/64 word-rows are shared out)
+_PARALLEL_MIN_L_MSC = 512
 
 
 class _Estimators:
@@ -193,9 +208,7 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     Parameters
     ----------
     L : int, 2 <= L <= 65536
-        Linear size; must be even for "metropolis" and "heatbath" (checkerboard),
-        and >= 4 for "metropolis" (the 2 x 2 checkerboard Metropolis chain is
-        not ergodic: stripe states cycle deterministically, every flip costing 0).
+        Linear size; must be even for "metropolis" and "heatbath" (checkerboard).
     T : float > 0
         Temperature in units of J/k_B (T_c ≈ 2.269 for J = 1).
     J : float, default 1
@@ -208,7 +221,9 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
         Recorded sweeps (Wolff: recorded cluster steps).
     burn_in : int >= 0, default 100
         Sweeps (Wolff: cluster steps) discarded before recording.
-    algorithm : {"metropolis", "heatbath", "wolff"}
+    algorithm : {"metropolis", "heatbath", "wolff", "metropolis_msc"}
+        See the module docstring; "metropolis_msc" needs h = 0, J > 0 and
+        L a multiple of 128.
     init : {"random", "up", "down"} or array (L, L) of +-1, default "random"
     seed : int >= 0, SeedSequence or None
         Root seed; None draws fresh entropy (reported in the result).
@@ -241,13 +256,16 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
             raise ValueError("h must be 0 for algorithm='wolff' (the cluster algorithm has no field)")
         if J < 0:
             raise ValueError(f"J must be >= 0 for algorithm='wolff', got {J}")
+    elif algorithm == "metropolis_msc":
+        if L % 128:
+            raise ValueError(f"L must be a multiple of 128 for algorithm='metropolis_msc' "
+                             f"(64 strips of an even number of rows), got {L}")
+        if np.any(h_seq != 0.0):
+            raise ValueError("h must be 0 for algorithm='metropolis_msc'")
+        if not J > 0:
+            raise ValueError(f"J must be > 0 for algorithm='metropolis_msc', got {J}")
     elif L % 2:
         raise ValueError(f"L must be even for algorithm={algorithm!r} (checkerboard), got {L}")
-    elif L == 2 and algorithm == "metropolis":
-        raise ValueError("L must be >= 4 for algorithm='metropolis': on the 2x2 torus the "
-                         "checkerboard Metropolis chain is not ergodic (a stripe state, with "
-                         "every flip at zero energy cost, maps deterministically onto itself); "
-                         "use 'heatbath' or 'wolff'")
 
     states, seed_used = make_streams(seed, L + 1)
     spins, init_name = _init_spins(init, L, states[L])
@@ -258,6 +276,11 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     if algorithm == "wolff":
         sizes = np.empty(sweeps, dtype=np.int64)
         K.run_wolff(spins, beta, J, burn_in, states[L], e, m, sizes)
+    elif algorithm == "metropolis_msc":
+        W = K.msc_pack(spins)
+        run = K.run_msc_parallel if L >= _PARALLEL_MIN_L_MSC else K.run_msc_serial
+        run(W, beta, J, burn_in, states, e, m)
+        spins = K.msc_unpack(W)
     else:
         kind = K.KIND_METROPOLIS if algorithm == "metropolis" else K.KIND_HEATBATH
         run = K.run_checkerboard_parallel if L >= _PARALLEL_MIN_L else K.run_checkerboard_serial
@@ -554,9 +577,9 @@ def simulate_graph(graph, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorith
     other (nodes of one class do not interact, so each class is updated
     simultaneously and in parallel).  Each single-site update satisfies
     detailed balance, so the sweep leaves the Boltzmann distribution
-    invariant.  As for any deterministic-order Metropolis sweep, degenerate
-    cases where every proposed flip costs nothing (e.g. a single edge at
-    h = 0) can cycle; heat-bath has no such problem.
+    invariant.  Metropolis accepts zero-cost flips with probability 1/2
+    (with probability 1, states in which every node has zero local field,
+    such as ++-- on a ring, would cycle forever).
     """
     from . import _graph_kernels as GK
     g = graph if isinstance(graph, IsingGraph) else prepare_graph(graph)
