@@ -64,7 +64,7 @@ def test_L4_against_exact_enumeration(alg, T, h):
 def test_tiny_lattices_against_exact_enumeration(alg, L):
     # L = 2 (each neighbour pair joined by two bonds) and odd L = 3 (Wolff only).
     # Metropolis at L = 2 failed this test while zero-cost flips were always accepted
-    # (stripe states cycled forever); they are now accepted with probability 1/2.
+    # (stripe states cycled forever); they are now accepted with probability 63/64.
     r = simulate_lattice(L, 2.0, sweeps=100_000, burn_in=100, algorithm=alg, seed=12)
     ex = exact_torus(L, 2.0)
     for key, (val, err) in observables(r).items():
@@ -265,3 +265,14 @@ def test_odd_L_allowed_for_wolff():
     assert r.spins.shape == (5, 5)
     s = r.spins.astype(np.int64)
     assert r.energy[-1] == -(s * np.roll(s, 1, 0) + s * np.roll(s, 1, 1)).sum() / 25
+
+
+def test_metropolis_table_accepts_zero_cost_flips_with_probability_63_64():
+    from utacbook import _ising_kernels as K
+    thr = np.empty((5, 2), dtype=np.int64)
+    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 0.0)
+    assert np.all(thr[2] == int(63 / 64 * 2 ** 53))        # neighbour sum 0: dE = 0
+    assert thr[0, 1] == 2 ** 53 and thr[4, 0] == 2 ** 53     # dE < 0: always
+    assert thr[4, 1] == int(np.exp(-8 / 2.0) * 2 ** 53)     # dE = 8J
+    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 2.0)  # h = 2J: dE = 0 at n = -2, s = +1
+    assert thr[1, 1] == int(63 / 64 * 2 ** 53)

@@ -19,10 +19,11 @@ nodes take when they are updated (each node is updated once per sweep, so
 these are the end-of-sweep values); the bond energy is carried along
 incrementally (float, per-chunk partial sums reduced in chunk order).
 
-Metropolis accepts zero-cost flips (dE = 0) with probability 1/2, not 1, as
-in :mod:`utacbook._ising_kernels`: with probability 1, colour-class-parallel
-Metropolis cycles forever through states in which every node has zero local
-field (e.g. ++-- on a ring of 4k nodes).  Detailed balance is kept.
+Metropolis accepts zero-cost flips (dE = 0) with probability ZERO_COST_ACCEPT
+= 63/64, not 1, as in :mod:`utacbook._ising_kernels`: with probability 1,
+colour-class-parallel Metropolis cycles forever through states in which every
+node has zero local field (e.g. ++-- on a ring of 4k nodes).  Detailed balance
+is kept.
 
 Fields: ``hs`` is a 2-D array indexed by ``hs[t * h_row_step, i * h_col_step]``
 with the steps 0 or 1, so one kernel serves a uniform field, per-node fields,
@@ -36,6 +37,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._ising_kernels import ZERO_COST_ACCEPT
 from ._rng import next_double
 
 KIND_METROPOLIS = 0
@@ -106,8 +108,8 @@ def _update_chunk(spins, indptr, indices, weights, a, b, kind, beta, hs, hrow, h
         u = next_double(st)
         if kind == KIND_METROPOLIS:
             x = -2.0 * beta * s * (loc + hi)  # -beta * dE of flipping s
-            # zero-cost flips with probability 1/2 (see the module docstring)
-            flip = x > 0.0 or (u < 0.5 if x == 0.0 else u < math.exp(x))
+            # zero-cost flips with probability 63/64 (see the module docstring)
+            flip = x > 0.0 or (u < ZERO_COST_ACCEPT if x == 0.0 else u < math.exp(x))
             snew = -s if flip else s
         else:
             # P(s = +1) = 1 / (1 + exp(-2 beta H_i))
