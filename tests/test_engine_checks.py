@@ -1,0 +1,142 @@
+"""Tests of utacbook.engine_checks: small runs against exact results (4 sigma), structure, input checks."""
+
+import numpy as np
+import pytest
+
+from utacbook import engine_checks as ec
+from utacbook import exact
+
+
+def test_enumeration_small_run_agrees_with_exact():
+    rows = ec.enumeration_table(temperatures=(2.0, 3.0), sweeps=5_000, burn_in=200, seed=11)
+    assert len(rows) == 3 * 2 * 4
+    for r in rows:
+        ref = exact.enumerate_lattice(4, r["T"])[ec.QUANTITIES[r["quantity"]][1]]
+        assert r["exact"] == pytest.approx(ref)
+        assert r["error"] > 0
+        assert abs(r["value"] - ref) < 4 * r["error"], r
+
+
+def test_zero_field_trap_states_and_relaxation():
+    states = ec.trap_states(4)
+    for s in states.values():
+        assert np.all(ec.local_fields(s) == 0)
+        # the old rule maps the state onto its mirror image: a period-2 cycle
+        s1 = ec.naive_checkerboard_sweep(s, 2.0)
+        assert np.array_equal(s1, -s)
+    rows = ec.zero_field_trap(sweeps=5_000, burn_in=200, seed=5)
+    ref = exact.enumerate_lattice(4, 2.0)["energy"]
+    for r in rows:
+        assert r["naive_cycle"] and r["e_initial"] == 0.0
+        assert abs(r["energy"] - ref) < 4 * r["energy_err"]
+        assert r["exact"] == pytest.approx(ref)
+
+
+def test_wolff_run_length_is_in_sweep_equivalents():
+    r = ec.run_lattice(8, 2.5, algorithm="wolff", sweeps=1_000, burn_in=100, seed=3)
+    flipped = r.cluster_sizes.sum() / r.N
+    assert 0.8 * 1_000 < flipped < 1.25 * 1_000
+
+
+def test_kaufman_scan_energy_and_specific_heat():
+    scan = ec.kaufman_scan(sizes=(8,), temperatures=(2.0, ec.TC, 2.5), sweeps=4_000,
+                           burn_in=200, seed=17)
+    d = scan[0]
+    ex = exact.kaufman(8, d["T"])
+    np.testing.assert_allclose(d["exact_energy"], ex["energy"])
+    assert np.all(np.abs(d["energy"] - ex["energy"]) < 4 * d["energy_err"])
+    assert np.all(np.abs(d["C"] - ex["specific_heat"]) < 4 * d["C_err"])
+    assert list(d["algorithm"]) == ["metropolis", "wolff", "wolff"]
+    table = ec.kaufman_table(scan, sizes=(8,), temperatures=(2.0, 2.5))
+    assert table.count("\n") == 3
+    with pytest.raises(ValueError, match="temperatures"):
+        ec.kaufman_table(scan, sizes=(8,), temperatures=(2.2,))
+
+
+def test_onsager_yang_low_temperature():
+    scan = ec.onsager_yang_scan(L=16, temperatures=(1.8, 2.0), sweeps=2_000, burn_in=200, seed=2)
+    assert np.all(np.abs(scan["z_energy"]) < 4)
+    # below T_c the finite-size correction to Yang's m0 is exponentially small
+    assert np.all(np.abs(scan["abs_m"] - scan["yang"]) < 4 * scan["abs_m_err"])
+
+
+def test_curie_weiss_and_ring_against_exact():
+    cw = ec.curie_weiss_scan(sizes=(32,), temperatures=(0.8, 1.5), sweeps=2_000, burn_in=200,
+                             seed=7)
+    d = cw[0]
+    ex = exact.curie_weiss(32, d["T"])
+    np.testing.assert_allclose(d["exact_abs_m"], ex["abs_magnetization"])
+    for key, err, ref in (("energy", "energy_err", ex["energy"]),
+                          ("abs_m", "abs_m_err", ex["abs_magnetization"]),
+                          ("U", "U_err", ex["binder"])):
+        assert np.all(np.abs(d[key] - ref) < 4 * d[err]), key
+    rows = ec.ring_check(N=16, temperatures=(1.0,), fields=(0.0, 0.5), sweeps=4_000,
+                         burn_in=200, seed=8)
+    assert len(rows) == 6
+    for r in rows:
+        assert abs(r["value"] - r["exact"]) < 4 * r["error"], r
+
+
+def test_binder_crossing_structure_and_physics():
+    res = ec.binder_crossing(sizes=(4, 8), temperatures=(2.1, 2.2, ec.TC, 2.35, 2.45),
+                             sweeps=2_000, burn_in=100, degree=1, n_boot=200, seed=9)
+    assert res["U"].shape == (2, 5) and np.all(res["U_err"] > 0)
+    # U of a larger lattice is larger below T_c and smaller well above it
+    assert res["U"][1, 0] > res["U"][0, 0] and res["U"][1, -1] < res["U"][0, -1]
+    (c,) = res["crossings"]
+    assert c["pair"] == (4, 8) and np.isfinite(c["err"])
+    # small lattices: the crossing lies within 0.1 of T_c (finite-size shift), at U near U*
+    assert abs(c["T_cross"] - ec.TC) < 0.1
+    assert 0.55 < c["U_cross"] < 0.66
+    assert "U*" in ec.format_binder_at_tc(res)
+
+
+def test_autocorrelation_critical_slowing_down():
+    res = ec.autocorrelation_times(sizes=(8, 16), sweeps=20_000, burn_in=200, seed=4)
+    met, wolff = res["tau_abs_m"]
+    # Metropolis slows down with L (tau ~ L^2: about 6 -> 24 sweeps), by more than 3 sigma;
+    # Wolff stays near one sweep
+    assert met[1] - met[0] > 3 * np.hypot(*res["tau_err"][0])
+    assert np.all(wolff < 3)
+    assert res["z_fit"][0] > 1.0 and res["z_fit"][1] < 1.0
+
+
+def test_summary_rows_and_verdict():
+    assert ec.verdict(1.0) == "agrees" and ec.verdict(3.5) == "marginal"
+    assert ec.verdict(-5) == "DISAGREES" and ec.verdict(float("nan")) == "no error"
+    ring = [{"z": 1.0}, {"z": -2.0}]
+    (row,) = ec.summary_rows(ring=ring)
+    assert row["n"] == 2 and row["chi2"] == pytest.approx(5.0) and row["max_abs_z"] == 2.0
+    assert "| ring" in ec.format_summary([row])
+
+
+def test_plots_return_axes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    scan = ec.kaufman_scan(sizes=(4,), temperatures=(2.0, 2.5), sweeps=200, burn_in=20, seed=1)
+    ax = ec.plot_kaufman(scan)
+    assert len(ax.lines) >= 2
+    plt.close("all")
+
+
+@pytest.mark.parametrize("fn, kwargs, exc, name", [
+    (ec.enumeration_table, {"L": 6}, ValueError, "L"),
+    (ec.enumeration_table, {"L": 3}, ValueError, "L"),
+    (ec.enumeration_table, {"algorithms": ("metropolis_msc",)}, ValueError, "algorithms"),
+    (ec.enumeration_table, {"temperatures": (1.0, -1.0)}, ValueError, "temperatures"),
+    (ec.enumeration_table, {"seed": -1}, ValueError, "seed"),
+    (ec.kaufman_scan, {"sizes": (8, 9)}, ValueError, "sizes"),
+    (ec.kaufman_scan, {"sizes": "8"}, TypeError, "sizes"),
+    (ec.binder_crossing, {"sizes": (8,)}, ValueError, "sizes"),
+    (ec.binder_crossing, {"temperatures": (2.3, 2.2, 2.25, 2.4)}, ValueError, "temperatures"),
+    (ec.binder_crossing, {"degree": 4}, ValueError, "degree"),
+    (ec.run_lattice, {"L": 8, "T": 2.0, "sweeps": 10}, ValueError, "sweeps"),
+    (ec.curie_weiss_scan, {"algorithm": "wolff"}, ValueError, "algorithm"),
+    (ec.ring_check, {"N": 2}, ValueError, "N"),
+    (ec.trap_states, {"L": 6}, ValueError, "L"),
+    (ec.zero_field_trap, {"T": 0.0}, ValueError, "T"),
+])
+def test_bad_input_raises(fn, kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        fn(**kwargs)
