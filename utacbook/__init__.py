@@ -19,7 +19,16 @@ The package is organised like the book:
   (mean field against simulation), :mod:`utacbook.criticality` (Binder
   crossings), :mod:`utacbook.validation` (the six-system table),
   :mod:`utacbook.troubleshooting` (the guide's advice), :mod:`utacbook.studies`
-  (finite size, update order, hysteresis).
+  (finite size, update order, hysteresis);
+* Part II (the Ising essay): :mod:`utacbook.engine_checks` (the engine
+  against exact results), :mod:`utacbook.phases` (phases, critical
+  slowing down, finite-size scaling), :mod:`utacbook.blockspin`
+  (majority-rule renormalisation, domains), :mod:`utacbook.spinglass`
+  (±J model, frustration, annealing, overlaps), :mod:`utacbook.networks`
+  and :mod:`utacbook.social` (echo chambers, hysteresis, hub targeting),
+  :mod:`utacbook.ews` (early-warning indicators), :mod:`utacbook.learning`
+  (SGD as thermodynamics, Hopfield networks), :mod:`utacbook.potts`
+  (the q-state Potts model).
 
 Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
 are cached.
@@ -37,6 +46,8 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
 # submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
 from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
                plotting, studies, theory, troubleshooting, validation, widgets)
+# Part II study modules (the Ising essay)
+from . import (engine_checks, ews, learning, networks, potts, social, spinglass)  # noqa: F401
 
 __version__ = "0.1.0"
 

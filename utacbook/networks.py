@@ -1,0 +1,218 @@
+"""Network builders and measures shared by the social chapters of the Ising essay.
+
+Thin, validated wrappers around networkx: the stochastic block model (SBM),
+Erdős–Rényi, random-regular and Barabási–Albert graphs, the periodic square
+lattice as a graph, Newman's modularity and the degree moments that enter the
+mean-field and Bethe estimates of T_c (:func:`utacbook.exact.mean_field_tc`,
+:func:`utacbook.exact.bethe_tc`).
+
+Every builder returns a :class:`networkx.Graph` with integer nodes
+``0 .. N-1`` (so node order = array order for
+:func:`utacbook.ising.simulate_graph`) and, where the model has groups, the
+node attribute ``"block"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+
+__all__ = ["sbm", "sbm_probabilities", "erdos_renyi", "random_regular", "barabasi_albert",
+           "lattice_graph", "block_labels", "modularity", "degree_moments", "adjacency"]
+
+
+def _seed(seed):
+    if seed is None:
+        return None
+    return v.integer("seed", seed, low=0)
+
+
+def sbm_probabilities(*, block_size=500, k_in=7.0, k_out=1.0):
+    """Edge probabilities of an SBM with given expected intra/inter degrees.
+
+    A node has on average ``k_in = p_in (n - 1)`` neighbours in its own block
+    and ``k_out = p_out n`` in each other block (blocks of ``n`` nodes).
+
+    Parameters
+    ----------
+    block_size : int >= 2
+        Nodes per block, n.
+    k_in, k_out : float >= 0
+        Expected neighbours inside the own block and in one other block.
+
+    Returns
+    -------
+    (p_in, p_out) : tuple of float in [0, 1]
+    """
+    n = v.integer("block_size", block_size, low=2)
+    k_in = v.real("k_in", k_in, nonnegative=True)
+    k_out = v.real("k_out", k_out, nonnegative=True)
+    p_in, p_out = k_in / (n - 1), k_out / n
+    if p_in > 1:
+        raise ValueError(f"k_in must be <= block_size - 1 = {n - 1}, got {k_in}")
+    if p_out > 1:
+        raise ValueError(f"k_out must be <= block_size = {n}, got {k_out}")
+    return p_in, p_out
+
+
+def sbm(*, n_blocks=2, block_size=500, p_in=0.014, p_out=0.002, seed=0):
+    """Stochastic block model with equal blocks (networkx ``stochastic_block_model``).
+
+    Parameters
+    ----------
+    n_blocks : int >= 1
+        Number of communities.
+    block_size : int >= 2
+        Nodes per community.
+    p_in, p_out : float in [0, 1]
+        Edge probability inside a block and between two blocks.
+    seed : int >= 0 or None
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes ``0..n_blocks*block_size-1``, block ``b`` holds nodes
+        ``b*block_size .. (b+1)*block_size-1``; node attribute ``"block"``.
+    """
+    import networkx as nx
+    n_blocks = v.integer("n_blocks", n_blocks, low=1)
+    n = v.integer("block_size", block_size, low=2)
+    p_in = v.real("p_in", p_in, low=0.0, high=1.0)
+    p_out = v.real("p_out", p_out, low=0.0, high=1.0)
+    P = np.full((n_blocks, n_blocks), p_out)
+    np.fill_diagonal(P, p_in)
+    G = nx.stochastic_block_model([n] * n_blocks, P.tolist(), seed=_seed(seed))
+    G.graph.clear()
+    return nx.Graph(G)
+
+
+def erdos_renyi(*, n=1000, k_mean=8.0, seed=0):
+    """Erdős–Rényi graph G(n, p) with p = k_mean / (n - 1).
+
+    Parameters
+    ----------
+    n : int >= 2
+    k_mean : float in [0, n - 1]
+        Expected mean degree.
+    seed : int >= 0 or None
+    """
+    import networkx as nx
+    n = v.integer("n", n, low=2)
+    k_mean = v.real("k_mean", k_mean, low=0.0, high=n - 1)
+    return nx.gnp_random_graph(n, k_mean / (n - 1), seed=_seed(seed))
+
+
+def random_regular(*, n=1000, k=4, seed=0):
+    """Random k-regular graph (n * k must be even)."""
+    import networkx as nx
+    n = v.integer("n", n, low=2)
+    k = v.integer("k", k, low=0, high=n - 1)
+    if (n * k) % 2:
+        raise ValueError(f"n * k must be even, got n={n}, k={k}")
+    return nx.random_regular_graph(k, n, seed=_seed(seed))
+
+
+def barabasi_albert(*, n=1000, m=3, seed=0):
+    """Barabási–Albert preferential-attachment graph (networkx).
+
+    Parameters
+    ----------
+    n : int > m
+        Number of nodes.
+    m : int >= 1
+        Edges attached by each new node (mean degree ≈ 2m).
+    seed : int >= 0 or None
+    """
+    import networkx as nx
+    m = v.integer("m", m, low=1)
+    n = v.integer("n", n, low=m + 1)
+    return nx.barabasi_albert_graph(n, m, seed=_seed(seed))
+
+
+def lattice_graph(L=16, *, periodic=True):
+    """Square L x L lattice as a graph, node ``i*L + j`` = site (i, j).
+
+    Parameters
+    ----------
+    L : int >= 3
+        Linear size (L >= 3 so that periodic bonds are not doubled).
+    periodic : bool, default True
+        Periodic boundaries (torus, every node has degree 4).
+    """
+    import networkx as nx
+    L = v.integer("L", L, low=3)
+    if not isinstance(periodic, bool):
+        raise TypeError(f"periodic must be bool, got {type(periodic).__name__}")
+    G = nx.grid_2d_graph(L, L, periodic=periodic)
+    return nx.convert_node_labels_to_integers(G, ordering="sorted")
+
+
+def block_labels(graph, *, attr="block"):
+    """Integer group label of every node, in node order (array of int)."""
+    try:
+        return np.array([graph.nodes[u][attr] for u in graph.nodes], dtype=int)
+    except KeyError:
+        raise ValueError(f"graph nodes lack the attribute attr={attr!r}") from None
+
+
+def modularity(graph, partition=None, *, attr="block"):
+    """Newman's modularity Q of a partition (networkx.algorithms.community).
+
+    .. math:: Q = \\sum_c \\left[\\frac{L_c}{m} - \\left(\\frac{d_c}{2m}\\right)^2\\right]
+
+    with L_c the edges inside group c, d_c its total degree and m the number
+    of edges.  For c disconnected groups of equal size and equal edge count
+    Q = 1 - 1/c.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+    partition : array_like of labels (node order), list of sets, or None
+        None uses the node attribute ``attr``.  An array of spins (±1) gives
+        the modularity of the two opinion camps.
+    attr : str
+        Node attribute holding the label when ``partition`` is None.
+
+    Returns
+    -------
+    float in [-1/2, 1)
+    """
+    from networkx.algorithms import community
+    if graph.number_of_edges() == 0:
+        raise ValueError("graph must have at least one edge")
+    if partition is None:
+        partition = block_labels(graph, attr=attr)
+    if isinstance(partition, (list, tuple)) and partition and isinstance(partition[0], (set, frozenset)):
+        sets = [set(s) for s in partition]
+    else:
+        lab = np.asarray(partition)
+        if lab.shape != (graph.number_of_nodes(),):
+            raise ValueError(f"partition must have one label per node "
+                             f"({graph.number_of_nodes()}), got shape {lab.shape}")
+        nodes = list(graph.nodes)
+        sets = [{nodes[i] for i in np.flatnonzero(lab == c)} for c in np.unique(lab)]
+    return float(community.modularity(graph, sets))
+
+
+def degree_moments(graph):
+    """Mean degree ⟨k⟩ and second moment ⟨k²⟩ of a graph (or degree sequence).
+
+    Returns
+    -------
+    (k1, k2) : tuple of float
+    """
+    if hasattr(graph, "degree"):
+        k = np.array([d for _, d in graph.degree()], dtype=float)
+    else:
+        k = v.real_array("graph", graph, ndim=1, min_len=1)
+    if k.size == 0 or k.mean() <= 0:
+        raise ValueError("graph must have a positive mean degree")
+    return float(k.mean()), float(np.mean(k ** 2))
+
+
+def adjacency(graph, *, weight=None):
+    """Sparse adjacency matrix (CSR, float) in node order."""
+    import networkx as nx
+    return nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes), weight=weight,
+                                    dtype=float, format="csr")

@@ -1,0 +1,1586 @@
+"""Study module for the social chapters of the Ising essay (echo chambers,
+hysteresis in polarisation, hub-targeted fields).
+
+Three groups of functions, one per chapter:
+
+* **Echo chambers** (``book/ising/05_echo_chambers.ipynb``): the two-block
+  mean-field (Weiss) and Bethe (cavity) theory of a polarised state on a
+  two-community network, its local stability, and simulations of how long a
+  polarised start survives on a stochastic block model; the ordering
+  temperature of whole graphs from the susceptibility peak.
+* **Hysteresis** (``06_hysteresis.ipynb``): field sweeps (up branch, then the
+  down branch chained from the up branch's final spins), loop areas,
+  remanence at h = 0, a temperature loop, and a loop in the inter-community
+  coupling ("antagonism").
+* **Hub targeting** (``07_hub_targeting.ipynb``): field budgets spread over
+  chosen nodes, the quenched mean-field response of a graph (nonlinear
+  fixed point and susceptibility matrix), simulated gains and the smallest
+  budget that flips an ordered network.
+
+All temperatures are the essay's T_social, in units of the coupling J
+(k_B = 1).  Every stochastic function takes a root ``seed``; run ``i`` of a
+grid uses ``numpy.random.SeedSequence([seed, ...indices])`` so each number
+is reproducible on its own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _validate as v
+from . import ising
+from . import networks
+
+__all__ = [
+    # echo chambers
+    "two_block_solution", "two_block_fixed_point", "two_block_hessian", "polarised_stability",
+    "polarisation_boundary", "polarisation_survival", "network_tc_scan", "fraction_error",
+    # hysteresis
+    "loop_area", "hysteresis_loop", "loop_area_scan", "fit_power_law", "remanence",
+    "temperature_loop", "biased_cooling", "antagonism_loop", "antagonism_threshold",
+    # hub targeting
+    "target_nodes", "allocate_budget", "mf_magnetisations", "mf_susceptibility_matrix",
+    "mf_strategy_gain", "field_gain", "ranking_difference", "flip_budget", "gain_vs_budget",
+    "STRATEGIES",
+]
+
+
+def _ss(*keys):
+    """A fresh SeedSequence for the run labelled by ``keys`` (non-negative ints)."""
+    return np.random.SeedSequence([int(k) for k in keys])
+
+
+def _seed(seed):
+    return v.integer("seed", seed, low=0)
+
+
+def fraction_error(k, n):
+    """Posterior standard deviation of a success fraction k/n.
+
+    The standard deviation of the Beta(k + 1, n - k + 1) posterior (uniform
+    prior), which, unlike the binomial sqrt(f(1-f)/n), is not zero when all n
+    runs agree.  Works element-wise on arrays.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    a, b = k + 1.0, n - k + 1.0
+    return np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+
+
+# =============================================================================
+# 1. Echo chambers: two coupled Curie-Weiss blocks
+# =============================================================================
+
+def _check_block_params(T, k_in, k_out, J):
+    T = v.real("T", T, positive=True)
+    k_in = v.real("k_in", k_in, positive=True)
+    k_out = v.real("k_out", k_out)
+    J = v.real("J", J, positive=True)
+    return T, k_in, k_out, J
+
+
+def _cw_root(a):
+    """Largest root m >= 0 of m = tanh(a m) (0 if a <= 1)."""
+    if a <= 1.0:
+        return 0.0
+    from scipy.optimize import brentq
+    return float(brentq(lambda m: m - math.tanh(a * m), 1e-12, 1.0, xtol=1e-15))
+
+
+def _logcosh(y):
+    y = abs(y)
+    return y + math.log1p(math.exp(-2.0 * y)) - math.log(2.0)
+
+
+def _bethe_u(x, beta, J):
+    """Cavity message U(x) = T atanh(tanh(βJ) tanh(βx)), in a form stable at low T."""
+    return (_logcosh(beta * (x + J)) - _logcosh(beta * (x - J))) / (2.0 * beta)
+
+
+def _bethe_du(x, beta, J):
+    """U'(x) = [tanh(β(x + J)) - tanh(β(x - J))] / 2."""
+    return 0.5 * (math.tanh(beta * (x + J)) - math.tanh(beta * (x - J)))
+
+
+def _bethe_root(k, beta, J):
+    """Largest cavity field h >= 0 of h = k U(h) (0 if k tanh(βJ) <= 1)."""
+    if k * math.tanh(beta * J) <= 1.0:
+        return 0.0
+    from scipy.optimize import brentq
+    def f(h):
+        return h - k * _bethe_u(h, beta, J)
+
+    lo, hi = 1e-8 * J, k * J * 1.0001 + 1.0
+    if f(lo) >= 0:  # the root is below lo (just above the threshold)
+        return 0.0
+    return float(brentq(f, lo, hi, xtol=1e-14))
+
+
+def two_block_solution(T, *, k_in=7.0, k_out=1.0, J=1.0, kind="antisymmetric", method="mf"):
+    """Block magnetisation of the symmetric or polarised two-block solution.
+
+    Two communities A and B; a spin has on average ``k_in`` neighbours in its
+    own block and ``k_out`` in the other.  In the Weiss mean field
+    (``method="mf"``)
+
+    .. math:: m_A = \\tanh[\\beta J (k_{in} m_A + k_{out} m_B)],\\quad
+              m_B = \\tanh[\\beta J (k_{in} m_B + k_{out} m_A)].
+
+    The symmetric solution m_A = m_B = m solves m = tanh(βJ(k_in + k_out)m);
+    the antisymmetric (polarised) one m_A = -m_B = m solves
+    m = tanh(βJ(k_in - k_out)m), and exists iff βJ(k_in - k_out) > 1.
+
+    ``method="bethe"`` uses cavity fields on a locally tree-like graph with
+    Poisson degrees (mean excess degree = mean degree):
+    h_A = k_in U(h_A) + k_out U(h_B), U(x) = T atanh(tanh(βJ) tanh(βx)).
+    For Poisson degrees the total field on a node equals the cavity field,
+    so the block magnetisation is m = tanh(β h).  Degree fluctuations are
+    ignored (only the mean degrees enter).
+
+    Parameters
+    ----------
+    T : float > 0
+        Temperature T_social (units of J).
+    k_in : float > 0
+        Mean intra-block degree.
+    k_out : float
+        Mean inter-block degree times the sign/size of the inter-block
+        coupling relative to J (negative = antagonistic links).
+    J : float > 0
+    kind : {"antisymmetric", "symmetric"}
+    method : {"mf", "bethe"}
+
+    Returns
+    -------
+    float in [0, 1)
+        m >= 0 (the solution with m_A = m, m_B = ±m); 0 where only the
+        disordered solution exists.
+    """
+    T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
+    v.choice("kind", kind, {"antisymmetric", "symmetric"})
+    v.choice("method", method, {"mf", "bethe"})
+    k = k_in - k_out if kind == "antisymmetric" else k_in + k_out
+    beta = 1.0 / T
+    if method == "mf":
+        return _cw_root(beta * J * k)
+    h = _bethe_root(k, beta, J)
+    return math.tanh(beta * h)
+
+
+def two_block_fixed_point(T, *, k_in=7.0, k_out=1.0, J=1.0, m0=(1.0, -1.0), damping=0.5,
+                          tol=1e-13, max_iter=200000):
+    """Solve the two-block mean-field equations by direct (damped) iteration.
+
+    Iterates m <- (1 - damping) m + damping tanh(βJ K m), K = [[k_in, k_out],
+    [k_out, k_in]], from ``m0``.  An independent check of
+    :func:`two_block_solution` (which reduces the problem to one equation).
+
+    Parameters
+    ----------
+    T, k_in, k_out, J : see :func:`two_block_solution`
+    m0 : pair of float in [-1, 1]
+        Starting (m_A, m_B).
+    damping : float in (0, 1]
+    tol : float > 0
+        Stop when the update is smaller than ``tol`` (max norm).
+    max_iter : int >= 1
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        (m_A, m_B) at the fixed point reached.
+    """
+    T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
+    m = v.real_array("m0", m0, ndim=1)
+    if m.shape != (2,) or np.any(np.abs(m) > 1):
+        raise ValueError(f"m0 must be two numbers in [-1, 1], got {m0!r}")
+    damping = v.real("damping", damping, positive=True, high=1.0)
+    tol = v.real("tol", tol, positive=True)
+    max_iter = v.integer("max_iter", max_iter, low=1)
+    K = np.array([[k_in, k_out], [k_out, k_in]])
+    a = J / T
+    for _ in range(max_iter):
+        new = (1 - damping) * m + damping * np.tanh(a * K @ m)
+        if np.max(np.abs(new - m)) < tol:
+            return new
+        m = new
+    return m
+
+
+def two_block_hessian(m_a, m_b, T, *, k_in=7.0, k_out=1.0, J=1.0):
+    """Hessian of the two-block mean-field free energy per spin.
+
+    .. math:: f(m_A, m_B) = -\\frac{J}{4}\\left[k_{in}(m_A^2 + m_B^2)
+              + 2k_{out} m_A m_B\\right] - \\frac{T}{2}[s(m_A) + s(m_B)]
+
+    with s(m) the entropy per Ising spin at magnetisation m.  Its stationary
+    points are the mean-field equations; the Hessian is
+    (1/2)[T diag(1/(1 - m_A²), 1/(1 - m_B²)) - J K].
+
+    Returns
+    -------
+    ndarray, shape (2, 2)
+    """
+    T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
+    ma = v.real("m_a", m_a, low=-1.0, high=1.0)
+    mb = v.real("m_b", m_b, low=-1.0, high=1.0)
+    if abs(ma) == 1.0 or abs(mb) == 1.0:
+        raise ValueError("m_a and m_b must lie strictly inside (-1, 1)")
+    K = np.array([[k_in, k_out], [k_out, k_in]])
+    return 0.5 * (T * np.diag([1 / (1 - ma * ma), 1 / (1 - mb * mb)]) - J * K)
+
+
+def polarised_stability(T, *, k_in=7.0, k_out=1.0, J=1.0, method="mf"):
+    """Is the polarised state m_A = -m_B a local free-energy minimum?
+
+    At the antisymmetric solution the Hessian has eigenvectors (1, -1) and
+    (1, 1).  Along (1, -1) the state is always stable when it exists (it is
+    the ordered Curie-Weiss solution with coupling k_in - k_out).  Along
+    (1, 1), the direction that turns polarisation into consensus, the
+    eigenvalue is (1/2)[T/(1 - m²) - J(k_in + k_out)], so
+
+    .. math:: \\text{polarised state metastable} \\iff
+              \\beta J (k_{in} + k_{out}) (1 - m^{*2}) < 1 .
+
+    With ``method="bethe"`` the same question is asked of the cavity map
+    (h_A, h_B) -> K·U(h): stable iff (k_in + k_out) U'(h*) < 1.
+
+    For k_out > 0 the polarised state, when metastable, always has a higher
+    free energy than the consensus (symmetric) state: it can only be
+    long-lived, never the equilibrium.
+
+    Returns
+    -------
+    dict
+        ``m`` (block magnetisation), ``exists``, ``stable`` (bool),
+        ``eig_polar``, ``eig_consensus`` (Hessian eigenvalues for "mf";
+        for "bethe" the cavity-map multipliers minus 1, negative = stable),
+        ``df`` (mf: free energy per spin of the polarised minus the
+        consensus solution; nan for bethe).
+    """
+    T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
+    v.choice("method", method, {"mf", "bethe"})
+    beta = 1.0 / T
+    if method == "mf":
+        m = _cw_root(beta * J * (k_in - k_out))
+        exists = m > 0
+        with np.errstate(over="ignore"):  # 1 - m² = sech²(βJ(k_in - k_out)m), stable at low T
+            d = float(T * np.cosh(beta * J * (k_in - k_out) * m) ** 2)
+        eig_p = 0.5 * (d - J * (k_in - k_out))
+        eig_c = 0.5 * (d - J * (k_in + k_out))
+        ms = _cw_root(beta * J * (k_in + k_out))
+
+        def f(ma, mb):
+            def s(x):
+                out = 0.0
+                for p in ((1 + x) / 2, (1 - x) / 2):
+                    if p > 0:
+                        out -= p * math.log(p)
+                return out
+            e = -(J / 4) * (k_in * (ma * ma + mb * mb) + 2 * k_out * ma * mb)
+            return e - (T / 2) * (s(ma) + s(mb))
+
+        df = f(m, -m) - f(ms, ms)
+        return {"m": m, "exists": bool(exists), "stable": bool(exists and eig_c > 0 and eig_p > 0),
+                "eig_polar": eig_p, "eig_consensus": eig_c, "df": df}
+    h = _bethe_root(k_in - k_out, beta, J)
+    exists = h > 0
+    du = _bethe_du(h, beta, J)
+    eig_p = (k_in - k_out) * du - 1.0
+    eig_c = (k_in + k_out) * du - 1.0
+    return {"m": math.tanh(beta * h), "exists": bool(exists),
+            "stable": bool(exists and eig_c < 0 and eig_p < 0),
+            "eig_polar": eig_p, "eig_consensus": eig_c, "df": float("nan")}
+
+
+def polarisation_boundary(*, k_in=7.0, k_out=1.0, J=1.0, method="mf"):
+    """Temperatures bounding the polarised state of two coupled blocks.
+
+    Returns
+    -------
+    dict
+        ``T_exist``: the polarised solution exists for T < T_exist
+        (mf: J(k_in - k_out); bethe: tanh(J/T) = 1/(k_in - k_out)).
+        ``T_stable``: it is a local minimum (metastable) for T < T_stable
+        <= T_exist (equal when k_out = 0).  Between the two it is a saddle.
+        ``T_c``: ordering temperature of the whole graph
+        (mf: J(k_in + k_out); bethe: tanh(J/T) = 1/(k_in + k_out)).
+    """
+    _, k_in, k_out, J = _check_block_params(1.0, k_in, k_out, J)
+    v.choice("method", method, {"mf", "bethe"})
+
+    def t_of(k):
+        if method == "mf":
+            return J * k if k > 0 else 0.0
+        return J / math.atanh(1.0 / k) if k > 1 else 0.0
+
+    T_exist, T_c = t_of(k_in - k_out), t_of(k_in + k_out)
+    if T_exist <= 0:
+        return {"T_exist": 0.0, "T_stable": 0.0, "T_c": T_c}
+    if k_out <= 0:
+        return {"T_exist": T_exist, "T_stable": T_exist, "T_c": T_c}
+    from scipy.optimize import brentq
+
+    def g(T):
+        return polarised_stability(T, k_in=k_in, k_out=k_out, J=J, method=method)["eig_consensus"] \
+            * (1 if method == "bethe" else -1)
+
+    lo = T_exist * 0.02
+    hi = T_exist * (1 - 1e-9)
+    if g(lo) >= 0:
+        return {"T_exist": T_exist, "T_stable": 0.0, "T_c": T_c}
+    return {"T_exist": T_exist, "T_stable": float(brentq(g, lo, hi, xtol=1e-12)), "T_c": T_c}
+
+
+def _block_mags(spins, labels, n_blocks=2):
+    s = np.asarray(spins, dtype=float)
+    return np.array([s[labels == b].mean() for b in range(n_blocks)])
+
+
+def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2.0, 3.0, 4.0, 5.0),
+                          block_size=500, k_mean=8.0, J=1.0, sweeps=200, n_seeds=8,
+                          threshold=0.25, algorithm="metropolis", seed=0):
+    """How often a polarised start survives on a two-block SBM.
+
+    For each ratio r = k_out/k_in (mean degree ``k_mean`` fixed, so
+    k_in = k_mean/(1 + r), k_out = r k_in) one SBM is drawn; for every T and
+    seed the run starts with block A all +1 and block B all -1 and runs
+    ``sweeps`` sweeps (no burn-in).  A run is "still polarised" if its final
+    polarisation P = (m_A - m_B)/2 exceeds both ``threshold`` and the
+    consensus |M| = |m_A + m_B|/2.
+
+    Parameters
+    ----------
+    ratios : sequence of float in [0, 1)
+    temperatures : sequence of float > 0
+    block_size : int >= 2
+    k_mean : float > 0
+        Mean degree k_in + k_out.
+    J : float > 0
+    sweeps : int >= 1
+    n_seeds : int >= 1
+    threshold : float in [0, 1)
+    algorithm : {"metropolis", "heatbath"}
+    seed : int >= 0
+
+    Returns
+    -------
+    dict
+        ``ratios``, ``temperatures``, ``k_in``, ``k_out`` (per ratio),
+        ``frac`` and ``frac_err`` (n_r, n_T) (posterior sd, see
+        :func:`fraction_error`), ``P`` and ``P_err`` (mean final
+        polarisation ± s.e.m. over seeds), ``Q_blocks`` (modularity of the
+        planted blocks), ``Q_opinions`` (n_r, n_T) mean modularity of the
+        final opinion camps (s = +1 vs -1), ``intra`` (n_r, n_T) mean
+        |m_A|, |m_B| intra-block alignment.
+    """
+    ratios = v.real_array("ratios", ratios, ndim=1, min_len=1)
+    if np.any(ratios < 0) or np.any(ratios >= 1):
+        raise ValueError("ratios must lie in [0, 1)")
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    if np.any(temps <= 0):
+        raise ValueError("temperatures must be > 0")
+    n = v.integer("block_size", block_size, low=2)
+    k_mean = v.real("k_mean", k_mean, positive=True)
+    sweeps = v.integer("sweeps", sweeps, low=1)
+    n_seeds = v.integer("n_seeds", n_seeds, low=1)
+    threshold = v.real("threshold", threshold, low=0.0, high=1.0)
+    seed = _seed(seed)
+    nr, nt = ratios.size, temps.size
+    P = np.zeros((nr, nt, n_seeds))
+    M = np.zeros((nr, nt, n_seeds))
+    Qo = np.zeros((nr, nt, n_seeds))
+    intra = np.zeros((nr, nt, n_seeds))
+    Qb = np.zeros(nr)
+    k_in = k_mean / (1 + ratios)
+    k_out = ratios * k_in
+    for i, r in enumerate(ratios):
+        p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in[i], k_out=k_out[i])
+        G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=seed + i)
+        lab = networks.block_labels(G)
+        Qb[i] = networks.modularity(G, lab)
+        g = ising.prepare_graph(G)
+        init = np.where(lab == 0, 1, -1).astype(np.int8)
+        for j, T in enumerate(temps):
+            for s in range(n_seeds):
+                res = ising.simulate_graph(g, float(T), J=J, sweeps=sweeps, burn_in=0,
+                                           algorithm=algorithm, init=init, seed=_ss(seed, i, j, s))
+                ma, mb = _block_mags(res.spins, lab)
+                P[i, j, s] = (ma - mb) / 2
+                M[i, j, s] = (ma + mb) / 2
+                intra[i, j, s] = (abs(ma) + abs(mb)) / 2
+                if np.all(res.spins == res.spins[0]):
+                    Qo[i, j, s] = 0.0
+                else:
+                    Qo[i, j, s] = networks.modularity(G, res.spins)
+    pol = (P > threshold) & (P > np.abs(M))
+    k = pol.sum(axis=2)
+    sem = (lambda x: x.std(axis=2, ddof=1) / math.sqrt(n_seeds)) if n_seeds > 1 else \
+        (lambda x: np.full(x.shape[:2], np.nan))
+    return {"ratios": ratios, "temperatures": temps, "k_in": k_in, "k_out": k_out,
+            "frac": k / n_seeds, "frac_err": fraction_error(k, n_seeds),
+            "P": P.mean(axis=2), "P_err": sem(P), "P_all": P, "M_all": M,
+            "Q_blocks": Qb, "Q_opinions": Qo.mean(axis=2), "Q_opinions_err": sem(Qo),
+            "intra": intra.mean(axis=2), "intra_err": sem(intra),
+            "block_size": n, "sweeps": sweeps, "n_seeds": n_seeds, "seed": seed}
+
+
+def _parabola_peak(x, y):
+    """Vertex of the parabola through the maximum of y and its two neighbours."""
+    i = int(np.argmax(y))
+    i = min(max(i, 1), len(y) - 2)
+    xs, ys = x[i - 1:i + 2], y[i - 1:i + 2]
+    a, b, _ = np.polyfit(xs, ys, 2)
+    if a >= 0:
+        return float(xs[1])
+    return float(np.clip(-b / (2 * a), xs[0], xs[2]))
+
+
+def network_tc_scan(graph, *, temperatures=np.linspace(4.0, 10.0, 13), J=1.0, sweeps=1500,
+                    burn_in=300, n_seeds=4, algorithm="metropolis", seed=0):
+    """Ordering temperature of a graph from the peak of the susceptibility.
+
+    For every seed, χ(T) = N(⟨m²⟩ - ⟨|m|⟩²)/T is measured on the grid and
+    its peak located by a parabola through the largest value and its two
+    neighbours; T_peak is the mean over seeds ± s.e.m.  The finite-N peak
+    sits near (usually a little above) the T_c of the infinite graph
+    ensemble.
+
+    Parameters
+    ----------
+    graph : networkx.Graph or IsingGraph
+    temperatures : 1-D array of float > 0, >= 3 values, increasing
+    J : float > 0
+    sweeps, burn_in : int
+    n_seeds : int >= 2
+    algorithm : {"metropolis", "heatbath"}
+    seed : int >= 0
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``chi`` and ``chi_err`` (mean over seeds ± s.e.m.),
+        ``abs_m``, ``abs_m_err``, ``binder``, ``T_peak``, ``T_peak_err``,
+        ``T_peaks`` (per seed).
+    """
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=3)
+    if np.any(temps <= 0) or np.any(np.diff(temps) <= 0):
+        raise ValueError("temperatures must be positive and increasing")
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    chi = np.zeros((n_seeds, temps.size))
+    am = np.zeros_like(chi)
+    U = np.zeros_like(chi)
+    for s in range(n_seeds):
+        for j, T in enumerate(temps):
+            r = ising.simulate_graph(g, float(T), J=J, sweeps=sweeps, burn_in=burn_in,
+                                     algorithm=algorithm, init="random", seed=_ss(seed, s, j))
+            m = r.magnetization
+            chi[s, j] = g.N * (np.mean(m * m) - np.mean(np.abs(m)) ** 2) / T
+            am[s, j] = np.mean(np.abs(m))
+            U[s, j] = 1 - np.mean(m ** 4) / (3 * np.mean(m * m) ** 2)
+    peaks = np.array([_parabola_peak(temps, c) for c in chi])
+    sq = math.sqrt(n_seeds)
+    return {"temperatures": temps, "chi": chi.mean(0), "chi_err": chi.std(0, ddof=1) / sq,
+            "abs_m": am.mean(0), "abs_m_err": am.std(0, ddof=1) / sq, "binder": U.mean(0),
+            "binder_err": U.std(0, ddof=1) / sq, "T_peak": float(peaks.mean()),
+            "T_peak_err": float(peaks.std(ddof=1) / sq), "T_peaks": peaks, "N": g.N}
+
+
+# =============================================================================
+# 2. Hysteresis
+# =============================================================================
+
+def loop_area(h, m):
+    """Signed area enclosed by a closed curve (h, m) (shoelace formula).
+
+    The points are joined in order and the last back to the first.  A
+    hysteresis loop traversed up along the lower branch and back down along
+    the upper branch is counter-clockwise and has positive area; the area
+    ∮ m dh is the work per spin dissipated in one cycle.
+
+    Parameters
+    ----------
+    h, m : 1-D arrays of equal length >= 3
+
+    Returns
+    -------
+    float
+    """
+    h = v.real_array("h", h, ndim=1, min_len=3)
+    m = v.real_array("m", m, ndim=1, min_len=3)
+    if h.shape != m.shape:
+        raise ValueError(f"h and m must have the same length, got {h.size} and {m.size}")
+    return float(0.5 * np.sum(h * np.roll(m, -1) - np.roll(h, -1) * m))
+
+
+def _run(system, T, *, h, sweeps, burn_in, init, seed, J=1.0):
+    """One run on a lattice (system = int L, heat-bath) or a prepared graph."""
+    if isinstance(system, ising.IsingGraph):
+        return ising.simulate_graph(system, T, J=J, h=h, sweeps=sweeps, burn_in=burn_in,
+                                    algorithm="heatbath", init=init, seed=seed)
+    return ising.simulate_lattice(int(system), T, J=J, h=h, sweeps=sweeps, burn_in=burn_in,
+                                  algorithm="heatbath", init=init, seed=seed)
+
+
+def _system(system):
+    if isinstance(system, ising.IsingGraph):
+        return system
+    if isinstance(system, (int, np.integer)) and not isinstance(system, bool):
+        L = v.integer("system", system, low=4)
+        if L % 2:
+            raise ValueError(f"system (lattice size L) must be even, got {L}")
+        return L
+    return ising.prepare_graph(system)
+
+
+def hysteresis_loop(system, T, *, h_max=1.0, sweeps_per_branch=200, J=1.0, equilibrate=100,
+                    seed=0):
+    """One field cycle -h_max -> +h_max -> -h_max with heat-bath dynamics.
+
+    The system equilibrates ``equilibrate`` sweeps at h = -h_max from all
+    spins down; the up branch ramps h linearly over ``sweeps_per_branch``
+    sweeps; the down branch starts from the up branch's final spins and
+    ramps back.  The sweep rate is 2 h_max / sweeps_per_branch (field per
+    sweep).
+
+    Parameters
+    ----------
+    system : int (even L >= 4, square lattice with checkerboard heat-bath)
+        or networkx.Graph / IsingGraph
+    T : float > 0
+    h_max : float > 0
+    sweeps_per_branch : int >= 3
+    J : float
+    equilibrate : int >= 0
+    seed : int >= 0 or SeedSequence
+
+    Returns
+    -------
+    dict
+        ``h_up``, ``m_up``, ``h_down``, ``m_down`` (per sweep), ``area``
+        (∮ m dh, > 0 for a normal loop), ``rate``, ``coercive``
+        (fields where each branch crosses m = 0, nan if it does not).
+    """
+    system = _system(system)
+    T = v.real("T", T, positive=True)
+    h_max = v.real("h_max", h_max, positive=True)
+    n = v.integer("sweeps_per_branch", sweeps_per_branch, low=3)
+    equilibrate = v.integer("equilibrate", equilibrate, low=0)
+    seq = seed if isinstance(seed, np.random.SeedSequence) else _ss(_seed(seed))
+    s_up, s_down = seq.spawn(2)
+    h_up = np.linspace(-h_max, h_max, n)
+    up = _run(system, T, h=h_up, sweeps=n, burn_in=equilibrate, init="down", seed=s_up, J=J)
+    h_down = h_up[::-1].copy()
+    down = _run(system, T, h=h_down, sweeps=n, burn_in=0, init=up.spins, seed=s_down, J=J)
+    m_up, m_down = up.magnetization, down.magnetization
+    area = loop_area(np.concatenate([h_up, h_down]), np.concatenate([m_up, m_down]))
+
+    def crossing(hh, mm):
+        idx = np.flatnonzero(np.diff(np.sign(mm)) != 0)
+        if idx.size == 0:
+            return float("nan")
+        i = idx[0]
+        return float(hh[i] - mm[i] * (hh[i + 1] - hh[i]) / (mm[i + 1] - mm[i]))
+
+    return {"h_up": h_up, "m_up": m_up, "h_down": h_down, "m_down": m_down, "area": area,
+            "rate": 2 * h_max / n, "coercive": (crossing(h_up, m_up), crossing(h_down, m_down))}
+
+
+def loop_area_scan(system, *, temperatures=(1.8, 2.27, 3.0), sweeps_per_branch=(50, 100, 200, 400),
+                   h_max=1.0, J=1.0, equilibrate=100, n_seeds=4, seed=0):
+    """Loop areas on a grid of temperatures and sweep rates, over seeds.
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``sweeps_per_branch``, ``rate`` (field per sweep),
+        ``areas`` (n_T, n_rates, n_seeds), ``area`` and ``area_err``
+        (mean ± s.e.m. over seeds), ``coercive`` (mean up-branch coercive
+        field, nan-aware).
+    """
+    system = _system(system)
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    ns = np.asarray(sweeps_per_branch, dtype=int)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    A = np.zeros((temps.size, ns.size, n_seeds))
+    hc = np.full_like(A, np.nan)
+    for i, T in enumerate(temps):
+        for j, n in enumerate(ns):
+            for s in range(n_seeds):
+                r = hysteresis_loop(system, float(T), h_max=h_max, sweeps_per_branch=int(n), J=J,
+                                    equilibrate=equilibrate, seed=_ss(seed, i, j, s))
+                A[i, j, s] = r["area"]
+                hc[i, j, s] = r["coercive"][0]
+    return {"temperatures": temps, "sweeps_per_branch": ns, "rate": 2 * h_max / ns, "areas": A,
+            "area": A.mean(2), "area_err": A.std(2, ddof=1) / math.sqrt(n_seeds),
+            "coercive": np.nanmean(hc, axis=2), "h_max": h_max}
+
+
+def fit_power_law(x, y, yerr):
+    """Weighted least-squares fit of y = a x^b in log-log coordinates.
+
+    Minimises Σ [(ln y_i - ln a - b ln x_i) / (yerr_i / y_i)]².
+
+    Returns
+    -------
+    dict
+        ``b``, ``b_err``, ``a``, ``a_err`` (errors from the fit covariance,
+        scaled by sqrt(χ²/dof) when that exceeds 1), ``chi2``, ``dof``.
+    """
+    x = v.real_array("x", x, ndim=1, min_len=3)
+    y = v.real_array("y", y, ndim=1, min_len=3)
+    yerr = v.real_array("yerr", yerr, ndim=1, min_len=3)
+    if not (x.shape == y.shape == yerr.shape):
+        raise ValueError("x, y and yerr must have the same length")
+    if np.any(x <= 0) or np.any(y <= 0) or np.any(yerr <= 0):
+        raise ValueError("x, y and yerr must be positive")
+    X = np.column_stack([np.ones_like(x), np.log(x)])
+    w = (y / yerr) ** 2
+    A = X.T @ (w[:, None] * X)
+    cov = np.linalg.inv(A)
+    coef = cov @ (X.T @ (w * np.log(y)))
+    resid = np.log(y) - X @ coef
+    chi2 = float(np.sum(w * resid ** 2))
+    dof = x.size - 2
+    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
+    err = np.sqrt(np.diag(cov) * scale)
+    a = math.exp(coef[0])
+    return {"b": float(coef[1]), "b_err": float(err[1]), "a": a, "a_err": a * float(err[0]),
+            "chi2": chi2, "dof": dof}
+
+
+def remanence(system, *, temperatures=(1.8, 2.1, 2.6, 3.0), h_max=1.0, ramp_sweeps=100,
+              hold_sweeps=400, J=1.0, equilibrate=100, n_seeds=4, seed=0):
+    """Magnetisation left after the field is switched off.
+
+    Each run equilibrates at h = +h_max from all spins up, ramps h linearly
+    to 0 over ``ramp_sweeps`` sweeps, then holds h = 0 for ``hold_sweeps``
+    sweeps (chained from the ramp's final spins).
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``m_hold`` (n_T, hold_sweeps) mean over seeds of
+        m(t) at h = 0, ``m_rem`` and ``m_rem_err`` (mean over the last half
+        of the hold, mean ± s.e.m. over seeds), ``m_field`` (m at the start
+        of the ramp, h = h_max).
+    """
+    system = _system(system)
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    ramp = v.integer("ramp_sweeps", ramp_sweeps, low=1)
+    hold = v.integer("hold_sweeps", hold_sweeps, low=2)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    traj = np.zeros((temps.size, n_seeds, hold))
+    mf = np.zeros((temps.size, n_seeds))
+    for i, T in enumerate(temps):
+        for s in range(n_seeds):
+            a, b = _ss(seed, i, s).spawn(2)
+            r1 = _run(system, float(T), h=np.linspace(h_max, 0.0, ramp), sweeps=ramp,
+                      burn_in=equilibrate, init="up", seed=a, J=J)
+            r2 = _run(system, float(T), h=0.0, sweeps=hold, burn_in=0, init=r1.spins, seed=b, J=J)
+            traj[i, s] = r2.magnetization
+            mf[i, s] = r1.magnetization[0]
+    tail = traj[:, :, hold // 2:].mean(axis=2)
+    sq = math.sqrt(n_seeds)
+    return {"temperatures": temps, "m_hold": traj.mean(1), "m_hold_err": traj.std(1, ddof=1) / sq,
+            "m_rem": tail.mean(1), "m_rem_err": tail.std(1, ddof=1) / sq,
+            "m_field": mf.mean(1), "hold_sweeps": hold}
+
+
+def temperature_loop(L=64, *, T_hot=3.5, T_cold=1.5, n_steps=21, sweeps_per_step=(5, 20, 80),
+                     J=1.0, n_seeds=4, seed=0):
+    """Cool then heat a square lattice at h = 0 and measure the gap between the paths.
+
+    Cooling starts from random spins at T_hot and visits ``n_steps``
+    temperatures down to T_cold, ``sweeps_per_step`` sweeps each; heating
+    starts from the cooling run's final spins and retraces the temperatures
+    upwards.  At each step the energy per spin e and |m| are averaged over
+    the step's sweeps.  The gap areas ∫ (e_cool - e_heat) dT and
+    ∫ (|m|_heat - |m|_cool) dT measure how far the two paths differ.  The
+    2-D Ising transition is continuous, so any gap is a finite-rate
+    (out-of-equilibrium) effect that must close as the ramp slows.
+
+    Returns
+    -------
+    dict
+        ``T`` (cooling order, hot to cold), ``e_cool``, ``e_heat``,
+        ``m_cool``, ``m_heat`` (n_rates, n_T), mean over seeds (heating
+        aligned to ``T``), ``gap_e``, ``gap_e_err``, ``gap_m``, ``gap_m_err``
+        (n_rates; mean ± s.e.m. over seeds), ``rate`` (|dT| per sweep).
+    """
+    L = v.integer("L", L, low=4)
+    T_hot = v.real("T_hot", T_hot, positive=True)
+    T_cold = v.real("T_cold", T_cold, positive=True, high=T_hot)
+    n_steps = v.integer("n_steps", n_steps, low=3)
+    sps = np.asarray(sweeps_per_step, dtype=int)
+    if sps.ndim != 1 or np.any(sps < 1):
+        raise ValueError("sweeps_per_step must be a 1-D sequence of integers >= 1")
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    Ts = np.linspace(T_hot, T_cold, n_steps)
+    ec = np.zeros((sps.size, n_seeds, n_steps))
+    eh, mc, mh = np.zeros_like(ec), np.zeros_like(ec), np.zeros_like(ec)
+    for a, n in enumerate(sps):
+        for s in range(n_seeds):
+            spins = "random"
+            streams = _ss(seed, a, s).spawn(2 * n_steps)
+            for k, T in enumerate(Ts):
+                r = ising.simulate_lattice(L, float(T), J=J, sweeps=int(n), burn_in=0,
+                                           algorithm="heatbath", init=spins, seed=streams[k])
+                spins = r.spins
+                ec[a, s, k], mc[a, s, k] = r.energy.mean(), np.abs(r.magnetization).mean()
+            for k, T in enumerate(Ts[::-1]):
+                r = ising.simulate_lattice(L, float(T), J=J, sweeps=int(n), burn_in=0,
+                                           algorithm="heatbath", init=spins,
+                                           seed=streams[n_steps + k])
+                spins = r.spins
+                j = n_steps - 1 - k
+                eh[a, s, j], mh[a, s, j] = r.energy.mean(), np.abs(r.magnetization).mean()
+    dT = abs(Ts[1] - Ts[0])
+    ge = np.sum(ec - eh, axis=2) * dT
+    gm = np.sum(mh - mc, axis=2) * dT
+    sq = math.sqrt(n_seeds)
+    return {"T": Ts, "sweeps_per_step": sps, "rate": dT / sps,
+            "e_cool": ec.mean(1), "e_heat": eh.mean(1), "m_cool": mc.mean(1), "m_heat": mh.mean(1),
+            "m_cool_err": mc.std(1, ddof=1) / sq, "m_heat_err": mh.std(1, ddof=1) / sq,
+            "gap_e": ge.mean(1), "gap_e_err": ge.std(1, ddof=1) / sq,
+            "gap_m": gm.mean(1), "gap_m_err": gm.std(1, ddof=1) / sq}
+
+
+def biased_cooling(L=64, *, T_hot=3.5, T_cold=1.8, n_steps=18, sweeps_per_step=20, h_bias=0.05,
+                   hold_sweeps=400, J=1.0, n_seeds=4, seed=0):
+    """Cool with a small bias field, then remove it: does the order stay?
+
+    The lattice is cooled from random spins at T_hot to T_cold in
+    ``n_steps`` steps of ``sweeps_per_step`` heat-bath sweeps under the
+    field ``h_bias`` (the "nudge"), then held at T_cold with h = 0 for
+    ``hold_sweeps`` sweeps.  The same protocol with h_bias = 0 is run for
+    comparison (same seeds).
+
+    Returns
+    -------
+    dict
+        ``m_end_bias`` and ``m_hold`` (signed m at the end of cooling and
+        averaged over the second half of the hold, mean ± s.e.m. over seeds;
+        keys ``*_err``), ``m_hold_unbiased`` and ``abs_m_hold_unbiased`` for
+        the unbiased protocol, ``m_exact`` (Yang's spontaneous
+        magnetisation at T_cold), ``trace`` (mean m per sweep, cooling then
+        hold, biased).
+    """
+    from . import exact
+    L = v.integer("L", L, low=4)
+    T_hot = v.real("T_hot", T_hot, positive=True)
+    T_cold = v.real("T_cold", T_cold, positive=True, high=T_hot)
+    n_steps = v.integer("n_steps", n_steps, low=2)
+    sps = v.integer("sweeps_per_step", sweeps_per_step, low=1)
+    h_bias = v.real("h_bias", h_bias)
+    hold = v.integer("hold_sweeps", hold_sweeps, low=2)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    Ts = np.linspace(T_hot, T_cold, n_steps)
+    out = np.zeros((2, n_seeds, 2))
+    traces = []
+    for b, hb in enumerate((h_bias, 0.0)):
+        for s in range(n_seeds):
+            streams = _ss(seed, s).spawn(n_steps + 1)
+            spins, tr = "random", []
+            for k, T in enumerate(Ts):
+                r = ising.simulate_lattice(L, float(T), J=J, h=hb, sweeps=sps, burn_in=0,
+                                           algorithm="heatbath", init=spins, seed=streams[k])
+                spins = r.spins
+                tr.append(r.magnetization)
+            out[b, s, 0] = r.magnetization[-1]
+            r = ising.simulate_lattice(L, T_cold, J=J, h=0.0, sweeps=hold, burn_in=0,
+                                       algorithm="heatbath", init=spins, seed=streams[-1])
+            tr.append(r.magnetization)
+            out[b, s, 1] = r.magnetization[hold // 2:].mean()
+            if b == 0:
+                traces.append(np.concatenate(tr))
+    sq = math.sqrt(n_seeds)
+    ab = np.abs(out[1, :, 1])
+    return {"m_end_bias": out[0, :, 0].mean(), "m_end_bias_err": out[0, :, 0].std(ddof=1) / sq,
+            "m_hold": out[0, :, 1].mean(), "m_hold_err": out[0, :, 1].std(ddof=1) / sq,
+            "m_hold_unbiased": out[1, :, 1].mean(),
+            "m_hold_unbiased_err": out[1, :, 1].std(ddof=1) / sq,
+            "abs_m_hold_unbiased": ab.mean(), "abs_m_hold_unbiased_err": ab.std(ddof=1) / sq,
+            "m_exact": exact.yang_magnetization(T_cold, J), "trace": np.mean(traces, axis=0),
+            "T_schedule": Ts, "sweeps_per_step": sps, "hold_sweeps": hold}
+
+
+def antagonism_threshold(T, *, k_in=6.0, k_out=2.0, J=1.0, method="mf"):
+    """Largest inter-block coupling w at which the polarised state is metastable.
+
+    Inter-block links carry coupling w J (w < 0: antagonism, w > 0:
+    friendly).  The polarised state m_A = -m_B is a local free-energy
+    minimum while w < w*, the consensus state while w > -w* (by the gauge
+    symmetry s -> -s on block B), so a w-cycle between -1 and +1 at
+    temperature T has a hysteresis loop of half-width w* whenever w* > 0.
+
+    Returns
+    -------
+    float
+        w* (may exceed 1; nan if the polarised state is not even stable at
+        w = 0, i.e. T above the block's own ordering temperature).
+    """
+    T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
+    from scipy.optimize import brentq
+
+    def g(w):
+        st = polarised_stability(T, k_in=k_in, k_out=w * k_out, J=J, method=method)
+        if not st["exists"]:
+            return -1.0
+        return st["eig_consensus"] if method == "mf" else -st["eig_consensus"]
+
+    if g(0.0) <= 0:
+        return float("nan")
+    hi = k_in / max(k_out, 1e-300) * (1 - 1e-12)
+    if g(hi) > 0:
+        return float(hi)
+    return float(brentq(g, 0.0, hi, xtol=1e-12))
+
+
+def antagonism_loop(*, block_size=500, k_in=6.0, k_out=2.0, T=3.0, w_max=1.0, n_w=21,
+                    sweeps_per_step=50, J=1.0, n_seeds=4, seed=0):
+    """Cycle the inter-community coupling w from -w_max to +w_max and back.
+
+    One SBM (blocks of ``block_size``, mean intra/inter degrees k_in, k_out)
+    is drawn; intra-block edges have weight 1, inter-block edges weight w.
+    The up branch starts polarised (A up, B down) at w = -w_max
+    (antagonism) and raises w in ``n_w`` steps of ``sweeps_per_step``
+    sweeps, each step chained from the previous spins; the down branch
+    continues from the up branch's end and lowers w back.  Recorded at the
+    end of each step: the polarisation |P| = |m_A - m_B|/2 and the
+    consensus |M| = |m_A + m_B|/2.
+
+    Returns
+    -------
+    dict
+        ``w``, ``P_up``, ``P_down``, ``M_up``, ``M_down`` (mean over seeds,
+        down branch aligned to ``w``), their ``*_err`` (s.e.m.), ``area``
+        and ``area_err`` (∮ |P| dw, mean ± s.e.m.), ``w_star_mf`` and
+        ``w_star_bethe``.
+    """
+    n = v.integer("block_size", block_size, low=2)
+    T = v.real("T", T, positive=True)
+    w_max = v.real("w_max", w_max, positive=True)
+    n_w = v.integer("n_w", n_w, low=3)
+    sps = v.integer("sweeps_per_step", sweeps_per_step, low=1)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in, k_out=k_out)
+    G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=seed)
+    lab = networks.block_labels(G)
+    ws = np.linspace(-w_max, w_max, n_w)
+    graphs = []
+    for w in ws:
+        for a, b in G.edges:
+            G[a][b]["weight"] = 1.0 if lab[a] == lab[b] else float(w)
+        graphs.append(ising.prepare_graph(G))
+    init = np.where(lab == 0, 1, -1).astype(np.int8)
+    P = np.zeros((2, n_seeds, n_w))
+    M = np.zeros_like(P)
+    for s in range(n_seeds):
+        spins = init
+        streams = _ss(seed, s).spawn(2 * n_w)
+        order = list(range(n_w)) + list(range(n_w - 1, -1, -1))
+        for step, k in enumerate(order):
+            r = ising.simulate_graph(graphs[k], T, J=J, sweeps=sps, burn_in=0,
+                                     algorithm="heatbath", init=spins, seed=streams[step])
+            spins = r.spins
+            ma, mb = _block_mags(spins, lab)
+            br = 0 if step < n_w else 1
+            P[br, s, k] = abs(ma - mb) / 2
+            M[br, s, k] = abs(ma + mb) / 2
+    areas = np.array([loop_area(np.concatenate([ws, ws[::-1]]),
+                                np.concatenate([-P[0, s], -P[1, s, ::-1]])) for s in range(n_seeds)])
+    sq = math.sqrt(n_seeds)
+    return {"w": ws, "P_up": P[0].mean(0), "P_up_err": P[0].std(0, ddof=1) / sq,
+            "P_down": P[1].mean(0), "P_down_err": P[1].std(0, ddof=1) / sq,
+            "M_up": M[0].mean(0), "M_up_err": M[0].std(0, ddof=1) / sq,
+            "M_down": M[1].mean(0), "M_down_err": M[1].std(0, ddof=1) / sq,
+            "area": float(areas.mean()), "area_err": float(areas.std(ddof=1) / sq),
+            "w_star_mf": antagonism_threshold(T, k_in=k_in, k_out=k_out, J=J, method="mf"),
+            "w_star_bethe": antagonism_threshold(T, k_in=k_in, k_out=k_out, J=J, method="bethe"),
+            "Q_blocks": networks.modularity(G, lab), "T": T}
+
+
+# =============================================================================
+# 3. Hub-targeted fields
+# =============================================================================
+
+STRATEGIES = ("hubs", "random", "low", "uniform")
+
+
+def target_nodes(degrees, *, k=10, strategy="hubs", seed=0):
+    """Indices of the nodes a strategy puts the field on.
+
+    Parameters
+    ----------
+    degrees : 1-D array of int >= 0
+        Degree of every node (node order).
+    k : int, 1 <= k <= N
+        Number of targets (ignored by "uniform").
+    strategy : {"hubs", "random", "low", "uniform"}
+        "hubs": the k largest degrees; "low": the k smallest; ties broken by
+        node index (stable sort).  "random": k distinct nodes drawn with
+        ``seed``.  "uniform": every node.
+    seed : int >= 0
+
+    Returns
+    -------
+    ndarray of int
+    """
+    deg = np.asarray(degrees)
+    if deg.ndim != 1 or deg.size == 0:
+        raise ValueError("degrees must be a non-empty 1-D array")
+    N = deg.size
+    v.choice("strategy", strategy, set(STRATEGIES))
+    if strategy == "uniform":
+        return np.arange(N)
+    k = v.integer("k", k, low=1, high=N)
+    if strategy == "hubs":
+        return np.argsort(-deg, kind="stable")[:k]
+    if strategy == "low":
+        return np.argsort(deg, kind="stable")[:k]
+    rng = np.random.default_rng(_seed(seed))
+    return np.sort(rng.choice(N, size=k, replace=False))
+
+
+def allocate_budget(degrees, *, H=10.0, k=10, strategy="hubs", seed=0):
+    """Per-node fields h_i >= 0 with Σ h_i = H, spread evenly over the targets.
+
+    Parameters
+    ----------
+    degrees : 1-D array
+    H : float >= 0
+        Total field budget (units of J).
+    k, strategy, seed : see :func:`target_nodes`
+
+    Returns
+    -------
+    ndarray of float, shape (N,)
+    """
+    H = v.real("H", H, nonnegative=True)
+    idx = target_nodes(degrees, k=k, strategy=strategy, seed=seed)
+    h = np.zeros(np.asarray(degrees).size)
+    h[idx] = H / idx.size
+    return h
+
+
+def mf_magnetisations(A, T, *, h=0.0, J=1.0, m0=1.0, damping=0.5, tol=1e-12, max_iter=20000):
+    """Quenched mean-field magnetisations m_i = tanh(β(J Σ_j A_ij m_j + h_i)).
+
+    Solved by damped iteration from ``m0`` (a scalar or per-node start; the
+    solution reached depends on it in the ordered phase: m0 = +1 picks the
+    branch aligned with a positive field, as in Lynn & Lee 2016).
+
+    Parameters
+    ----------
+    A : scipy.sparse matrix or 2-D array, shape (N, N)
+        Symmetric adjacency (coupling factors).
+    T : float > 0
+    h : float or array (N,)
+    J : float
+    m0 : float or array (N,) in [-1, 1]
+    damping : float in (0, 1]
+    tol : float > 0
+    max_iter : int >= 1
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
+    T = v.real("T", T, positive=True)
+    J = v.real("J", J)
+    N = A.shape[0]
+    hv = np.broadcast_to(np.asarray(h, dtype=float), (N,))
+    m = np.array(np.broadcast_to(np.asarray(m0, dtype=float), (N,)))
+    damping = v.real("damping", damping, positive=True, high=1.0)
+    beta = 1.0 / T
+    for _ in range(v.integer("max_iter", max_iter, low=1)):
+        new = (1 - damping) * m + damping * np.tanh(beta * (J * (A @ m) + hv))
+        if np.max(np.abs(new - m)) < tol:
+            return new
+        m = new
+    return m
+
+
+def mf_susceptibility_matrix(A, T, *, J=1.0, m=None):
+    """Mean-field susceptibility matrix χ_ij = ∂m_i/∂h_j.
+
+    Differentiating m_i = tanh(β(J Σ_j A_ij m_j + h_i)) gives
+    δm = D β (J A δm + δh), D = diag(1 - m_i²), so
+
+    .. math:: \\chi = (I - \\beta J D A)^{-1} \\beta D .
+
+    In the paramagnetic phase (m = 0, D = I) this is
+    χ = β (I - βJA)^{-1}, finite only for T > J λ_max(A), the quenched
+    mean-field T_c.  The response of M = (1/N) Σ m_i to a field on node j
+    is (1/N) Σ_i χ_ij.
+
+    Parameters
+    ----------
+    A : sparse or dense (N, N)
+    T : float > 0
+    J : float
+    m : None or array (N,)
+        Magnetisations at which to linearise (None: m = 0).
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+    """
+    T = v.real("T", T, positive=True)
+    J = v.real("J", J)
+    Ad = A.toarray() if hasattr(A, "toarray") else np.asarray(A, dtype=float)
+    N = Ad.shape[0]
+    d = np.ones(N) if m is None else 1.0 - np.asarray(m, dtype=float) ** 2
+    beta = 1.0 / T
+    Mtx = np.eye(N) - beta * J * d[:, None] * Ad
+    return np.linalg.solve(Mtx, beta * np.diag(d))
+
+
+def mf_strategy_gain(graph, *, temperatures=(3.0, 5.0, 8.0, 12.0), H=10.0, k=10,
+                     strategies=STRATEGIES, J=1.0, seed=0):
+    """Mean-field magnetisation gained by each strategy, across temperatures.
+
+    ΔM = M(h) - M(0), both from the quenched mean-field fixed point started
+    at m = +1 (the branch aligned with the field), and the linear-response
+    prediction ΔM_lin = (1/N) 1ᵀ χ h with χ from
+    :func:`mf_susceptibility_matrix` at the zero-field solution.
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``gain`` and ``gain_lin`` (dict strategy -> array),
+        ``T_c_mf`` (J λ_max of the adjacency), ``M0`` (zero-field M).
+    """
+    from scipy.sparse.linalg import eigsh
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    A = networks.adjacency(graph)
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    N = A.shape[0]
+    hs = {st: allocate_budget(deg, H=H, k=k, strategy=st, seed=seed) for st in strategies}
+    gain = {st: np.zeros(temps.size) for st in strategies}
+    lin = {st: np.zeros(temps.size) for st in strategies}
+    M0 = np.zeros(temps.size)
+    for i, T in enumerate(temps):
+        m0 = mf_magnetisations(A, float(T), J=J, m0=1.0)
+        M0[i] = m0.mean()
+        chi = mf_susceptibility_matrix(A, float(T), J=J, m=m0)
+        col = chi.sum(axis=0) / N
+        for st in strategies:
+            gain[st][i] = mf_magnetisations(A, float(T), h=hs[st], J=J, m0=m0).mean() - M0[i]
+            lin[st][i] = col @ hs[st]
+    lam = float(eigsh(A.astype(float), k=1, which="LA", return_eigenvectors=False)[0])
+    return {"temperatures": temps, "gain": gain, "gain_lin": lin, "M0": M0, "T_c_mf": J * lam}
+
+
+def field_gain(graph, *, temperatures=(3.0, 5.0, 8.0), H=10.0, k=10, strategies=STRATEGIES,
+               J=1.0, sweeps=400, burn_in=100, init="up", n_seeds=6, seed=0):
+    """Simulated magnetisation gained by each targeting strategy.
+
+    For every T, seed and strategy, ⟨M⟩ with the strategy's fields minus
+    ⟨M⟩ at h = 0 from the same start and the same random stream (common
+    random numbers: the paired difference has a much smaller variance).
+    Below T_c, init="up" measures the gain on the ordered branch aligned
+    with the field (Lynn & Lee's setting); above T_c the start is forgotten.
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``gain`` and ``gain_err`` (dict strategy -> array
+        over T; mean ± s.e.m. over seeds), ``diffs`` (strategy -> (n_T,
+        n_seeds) paired differences), ``M0`` (zero-field ⟨M⟩).
+    """
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    temps = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    deg = _node_degrees(g)
+    hs = {st: allocate_budget(deg, H=H, k=k, strategy=st, seed=seed) for st in strategies}
+    diffs = {st: np.zeros((temps.size, n_seeds)) for st in strategies}
+    M0 = np.zeros((temps.size, n_seeds))
+    for i, T in enumerate(temps):
+        for s in range(n_seeds):
+            base = ising.simulate_graph(g, float(T), J=J, sweeps=sweeps, burn_in=burn_in,
+                                        algorithm="heatbath", init=init, seed=_ss(seed, i, s))
+            M0[i, s] = base.magnetization.mean()
+            for st in strategies:
+                r = ising.simulate_graph(g, float(T), J=J, h=hs[st], sweeps=sweeps, burn_in=burn_in,
+                                         algorithm="heatbath", init=init, seed=_ss(seed, i, s))
+                diffs[st][i, s] = r.magnetization.mean() - M0[i, s]
+    sq = math.sqrt(n_seeds)
+    return {"temperatures": temps, "gain": {st: d.mean(1) for st, d in diffs.items()},
+            "gain_err": {st: d.std(1, ddof=1) / sq for st, d in diffs.items()},
+            "diffs": diffs, "M0": M0.mean(1), "M0_err": M0.std(1, ddof=1) / sq}
+
+
+def _node_degrees(g):
+    """Degrees of a prepared graph in node order."""
+    return np.asarray(g.degree)
+
+
+def flip_budget(graph, *, T=3.0, budgets=np.geomspace(1, 300, 12), k=10, strategies=STRATEGIES,
+                J=1.0, sweeps=200, n_seeds=6, refine=4, seed=0):
+    """Smallest field budget that flips a network ordered against the field.
+
+    Start from all spins down (m = -1), apply the strategy's fields (budget
+    H on its targets) and run ``sweeps`` heat-bath sweeps; the network has
+    flipped if its magnetisation crossed 0 within the run.  For each seed
+    the budgets are tried in increasing order; the first that flips is
+    refined by ``refine`` bisection steps (geometric) between it and the
+    previous budget, and the smallest flipping budget found is recorded (the
+    same random stream for every budget of a seed).
+
+    Returns
+    -------
+    dict
+        ``budgets``, ``flipped`` (strategy -> bool (n_budgets, n_seeds)),
+        ``H_min`` (strategy -> per-seed smallest budget, inf if none
+        flips), ``H_min_mean`` and ``H_min_err`` (mean ± s.e.m. over the
+        seeds that flipped; inf/nan if none did), ``n_flipped``.
+    """
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    T = v.real("T", T, positive=True)
+    Hs = v.real_array("budgets", budgets, ndim=1, min_len=1)
+    if np.any(np.diff(Hs) <= 0) or np.any(Hs < 0):
+        raise ValueError("budgets must be non-negative and increasing")
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    refine = v.integer("refine", refine, low=0)
+    seed = _seed(seed)
+    deg = _node_degrees(g)
+    flipped = {st: np.zeros((Hs.size, n_seeds), dtype=bool) for st in strategies}
+    Hmin = {st: np.full(n_seeds, np.inf) for st in strategies}
+    def flips(st, H, s):
+        h = allocate_budget(deg, H=float(H), k=k, strategy=st, seed=seed)
+        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0,
+                                 algorithm="heatbath", init="down", seed=_ss(seed, s))
+        return bool(np.any(r.magnetization > 0))
+
+    for st in strategies:
+        for s in range(n_seeds):
+            for b, H in enumerate(Hs):
+                if flips(st, H, s):
+                    flipped[st][b:, s] = True
+                    lo, hi = (float(Hs[b - 1]) if b > 0 else 0.0), float(H)
+                    for _ in range(refine):  # bisection (geometric once lo > 0)
+                        mid = math.sqrt(lo * hi) if lo > 0 else hi / 2
+                        if flips(st, mid, s):
+                            hi = mid
+                        else:
+                            lo = mid
+                    Hmin[st][s] = hi
+                    break
+    mean, err, nf = {}, {}, {}
+    for st in strategies:
+        ok = np.isfinite(Hmin[st])
+        nf[st] = int(ok.sum())
+        mean[st] = float(Hmin[st][ok].mean()) if ok.any() else float("inf")
+        err[st] = float(Hmin[st][ok].std(ddof=1) / math.sqrt(ok.sum())) if ok.sum() > 1 else float("nan")
+    return {"budgets": Hs, "flipped": flipped, "H_min": Hmin, "H_min_mean": mean,
+            "H_min_err": err, "n_flipped": nf, "T": T, "k": k}
+
+
+def ranking_difference(gain_result, *, a="hubs", b="low"):
+    """Paired difference of two strategies' gains, and where its sign flips.
+
+    Uses the per-seed paired differences of :func:`field_gain` (both
+    strategies ran with the same seeds, so the difference is paired).
+
+    Returns
+    -------
+    dict
+        ``diff`` and ``diff_err`` (gain_a - gain_b per temperature, mean ±
+        s.e.m.), ``T_flip`` (linear interpolation of the first sign change
+        from negative to positive with increasing T, nan if none) and
+        ``bracket`` (the two grid temperatures around it).
+    """
+    for name, st in (("a", a), ("b", b)):
+        if st not in gain_result["diffs"]:
+            raise ValueError(f"{name}={st!r} is not among the strategies of gain_result")
+    d = gain_result["diffs"][a] - gain_result["diffs"][b]
+    n = d.shape[1]
+    mean, err = d.mean(1), d.std(1, ddof=1) / math.sqrt(n)
+    T = gain_result["temperatures"]
+    T_flip, bracket = float("nan"), (float("nan"), float("nan"))
+    for i in range(T.size - 1):
+        if mean[i] < 0 <= mean[i + 1]:
+            T_flip = float(T[i] - mean[i] * (T[i + 1] - T[i]) / (mean[i + 1] - mean[i]))
+            bracket = (float(T[i]), float(T[i + 1]))
+            break
+    return {"temperatures": T, "diff": mean, "diff_err": err, "T_flip": T_flip, "bracket": bracket}
+
+
+# =============================================================================
+# Figures (each returns a matplotlib figure; the chapter calls plt.show())
+# =============================================================================
+
+def _plt():
+    import matplotlib.pyplot as plt
+    from .plotting import PALETTE
+    return plt, PALETTE
+
+
+def survival_boundary(res, *, level=0.5):
+    """Temperature where the surviving fraction drops through ``level``, per ratio.
+
+    Linear interpolation between the last grid temperature with fraction
+    >= level and the next; also returns that bracket (the resolution).
+
+    Returns
+    -------
+    (T_half, lo, hi) : arrays over ratios (nan where the fraction never
+    crosses ``level`` on the grid)
+    """
+    T = res["temperatures"]
+    f = res["frac"]
+    out = np.full((3, f.shape[0]), np.nan)
+    for i in range(f.shape[0]):
+        for j in range(T.size - 1):
+            if f[i, j] >= level > f[i, j + 1]:
+                out[0, i] = T[j] + (f[i, j] - level) * (T[j + 1] - T[j]) / (f[i, j] - f[i, j + 1])
+                out[1, i], out[2, i] = T[j], T[j + 1]
+                break
+    return out[0], out[1], out[2]
+
+
+def plot_survival(res, *, k_mean=8.0):
+    """Survival of the polarised start: fraction vs T per ratio, and the (r, T) plane."""
+    plt, P = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    cmap = plt.get_cmap("viridis")
+    rs = res["ratios"]
+    for i, r in enumerate(rs):
+        c = cmap(i / max(1, rs.size - 1))
+        a1.errorbar(res["temperatures"], res["frac"][i], yerr=res["frac_err"][i], marker="o",
+                    ms=4, capsize=2, color=c, label=f"r = {r:g}")
+        tb = polarisation_boundary(k_in=res["k_in"][i], k_out=res["k_out"][i], method="bethe")
+        a1.axvline(tb["T_stable"], color=c, ls=":", lw=1)
+    a1.set_xlabel("temperature $T_{\\rm social}$ (units of $J$)")
+    a1.set_ylabel(f"fraction still polarised after {res['sweeps']} sweeps")
+    a1.set_title("(a) dotted: Bethe $T_{\\rm stable}(r)$")
+    a1.legend(fontsize=8)
+    rr = np.linspace(0, max(rs) * 1.05, 80)
+    for method, col, name in (("mf", P["mf"], "Weiss mean field"), ("bethe", P["fit"], "Bethe")):
+        b = [polarisation_boundary(k_in=k_mean / (1 + x), k_out=k_mean * x / (1 + x), method=method)
+             for x in rr]
+        a2.plot(rr, [d["T_stable"] for d in b], color=col, label=f"{name}: metastable below")
+        a2.plot(rr, [d["T_exist"] for d in b], color=col, ls="--", lw=1,
+                label=f"{name}: exists below")
+    Th, lo, hi = survival_boundary(res)
+    ok = np.isfinite(Th)
+    a2.errorbar(rs[ok], Th[ok], yerr=[Th[ok] - lo[ok], hi[ok] - Th[ok]], fmt="o", color=P["sim"],
+                capsize=3, label="simulation: 50 % survive (bar = grid bracket)")
+    a2.set_xlabel("$r = k_{\\rm out}/k_{\\rm in}$")
+    a2.set_ylabel("temperature $T_{\\rm social}$")
+    a2.set_title(f"(b) polarised state, mean degree {k_mean:g}")
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tc_scans(scans, estimates):
+    """χ(T) of several graphs with their mean-field and Bethe T_c marked."""
+    plt, P = _plt()
+    fig, axes = plt.subplots(1, len(scans), figsize=(4 * len(scans), 3.6))
+    for ax, (name, s) in zip(np.atleast_1d(axes), scans.items()):
+        ax.errorbar(s["temperatures"], s["chi"], yerr=s["chi_err"], marker="o", ms=4, capsize=2,
+                    color=P["sim"], label="simulation χ")
+        ax.axvline(estimates[name]["mf"], color=P["mf"], ls="--", label="mean field ⟨k²⟩/⟨k⟩")
+        ax.axvline(estimates[name]["bethe"], color=P["fit"], ls="-.", label="Bethe")
+        ax.axvspan(s["T_peak"] - s["T_peak_err"], s["T_peak"] + s["T_peak_err"], color=P["sim"],
+                   alpha=0.3, label="χ peak ± s.e.m.")
+        ax.set_title(name)
+        ax.set_xlabel("$T$ (units of $J$)")
+    np.atleast_1d(axes)[0].set_ylabel("susceptibility χ per spin")
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_polarisation_run(T=3.0, ratio=0.1, J=1.0, h=0.0, block_size=300, k_mean=8.0,
+                          sweeps=300, seed=1):
+    """One polarised start on a two-block SBM: m_A(t), m_B(t) with mean-field levels."""
+    plt, P = _plt()
+    k_in = k_mean / (1 + ratio)
+    k_out = ratio * k_in
+    p_in, p_out = networks.sbm_probabilities(block_size=block_size, k_in=k_in, k_out=k_out)
+    G = networks.sbm(block_size=block_size, p_in=p_in, p_out=p_out, seed=seed)
+    lab = networks.block_labels(G)
+    g = ising.prepare_graph(G)
+    spins = np.where(lab == 0, 1, -1).astype(np.int8)
+    streams = _ss(seed, 99).spawn(sweeps)
+    ma, mb = np.zeros(sweeps), np.zeros(sweeps)
+    chunk = 10
+    for t in range(0, sweeps, chunk):
+        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=chunk, burn_in=0, algorithm="heatbath",
+                                 init=spins, seed=streams[t])
+        spins = r.spins
+        ma[t:t + chunk], mb[t:t + chunk] = _block_mags(spins, lab)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    tt = np.arange(1, sweeps + 1, chunk) + chunk - 1
+    ax.plot(tt, ma[::chunk], color=P["sim"], label="$m_A$ (started +1)")
+    ax.plot(tt, mb[::chunk], color=P["alt"], label="$m_B$ (started −1)")
+    st = polarised_stability(T, k_in=k_in, k_out=k_out, J=J, method="bethe")
+    if st["exists"]:
+        ax.axhline(st["m"], color=P["fit"], ls=":", lw=1)
+        ax.axhline(-st["m"], color=P["fit"], ls=":", lw=1,
+                   label=f"Bethe polarised ±m* ({'metastable' if st['stable'] else 'unstable'})")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("sweeps")
+    ax.set_ylabel("block magnetisation")
+    ax.set_title(f"T={T:g}, r={ratio:g}, J={J:g}, h={h:g}, Q_blocks={networks.modularity(G, lab):.2f}")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_loops(loops, *, title=""):
+    """Hysteresis loops m(h): dict label -> :func:`hysteresis_loop` result."""
+    plt, P = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    cols = [P["sim"], P["alt"], P["fit"], P["extra"], P["mf"]]
+    for c, (lab, r) in zip(cols, loops.items()):
+        ax.plot(r["h_up"], r["m_up"], color=c, label=f"{lab} (area {r['area']:.2f})")
+        ax.plot(r["h_down"], r["m_down"], color=c, ls="--")
+    ax.set_xlabel("field $h$ (units of $J$)")
+    ax.set_ylabel("magnetisation $m$")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_area_scan(scan, *, T_c=None, slow_from=2):
+    """Loop area against T (left) and against sweep rate (right, log-log with power-law fits)."""
+    plt, P = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    cmap = plt.get_cmap("plasma")
+    rates = scan["rate"]
+    for j, rt in enumerate(rates):
+        a1.errorbar(scan["temperatures"], scan["area"][:, j], yerr=scan["area_err"][:, j], marker="o",
+                    ms=3, capsize=2, color=cmap(j / max(1, rates.size - 1)),
+                    label=f"{scan['sweeps_per_branch'][j]} sweeps/branch")
+    if T_c is not None:
+        a1.axvline(T_c, color=P["guide"], ls=":", label="$T_c$")
+    a1.set_xlabel("$T_{\\rm social}$ (units of $J$)")
+    a1.set_ylabel("loop area $\\oint m\\,dh$")
+    a1.legend(fontsize=7)
+    fits = []
+    for i, T in enumerate(scan["temperatures"]):
+        c = plt.get_cmap("viridis")(i / max(1, scan["temperatures"].size - 1))
+        a2.errorbar(rates, scan["area"][i], yerr=scan["area_err"][i], fmt="o", ms=3, color=c)
+        f = fit_power_law(rates[slow_from:], scan["area"][i, slow_from:], scan["area_err"][i, slow_from:])
+        fits.append(f)
+        x = rates[slow_from:]
+        a2.plot(x, f["a"] * x ** f["b"], color=c, label=f"T={T:g}: b={f['b']:.2f}±{f['b_err']:.2f}")
+    a2.set_xscale("log")
+    a2.set_yscale("log")
+    a2.set_xlabel("sweep rate $|dh/dt|$ (field per sweep)")
+    a2.set_ylabel("loop area")
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig, fits
+
+
+def plot_remanence(rems, *, exact_m=None):
+    """m(t) after the field is switched off, for several temperatures; dict label -> result."""
+    plt, P = _plt()
+    fig, axes = plt.subplots(1, len(rems), figsize=(5.5 * len(rems), 3.8), squeeze=False)
+    for ax, (lab, r) in zip(axes[0], rems.items()):
+        t = np.arange(1, r["hold_sweeps"] + 1)
+        for i, T in enumerate(r["temperatures"]):
+            c = plt.get_cmap("coolwarm")(i / max(1, r["temperatures"].size - 1))
+            ax.plot(t, r["m_hold"][i], color=c, label=f"T={T:g}")
+            ax.fill_between(t, r["m_hold"][i] - r["m_hold_err"][i], r["m_hold"][i] + r["m_hold_err"][i],
+                            color=c, alpha=0.25)
+            if exact_m is not None and lab in exact_m and exact_m[lab][i] > 0:
+                ax.axhline(exact_m[lab][i], color=c, ls=":", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("sweeps at $h = 0$")
+        ax.set_title(lab)
+    axes[0][0].set_ylabel("magnetisation $m$")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_temperature_loop(tl):
+    """Energy on cooling vs heating (left) and the gap area against ramp rate (right)."""
+    plt, P = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.0))
+    cmap = plt.get_cmap("plasma")
+    n = tl["sweeps_per_step"].size
+    for a in range(n):
+        c = cmap(a / max(1, n - 1))
+        a1.plot(tl["T"], tl["e_cool"][a], color=c, marker="v", ms=3,
+                label=f"{tl['sweeps_per_step'][a]} sweeps/step")
+        a1.plot(tl["T"], tl["e_heat"][a], color=c, marker="^", ms=3, ls="--")
+    a1.axvline(2 / np.log(1 + np.sqrt(2)), color=P["guide"], ls=":")
+    a1.set_xlabel("$T_{\\rm social}$")
+    a1.set_ylabel("energy per spin (▼ cooling, ▲ heating)")
+    a1.legend(fontsize=7)
+    a2.errorbar(tl["rate"], tl["gap_e"], yerr=tl["gap_e_err"], fmt="o", color=P["sim"], capsize=3)
+    f = fit_power_law(tl["rate"], tl["gap_e"], tl["gap_e_err"])
+    a2.plot(tl["rate"], f["a"] * tl["rate"] ** f["b"], color=P["fit"],
+            label=f"fit: gap ∝ rate^{f['b']:.2f}±{f['b_err']:.2f}")
+    a2.set_xscale("log")
+    a2.set_yscale("log")
+    a2.set_xlabel("cooling/heating rate $|dT/dt|$ (per sweep)")
+    a2.set_ylabel("energy gap $\\int (e_{\\rm cool} - e_{\\rm heat})\\,dT$")
+    a2.legend(fontsize=8)
+    fig.tight_layout()
+    return fig, f
+
+
+def plot_antagonism(al):
+    """Polarisation and consensus along a w-cycle of the inter-community coupling."""
+    plt, P = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    w = al["w"]
+    ax.errorbar(w, al["P_up"], yerr=al["P_up_err"], color=P["sim"], marker=">", ms=4,
+                label="polarisation |P|, w rising")
+    ax.errorbar(w, al["P_down"], yerr=al["P_down_err"], color=P["sim"], marker="<", ms=4, ls="--",
+                label="polarisation |P|, w falling")
+    ax.errorbar(w, al["M_up"], yerr=al["M_up_err"], color=P["alt"], marker=">", ms=3, alpha=0.7,
+                label="consensus |M|, w rising")
+    ax.errorbar(w, al["M_down"], yerr=al["M_down_err"], color=P["alt"], marker="<", ms=3, ls="--",
+                alpha=0.7, label="consensus |M|, w falling")
+    for key, col, name in (("w_star_mf", P["mf"], "Weiss"), ("w_star_bethe", P["fit"], "Bethe")):
+        ws = al[key]
+        if np.isfinite(ws):
+            ax.axvline(ws, color=col, ls=":", label=f"{name} ±w* = ±{ws:.2f}")
+            ax.axvline(-ws, color=col, ls=":")
+    ax.axvline(0, color=P["guide"], lw=0.8)
+    ax.set_xlabel("inter-community coupling $w$ (units of $J$; $w<0$ antagonism)")
+    ax.set_ylabel("order parameter")
+    ax.set_title(f"T = {al['T']:g}")
+    ax.legend(fontsize=7, loc="center left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_field_cycle(T=1.8, h_max=1.0, sweeps_per_branch=200, J=1.0, network="lattice", seed=1):
+    """Widget helper: one field cycle on the 32x32 lattice or a 4-regular graph (N = 1024)."""
+    if network == "lattice":
+        system = 32
+    else:
+        system = ising.prepare_graph(networks.random_regular(n=1024, k=4, seed=seed))
+    r = hysteresis_loop(system, T, h_max=h_max, sweeps_per_branch=sweeps_per_branch, J=J, seed=seed)
+    return plot_loops({f"{network}, T={T:g}": r},
+                      title=f"rate {r['rate']:.3g} per sweep, J={J:g}, coercive {r['coercive'][0]:.2f}")
+
+
+def gain_vs_budget(graph, *, T=5.0, budgets=(1, 3, 10, 30, 100, 300), k=10, strategies=STRATEGIES,
+                   init="down", J=1.0, sweeps=300, n_seeds=4, seed=0):
+    """Magnetisation reached under each strategy's field, against the budget.
+
+    Each run starts from ``init`` ("down": the network ordered against the
+    field, m = -1; "random": disorder) and runs ``sweeps`` heat-bath sweeps
+    with the field on; the result is m averaged over the last half of the
+    run, mean ± s.e.m. over seeds (the same seeds for every budget and
+    strategy).
+
+    Returns
+    -------
+    dict
+        ``budgets``, ``m`` and ``m_err`` (strategy -> array over budgets),
+        ``m0`` and ``m0_err`` (no field), ``T``, ``init``.
+    """
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    T = v.real("T", T, positive=True)
+    Hs = v.real_array("budgets", budgets, ndim=1, min_len=1)
+    n_seeds = v.integer("n_seeds", n_seeds, low=2)
+    seed = _seed(seed)
+    deg = _node_degrees(g)
+    sq = math.sqrt(n_seeds)
+
+    def run(h, s):
+        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0, algorithm="heatbath",
+                                 init=init, seed=_ss(seed, s))
+        return r.magnetization[sweeps // 2:].mean()
+
+    base = np.array([run(0.0, s) for s in range(n_seeds)])
+    m, me = {}, {}
+    for st in strategies:
+        vals = np.array([[run(allocate_budget(deg, H=float(H), k=k, strategy=st, seed=seed), s)
+                          for s in range(n_seeds)] for H in Hs])
+        m[st], me[st] = vals.mean(1), vals.std(1, ddof=1) / sq
+    return {"budgets": Hs, "m": m, "m_err": me, "m0": base.mean(), "m0_err": base.std(ddof=1) / sq,
+            "T": T, "init": init, "k": k}
+
+
+_STRAT_STYLE = {"hubs": ("fit", "o", "top-k hubs"), "random": ("guide", "s", "k random nodes"),
+                "low": ("mf", "v", "k lowest-degree nodes"), "uniform": ("sim", "D", "uniform (all nodes)")}
+
+
+def plot_gain_vs_budget(results):
+    """m reached against budget for each strategy; one panel per :func:`gain_vs_budget` result."""
+    plt, P = _plt()
+    fig, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 4.0), squeeze=False)
+    for ax, (title, r) in zip(axes[0], results.items()):
+        for st in r["m"]:
+            col, mk, lab = _STRAT_STYLE[st]
+            ax.errorbar(r["budgets"], r["m"][st], yerr=r["m_err"][st], color=P[col], marker=mk, ms=4,
+                        capsize=2, label=lab.replace("k ", f"{r['k']} ").replace("top-k", f"top-{r['k']}"))
+        ax.axhline(r["m0"], color=P["guide"], ls=":", lw=1, label="no field")
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("budget $H = \\sum_i h_i$ (units of $J$)")
+        ax.set_title(title)
+    axes[0][0].set_ylabel("magnetisation reached $m$")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_targeting(sim, mf, *, T_c_sim=None):
+    """Gain per strategy against T: simulation (left) and quenched mean field (right)."""
+    plt, P = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for st in sim["gain"]:
+        col, mk, lab = _STRAT_STYLE[st]
+        a1.errorbar(sim["temperatures"], sim["gain"][st], yerr=sim["gain_err"][st], color=P[col],
+                    marker=mk, ms=4, capsize=2, label=lab)
+        a2.plot(mf["temperatures"], mf["gain"][st], color=P[col], marker=mk, ms=3, label=lab)
+        a2.plot(mf["temperatures"], mf["gain_lin"][st], color=P[col], ls=":", lw=1)
+    if T_c_sim is not None:
+        a1.axvline(T_c_sim, color=P["guide"], ls="--", label="simulated $T_c$ (χ peak)")
+    a2.axvline(mf["T_c_mf"], color=P["guide"], ls="--", label="mean-field $T_c = J\\lambda_{\\max}$")
+    for a, t in ((a1, "(a) simulation"), (a2, "(b) quenched mean field (dotted: linear response)")):
+        a.set_yscale("symlog", linthresh=1e-3)
+        a.set_xlabel("$T_{\\rm social}$ (units of $J$)")
+        a.set_title(t, fontsize=9)
+    a1.set_ylabel("magnetisation gained $\\Delta M$")
+    a1.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_targeting_widget(T=5.0, H=100.0, k=10, J=1.0, strategy="hubs", init="down", n=1000, m=3,
+                          seed=1):
+    """Widget helper: m(t) on a BA graph under one strategy's field, with no-field reference."""
+    plt, P = _plt()
+    G = networks.barabasi_albert(n=n, m=m, seed=seed)
+    g = ising.prepare_graph(G)
+    h = allocate_budget(g.degree, H=H, k=k, strategy=strategy, seed=seed)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for hh, col, lab in ((h, P["fit"], f"{strategy}, H={H:g}"), (0.0, P["guide"], "no field")):
+        r = ising.simulate_graph(g, T, J=J, h=hh, sweeps=300, burn_in=0, algorithm="heatbath",
+                                 init=init, seed=_ss(seed, 7))
+        ax.plot(np.arange(1, 301), r.magnetization, color=col, label=lab)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("sweeps")
+    ax.set_ylabel("magnetisation $m$")
+    ax.set_title(f"BA graph N={n}, m={m}; T={T:g}, J={J:g}, k={k}, start {init}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
