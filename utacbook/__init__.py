@@ -47,7 +47,8 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
 from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
                plotting, studies, theory, troubleshooting, validation, widgets)
 # Part II study modules (the Ising essay)
-from . import (engine_checks, ews, learning, networks, potts, social, spinglass)  # noqa: F401
+from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
+               social, spinglass)
 
 __version__ = "0.1.0"
 
