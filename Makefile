@@ -34,7 +34,7 @@ help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   unit tests, every chapter under nbmake, then the strict book build"
 	@echo "make lab    open the chapters (book/) in JupyterLab"
-	@echo "make bench  time utacbook against the pure-Python references in benchmarks/"
+	@echo "make bench  time utacbook against the Python and NumPy references in benchmarks/"
 	@echo "make clean  remove _build, .numba_cache and .pytest_cache"
 
 install: $(STAMP)
@@ -78,6 +78,7 @@ lab: $(STAMP)
 # Performance is measured, not asserted: prints ratios against the shipped references.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_emergent_beta.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/bench_ising.py $(BENCH_ISING_FLAGS)
 
 clean:
 	rm -rf _build .numba_cache .pytest_cache

@@ -211,7 +211,7 @@ def task_purepython(n_sweeps=N_SWEEPS, seed=SEED):
 # --------------------------------------------------------------------------- sections
 
 
-def machine_info():
+def machine_info(extra=None):
     heading("Machine")
     info = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -227,6 +227,7 @@ def machine_info():
         "numba_cache_dir": os.environ.get("NUMBA_CACHE_DIR", "(unset: next to the sources)"),
         "load_start": load(),
     }
+    info.update(extra or {})  # more versions / facts from other benchmark scripts
     for k, v in info.items():
         print(f"  {k:22s} {v}")
     return info

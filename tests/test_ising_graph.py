@@ -257,3 +257,17 @@ def test_metropolis_escapes_zero_field_states_on_a_ring():
     r = simulate_graph(nx.cycle_graph(N), T, init=init, sweeps=40000, burn_in=100,
                        algorithm="metropolis", seed=1)
     check("e", r.mean_energy, exact.ring(N, T)["energy"])
+
+
+@pytest.mark.parametrize("alg,e_sum,m_sum,n_up", [
+    ("metropolis", -24.645999999999994, 12.059999999999999, 170),
+    ("heatbath", -22.151, 10.909999999999998, 153),
+])
+def test_seeded_graph_runs_are_pinned(alg, e_sum, m_sum, n_up):
+    """Golden values (see tests/test_ising_lattice.py::test_seeded_runs_are_pinned): update
+    them only together with every number the chapters quote from graph runs."""
+    G = nx.barabasi_albert_graph(200, 2, seed=1)
+    r = simulate_graph(G, 3.0, h=0.1, sweeps=20, burn_in=3, algorithm=alg, seed=12345)
+    assert float(r.energy.sum()) == pytest.approx(e_sum, rel=0, abs=1e-12)
+    assert float(r.magnetization.sum()) == pytest.approx(m_sum, rel=0, abs=1e-12)
+    assert int((r.spins == 1).sum()) == n_up
