@@ -109,6 +109,11 @@ def _fmt(x, err=None, digits=3):
     return s
 
 
+def _cell(text):
+    """A Markdown table cell: pipes inside the text (as in |m|) escaped, newlines removed."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def verdict(claim, measured, err=None, *, rel_tol=None, abs_tol=None):
     """A one-word verdict on a numeric claim: "holds" or "not reproduced".
 
@@ -153,8 +158,8 @@ def claims_table(rows, *, display=True):
         vd = r.get("verdict")
         if vd is None and isinstance(claim, (int, float)) and isinstance(meas, (int, float)):
             vd = verdict(claim, meas, err)
-        lines.append(f"| {r.get('quantity', '')} | {_fmt(claim)} | {_fmt(meas, err)} | "
-                     f"{vd or ''} | {r.get('note', '')} |")
+        cells = (r.get("quantity", ""), _fmt(claim), _fmt(meas, err), vd or "", r.get("note", ""))
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     text = "\n".join(lines)
     if display:
         from IPython.display import Markdown, display as _display
