@@ -28,7 +28,10 @@ The package is organised like the book:
   and :mod:`utacbook.social` (echo chambers, hysteresis, hub targeting),
   :mod:`utacbook.ews` (early-warning indicators), :mod:`utacbook.learning`
   (SGD as thermodynamics, Hopfield networks), :mod:`utacbook.potts`
-  (the q-state Potts model).
+  (the q-state Potts model);
+* Part III (the multiscale text): :mod:`utacbook.multiscale` (micro/meso/macro
+  model, scale coupling, scale separation) and :mod:`utacbook.government`
+  (policies and the single-scale simulation).
 
 Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
 are cached.
@@ -49,6 +52,8 @@ from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcsta
 # Part II study modules (the Ising essay)
 from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
                social, spinglass)
+# Part III: the multiscale government simulation
+from . import government, multiscale  # noqa: F401
 
 __version__ = "0.1.0"
 
