@@ -31,7 +31,9 @@ The package is organised like the book:
   (the q-state Potts model);
 * Part III (the multiscale text): :mod:`utacbook.multiscale` (micro/meso/macro
   model, scale coupling, scale separation) and :mod:`utacbook.government`
-  (policies and the single-scale simulation).
+  (policies and the single-scale simulation), :mod:`utacbook.integrated`
+  (cross-scale analysis, scale transitions, policy impact across scales,
+  single- versus multiscale comparison).
 
 Set ``NUMBA_CACHE_DIR`` before importing to choose where compiled kernels
 are cached.
@@ -53,7 +55,7 @@ from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcsta
 from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
                social, spinglass)
 # Part III: the multiscale government simulation
-from . import government, multiscale  # noqa: F401
+from . import government, integrated, multiscale  # noqa: F401
 
 __version__ = "0.1.0"
 
