@@ -148,3 +148,14 @@ def test_binder_and_susceptibility_limits():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_short_anticorrelated_series_give_a_positive_error():
+    """Regression: for 2-4 points tau_int could come out <= 0, giving a zero error or a
+    math domain error in mean_with_error."""
+    for n in (2, 3, 4):
+        x = np.random.default_rng(n).random(n)
+        mean, err, tau = mcstats.mean_with_error(x)
+        assert tau > 0 and err > 0 and np.isfinite(err)
+    mean, err, tau = mcstats.mean_with_error([0.0, 1.0, 0.0, 1.0])
+    assert tau == 0.5 and err == pytest.approx(np.sqrt(2 * 0.5 * 0.25 / 4))

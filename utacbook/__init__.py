@@ -55,7 +55,7 @@ from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcsta
 from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
                social, spinglass)
 # Part III: the multiscale government simulation
-from . import government, integrated, multiscale  # noqa: F401
+from . import government, integrated, ms_studies_model, ms_studies_policy, multiscale  # noqa: F401
 
 __version__ = "0.1.0"
 

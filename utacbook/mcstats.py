@@ -79,7 +79,8 @@ def integrated_autocorrelation_time(x, c=5.0):
         :math:`\\tau_{\\rm int}` in sampling intervals (0.5 for uncorrelated data,
         and for a constant series).  If no window up to ``n - 1`` satisfies
         the criterion the series is too short and the value at ``W = n - 1``
-        is returned (an underestimate).
+        is returned (an underestimate).  An estimate <= 0, possible only for
+        a handful of strongly anticorrelated points, is replaced by 0.5.
     """
     c = v.real("c", c, positive=True)
     rho = autocorrelation(x)
@@ -87,8 +88,12 @@ def integrated_autocorrelation_time(x, c=5.0):
     W = np.arange(1, rho.size)
     ok = W >= c * tau
     if not ok.any():
-        return float(tau[-1]) if tau.size else 0.5
-    return float(tau[np.argmax(ok)])
+        out = float(tau[-1]) if tau.size else 0.5
+    else:
+        out = float(tau[np.argmax(ok)])
+    # A true tau_int is positive; an estimate <= 0 comes only from a few strongly
+    # anticorrelated points (e.g. n = 2..4) and would give a zero or imaginary error.
+    return out if out > 0 else 0.5
 
 
 class BinningResult(NamedTuple):

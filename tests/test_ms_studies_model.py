@@ -1,0 +1,115 @@
+"""Fast tests of utacbook.ms_studies_model (the multiscale model chapter's study module)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import utacbook.ms_studies_model as ms
+from utacbook.multiscale import GovernmentMultiscaleModel, MultiscaleModel
+
+
+def test_run_replicas_matches_direct_model_run():
+    r = ms.run_replicas(n_agents=300, n_communities=5, n_steps=12, n_seeds=3, seed=7)
+    s = ms.replica_seeds(7, 3)[1]
+    m = GovernmentMultiscaleModel(300, 5, seed=s)
+    h = m.run(12, quantiles=False)
+    np.testing.assert_array_equal(r["avg_satisfaction"][1],
+                                  [x["micro_metrics"]["avg_satisfaction"] for x in h])
+    np.testing.assert_array_equal(r["trust"][1], [x["macro"]["trust"] for x in h])
+    # final between fraction equals the direct decomposition
+    x = m.get_agent_variable("satisfaction")
+    comm = m.agents["community"]
+    mc = np.array([x[comm == c].mean() for c in range(5)])
+    n = np.bincount(comm)
+    between = np.dot(n, (mc - x.mean()) ** 2) / x.size
+    assert r["between_fraction"][1] == pytest.approx(between / x.var(), rel=1e-10)
+
+
+def test_mean_preservation_is_exact():
+    m = GovernmentMultiscaleModel(500, 7, seed=3)
+    m.run(20, quantiles=False)
+    d = ms.mean_preservation(m)
+    assert d["up_error"] < 1e-12
+    assert d["down_error"] < 1e-12
+    assert d["meso_roundtrip_error"] < 1e-12
+    assert d["micro_mean"] == pytest.approx(m.get_agent_variable("satisfaction").mean(), abs=1e-14)
+
+
+def test_same_schedule_gives_zero_paired_difference():
+    c = ms.timescale_comparison(meso_interval=1, macro_interval=1, n_agents=200,
+                                n_communities=4, n_steps=10, n_seeds=3, seed=1)
+    for k, d in c["diff"].items():
+        assert np.all(d == 0.0), k
+
+
+def test_slow_schedule_changes_cohesion_beyond_errors():
+    c = ms.timescale_comparison(meso_interval=5, macro_interval=10, n_agents=400,
+                                n_communities=4, n_steps=20, n_seeds=6, seed=2)
+    m, e = c["max_abs"]["avg_cohesion"]
+    assert m > 4 * e and m > 0
+    # steps 1..4 have no meso update in the slow schedule: cohesion stays at its initial value
+    assert np.all(c["slow"]["avg_cohesion"][:, :4] == 0.5)
+
+
+def test_mean_field_threshold_limits():
+    # no wealth term: E[sigma'(xi)] for xi ~ N(0,1), computed by a fine Riemann sum
+    x = np.linspace(-10, 10, 200001)
+    p = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    s = 1 / (1 + np.exp(-x))
+    slope = float(np.sum(p * s * (1 - s)) * (x[1] - x[0]))
+    d = ms.mean_field_coupling_threshold(noise=0.3, trust=1.0, wealth_weight=0.0, cohesion=0.5)
+    assert d["T_eff"] == pytest.approx(0.3)
+    assert d["slope"] == pytest.approx(slope, rel=1e-8)
+    assert d["J_c"] == pytest.approx(0.3 / (2 * 0.5 * slope), rel=1e-8)
+
+
+def test_coupling_separates_communities_beyond_errors():
+    sc = ms.coupling_scan([0.0, 3.0], n_agents=500, n_communities=10, n_steps=60, n_seeds=6,
+                          seed=0)
+    lo, hi = sc["between_fraction"]
+    err = math.hypot(*sc["between_fraction_err"])
+    assert hi - lo > 4 * err
+    assert hi > 0.9
+
+
+def test_memory_is_linear_in_n():
+    mm = ms.memory_per_citizen(N_values=(20_000, 40_000, 80_000))
+    # the model documents 48 bytes per citizen (six float/int64 arrays)
+    assert mm["slope"] == pytest.approx(48.0, rel=0.05)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="n_seeds"):
+        ms.replica_seeds(0, 0)
+    with pytest.raises(ValueError, match="seed"):
+        ms.replica_seeds(-1, 2)
+    with pytest.raises(TypeError, match="model_cls"):
+        ms.run_replicas(model_cls=dict)
+    with pytest.raises(ValueError, match="noise"):
+        ms.mean_field_coupling_threshold(noise=0.0)
+    with pytest.raises(ValueError, match="trusts"):
+        ms.downward_causation(trusts=[0.5])
+    with pytest.raises(TypeError, match="model"):
+        ms.mean_preservation("model")
+
+
+def test_custom_subclass_runs_through_run_replicas():
+    class Fixed(MultiscaleModel):
+        def _update_meso(self):
+            self.cohesion = np.full(self.n_communities, 0.25)
+
+    r = ms.run_replicas(n_agents=200, n_communities=4, n_steps=5, n_seeds=2, model_cls=Fixed)
+    assert np.all(r["avg_cohesion"] == 0.25)
+
+
+def test_plot_three_scales_draws_replica_means():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    r = ms.run_replicas(n_agents=200, n_communities=4, n_steps=6, n_seeds=3, seed=5)
+    fig, axes = ms.plot_three_scales(r)
+    assert len(axes) == 4
+    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), r["avg_satisfaction"].mean(axis=0))
+    np.testing.assert_allclose(axes[3].lines[1].get_ydata(), r["trust"].mean(axis=0))
+    plt.close(fig)

@@ -1,0 +1,548 @@
+r"""Studies and plots for the chapter "A micro, meso and macro model of a population".
+
+Every function here runs :class:`utacbook.multiscale.GovernmentMultiscaleModel`
+(or a subclass passed as ``model_cls``) over independent replicas and returns
+plain NumPy arrays; the plot helpers return ``(fig, axes)`` and never call
+``plt.show``.  Replica ``k`` of a study with master ``seed`` uses the child
+``numpy.random.SeedSequence(seed).spawn(n_seeds)[k]``, so two studies with the
+same ``seed`` and ``n_seeds`` use the same initial states and noise streams
+(common random numbers): paired differences between them measure the effect
+of the changed setting, not seed-to-seed scatter.
+
+Error bars are the standard error of the mean over replicas (s.e.m.,
+``std(ddof=1) / sqrt(n_seeds)``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tracemalloc
+
+import numpy as np
+
+from . import _validate as V
+from .multiscale import (GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel,
+                         analyze_scale_separation)
+
+__all__ = ["replica_seeds", "run_replicas", "sem", "plot_three_scales", "mean_preservation",
+           "coupling_scan", "plot_coupling_scan", "mean_field_coupling_threshold",
+           "timescale_comparison", "plot_timescales", "downward_causation", "scaling_benchmark",
+           "plot_scaling", "memory_per_citizen", "explore_model"]
+
+SERIES = ("avg_satisfaction", "micro_std", "avg_cohesion", "resource_inequality", "approval",
+          "trust")
+
+
+def replica_seeds(seed=0, n_seeds=12):
+    """The child seed sequences of the replicas (see the module docstring).
+
+    Parameters
+    ----------
+    seed : int >= 0
+    n_seeds : int >= 1
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence
+    """
+    seed = V.integer("seed", seed, low=0)
+    n_seeds = V.integer("n_seeds", n_seeds, low=1)
+    return np.random.SeedSequence(seed).spawn(n_seeds)
+
+
+def sem(x, axis=0):
+    """Mean and standard error of the mean of ``x`` along ``axis`` (ddof = 1).
+
+    Returns
+    -------
+    (mean, sem) : arrays (or floats); sem is ``nan`` for a single replica.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.shape[axis]
+    m = x.mean(axis=axis)
+    e = x.std(axis=axis, ddof=1) / math.sqrt(n) if n > 1 else np.full_like(m, np.nan)
+    return m, e
+
+
+def _check_cls(model_cls):
+    if not (isinstance(model_cls, type) and issubclass(model_cls, MultiscaleModel)):
+        raise TypeError(f"model_cls must be a MultiscaleModel subclass, got {model_cls!r}")
+    return model_cls
+
+
+def run_replicas(*, n_agents=1000, n_communities=10, n_steps=50, n_seeds=12, seed=0,
+                 meso_interval=1, macro_interval=1, model_cls=GovernmentMultiscaleModel,
+                 **params):
+    """Run ``n_seeds`` independent models and collect the three scales over time.
+
+    Parameters
+    ----------
+    n_agents : int >= 1
+        Citizens N per model.
+    n_communities : int in [1, n_agents]
+        Communities C.
+    n_steps : int >= 1
+        Steps per run.
+    n_seeds : int >= 1
+        Replicas.
+    seed : int >= 0
+        Master seed (see :func:`replica_seeds`).
+    meso_interval, macro_interval : int >= 1
+        Update intervals of the meso and macro levels (in steps).
+    model_cls : MultiscaleModel subclass
+        The model to run (must accept ``n_agents, n_communities, seed=,
+        meso_interval=, macro_interval=, **params``).
+    **params
+        Model parameters (see :class:`utacbook.multiscale.MultiscaleModel`).
+
+    Returns
+    -------
+    dict
+        ``step`` (int array, n_steps); for each name in :data:`SERIES` an
+        array of shape (n_seeds, n_steps): ``avg_satisfaction`` (= approval
+        computed every step), ``micro_std`` (population std of s),
+        ``avg_cohesion``, ``resource_inequality`` (Gini of R_c), ``approval``
+        and ``trust`` (values of the last macro update);
+        ``separation``: list of :func:`analyze_scale_separation` dicts of the
+        final states; ``between_fraction`` and ``log10_ratio`` (arrays,
+        n_seeds) of the final states; ``models``: the final models.
+    """
+    _check_cls(model_cls)
+    n_steps = V.integer("n_steps", n_steps, low=1)
+    seeds = replica_seeds(seed, n_seeds)
+    out = {k: np.zeros((len(seeds), n_steps)) for k in SERIES}
+    seps, models = [], []
+    for k, s in enumerate(seeds):
+        m = model_cls(n_agents, n_communities, seed=s, meso_interval=meso_interval,
+                      macro_interval=macro_interval, **params)
+        hist = m.run(n_steps, quantiles=False)
+        for t, h in enumerate(hist):
+            out["avg_satisfaction"][k, t] = h["micro_metrics"]["avg_satisfaction"]
+            out["micro_std"][k, t] = h["micro"]["std"]
+            out["avg_cohesion"][k, t] = h["meso_metrics"]["avg_cohesion"]
+            out["resource_inequality"][k, t] = h["meso_metrics"]["resource_inequality"]
+            out["approval"][k, t] = h["macro"]["approval"]
+            out["trust"][k, t] = h["macro"]["trust"]
+        seps.append(analyze_scale_separation(m))
+        models.append(m)
+    out["step"] = np.arange(1, n_steps + 1)
+    out["separation"] = seps
+    tot = np.array([s["total_variance"] for s in seps])
+    out["between_fraction"] = np.array([s["between_group_variance"] for s in seps]) / tot
+    out["log10_ratio"] = np.log10(np.array([s["variance_ratio"] for s in seps]))
+    out["models"] = models
+    return out
+
+
+def plot_three_scales(reps, *, axes=None, label=None, color=None):
+    """Plot the three scales over time: mean over replicas with a ± s.e.m. band.
+
+    Four panels: micro (average satisfaction), meso (average cohesion; the
+    Gini coefficient of community resources), macro (approval and trust).
+
+    Parameters
+    ----------
+    reps : dict from :func:`run_replicas`
+    axes : four matplotlib axes, optional
+    label : str, optional
+        Legend prefix (for overlaying two runs).
+    color : matplotlib colour, optional
+
+    Returns
+    -------
+    (fig, axes)
+    """
+    import matplotlib.pyplot as plt
+    if axes is None:
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3.2))
+    fig = axes[0].figure
+    t = reps["step"]
+    pre = f"{label}: " if label else ""
+
+    def band(ax, key, name, ls="-"):
+        m, e = sem(reps[key])
+        line, = ax.plot(t, m, ls=ls, color=color, label=pre + name)
+        ax.fill_between(t, m - e, m + e, color=line.get_color(), alpha=0.25, lw=0)
+        return line
+
+    band(axes[0], "avg_satisfaction", "avg satisfaction")
+    axes[0].set_title("micro: citizens")
+    axes[0].set_ylabel("average satisfaction")
+    band(axes[1], "avg_cohesion", "avg cohesion")
+    axes[1].set_ylabel("average cohesion")
+    axes[1].set_title("meso: communities")
+    band(axes[2], "resource_inequality", "resource Gini")
+    axes[2].set_ylabel("Gini of resources $R_c$")
+    axes[2].set_title("meso: communities")
+    band(axes[3], "approval", "approval")
+    band(axes[3], "trust", "trust", ls="--")
+    axes[3].set_title("macro: nation")
+    axes[3].set_ylabel("approval, trust")
+    for ax in axes:
+        ax.set_xlabel("step")
+    if label:
+        axes[0].legend(fontsize=7)
+    axes[3].legend(fontsize=7)
+    fig.tight_layout()
+    return fig, axes
+
+
+def mean_preservation(model):
+    """Upscale MICRO→MESO→MACRO and downscale MACRO→MESO→MICRO; compare means.
+
+    Parameters
+    ----------
+    model : MultiscaleModel
+
+    Returns
+    -------
+    dict of float
+        ``micro_mean`` (population mean of satisfaction), ``meso_to_macro``
+        (size-weighted mean of the upscaled community means),
+        ``up_error`` (their absolute difference); ``macro_approval``,
+        ``down_micro_mean`` (population mean after downscaling approval
+        MACRO→MESO→MICRO), ``down_error``; ``meso_roundtrip_error``: the
+        largest |community mean - upscale(downscale(community mean))|.
+    """
+    if not isinstance(model, MultiscaleModel):
+        raise TypeError(f"model must be a MultiscaleModel, got {type(model).__name__}")
+    s = model.get_agent_variable("satisfaction")
+    meso = model.upscale(ScaleLevel.MICRO, ScaleLevel.MESO, {"satisfaction": s})
+    macro = model.upscale(ScaleLevel.MESO, ScaleLevel.MACRO,
+                          {"satisfaction": meso["satisfaction"]})
+    mu = float(s.mean())
+    A = float(model.approval)
+    down_meso = model.downscale(ScaleLevel.MACRO, ScaleLevel.MESO, {"approval": A})
+    down_micro = model.downscale(ScaleLevel.MESO, ScaleLevel.MICRO,
+                                 {"approval": down_meso["approval"]})
+    back = model.upscale(ScaleLevel.MICRO, ScaleLevel.MESO,
+                         model.downscale(ScaleLevel.MESO, ScaleLevel.MICRO,
+                                         {"satisfaction": meso["satisfaction"]}))
+    return {"micro_mean": mu, "meso_to_macro": macro["satisfaction"],
+            "up_error": abs(mu - macro["satisfaction"]),
+            "between_std": macro["satisfaction_std"],
+            "macro_approval": A, "down_micro_mean": float(down_micro["approval"].mean()),
+            "down_error": abs(A - float(down_micro["approval"].mean())),
+            "meso_roundtrip_error": float(np.max(np.abs(back["satisfaction"]
+                                                        - meso["satisfaction"])))}
+
+
+def coupling_scan(J_values=(0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0), *, n_agents=1000,
+                  n_communities=10, n_steps=100, n_seeds=8, seed=0, **params):
+    """Between-community share of the satisfaction variance against the coupling J.
+
+    Parameters
+    ----------
+    J_values : sequence of float
+        Couplings :math:`J` (dimensionless).
+    n_agents, n_communities, n_steps, n_seeds, seed, **params
+        As :func:`run_replicas` (the same replica seeds at every J).
+
+    Returns
+    -------
+    dict of arrays (len(J_values)): ``J``; ``between_fraction``, ``_err``
+    (between / total variance of the final states, mean ± s.e.m.);
+    ``log10_ratio``, ``_err`` (log10 of between / within);
+    ``approval``, ``_err``; ``cohesion``, ``_err`` (final averages).
+    """
+    J = V.real_array("J_values", J_values, ndim=1, min_len=1)
+    keys = ("between_fraction", "log10_ratio", "approval", "cohesion")
+    res = {k: [] for k in keys}
+    res.update({k + "_err": [] for k in keys})
+    for j in J:
+        r = run_replicas(n_agents=n_agents, n_communities=n_communities, n_steps=n_steps,
+                         n_seeds=n_seeds, seed=seed, coupling=float(j), **params)
+        vals = {"between_fraction": r["between_fraction"], "log10_ratio": r["log10_ratio"],
+                "approval": r["approval"][:, -1], "cohesion": r["avg_cohesion"][:, -1]}
+        for k in keys:
+            m, e = sem(vals[k])
+            res[k].append(float(m))
+            res[k + "_err"].append(float(e))
+    out = {k: np.array(v) for k, v in res.items()}
+    out["J"] = J
+    return out
+
+
+def mean_field_coupling_threshold(*, noise=0.3, trust=0.5, trust_noise=1.0, cohesion=None,
+                                  within_std=None, wealth_weight=0.2, wealth_alpha=2.5,
+                                  n_nodes=80):
+    r"""Mean-field estimate of the coupling at which a community's symmetric state breaks.
+
+    A community's mean obeys, in the mean-field limit (large community, the
+    other levels frozen), :math:`\bar s \mapsto (1-\lambda)\bar s + \lambda F(\bar s)`
+    with :math:`F(m) = E[\mathrm{sigmoid}((J\kappa(2m-1) + u)/T_\mathrm{eff} + \xi)]`,
+    :math:`\xi \sim N(0,1)` and :math:`u = b(\ln w - \langle\ln w\rangle)`,
+    :math:`\ln w \sim \mathrm{Exp}(\alpha)` (Pareto wealth).  The state
+    :math:`\bar s \approx 1/2` loses stability when :math:`F'(1/2) = 1`:
+
+    .. math::
+
+        J_c = \frac{T_\mathrm{eff}}{2\kappa\, E[\sigma'(u/T_\mathrm{eff} + \xi)]},
+        \qquad T_\mathrm{eff} = T_\mathrm{social}(1 + \eta(1-\tau)).
+
+    The cohesion :math:`\kappa` is :math:`\mathrm{clip}(1 - 2 s_w, 0, 1)` with
+    :math:`s_w` the within-community std of satisfaction in the symmetric
+    state; if not given it is taken from the model's own stationary
+    distribution at :math:`J = 0` (computed by quadrature, inertia 1; with
+    inertia :math:`\lambda < 1` the std is smaller, so pass the measured one).
+    The mean of the wealth term is taken as 0 (the median shift is ignored).
+
+    Parameters
+    ----------
+    noise : float > 0
+        :math:`T_\mathrm{social}`.
+    trust : float in [0, 1]
+        :math:`\tau` (frozen).
+    trust_noise : float >= 0
+        :math:`\eta`.
+    cohesion : float in (0, 1], optional
+        :math:`\kappa`; overrides ``within_std``.
+    within_std : float >= 0, optional
+        :math:`s_w`.
+    wealth_weight : float
+        :math:`b`.
+    wealth_alpha : float > 1
+        Pareto tail index :math:`\alpha`.
+    n_nodes : int >= 8
+        Quadrature nodes per dimension.
+
+    Returns
+    -------
+    dict of float: ``J_c``, ``T_eff``, ``cohesion``, ``slope`` (the expectation
+    of sigma').
+    """
+    noise = V.real("noise", noise, positive=True)
+    trust = V.real("trust", trust, low=0.0, high=1.0)
+    eta = V.real("trust_noise", trust_noise, nonnegative=True)
+    b = V.real("wealth_weight", wealth_weight)
+    alpha = V.real("wealth_alpha", wealth_alpha, low=1.0 + 1e-9)
+    n = V.integer("n_nodes", n_nodes, low=8)
+    T = noise * (1.0 + eta * (1.0 - trust))
+    x, wx = np.polynomial.hermite_e.hermegauss(n)      # xi ~ N(0, 1)
+    wx = wx / wx.sum()
+    y, wy = np.polynomial.laguerre.laggauss(n)          # ln w ~ Exp(alpha): y = alpha ln w
+    lw = y / alpha
+    u = b * (lw - 1.0 / alpha)
+    z = u[:, None] / T + x[None, :]
+    sig = 1.0 / (1.0 + np.exp(-z))
+    W = wy[:, None] * wx[None, :]
+    slope = float(np.sum(W * sig * (1.0 - sig)))
+    if cohesion is None:
+        if within_std is None:
+            m1 = float(np.sum(W * sig))
+            within_std = math.sqrt(max(float(np.sum(W * sig * sig)) - m1 * m1, 0.0))
+        within_std = V.real("within_std", within_std, nonnegative=True)
+        cohesion = min(max(1.0 - 2.0 * within_std, 0.0), 1.0)
+    cohesion = V.real("cohesion", cohesion, low=0.0, high=1.0)
+    if cohesion <= 0:
+        raise ValueError("cohesion must be > 0")
+    return {"J_c": T / (2.0 * cohesion * slope), "T_eff": T, "cohesion": cohesion,
+            "slope": slope}
+
+
+def plot_coupling_scan(scan, *, J_c=None):
+    """Two panels: between-community share of the variance, and log10(between/within).
+
+    Returns
+    -------
+    (fig, axes)
+    """
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    J = scan["J"]
+    axes[0].errorbar(J, scan["between_fraction"], scan["between_fraction_err"], marker="o",
+                     capsize=3)
+    axes[0].set_ylabel("between / total variance")
+    axes[1].errorbar(J, scan["log10_ratio"], scan["log10_ratio_err"], marker="o", capsize=3)
+    axes[1].set_ylabel(r"$\log_{10}$(between / within)")
+    for ax in axes:
+        ax.set_xlabel("coupling $J$")
+        if J_c is not None:
+            ax.axvline(J_c, color="grey", ls=":", label=f"mean-field $J_c$ = {J_c:.2f}")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig, axes
+
+
+def timescale_comparison(*, meso_interval=5, macro_interval=10, n_agents=1000,
+                         n_communities=10, n_steps=50, n_seeds=12, seed=0, **params):
+    """Paired comparison of a multi-timescale run with the every-step schedule.
+
+    Both runs use the same replica seeds (identical initial states and noise
+    streams), so the differences are caused by the schedule alone.
+
+    Returns
+    -------
+    dict
+        ``fast`` and ``slow``: :func:`run_replicas` results (intervals 1/1
+        and ``meso_interval``/``macro_interval``); ``diff``: dict of arrays
+        (n_seeds, n_steps), slow - fast, for each series; ``final``: dict
+        name -> (mean, sem) of the paired difference at the last step;
+        ``max_abs``: dict name -> (mean, sem) of the largest |difference|
+        over the run.
+    """
+    fast = run_replicas(n_agents=n_agents, n_communities=n_communities, n_steps=n_steps,
+                        n_seeds=n_seeds, seed=seed, **params)
+    slow = run_replicas(n_agents=n_agents, n_communities=n_communities, n_steps=n_steps,
+                        n_seeds=n_seeds, seed=seed, meso_interval=meso_interval,
+                        macro_interval=macro_interval, **params)
+    diff = {k: slow[k] - fast[k] for k in SERIES}
+    final = {k: tuple(map(float, sem(d[:, -1]))) for k, d in diff.items()}
+    mx = {k: tuple(map(float, sem(np.abs(d).max(axis=1)))) for k, d in diff.items()}
+    return {"fast": fast, "slow": slow, "diff": diff, "final": final, "max_abs": mx,
+            "meso_interval": meso_interval, "macro_interval": macro_interval}
+
+
+def plot_timescales(comp):
+    """Overlay the two schedules (three panels) and return (fig, axes)."""
+    fig, axes = plot_three_scales(comp["fast"], label="every step", color="C0")
+    plot_three_scales(comp["slow"], axes=axes, color="C1",
+                      label=f"meso/{comp['meso_interval']}, macro/{comp['macro_interval']}")
+    return fig, axes
+
+
+def downward_causation(*, trusts=(0.2, 0.8), n_agents=1000, n_communities=10, n_steps=100,
+                       n_seeds=8, seed=0, **params):
+    """Freeze the macro level at a given trust and measure the micro level.
+
+    ``trust_rate`` is set to 0, so trust stays at ``initial_trust`` and sets
+    :math:`T_\\mathrm{eff}` for the whole run.  The same replica seeds are
+    used at every trust (paired).
+
+    Returns
+    -------
+    dict of arrays (len(trusts)): ``trust``, ``T_eff``; ``micro_std``,
+    ``_err`` (population std of satisfaction at the end, mean ± s.e.m.);
+    ``between_fraction``, ``_err``; plus ``paired_std_diff`` (mean, sem) of
+    micro_std(last trust) - micro_std(first trust).
+    """
+    params = dict(params)
+    params["trust_rate"] = 0.0
+    tr = V.real_array("trusts", trusts, ndim=1, min_len=2)
+    stds, bfs, teff = [], [], []
+    for t in tr:
+        r = run_replicas(n_agents=n_agents, n_communities=n_communities, n_steps=n_steps,
+                         n_seeds=n_seeds, seed=seed, initial_trust=float(t), **params)
+        stds.append(r["micro_std"][:, -1])
+        bfs.append(r["between_fraction"])
+        teff.append(r["models"][0].effective_temperature)
+    out = {"trust": tr, "T_eff": np.array(teff)}
+    for name, arr in (("micro_std", stds), ("between_fraction", bfs)):
+        ms = [sem(a) for a in arr]
+        out[name] = np.array([m for m, _ in ms])
+        out[name + "_err"] = np.array([e for _, e in ms])
+    out["paired_std_diff"] = tuple(map(float, sem(stds[-1] - stds[0])))
+    return out
+
+
+def _time_run(N, C, n_steps, seed):
+    m = GovernmentMultiscaleModel(N, C, seed=seed)
+    m.run(2, quantiles=False)                     # warm-up (JIT, caches)
+    t0 = time.perf_counter()
+    m.run(n_steps, quantiles=False)
+    return (time.perf_counter() - t0) / n_steps
+
+
+def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10,
+                      C_values=(10, 100, 1000, 10_000), N_fixed=100_000, n_steps=10,
+                      repeats=3, seed=0):
+    """Wall-clock time per step against N (fixed C) and against C (fixed N).
+
+    Each point is the median of ``repeats`` timed runs (error: half the
+    spread of the repeats, a rough timing uncertainty).  Slopes are least-
+    squares fits of log(time) against log(size) over the points.
+
+    Returns
+    -------
+    dict: ``N``, ``t_N``, ``t_N_err``, ``slope_N``; ``C``, ``t_C``, ``t_C_err``,
+    ``slope_C`` (seconds per step; dimensionless slopes).
+    """
+    Ns = [V.integer("N_values", n, low=1) for n in N_values]
+    Cs = [V.integer("C_values", c, low=1) for c in C_values]
+    repeats = V.integer("repeats", repeats, low=1)
+
+    def point(N, C):
+        ts = np.array([_time_run(N, C, n_steps, seed + r) for r in range(repeats)])
+        return float(np.median(ts)), float(0.5 * (ts.max() - ts.min()))
+
+    tN = [point(n, C_fixed) for n in Ns]
+    tC = [point(N_fixed, c) for c in Cs]
+    out = {"N": np.array(Ns), "t_N": np.array([a for a, _ in tN]),
+           "t_N_err": np.array([b for _, b in tN]), "C": np.array(Cs),
+           "t_C": np.array([a for a, _ in tC]), "t_C_err": np.array([b for _, b in tC]),
+           "C_fixed": C_fixed, "N_fixed": N_fixed}
+    out["slope_N"] = float(np.polyfit(np.log(out["N"]), np.log(out["t_N"]), 1)[0])
+    out["slope_C"] = float(np.polyfit(np.log(out["C"]), np.log(out["t_C"]), 1)[0])
+    return out
+
+
+def plot_scaling(bench, mem=None):
+    """Log-log time per step against N and against C (and bytes per citizen). (fig, axes)"""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    axes[0].errorbar(bench["N"], bench["t_N"] * 1e3, bench["t_N_err"] * 1e3, marker="o",
+                     capsize=3, label=f"C = {bench['C_fixed']}, slope {bench['slope_N']:.2f}")
+    n = bench["N"].astype(float)
+    axes[0].plot(n, bench["t_N"][-1] * 1e3 * n / n[-1], "k:", label="∝ N")
+    axes[0].set_xlabel("citizens N")
+    axes[1].errorbar(bench["C"], bench["t_C"] * 1e3, bench["t_C_err"] * 1e3, marker="o",
+                     capsize=3, label=f"N = {bench['N_fixed']}, slope {bench['slope_C']:.2f}")
+    axes[1].set_xlabel("communities C")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel("time per step (ms)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig, axes
+
+
+def memory_per_citizen(*, N_values=(50_000, 100_000, 200_000), n_communities=10, seed=0):
+    """Bytes allocated by a model's construction, per citizen (tracemalloc).
+
+    Returns
+    -------
+    dict: ``N``, ``bytes`` (array), ``slope`` (bytes per citizen from a
+    linear fit of bytes against N), ``intercept`` (bytes).
+    """
+    Ns = [V.integer("N_values", n, low=1) for n in N_values]
+    b = []
+    for n in Ns:
+        tracemalloc.start()
+        m = GovernmentMultiscaleModel(n, n_communities, seed=seed)
+        cur, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        b.append(cur)
+        del m
+    slope, icpt = np.polyfit(np.array(Ns, float), np.array(b, float), 1)
+    return {"N": np.array(Ns), "bytes": np.array(b), "slope": float(slope),
+            "intercept": float(icpt)}
+
+
+def explore_model(*, coupling=1.0, noise=0.3, n_communities=10, n_agents=1000, n_steps=50,
+                  n_seeds=4, seed=0):
+    """Sliders for J, T_social and C that redraw the three scales (static default first)."""
+    import ipywidgets as w
+
+    from .widgets import live_explorer
+
+    def draw(coupling, noise, n_communities):
+        r = run_replicas(n_agents=n_agents, n_communities=int(n_communities), n_steps=n_steps,
+                         n_seeds=n_seeds, seed=seed, coupling=coupling, noise=noise)
+        fig, axes = plot_three_scales(r)
+        bf, e = sem(r["between_fraction"])
+        fig.suptitle(f"J={coupling:.2f}, T_social={noise:.2f}, C={int(n_communities)}: "
+                     f"between-community share of variance {bf:.3f} ± {e:.3f}", fontsize=9)
+        fig.tight_layout()
+        return fig
+
+    controls = {
+        "coupling": w.FloatSlider(value=coupling, min=0.0, max=3.0, step=0.05,
+                                  description="J"),
+        "noise": w.FloatSlider(value=noise, min=0.05, max=1.0, step=0.05,
+                               description="T_social"),
+        "n_communities": w.IntSlider(value=n_communities, min=1, max=100, step=1,
+                                     description="C"),
+    }
+    return live_explorer(draw, controls)
