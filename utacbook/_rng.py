@@ -6,6 +6,14 @@ from :class:`numpy.random.SeedSequence`.  One stream belongs to one fixed chunk
 of work (a scan point, a replica, a lattice row), never to a thread, so a seed
 gives bit-identical results whatever the number of threads Numba uses.
 
+The checkerboard lattice kernels use a counter-based generator instead,
+Philox4x32-10 (Salmon et al. 2011, as in Random123, cuRAND, NumPy's
+``Philox`` family and JAX): the random words for (sweep, colour, row, block)
+are a keyed bijection of that counter, so no state is carried at all, every
+row of every half-sweep has its own subsequence, and a loop over counters
+vectorises (16 lanes of AVX-512).  The 64-bit key comes from a
+``SeedSequence`` (:func:`philox_key`).
+
 States are stored as rows of a ``(n_streams, 16)`` ``uint64`` array: each row
 is 128 bytes but only its first 32 bytes are used, so two streams updated by
 different threads never share a cache line.
@@ -18,7 +26,7 @@ import numbers
 import numpy as np
 from numba import njit
 
-__all__ = ["make_streams", "resolve_seed"]
+__all__ = ["make_streams", "resolve_seed", "philox_key"]
 
 #: number of uint64 words per stream row (4 used, the rest is padding)
 STREAM_STRIDE = 16
@@ -92,6 +100,17 @@ def make_streams(seed, n_streams):
             words[0] = np.uint64(0x9E3779B97F4A7C15)
         states[k, :4] = words
     return states, entropy
+
+
+def philox_key(seq):
+    """The 64-bit Philox key of a :class:`numpy.random.SeedSequence`, as two 32-bit words.
+
+    Returns
+    -------
+    key : ndarray of uint64, shape (2,)
+        ``generate_state(2, uint32)`` of ``seq``, widened to uint64 for the kernels.
+    """
+    return seq.generate_state(2, dtype=np.uint32).astype(np.uint64)
 
 
 # --------------------------------------------------------------------------
@@ -205,3 +224,53 @@ def next_normal(st):
         elif ((_ZIG_FI[idx - 1] - _ZIG_FI[idx]) * next_double(st) + _ZIG_FI[idx]
               < np.exp(-0.5 * x * x)):
             return x
+
+
+# --------------------------------------------------------------------------
+# Philox4x32-10 (counter-based).  Words are held in uint64 variables (always
+# < 2**32) so that a 32 x 32 -> 64-bit product is one exact multiplication.
+# --------------------------------------------------------------------------
+
+_PHILOX_M0 = np.uint64(0xD2511F53)
+_PHILOX_M1 = np.uint64(0xCD9E8D57)
+_PHILOX_W0 = np.uint64(0x9E3779B9)
+_PHILOX_W1 = np.uint64(0xBB67AE85)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_U32 = np.uint64(32)
+
+
+@njit(cache=True, inline="always")
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of the counter (c0, c1, c2, c3) under the key (k0, k1).
+
+    All arguments and the four returned words are uint64 values below 2**32.
+    Checked against Random123's known-answer vectors (tests/test_rng.py).
+    """
+    for _ in range(10):
+        p0 = _PHILOX_M0 * c0
+        p1 = _PHILOX_M1 * c2
+        # Random123's round: (hi(M1 c2) ^ c1 ^ k0, lo(M1 c2), hi(M0 c0) ^ c3 ^ k1, lo(M0 c0))
+        n0 = (p1 >> _U32) ^ c1 ^ k0
+        n2 = (p0 >> _U32) ^ c3 ^ k1
+        c1 = p1 & _MASK32
+        c3 = p0 & _MASK32
+        c0 = n0
+        c2 = n2
+        k0 = (k0 + _PHILOX_W0) & _MASK32
+        k1 = (k1 + _PHILOX_W1) & _MASK32
+    return c0, c1, c2, c3
+
+
+@njit(cache=True, inline="always")
+def philox_fill(out, n_blocks, k0, k1, c1, c2, c3):
+    """Fill ``out[:4 * n_blocks]`` with the Philox words of counters (j, c1, c2, c3), j < n_blocks.
+
+    Word q of block j goes to ``out[q * n_blocks + j]`` (four contiguous runs,
+    so the loop over j vectorises).  ``out`` is int64 (values below 2**32).
+    """
+    for j in range(n_blocks):
+        a, b, c, d = philox4x32(np.uint64(j), c1, c2, c3, k0, k1)
+        out[j] = np.int64(a)
+        out[n_blocks + j] = np.int64(b)
+        out[2 * n_blocks + j] = np.int64(c)
+        out[3 * n_blocks + j] = np.int64(d)

@@ -16,8 +16,12 @@ Algorithms
 ``"metropolis"``, ``"heatbath"``
     Checkerboard sweeps (even L): all sites with i + j even, then all odd
     ones.  One sweep = one update attempt per spin.  Rows of one colour run in
-    parallel with one xoshiro256** stream per row, so a seed gives identical
-    runs at any thread count.  Metropolis accepts a flip with probability
+    parallel.  The random numbers come from the counter-based generator
+    Philox4x32-10 keyed by the seed: the word used at site k of row i in
+    half-sweep (t, colour) is a fixed function of (key, t, colour, i, k), so a
+    seed gives identical runs at any thread count.  A flip is accepted when a
+    32-bit uniform word is below floor(p 2^32), i.e. with probability p to
+    within 2^-32.  Metropolis accepts a flip with probability
     min(1, exp(-ΔE/T)), except that zero-cost flips (ΔE = 0) are accepted with
     probability 63/64: with probability 1, sublattice-parallel Metropolis is not
     ergodic (states in which every spin has zero local field, such as stripes,
@@ -29,8 +33,7 @@ Algorithms
     lattice share one 64-bit word (the lattice is cut into 64 strips of
     L/64 rows; bit b of a word holds a site of strip b), neighbour tests are
     bitwise, and each of the 64 lanes gets its own acceptance decision (a
-    53-bit uniform compared with the acceptance probability bit by bit, as
-    in the scalar kernel).  h = 0, J > 0 and L a multiple of 128 only.  The
+    53-bit uniform compared with the acceptance probability bit by bit).  h = 0, J > 0 and L a multiple of 128 only.  The
     samples follow the same Markov chain law as ``"metropolis"``, not the
     same random numbers.
 ``"wolff"``
@@ -64,7 +67,7 @@ import numpy as np
 from . import _ising_kernels as K
 from . import _validate as v
 from . import mcstats
-from ._rng import make_streams
+from ._rng import make_streams, philox_key, resolve_seed
 
 __all__ = ["simulate_lattice", "IsingResult", "LATTICE_ALGORITHMS", "simulate_graph",
            "prepare_graph", "IsingGraph", "GraphResult", "GRAPH_ALGORITHMS"]
@@ -269,8 +272,16 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     elif L % 2:
         raise ValueError(f"L must be even for algorithm={algorithm!r} (checkerboard), got {L}")
 
-    states, seed_used = make_streams(seed, L + 1)
-    spins, init_name = _init_spins(init, L, states[L])
+    if algorithm in ("metropolis", "heatbath"):
+        # one stream for the random start, a Philox key for the sweeps
+        seq, seed_used = resolve_seed(seed)
+        init_seq, key_seq = seq.spawn(2)
+        states = make_streams(init_seq, 1)[0]
+        key = philox_key(key_seq)
+        spins, init_name = _init_spins(init, L, states[0])
+    else:
+        states, seed_used = make_streams(seed, L + 1)
+        spins, init_name = _init_spins(init, L, states[L])
     beta = 1.0 / T
     e = np.empty(sweeps)
     m = np.empty(sweeps)
@@ -286,7 +297,7 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     else:
         kind = K.KIND_METROPOLIS if algorithm == "metropolis" else K.KIND_HEATBATH
         run = K.run_checkerboard_parallel if L >= _PARALLEL_MIN_L else K.run_checkerboard_serial
-        run(spins, kind, beta, J, h_seq, burn_in, states, e, m)
+        run(spins, kind, beta, J, h_seq, burn_in, key, e, m)
     return IsingResult(L=L, T=T, J=J, h=h_out, sweeps=sweeps, burn_in=burn_in,
                        algorithm=algorithm, init=init_name, seed=seed_used, energy=e,
                        magnetization=m, spins=spins, cluster_sizes=sizes)
