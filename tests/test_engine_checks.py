@@ -140,3 +140,23 @@ def test_plots_return_axes():
 def test_bad_input_raises(fn, kwargs, exc, name):
     with pytest.raises(exc, match=name):
         fn(**kwargs)
+
+
+def test_zero_cost_tau_half_acceptance_is_slower():
+    """a(0) = 1/2 roughly doubles tau_int(|m|) at T_c compared with a(0) = 1 (L = 8);
+    the gap must exceed 4 combined standard errors over the seeds."""
+    rows = ec.zero_cost_tau(sizes=(8,), accept=(1.0, 0.5), n_seeds=4, sweeps=20_000,
+                            burn_in=1_000, seed=3)
+    fast, slow = rows
+    assert fast["accept"] == 1.0 and slow["accept"] == 0.5
+    gap = slow["tau"] - fast["tau"]
+    assert gap > 4 * np.hypot(fast["tau_err"], slow["tau_err"]), rows
+    assert "63/64" in ec.format_zero_cost_tau(ec.zero_cost_tau(sizes=(4,), accept=(63 / 64,),
+                                                               n_seeds=2, sweeps=1000))
+
+
+@pytest.mark.parametrize("kwargs", [{"accept": (0.0,)}, {"accept": (1.2,)}, {"n_seeds": 1},
+                                    {"sizes": (5,)}])
+def test_zero_cost_tau_bad_input(kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        ec.zero_cost_tau(**kwargs)

@@ -94,6 +94,33 @@ def test_metropolis_escapes_zero_field_states(name):
     assert abs(val - ex["e"]) < 4 * err, (val, err, ex["e"])
 
 
+@pytest.mark.parametrize("name", ["row stripes", "diagonal ++--", "2x2 blocks"])
+def test_textbook_zero_cost_rule_is_trapped(name):
+    """zero_cost_accept=1 (the textbook rule) reaches the kernel: from a zero-field state
+    the checkerboard chain cycles s -> -s -> s and its energy stays 0 at every sweep."""
+    init = zero_field_states(4)[name].astype(np.int8)
+    r = simulate_lattice(4, 2.0, init=init, sweeps=200, burn_in=0, algorithm="metropolis",
+                         zero_cost_accept=1.0, seed=3)
+    assert np.all(r.energy == 0.0)
+    assert np.array_equal(r.spins, init)          # an even number of sweeps: back to the start
+
+
+def test_zero_cost_accept_one_half_keeps_the_exact_distribution():
+    """Any a(0) keeps detailed balance: a(0) = 1/2 against enumeration at L = 4."""
+    L, T = 4, 2.5
+    r = simulate_lattice(L, T, sweeps=100_000, burn_in=100, algorithm="metropolis",
+                         zero_cost_accept=0.5, seed=77)
+    ex = exact_torus(L, T)
+    val, err = r.mean_energy
+    assert abs(val - ex["e"]) < 4 * err, (val, err, ex["e"])
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.5, float("nan")])
+def test_zero_cost_accept_out_of_range_raises(bad):
+    with pytest.raises(ValueError, match="zero_cost_accept"):
+        simulate_lattice(4, 2.0, sweeps=10, zero_cost_accept=bad)
+
+
 @pytest.fixture(scope="module")
 def L16_runs():
     out = {}
@@ -270,11 +297,11 @@ def test_odd_L_allowed_for_wolff():
 def test_metropolis_table_accepts_zero_cost_flips_with_probability_63_64():
     from utacbook import _ising_kernels as K
     thr = np.empty((5, 2), dtype=np.int64)
-    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 0.0)
+    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 0.0, K.ZERO_COST_ACCEPT)
     assert np.all(thr[2] == int(63 / 64 * 2 ** 32))        # neighbour sum 0: dE = 0
     assert thr[0, 1] == 2 ** 32 and thr[4, 0] == 2 ** 32     # dE < 0: always
     assert thr[4, 1] == int(np.exp(-8 / 2.0) * 2 ** 32)     # dE = 8J
-    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 2.0)  # h = 2J: dE = 0 at n = -2, s = +1
+    K._fill_table(thr, K.KIND_METROPOLIS, 1 / 2.0, 1.0, 2.0, K.ZERO_COST_ACCEPT)  # h = 2J: dE = 0 at n = -2, s = +1
     assert thr[1, 1] == int(63 / 64 * 2 ** 32)
 
 

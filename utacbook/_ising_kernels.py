@@ -46,9 +46,10 @@ stay zero, and the state cycles s -> -s -> s forever at any T (found at L = 4
 in 2 of 1000 random starts; at L = 2 every stripe state is such a trap).  Any
 acceptance a(0) in (0, 1) keeps detailed balance (a move of zero cost and its
 reverse have the same probability) and breaks the cycle; the smaller a(0),
-the slower the chain decorrelates.  Measured tau_int(|m|) at T_c (4 seeds,
-1 thread): a(0) = 1: 10.5 +- 0.4 (L = 16), 43 +- 3 (L = 32); 63/64: 11.0 +- 0.3,
-48 +- 2; 1/2 (heat-bath-like): 26.8 +- 1.1, 115 +- 8.  With 63/64 a trapped
+the slower the chain decorrelates.  Measured tau_int(|m|) at T_c (mean and
+standard error over 4 seeds, 1 thread, ``engine_checks.zero_cost_tau()``):
+a(0) = 1: 10.50 +- 0.22 (L = 16), 39.7 +- 1.2 (L = 32); 63/64: 10.98 +- 0.41,
+49 +- 5; 1/2 (heat-bath-like): 28.5 +- 1.0, 104 +- 10.  With 63/64 a trapped
 state escapes within a few sweeps even at L = 4.
 
 Wolff: single-cluster updates grown with an explicit work array of member
@@ -101,8 +102,11 @@ def counters(spins):
 
 
 @njit(cache=True, inline="always")
-def _fill_table(thr, kind, beta, J, h):
+def _fill_table(thr, kind, beta, J, h, a0):
     """Flip thresholds for neighbour sums -4..4 (step 2) and spins -1, +1.
+
+    ``a0`` is the Metropolis acceptance of a zero-cost flip (ZERO_COST_ACCEPT
+    unless a study asks otherwise).
 
     ``thr[k, si]`` (n = 2k - 4, s = 2 si - 1) is ``floor(p * 2**32)``, or ``2**32``
     when p >= 1: a flip is accepted when a 32-bit uniform word is below it.
@@ -114,7 +118,7 @@ def _fill_table(thr, kind, beta, J, h):
             dE = 2.0 * s * (J * n + h)  # energy change of flipping s
             if kind == KIND_METROPOLIS:
                 # zero-cost flips with probability 63/64, not 1: see the module docstring
-                p = 1.0 if dE < 0.0 else (ZERO_COST_ACCEPT if dE == 0.0 else np.exp(-beta * dE))
+                p = 1.0 if dE < 0.0 else (a0 if dE == 0.0 else np.exp(-beta * dE))
             else:
                 p = 1.0 / (1.0 + np.exp(beta * dE))
             if p >= 1.0:
@@ -250,12 +254,12 @@ def _double_buffer(spins):
 
 
 @njit(cache=True)
-def run_checkerboard_serial(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_out):
+def run_checkerboard_serial(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_out, a0):
     """Run ``n_burn`` + ``len(e_out)`` checkerboard sweeps, one row at a time.
 
     Sweep ``t`` uses field ``h_seq[t]`` (``len(h_seq) == n_burn + len(e_out)``)
     and the Philox counters of sweep t under ``key`` (two uint64 words below
-    2**32).  After each post-burn-in sweep the energy and magnetisation per
+    2**32); ``a0`` is the Metropolis acceptance of zero-cost flips.  After each post-burn-in sweep the energy and magnetisation per
     spin are written to ``e_out``/``m_out``; ``spins`` holds the final state.
     Gives exactly the same run as :func:`run_checkerboard_parallel`.
     """
@@ -273,7 +277,7 @@ def run_checkerboard_serial(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_o
     for t in range(n_total):
         h = h_seq[t]
         if h != h_prev:
-            _fill_table(thr, kind, beta, J, h)
+            _fill_table(thr, kind, beta, J, h, a0)
             h_prev = h
         sym = h == 0.0
         for colour in range(2):
@@ -292,7 +296,7 @@ def run_checkerboard_serial(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_o
 
 
 @njit(cache=True, parallel=True)
-def run_checkerboard_parallel(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_out):
+def run_checkerboard_parallel(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_out, a0):
     """As :func:`run_checkerboard_serial`, rows of one colour in parallel (prange)."""
     L = spins.shape[0]
     N = L * L
@@ -312,7 +316,7 @@ def run_checkerboard_parallel(spins, kind, beta, J, h_seq, n_burn, key, e_out, m
     for t in range(n_total):
         h = h_seq[t]
         if h != h_prev:
-            _fill_table(thr, kind, beta, J, h)
+            _fill_table(thr, kind, beta, J, h, a0)
             h_prev = h
         sym = h == 0.0
         for colour in range(2):

@@ -207,7 +207,7 @@ def _init_spins(init, L, st):
 
 
 def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm="metropolis",
-                     init="random", seed=None):
+                     init="random", seed=None, zero_cost_accept=K.ZERO_COST_ACCEPT):
     """Simulate the Ising model on the periodic L×L square lattice.
 
     Parameters
@@ -232,6 +232,11 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     init : {"random", "up", "down"} or array (L, L) of +-1, default "random"
     seed : int >= 0, SeedSequence or None
         Root seed; None draws fresh entropy (reported in the result).
+    zero_cost_accept : float in (0, 1], default 63/64
+        Metropolis only: acceptance probability of a flip with ΔE = 0.  Any value
+        keeps detailed balance; 1 (the textbook rule) makes the checkerboard chain
+        non-ergodic from zero-field states such as stripes (see the module
+        docstring), smaller values slow it down.  For studies of that choice.
 
     Returns
     -------
@@ -240,6 +245,9 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     L = v.integer("L", L, low=2, high=65536)
     T = v.real("T", T, positive=True)
     J = v.real("J", J)
+    zero_cost_accept = v.real("zero_cost_accept", zero_cost_accept)
+    if not 0.0 < zero_cost_accept <= 1.0:
+        raise ValueError(f"zero_cost_accept must be in (0, 1], got {zero_cost_accept}")
     sweeps = v.integer("sweeps", sweeps, low=1)
     burn_in = v.integer("burn_in", burn_in, low=0)
     if not isinstance(algorithm, str):
@@ -297,7 +305,7 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=1000, burn_in=100, algorithm=
     else:
         kind = K.KIND_METROPOLIS if algorithm == "metropolis" else K.KIND_HEATBATH
         run = K.run_checkerboard_parallel if L >= _PARALLEL_MIN_L else K.run_checkerboard_serial
-        run(spins, kind, beta, J, h_seq, burn_in, key, e, m)
+        run(spins, kind, beta, J, h_seq, burn_in, key, e, m, float(zero_cost_accept))
     return IsingResult(L=L, T=T, J=J, h=h_out, sweeps=sweeps, burn_in=burn_in,
                        algorithm=algorithm, init=init_name, seed=seed_used, energy=e,
                        magnetization=m, spins=spins, cluster_sizes=sizes)
