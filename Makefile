@@ -2,11 +2,14 @@
 #
 #   make book   build the HTML book into _build/html (executes every chapter)
 #   make test   unit tests + every chapter under nbmake + the strict book build
+#               + the browser test of the built pages
+#   make browser-test   only the browser test, on the current _build/html
 #   make lab    open the chapters in JupyterLab
 #   make clean  remove build products and caches
 #
 # Everything runs inside a virtual environment in .venv, created on first use
-# from pyproject.toml with one `pip install -e ".[dev]"`.
+# from pyproject.toml with one `pip install -e ".[dev]"`. The browser test also
+# needs Debian's Chromium, which `make browser-deps` installs if it is missing.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -28,11 +31,12 @@ export JUPYTER_PREFER_ENV_PATH := 1
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
 
-.PHONY: help install book test lab bench clean
+.PHONY: help install browser-deps book test browser-test lab bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
-	@echo "make test   unit tests, every chapter under nbmake, then the strict book build"
+	@echo "make test   unit tests, every chapter under nbmake, the strict book build, then the browser test"
+	@echo "make browser-test   open every page of _build/html in headless Chromium (screenshots in _build/screenshots)"
 	@echo "make lab    open the chapters (book/) in JupyterLab"
 	@echo "make bench  time utacbook against the Python and NumPy references in benchmarks/"
 	@echo "make clean  remove _build, .numba_cache and .pytest_cache"
@@ -53,6 +57,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e ".[dev]"
 	@touch $@
 
+# The browser test drives Debian's Chromium through Playwright (never a browser
+# download of Playwright's own). Installed with apt-get, as root or through sudo.
+CHROMIUM ?= /usr/bin/chromium
+APT_INSTALL := env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "Chromium: $(CHROMIUM)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "error: $(CHROMIUM) is missing and apt-get is not available to install it." >&2; \
+	  echo "       Install Chromium and point make at it: make CHROMIUM=/path/to/chromium $(MAKECMDGOALS)" >&2; \
+	  exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && $(APT_INSTALL); \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update && sudo $(APT_INSTALL); \
+	else \
+	  echo "error: $(CHROMIUM) is missing; installing Debian's chromium needs root." >&2; \
+	  echo "       Run: sudo apt-get install chromium   (or: make CHROMIUM=/path/to/chromium $(MAKECMDGOALS))" >&2; \
+	  exit 1; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing after the install." >&2; exit 1; }
+
 # No MPLBACKEND here: it would override the notebooks' inline backend and the book
 # would lose its figures (tests/conftest.py selects Agg for the unit tests).
 
@@ -60,14 +87,23 @@ book: $(STAMP)
 	$(JB_BUILD)
 	@echo "The book is in _build/html/index.html"
 
-# Each step stops `make test` with a non-zero status if it fails.
-test: $(STAMP)
-	@echo "== 1/3 unit tests"
-	$(BIN)/pytest tests
-	@echo "== 2/3 every chapter under nbmake"
+# Each step stops `make test` with a non-zero status if it fails. Chromium is
+# installed first (browser-deps), so a machine that cannot have it fails at once.
+BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
+
+test: $(STAMP) browser-deps
+	@echo "== 1/4 unit tests"
+	$(BIN)/pytest tests --ignore=tests/browser
+	@echo "== 2/4 every chapter under nbmake"
 	$(BIN)/pytest --nbmake book --nbmake-timeout=300
-	@echo "== 3/3 strict book build (any Sphinx warning or cell error fails)"
+	@echo "== 3/4 strict book build (any Sphinx warning or cell error fails)"
 	$(JB_BUILD)
+	@echo "== 4/4 every page of the book in headless Chromium (screenshots in _build/screenshots)"
+	$(BROWSER_TEST)
+
+# The browser test alone, on the book already built in _build/html (`make book`).
+browser-test: $(STAMP) browser-deps
+	$(BROWSER_TEST)
 
 # Jupyter refuses to start as root unless told to (containers, CI machines).
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)

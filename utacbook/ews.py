@@ -723,7 +723,11 @@ def plot_susceptibility(pulse, *, k=4, T=2.0, ax=None):
 
 
 def explore_ar1(phi_end=0.95, n_steps=3000, window=300):
-    """Sliders for the AR(1) ramp: final φ, ramp length (speed) and window."""
+    """Sliders for the AR(1) ramp: final φ, ramp length (speed) and window.
+
+    The static book shows final φ = 0.5, 0.8, 0.9, 0.95, 0.99 precomputed (with
+    the given ramp length and window), plus ``phi_end`` if it differs.
+    """
     import ipywidgets as w
     from .widgets import live_explorer
 
@@ -738,11 +742,17 @@ def explore_ar1(phi_end=0.95, n_steps=3000, window=300):
                                description="ramp steps"),
         "window": w.IntSlider(value=window, min=50, max=1000, step=50, description="window"),
     }
-    return live_explorer(draw, controls)
+    return live_explorer(draw, controls, static_param="phi_end",
+                         static_values=(0.5, 0.8, 0.9, 0.95, 0.99))
 
 
 def explore_field_ramp(system, *, T=2.0, sweeps=2000, n_runs=10, seed=0):
-    """Sliders for the Ising ramp: temperature and ramp length (rate = 0.5/sweeps)."""
+    """Sliders for the Ising ramp: temperature and ramp length (rate = 0.5/sweeps).
+
+    The static book shows ramp lengths 200, 500, 2000 and 6000 sweeps (plus
+    ``sweeps`` if it differs) precomputed at the given T: fast ramps against
+    slow ones.
+    """
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from .widgets import live_explorer
@@ -763,4 +773,5 @@ def explore_field_ramp(system, *, T=2.0, sweeps=2000, n_runs=10, seed=0):
         "sweeps": w.IntSlider(value=sweeps, min=200, max=6000, step=200,
                               description="ramp sweeps"),
     }
-    return live_explorer(draw, controls)
+    return live_explorer(draw, controls, static_param="sweeps",
+                         static_values=(200, 500, 2000, 6000))

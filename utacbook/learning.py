@@ -711,7 +711,8 @@ def explore_sgd(eta=0.2, batch=4, kind="wsd", *, n_steps=4000, seed=0):
     Twelve modes, h log-spaced in [1e-3, 1], θ_i ~ N(0, 1/h_i) at the start,
     final rate = peak/100.  The figure shows the per-mode effective temperature
     h_i E[θ_i²] at the end of the budget (exact recursion, and 64 simulated seeds) against the
-    equilibrium value at the final learning rate.
+    equilibrium value at the final learning rate.  The static book shows the
+    four schedules precomputed (peak η and batch at the given values).
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -746,11 +747,15 @@ def explore_sgd(eta=0.2, batch=4, kind="wsd", *, n_steps=4000, seed=0):
         "batch": w.IntSlider(value=batch, min=1, max=64, step=1, description="batch B"),
         "kind": w.Dropdown(options=list(SCHEDULES), value=kind, description="schedule"),
     }
-    return live_explorer(draw, controls)
+    return live_explorer(draw, controls, static_param="kind")
 
 
 def explore_hopfield(alpha=0.1, *, N=300, n_cues=20, seed=0):
-    """Slider for the load α: histogram of recall overlaps from 10 %-noisy cues."""
+    """Slider for the load α: histogram of recall overlaps from 10 %-noisy cues.
+
+    The static book shows α = 0.05, 0.1, 0.13, 0.15, 0.2, 0.3 precomputed
+    (plus ``alpha`` if it differs), across the AGS capacity α_c ≈ 0.138.
+    """
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from .widgets import live_explorer
@@ -762,13 +767,13 @@ def explore_hopfield(alpha=0.1, *, N=300, n_cues=20, seed=0):
         m = ags_overlap(alpha)[0]
         if np.isfinite(m):
             ax.axvline(m, color="k", ls="--", label=f"AGS m = {m:.3f}")
+            ax.legend(fontsize=8)
         else:
             ax.text(0.05, 0.9, "AGS: no retrieval state (α > 0.138)", transform=ax.transAxes)
         ax.set(xlabel="overlap with the cued pattern", ylabel="cues",
                title=f"N = {N}, α = P/N = {r['alpha'][0]:.3f}")
-        ax.legend(fontsize=8)
         return fig
 
     controls = {"alpha": w.FloatSlider(value=alpha, min=0.01, max=0.3, step=0.01,
                                        description="load α")}
-    return live_explorer(draw, controls)
+    return live_explorer(draw, controls, static_values=(0.05, 0.1, 0.13, 0.15, 0.2, 0.3))

@@ -522,7 +522,12 @@ def memory_per_citizen(*, N_values=(50_000, 100_000, 200_000), n_communities=10,
 
 def explore_model(*, coupling=1.0, noise=0.3, n_communities=10, n_agents=1000, n_steps=50,
                   n_seeds=4, seed=0):
-    """Sliders for J, T_social and C that redraw the three scales (static default first)."""
+    """Sliders for J, T_social and C that redraw the three scales.
+
+    The static book shows J = 0.5, 1.0, 1.3, 1.6, 2.0 precomputed (plus
+    ``coupling`` if it differs; T_social and C at the given values), across the
+    polarisation threshold near J = 1.4 at T_social = 0.3.
+    """
     import ipywidgets as w
 
     from .widgets import live_explorer
@@ -545,4 +550,5 @@ def explore_model(*, coupling=1.0, noise=0.3, n_communities=10, n_agents=1000, n
         "n_communities": w.IntSlider(value=n_communities, min=1, max=100, step=1,
                                      description="C"),
     }
-    return live_explorer(draw, controls)
+    return live_explorer(draw, controls, static_param="coupling",
+                         static_values=(0.5, 1.0, 1.3, 1.6, 2.0))

@@ -868,6 +868,10 @@ def explore_hysteresis(J=0.88, T=0.08, n_steps=20, *, lattice_size=64, n_replica
                        show_default=True):
     """Sliders for J, T and sweeps per field that redraw :func:`hysteresis_figure`.
 
+    The static book shows 2, 5, 20 (default), 50 and 100 sweeps per field value
+    precomputed (J, T at the given values), so the rate dependence of the loop
+    can be stepped through without a kernel.
+
     Parameters
     ----------
     J, T, n_steps : float, float, int
@@ -876,14 +880,15 @@ def explore_hysteresis(J=0.88, T=0.08, n_steps=20, *, lattice_size=64, n_replica
         As :func:`hysteresis_figure`.
     show_default : bool, default True
         Draw the figure for the starting values first (the static book shows
-        it, see :func:`utacbook.widgets.live_explorer`).  In a book chapter
-        whose figure carries a caption, draw that figure in its own cell with
-        :func:`hysteresis_figure` and pass False here: MyST-NB puts the caption
-        on every display output of a cell, the widget included.
+        it in the live output area).  In a book chapter whose figure carries a
+        caption, draw that figure in its own cell with :func:`hysteresis_figure`
+        and pass False here: MyST-NB puts the caption on every display output of
+        a cell, the explorer included.  The precomputed player is built either
+        way (see :func:`utacbook.widgets.live_explorer`).
 
     Returns
     -------
-    ipywidgets.VBox
+    utacbook.widgets.Explorer
     """
     import ipywidgets as w
 
@@ -899,7 +904,9 @@ def explore_hysteresis(J=0.88, T=0.08, n_steps=20, *, lattice_size=64, n_replica
         "n_steps": w.IntSlider(value=n_steps, min=1, max=200, step=1,
                                description="sweeps/field"),
     }
-    return live_explorer(draw, controls, show_default=show_default)
+    steps = sorted({2, 5, 20, 50, 100} | {int(n_steps)})
+    return live_explorer(draw, controls, show_default=show_default, static_param="n_steps",
+                         static_values=steps)
 
 
 # --------------------------------------------------------------------------- adaptive scan
