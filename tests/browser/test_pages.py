@@ -453,3 +453,25 @@ def test_checks_pass_a_clean_page(scratch_site, new_page):
     problems, facts = check_page(new_page, f"{url}/clean.html")
     assert problems == [], problems
     assert facts["n_images"] == 1
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.mark.parametrize("query,expected_page", [
+    ("Onsager", "book/ising/01_engine.html"),
+    ("hysteresis", "book/ising/06_hysteresis.html"),
+])
+def test_search_finds_the_chapter(query, expected_page, book_url, new_page):
+    """The book's search page (Sphinx's client-side index) lists the chapter for a query."""
+    if not (HTML_DIR / "search.html").is_file():
+        pytest.fail("the built book has no search.html")
+    page = new_page()
+    page.goto(f"{book_url}/search.html?q={query}", wait_until="load")
+    # Sphinx fills #search-results asynchronously from searchindex.js
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#search-results');"
+        " return r && r.querySelectorAll('li a').length > 0; }", timeout=20_000)
+    links = page.eval_on_selector_all("#search-results li a",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    assert any(expected_page in (h or "") for h in links), (query, links[:10])
