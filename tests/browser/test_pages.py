@@ -12,7 +12,9 @@ For each HTML page under ``_build/html`` (``make book``) the test checks that
 
 and saves a full-page screenshot to ``_build/screenshots/<path, / replaced by __>.png``.
 On the pages with a static exploration (a matplotlib jshtml player) it moves the
-slider and checks that the figure shown changes.
+slider and checks that the figure shown changes.  It also checks that the search page
+finds chapters, and that every chapter page offers its notebook for download (the link
+serves the committed notebook).
 
 Each check is also run on deliberately broken pages (``test_checks_catch_*``), so a
 check that silently stops working fails too.
@@ -475,3 +477,30 @@ def test_search_finds_the_chapter(query, expected_page, book_url, new_page):
     links = page.eval_on_selector_all("#search-results li a",
                                       "els => els.map(e => e.getAttribute('href'))")
     assert any(expected_page in (h or "") for h in links), (query, links[:10])
+
+
+# --------------------------------------------------------------------------- download buttons
+
+CHAPTERS = sorted(p.relative_to(REPO).with_suffix("").as_posix()
+                  for p in (REPO / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_offers_its_notebook(chapter, book_url, new_page):
+    """Each chapter page has a download link to its notebook, and the link serves the
+    committed notebook (same cells as book/<chapter>.ipynb)."""
+    import json
+
+    if not (HTML_DIR / f"{chapter}.html").is_file():
+        pytest.fail(f"{chapter}.html is missing from the built book")
+    page = new_page()
+    page.goto(f"{book_url}/{chapter}.html", wait_until="load")
+    hrefs = page.eval_on_selector_all(
+        "a[href$='.ipynb']", "els => els.map(e => e.href)")
+    wanted = [h for h in hrefs if h.endswith(f"_sources/{chapter}.ipynb")]
+    assert wanted, f"{chapter}: no download link to its notebook among {hrefs}"
+    resp = page.request.get(wanted[0])
+    assert resp.status == 200, (wanted[0], resp.status)
+    served = json.loads(resp.body())
+    committed = json.loads((REPO / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    assert [c["source"] for c in served["cells"]] == [c["source"] for c in committed["cells"]]
