@@ -160,3 +160,20 @@ def test_zero_cost_tau_half_acceptance_is_slower():
 def test_zero_cost_tau_bad_input(kwargs):
     with pytest.raises((ValueError, TypeError)):
         ec.zero_cost_tau(**kwargs)
+
+
+def test_crossing_shift_prediction_on_straight_lines():
+    """Two straight lines U_a = 0.62 - 0.5 x and U_b = 0.61 - 1.5 x (x = T - T_c) cross
+    at x = -0.01 exactly; errors 0.003 and 0.004 give delta_err = 0.005 / 1.0."""
+    Ts = ec.TC + np.array([-0.02, 0.0, 0.02])
+    x = Ts - ec.TC
+    U = np.array([0.62 - 0.5 * x, 0.61 - 1.5 * x])
+    res = {"T": Ts, "tc": ec.TC, "sizes": (16, 32), "U": U,
+           "U_err": np.array([[0.003] * 3, [0.004] * 3]),
+           "coef": [np.array([0.62, -0.5]), np.array([0.61, -1.5])]}
+    (r,) = ec.crossing_shift_prediction(res)
+    assert r["pair"] == (16, 32)
+    assert r["dU"] == pytest.approx(0.01) and r["dU_err"] == pytest.approx(0.005)
+    assert r["delta"] == pytest.approx(-0.01) and r["delta_err"] == pytest.approx(0.005)
+    with pytest.raises(ValueError, match="T_c"):
+        ec.crossing_shift_prediction({**res, "T": Ts + 0.001})

@@ -730,6 +730,42 @@ def binder_crossing(*, sizes=(8, 16, 32),
             "crossings": crossings, "tc": TC}
 
 
+def crossing_shift_prediction(res):
+    """Where two sizes' Binder curves should cross, predicted from U(T_c) and the slopes.
+
+    Linearising each fitted U_L(T) of :func:`binder_crossing` at Onsager's T_c,
+    the curves of sizes a < b cross at T_c + delta with
+    ``delta = (U_a(T_c) - U_b(T_c)) / (U_b'(T_c) - U_a'(T_c))``.  U(T_c) are the
+    measured values at the grid point T_c (which must be in the grid), the
+    slopes those of the polynomial fits; the error of delta propagates the
+    errors of the two U(T_c) only (the slopes are far better determined).
+
+    Returns
+    -------
+    list of dict
+        Per pair: ``pair``, ``dU`` and ``dU_err`` (U_a - U_b at T_c), ``slopes``
+        (U_a', U_b' per unit T), ``delta`` and ``delta_err``.
+    """
+    Ts = np.asarray(res["T"])
+    k = np.flatnonzero(np.isclose(Ts, res["tc"], rtol=0, atol=1e-9))
+    if k.size != 1:
+        raise ValueError("res must come from binder_crossing with T_c in its temperature grid")
+    k = int(k[0])
+    U, dU = res["U"][:, k], res["U_err"][:, k]
+    slopes = [float(c[1]) for c in res["coef"]]       # fits are in x = T - T_c
+    out = []
+    sizes = res["sizes"]
+    for a in range(len(sizes)):
+        for b in range(a + 1, len(sizes)):
+            d = float(U[a] - U[b])
+            de = float(math.hypot(dU[a], dU[b]))
+            ds = slopes[b] - slopes[a]
+            out.append({"pair": (sizes[a], sizes[b]), "dU": d, "dU_err": de,
+                        "slopes": (slopes[a], slopes[b]), "delta": d / ds,
+                        "delta_err": de / abs(ds)})
+    return out
+
+
 def format_binder(res):
     """Markdown table of the pairwise crossings of :func:`binder_crossing`."""
     rows = [[f"{c['pair'][0]} and {c['pair'][1]}", _pm(c["T_cross"], c["err"]),
