@@ -524,11 +524,16 @@ def live_explorer(plot_fn, controls, *, show_default=True, static=True, static_p
         default_png = player.frames[player.default_index]
 
     def rerun(_change=None):
+        # the new figure is shown as a PNG like the default one, not through plt.show(),
+        # which draws nothing under a non-interactive backend (e.g. MPLBACKEND=Agg)
         with out:
-            out.clear_output(wait=True)
             f = plot_fn(**values())
-            plt.show()
-            plt.close(f)
+            try:
+                png = _render_png(f)
+            finally:
+                plt.close(f)
+            out.clear_output(wait=True)
+            display(Image(data=png))
 
     for c in controls.values():
         if hasattr(c, "continuous_update"):
