@@ -130,7 +130,7 @@ def test_eta_squared():
 
 @pytest.mark.parametrize("T", [1.8, 3.0])
 def test_equilibrium_nn_correlation_matches_kaufman(T):
-    """<s_i s_j>_nn = -e exactly; compare with Kaufman's finite-torus energy (odd L = 27)."""
+    """<s_i s_j>_nn = -e/2 exactly (J = 1, 2N bonds); compare with Kaufman's finite-torus energy (odd L = 27)."""
     L = 27
     cfg = bs.equilibrium_configs(T, L=L, n_configs=60, burn_sweeps=10, gap_sweeps=3, seed=5)
     c = np.array([bs.nn_correlation(s) for s in cfg])

@@ -138,7 +138,7 @@ def block_levels(spins, b=3, n_levels=None, *, seed=0):
 def nn_correlation(spins):
     """Mean nearest-neighbour product <s_i s_j> over all 2N bonds of the periodic lattice.
 
-    Equals -e/J for the Ising energy per spin e (zero field).
+    Equals -e/(2J) for the Ising energy per spin e (zero field; 2N bonds).
 
     Parameters
     ----------

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from . import _validate as v
+from .social import _bethe_du, _bethe_u  # the cavity message f(u), stable at low T
 
 __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autocorrelation",
            "kendall_trend", "indicators", "flip_index", "field_ramp_runs", "ews_scores",
@@ -136,7 +137,7 @@ def detrend(x, *, method="gaussian", bandwidth=50.0):
     else:
         bw = v.real("bandwidth", bandwidth, positive=True)
         from scipy.ndimage import gaussian_filter1d
-        # normalised kernel smoother: reflective boundaries keep the edges unbiased
+        # Gaussian kernel smoother; mode="nearest" repeats the end values beyond the edges
         R = X - gaussian_filter1d(X, bw, axis=1, mode="nearest", truncate=4.0)
     return R[0] if one else R
 
@@ -398,10 +399,6 @@ def roc(positive, negative, *, n_boot=1000, seed=0):
 # Bethe-lattice metastable branch and the pulse response
 # --------------------------------------------------------------------------
 
-def _cavity_f(u, beta, J):
-    return np.arctanh(np.tanh(beta * J) * np.tanh(beta * u)) / beta
-
-
 def bethe_metastable(h, *, k=4, T=2.0, J=1.0, n_iter=20000, tol=1e-13):
     """Magnetisation and susceptibility of the up branch on a k-regular tree (Bethe).
 
@@ -433,15 +430,14 @@ def bethe_metastable(h, *, k=4, T=2.0, J=1.0, n_iter=20000, tol=1e-13):
     h = np.atleast_1d(np.asarray(h, dtype=float))
     u = np.full(h.shape, 50.0)
     for _ in range(n_iter):
-        un = h + (k - 1) * _cavity_f(u, beta, J)
+        un = h + (k - 1) * _bethe_u(u, beta, J)
         if np.max(np.abs(un - u)) < tol:
             u = un
             break
         u = un
-    t = np.tanh(beta * J)
-    fp = t * (1 - np.tanh(beta * u) ** 2) / (1 - (t * np.tanh(beta * u)) ** 2)  # f'(u)
+    fp = _bethe_du(u, beta, J)                     # f'(u)
     du_dh = 1.0 / (1.0 - (k - 1) * fp)
-    H = h + k * _cavity_f(u, beta, J)
+    H = h + k * _bethe_u(u, beta, J)
     m = np.tanh(beta * H)
     chi = beta * (1 - m ** 2) * (1 + k * fp * du_dh)
     bad = m <= 0

@@ -729,7 +729,7 @@ def explore_sgd(eta=0.2, batch=4, kind="wsd", *, n_steps=4000, seed=0):
         axes[0].plot(sch)
         axes[0].set(xlabel="step", ylabel="η", yscale="log", title=f"schedule: {kind}")
         te = h * sim ** 2
-        axes[1].errorbar(h, te.mean(0), te.std(0, ddof=1) / 8, fmt="o", ms=4,
+        axes[1].errorbar(h, te.mean(0), te.std(0, ddof=1) / np.sqrt(te.shape[0]), fmt="o", ms=4,
                          label="simulated (64 seeds)")
         axes[1].plot(h, h * ex, "-", label="exact recursion")
         eq = h * stationary_variance(h, eta=sch[-1], batch=int(batch))

@@ -202,13 +202,9 @@ def degree_moments(graph):
     -------
     (k1, k2) : tuple of float
     """
-    if hasattr(graph, "degree"):
-        k = np.array([d for _, d in graph.degree()], dtype=float)
-    else:
-        k = v.real_array("graph", graph, ndim=1, min_len=1)
-    if k.size == 0 or k.mean() <= 0:
-        raise ValueError("graph must have a positive mean degree")
-    return float(k.mean()), float(np.mean(k ** 2))
+    from .exact import _degree_moments
+    k1, k2 = _degree_moments(graph)
+    return float(k1), float(k2)
 
 
 def adjacency(graph, *, weight=None):

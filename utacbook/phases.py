@@ -383,7 +383,7 @@ def binder_crossings(*, sizes=(8, 16, 32, 64), temperatures=(2.23, 2.25, TC, 2.2
 def _crossing(T, d):
     """Temperature of the sign change of d(T) (large-L minus small-L U): nan if none."""
     s = np.sign(d)
-    idx = np.nonzero(s[:-1] * s[1:] < 0)[0]
+    idx = np.nonzero((s[:-1] > 0) & (s[1:] < 0))[0]
     if idx.size == 0:
         return float("nan")
     # U_large - U_small is > 0 below T_c: take the sign change from + to - nearest the middle

@@ -52,7 +52,7 @@ from .ising import _Estimators
 
 __all__ = ["simulate_potts", "PottsResult", "potts_tc", "latent_heat", "transition_energies",
            "ising_equivalent_energy", "enumerate_potts", "phase_split",
-           "reweight_to_equal_weight", "histogram_study", "specific_heat_scan", "scaling_slope",
+           "reweight_to_equal_weight", "histogram_study", "scaling_slope",
            "explore"]
 
 #: lattices at least this large use the parallel checkerboard driver (same run)
@@ -395,39 +395,18 @@ def histogram_study(q, sizes, *, sweeps, burn_in=2000, J=1.0, seed=0):
                            seed=seed + k) for k, (L, n) in enumerate(zip(sizes, sw))]
 
 
-def specific_heat_scan(q, L, temps, *, sweeps=4000, burn_in=1000, J=1.0, seed=0):
-    """Specific heat and order parameter per spin over a temperature grid (one run per T).
-
-    Returns
-    -------
-    dict of arrays: ``temps``, ``C``, ``C_err``, ``m``, ``m_err``, ``e``, ``e_err``.
-    """
-    temps = v.real_array("temps", temps, ndim=1, min_len=1)
-    out = {k: np.empty(temps.size) for k in ("C", "C_err", "m", "m_err", "e", "e_err")}
-    for k, T in enumerate(temps):
-        r = simulate_potts(L, float(T), q=q, J=J, sweeps=sweeps, burn_in=burn_in,
-                           init="ordered" if T < potts_tc(q, J) else "random", seed=seed + k)
-        out["C"][k], out["C_err"][k] = r.specific_heat
-        out["m"][k], out["m_err"][k] = r.mean_order
-        out["e"][k], out["e_err"][k] = r.mean_energy
-    out["temps"] = temps
-    return out
-
-
 def scaling_slope(sizes, values, errors):
     """Weighted least-squares slope of log(values) against log(sizes), with its error.
+
+    :func:`utacbook.phases.power_law_fit` without the χ² scaling of the error.
 
     Returns
     -------
     (slope, error) : tuple of float
     """
-    x = np.log(np.asarray(sizes, dtype=float))
-    y = np.log(np.asarray(values, dtype=float))
-    w = (np.asarray(values, dtype=float) / np.asarray(errors, dtype=float)) ** 2
-    X = np.stack([np.ones_like(x), x], axis=1)
-    cov = np.linalg.inv(X.T @ (w[:, None] * X))
-    beta = cov @ (X.T @ (w * y))
-    return float(beta[1]), float(np.sqrt(cov[1, 1]))
+    from .phases import power_law_fit
+    f = power_law_fit(sizes, values, errors, scale_by_chi2=False)
+    return f["exponent"], f["exponent_err"]
 
 
 def explore(q=10, T_over_Tc=1.0, *, L=32, sweeps=3000, seed=1):

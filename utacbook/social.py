@@ -90,18 +90,22 @@ def _cw_root(a):
 
 
 def _logcosh(y):
-    y = abs(y)
-    return y + math.log1p(math.exp(-2.0 * y)) - math.log(2.0)
+    """ln cosh y without overflow (scalar or array)."""
+    y = np.abs(y)
+    return y + np.log1p(np.exp(-2.0 * y)) - math.log(2.0)
 
 
 def _bethe_u(x, beta, J):
-    """Cavity message U(x) = T atanh(tanh(βJ) tanh(βx)), in a form stable at low T."""
+    """Cavity message U(x) = T atanh(tanh(βJ) tanh(βx)), in a form stable at low T.
+
+    Scalar or array ``x``; also used by :func:`utacbook.ews.bethe_metastable`.
+    """
     return (_logcosh(beta * (x + J)) - _logcosh(beta * (x - J))) / (2.0 * beta)
 
 
 def _bethe_du(x, beta, J):
-    """U'(x) = [tanh(β(x + J)) - tanh(β(x - J))] / 2."""
-    return 0.5 * (math.tanh(beta * (x + J)) - math.tanh(beta * (x - J)))
+    """U'(x) = [tanh(β(x + J)) - tanh(β(x - J))] / 2 (scalar or array)."""
+    return 0.5 * (np.tanh(beta * (x + J)) - np.tanh(beta * (x - J)))
 
 
 def _bethe_root(k, beta, J):
@@ -624,34 +628,18 @@ def loop_area_scan(system, *, temperatures=(1.8, 2.27, 3.0), sweeps_per_branch=(
 def fit_power_law(x, y, yerr):
     """Weighted least-squares fit of y = a x^b in log-log coordinates.
 
-    Minimises Σ [(ln y_i - ln a - b ln x_i) / (yerr_i / y_i)]².
+    :func:`utacbook.phases.power_law_fit` (errors from the fit covariance,
+    scaled by sqrt(χ²/dof) when that exceeds 1), with this module's key names.
 
     Returns
     -------
     dict
-        ``b``, ``b_err``, ``a``, ``a_err`` (errors from the fit covariance,
-        scaled by sqrt(χ²/dof) when that exceeds 1), ``chi2``, ``dof``.
+        ``b``, ``b_err``, ``a``, ``a_err``, ``chi2``, ``dof``.
     """
-    x = v.real_array("x", x, ndim=1, min_len=3)
-    y = v.real_array("y", y, ndim=1, min_len=3)
-    yerr = v.real_array("yerr", yerr, ndim=1, min_len=3)
-    if not (x.shape == y.shape == yerr.shape):
-        raise ValueError("x, y and yerr must have the same length")
-    if np.any(x <= 0) or np.any(y <= 0) or np.any(yerr <= 0):
-        raise ValueError("x, y and yerr must be positive")
-    X = np.column_stack([np.ones_like(x), np.log(x)])
-    w = (y / yerr) ** 2
-    A = X.T @ (w[:, None] * X)
-    cov = np.linalg.inv(A)
-    coef = cov @ (X.T @ (w * np.log(y)))
-    resid = np.log(y) - X @ coef
-    chi2 = float(np.sum(w * resid ** 2))
-    dof = x.size - 2
-    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
-    err = np.sqrt(np.diag(cov) * scale)
-    a = math.exp(coef[0])
-    return {"b": float(coef[1]), "b_err": float(err[1]), "a": a, "a_err": a * float(err[0]),
-            "chi2": chi2, "dof": dof}
+    from .phases import power_law_fit
+    f = power_law_fit(x, y, yerr)
+    return {"b": f["exponent"], "b_err": f["exponent_err"], "a": f["amplitude"],
+            "a_err": f["amplitude_err"], "chi2": f["chi2"], "dof": f["dof"]}
 
 
 def remanence(system, *, temperatures=(1.8, 2.1, 2.6, 3.0), h_max=1.0, ramp_sweeps=100,
@@ -746,7 +734,7 @@ def temperature_loop(L=64, *, T_hot=3.5, T_cold=1.5, n_steps=21, sweeps_per_step
     ge = np.sum(ec - eh, axis=2) * dT
     gm = np.sum(mh - mc, axis=2) * dT
     sq = math.sqrt(n_seeds)
-    return {"T": Ts, "sweeps_per_step": sps, "rate": dT / sps,
+    return {"T": Ts, "J": J, "sweeps_per_step": sps, "rate": dT / sps,
             "e_cool": ec.mean(1), "e_heat": eh.mean(1), "m_cool": mc.mean(1), "m_heat": mh.mean(1),
             "m_cool_err": mc.std(1, ddof=1) / sq, "m_heat_err": mh.std(1, ddof=1) / sq,
             "gap_e": ge.mean(1), "gap_e_err": ge.std(1, ddof=1) / sq,
@@ -1423,7 +1411,8 @@ def plot_temperature_loop(tl):
         a1.plot(tl["T"], tl["e_cool"][a], color=c, marker="v", ms=3,
                 label=f"{tl['sweeps_per_step'][a]} sweeps/step")
         a1.plot(tl["T"], tl["e_heat"][a], color=c, marker="^", ms=3, ls="--")
-    a1.axvline(2 / np.log(1 + np.sqrt(2)), color=P["guide"], ls=":")
+    from .exact import onsager_tc
+    a1.axvline(onsager_tc(tl.get("J", 1.0)), color=P["guide"], ls=":")
     a1.set_xlabel("$T_{\\rm social}$")
     a1.set_ylabel("energy per spin (▼ cooling, ▲ heating)")
     a1.legend(fontsize=7)

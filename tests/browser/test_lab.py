@@ -109,7 +109,6 @@ def test_jupyterlab_shows_live_slider_that_recomputes(lab, browser):
         before = page.eval_on_selector(".widget-output img", "e => e.src")
         handle = slider.query_selector("[role=slider], .noUi-handle, .ui-slider-handle")
         assert handle is not None, "no slider handle in the live widget"
-        time.sleep(2)                     # let the widget views finish wiring up
         handle.focus()
         for _ in range(2):
             page.keyboard.press("ArrowRight")
