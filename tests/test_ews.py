@@ -122,3 +122,11 @@ def test_pulse_response_matches_bethe_susceptibility_on_random_regular_graph():
     assert abs(r["response"][0] - fd) <= NSIG * r["response_err"][0]
     assert abs(r["chi_fluct"][0] - chi) <= NSIG * r["chi_fluct_err"][0]
     assert abs(r["m"][0] - m0) < 0.005
+
+
+def test_bethe_metastable_stable_at_low_temperature():
+    """At T = 0.05 the up branch at h = 0 is fully ordered: m = 1 to machine precision
+    (the artanh form of the cavity message overflowed to inf/nan here)."""
+    m, chi = ews.bethe_metastable(0.0, k=4, T=0.05)
+    assert np.isfinite(m[0]) and abs(m[0] - 1.0) < 1e-12
+    assert np.isfinite(chi[0]) and chi[0] >= 0
