@@ -1,8 +1,8 @@
 # Build, test and explore the utacbook research book.
 #
 #   make book   build the HTML book into _build/html (executes every chapter)
-#   make test   unit tests + every chapter under nbmake + the strict book build
-#               + the browser test of the built pages
+#   make test   unit tests + the strict book build (executes every chapter once)
+#               + checks of the built book and the browser test of its pages
 #   make browser-test   only the browser test, on the current _build/html
 #   make lab    open the chapters in JupyterLab
 #   make clean  remove build products and caches
@@ -35,7 +35,7 @@ JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
-	@echo "make test   unit tests, every chapter under nbmake, the strict book build, then the browser test"
+	@echo "make test   unit tests, the strict book build (every chapter executed once), then the built-book and browser tests"
 	@echo "make browser-test   open every page of _build/html in headless Chromium (screenshots in _build/screenshots)"
 	@echo "make lab    open the chapters (book/) in JupyterLab"
 	@echo "make bench  time utacbook against the Python and NumPy references in benchmarks/"
@@ -92,13 +92,11 @@ book: $(STAMP)
 BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 test: $(STAMP) browser-deps
-	@echo "== 1/4 unit tests"
+	@echo "== 1/3 unit tests and repository checks"
 	$(BIN)/pytest tests --ignore=tests/browser
-	@echo "== 2/4 every chapter under nbmake"
-	$(BIN)/pytest --nbmake book --nbmake-timeout=300
-	@echo "== 3/4 strict book build (any Sphinx warning or cell error fails)"
+	@echo "== 2/3 strict book build: executes every chapter once (any Sphinx warning or cell error fails)"
 	$(JB_BUILD)
-	@echo "== 4/4 every page of the book in headless Chromium (screenshots in _build/screenshots)"
+	@echo "== 3/3 the built book: glue, claims, run times, and every page in headless Chromium"
 	$(BROWSER_TEST)
 
 # The browser test alone, on the book already built in _build/html (`make book`).

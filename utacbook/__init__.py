@@ -13,8 +13,11 @@ The package is organised like the book:
   autocorrelation-aware error bars;
 * :mod:`utacbook.exact` -- exact Ising results (Onsager, Yang, Kaufman's finite
   torus, enumeration, Curie-Weiss, the ring, network T_c estimates);
-* :mod:`utacbook.plotting`, :mod:`utacbook.widgets` -- figures, claims tables
-  and live explorations for the chapters;
+* :mod:`utacbook.claims` -- the texts' claims with criteria fixed before the
+  measurement and computed verdicts; :mod:`utacbook.report` -- numbers for the
+  prose (``glue``, ``value ± err``);
+* :mod:`utacbook.plotting`, :mod:`utacbook.widgets` -- figures and live
+  explorations for the chapters;
 * one study module per chapter that needs one: :mod:`utacbook.beta_grid`
   (mean field against simulation), :mod:`utacbook.criticality` (Binder
   crossings), :mod:`utacbook.validation` (the six-system table),
@@ -49,8 +52,8 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
                      single_site_response)
 
 # submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
-from . import (abm, beta_grid, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
-               plotting, studies, theory, troubleshooting, validation, widgets)
+from . import (abm, beta_grid, claims, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
+               plotting, report, studies, theory, troubleshooting, validation, widgets)
 # Part II study modules (the Ising essay)
 from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
                social, spinglass)
