@@ -15,7 +15,8 @@ The package is organised like the book:
   torus, enumeration, Curie-Weiss, the ring, network T_c estimates);
 * :mod:`utacbook.claims` -- the texts' claims with criteria fixed before the
   measurement and computed verdicts; :mod:`utacbook.report` -- numbers for the
-  prose (``glue``, ``value ± err``);
+  prose (``glue``, ``value ± err``); :mod:`utacbook.stored` -- results too slow
+  for a chapter, stored in ``book/data`` with their provenance;
 * :mod:`utacbook.plotting`, :mod:`utacbook.widgets` -- figures and live
   explorations for the chapters;
 * one study module per chapter that needs one: :mod:`utacbook.beta_grid`
@@ -53,7 +54,7 @@ from .theory import (mean_field_beta, mean_field_emergent_beta, mean_field_fixed
 
 # submodules, so that ``import utacbook as ub`` gives ub.plotting, ub.validation, ...
 from . import (abm, beta_grid, claims, coarse, criticality, exact, fitting, ising, mcstats,  # noqa: F401
-               plotting, report, studies, theory, troubleshooting, validation, widgets)
+               plotting, report, stored, studies, theory, troubleshooting, validation, widgets)
 # Part II study modules (the Ising essay)
 from . import (blockspin, engine_checks, ews, learning, networks, phases, potts,  # noqa: F401
                social, spinglass)
