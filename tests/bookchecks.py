@@ -186,7 +186,69 @@ def page_problems(path: Path) -> dict[str, list[str]]:
     return notebook_problems(path) if path.suffix == ".ipynb" else markdown_page_problems(path)
 
 
+INTRO_SOURCES = {"guide": ("The RG Phase 2 user guide (Part I)", "the guide claims"),
+                 "essay": ("The Ising enigma essay (Part II)", "the essay claims"),
+                 "multiscale": ("The multiscale dynamics description (Part III)", "the text claims")}
+
+
+def intro_tables(exec_dir: Path, toc_file: Path, labels: dict[str, str]) -> str:
+    """The intro's claims tables, pasted from the chapters' glue (for ``book/intro.md``).
+
+    Rows follow the table of contents and, within a chapter, the order of its claims
+    table; every cell but the chapter link is a cross-document glue reference, so the
+    intro cannot disagree with the chapters.  ``labels`` maps a chapter ("rg/01_quickstart")
+    to its ``{ref}`` text and target.
+    """
+    import yaml as _yaml
+    toc = _yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    order = []
+
+    def walk(items):
+        for it in items or []:
+            if "file" in it:
+                order.append(it["file"].removeprefix("book/"))
+            for k in ("parts", "chapters", "sections"):
+                walk(it.get(k))
+    walk(toc.get("parts"))
+    rows = {k: [] for k in INTRO_SOURCES}
+    for chapter in order:
+        path = exec_dir / "book" / f"{chapter}.glue.json"
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        ids = []
+        for key in data:
+            m = re.match(r"^claim\.(.+)\.verdict$", key)
+            if m:
+                ids.append(m.group(1))
+        for cid in ids:
+            src = data.get(f"claim.{cid}.source", {}).get("data", {}).get("text/plain", "")
+            src = src.strip("'\"")
+            if src not in rows:
+                continue
+            ref = f"{{glue:text}}`{chapter}.ipynb::claim.{cid}"
+            link = labels.get(chapter, f"{{doc}}`{chapter}`")
+            rows[src].append(f"| {ref}.claim` | {ref}.verdict` | {ref}.finding` | {link} |")
+    out = []
+    for src, (title, head) in INTRO_SOURCES.items():
+        out += [f"### {title}", "", f"| {head} | verdict | what we find | chapter |", "|---|---|---|---|",
+                *rows[src], ""]
+    return "\n".join(out)
+
+
 if __name__ == "__main__":  # pragma: no cover - a helper for chapter authors
+    if sys.argv[1:2] == ["--intro"]:
+        repo = Path(__file__).resolve().parents[1]
+        labels = {}
+        for p in sorted((repo / "book").rglob("*.ipynb")):
+            first = json.loads(p.read_text(encoding="utf-8"))["cells"][0]["source"]
+            m = re.match(r"^\((\S+)\)=", "".join(first))
+            title = re.search(r"^# (.+)$", "".join(first), re.MULTILINE)
+            if m:
+                labels[str(p.relative_to(repo / "book").with_suffix(""))] = (
+                    f"{{ref}}`{title.group(1).lower() if title else m.group(1)} <{m.group(1)}>`")
+        print(intro_tables(repo / "_build" / "jupyter_execute", repo / "_toc.yml", labels))
+        sys.exit(0)
     status = 0
     for arg in sys.argv[1:]:
         for kind, probs in page_problems(Path(arg)).items():

@@ -47,7 +47,7 @@ def glued_claims(exec_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
     """``chapter -> claim id -> {field: text}`` from the glue caches of a build."""
     out: dict[str, dict[str, dict[str, str]]] = {}
     for path in sorted(exec_dir.rglob("*.glue.json")):
-        chapter = str(path.relative_to(exec_dir)).removesuffix(".glue.json")
+        chapter = str(path.relative_to(exec_dir).as_posix()).removesuffix(".glue.json").removeprefix("book/")
         data = json.loads(path.read_text(encoding="utf-8"))
         for key, value in data.items():
             m = re.match(r"^claim\.(.+)\.(claim|verdict|finding|measured|source)$", key)
