@@ -29,6 +29,10 @@ def test_agreement_within_k_sigma_and_tolerance():
     assert t.test(M(13.0))[0] and not t.test(M(13.01))[0]
     assert uc.Agreement(10.0, rel_tol=0.3, k=1).test(M(13.5, 0.5))[0]
     assert "±30 %" in t.describe() and "within 2 standard errors" in a.describe()
+    assert "(the text's tolerance)" in t.describe()
+    assert "(ours: grid spacing)" in uc.Agreement(1.0, abs_tol=0.1, tolerance_from="ours: grid spacing").describe()
+    with pytest.raises(ValueError):
+        uc.Agreement(1.0, tolerance_from="")
     with pytest.raises(TypeError):
         a.test(M(True))
 

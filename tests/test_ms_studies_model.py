@@ -113,3 +113,91 @@ def test_plot_three_scales_draws_replica_means():
     np.testing.assert_allclose(axes[0].lines[0].get_ydata(), r["avg_satisfaction"].mean(axis=0))
     np.testing.assert_allclose(axes[3].lines[1].get_ydata(), r["trust"].mean(axis=0))
     plt.close(fig)
+
+
+# ------------------------------------------------------- claims and their measurements
+import utacbook.claims as uc
+
+
+def test_claims_are_the_texts_with_criteria():
+    cl = ms.claims(n_seeds=12)
+    ids = [c.id for c in cl]
+    assert len(ids) == len(set(ids)) and all(i.startswith("ms.model.") for i in ids)
+    assert all(c.source == "multiscale" and c.criterion is not None for c in cl)
+    ts = {c.id: c for c in cl}["ms.model.timescales"].criterion
+    assert ts.upper == pytest.approx(1 / math.sqrt(12)) and ts.lower == -ts.upper
+
+
+def test_emergence_measurements_are_paired_differences():
+    scan = {"J": np.array([0.0, 1.0, 2.0]),
+            "between_fraction_seeds": np.array([[0.1, 0.2, 0.3], [0.2, 0.4, 0.3], [0.9, 0.9, 0.9]])}
+    m = ms.emergence_measurements(scan)
+    assert [x.condition for x in m] == ["J = 1", "J = 2"]
+    d = np.array([0.1, 0.2, 0.0])
+    assert m[0].value == pytest.approx(d.mean())
+    assert m[0].err == pytest.approx(d.std(ddof=1) / math.sqrt(3))
+    assert m[1].value == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="reference"):
+        ms.emergence_measurements(scan, reference=0.5)
+
+
+def test_coupling_scan_keeps_replica_values():
+    sc = ms.coupling_scan([0.0, 1.0], n_agents=200, n_communities=4, n_steps=5, n_seeds=3, seed=2)
+    assert sc["between_fraction_seeds"].shape == (2, 3)
+    np.testing.assert_allclose(sc["between_fraction_seeds"].mean(axis=1), sc["between_fraction"])
+
+
+def test_timescale_validity_same_schedule_has_no_bias():
+    v = ms.timescale_validity((1.0,), steps=(5,), meso_interval=1, macro_interval=1,
+                              n_agents=200, n_communities=4, n_seeds=4, seed=3)
+    assert v["tolerance"] == pytest.approx(0.5)
+    for name, (d, e) in v["d"][(1.0, 5)].items():
+        assert d == 0.0 and e == 0.0, name
+    (m,) = ms.timescale_measurements(v)
+    assert m.condition == "J = 1, 5 steps" and m.value == 0.0
+    crit = {c.id: c for c in ms.claims(n_seeds=4)}["ms.model.timescales"].criterion
+    assert crit.test(m)[0]
+
+
+def test_timescale_slow_schedule_shows_the_cohesion_lag():
+    v = ms.timescale_validity((1.0,), steps=(10,), n_agents=300, n_communities=5, n_seeds=4,
+                              seed=1)
+    d, e = v["d"][(1.0, 10)]["avg_cohesion"]
+    assert d < 0 and abs(d) > 4 * e           # cohesion relaxes five times more slowly per step
+    (m,) = ms.timescale_measurements(v)
+    assert "cohesion" in m.text
+
+
+def test_timescale_measurement_picks_the_observable_nearest_to_failing():
+    res = {"couplings": [1.0], "steps": [50], "tolerance": 0.3,
+           "d": {(1.0, 50): {"avg_satisfaction": (0.5, 0.01), "micro_std": (0.9, 0.5),
+                             "between_fraction": (0.0, 0.0), "avg_cohesion": (0.1, 0.1),
+                             "trust": (-0.2, 0.1)}}}
+    (m,) = ms.timescale_measurements(res)
+    # |d| - 2 err: 0.48, -0.1, 0, -0.1, 0.0 -> mean satisfaction
+    assert m.value == 0.5 and m.err == 0.01 and m.text.startswith("mean satisfaction")
+
+
+def test_scaling_benchmark_fit_range_and_slope_errors():
+    b = ms.scaling_benchmark(N_values=(2000, 4000, 8000), C_values=(2, 4), N_fixed=4000,
+                             n_steps=2, repeats=2, fit_from=4000, seed=0)
+    assert np.isfinite(b["slope_N_err"]) and np.isfinite(b["slope_C_err"])
+    # the fit uses only N >= fit_from: recompute it from the stored minima
+    sel = b["N"] >= 4000
+    slope = np.polyfit(np.log(b["N"][sel]), np.log(b["t_N"][sel]), 1)[0]
+    assert b["slope_N"] == pytest.approx(slope)
+    with pytest.raises(ValueError, match="fit_from"):
+        ms.scaling_benchmark(N_values=(2000, 4000), C_values=(2, 4), N_fixed=2000, n_steps=1,
+                             repeats=1, fit_from=5000)
+
+
+def test_memory_exponent_is_one():
+    mm = ms.memory_per_citizen(N_values=(20_000, 40_000, 80_000))
+    assert mm["exponent"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_downward_causation_pairs_the_between_share():
+    dc = ms.downward_causation(trusts=(0.2, 0.8), n_agents=200, n_communities=4, n_steps=5,
+                               n_seeds=3, seed=1)
+    m, e = dc["paired_between_diff"]
+    assert np.isfinite(m) and e >= 0

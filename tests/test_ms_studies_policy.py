@@ -84,3 +84,93 @@ def test_bad_input():
     with pytest.raises(TypeError, match="strength"):
         S.community_policy("big")
     assert isinstance(create_example_policies()[1], Policy)
+
+
+# ------------------------------------------------------- claims and their nulls
+import copy
+
+import utacbook.claims as uc
+from utacbook.integrated import IntegratedGovernmentModel, scale_transitions
+
+
+def test_claims_are_the_texts_with_criteria():
+    cl = S.claims(n_seeds=16)
+    ids = [c.id for c in cl]
+    assert len(ids) == len(set(ids)) and all(i.startswith("ms.policies.") for i in ids)
+    assert all(c.source == "multiscale" and c.criterion is not None for c in cl)
+
+
+def test_count_cascades_matches_scale_transitions():
+    rng = np.random.default_rng(5)
+    x = np.cumsum(rng.normal(size=(3, 60)), axis=1)
+    ev = scale_transitions(x[0], x[1], x[2], threshold=1.5, window=2)
+    micro = [e["step"] for e in ev if e["type"] == "micro"]
+    foll = sorted({e["step"] for e in ev if e["type"] in ("meso", "macro")})
+    n = sum(e["type"] == "cross_scale" for e in ev)
+    assert n > 0
+    assert S.count_cascades(micro, foll, 2) == n
+    assert S.count_cascades([10], [10, 13], 2) == 0     # simultaneous or too late
+    assert S.count_cascades([10], [12], 2) == 1
+
+
+def test_cascade_permutation_test_on_runs():
+    tr = S.transition_counts(scenario="start", population_size=300, n_communities=5,
+                             time_steps=40, n_seeds=3, burn_in=5, switch_step=10, seed=2)
+    for f, k in zip(tr["flags"], tr["counts"]["cross_scale"]):
+        assert S.count_cascades(f["micro"], f["followers"], tr["window"]) == k
+    pt = S.cascade_permutation_test(tr, n_perm=50, seed=0)
+    assert pt["observed"] == tr["counts"]["cross_scale"].sum()
+    assert 1 / 51 <= pt["p_value"] <= 1
+    # no micro jumps at all: every permutation gives the observed 0, p = 1
+    empty = {"window": 2, "flags": [{"micro": [], "followers": [5, 6], "first": 1, "last": 20}]}
+    assert S.cascade_permutation_test(empty, n_perm=10)["p_value"] == 1.0
+
+
+def test_emergence_correlation_is_the_texts_statistic():
+    em = S.emergence_correlation(population_size=300, n_communities=5, time_steps=20,
+                                 n_seeds=2, burn_in=5, seed=4)
+    m = IntegratedGovernmentModel(300, 5, 20, seed=5)
+    h = m.run(create_example_policies())
+    ms_ = [x["micro_metrics"]["avg_satisfaction"] for x in h]
+    me = [x["macro_metrics"]["policy_effectiveness"] for x in h]
+    assert em["full"][1] == pytest.approx(np.corrcoef(ms_, me)[0, 1], abs=1e-12)
+    # the surrogate of seed 4 pairs its micro series with the macro series of seed 5
+    m4 = IntegratedGovernmentModel(300, 5, 20, seed=4)
+    h4 = m4.run(create_example_policies())
+    ms4 = [x["micro_metrics"]["avg_satisfaction"] for x in h4]
+    assert em["surrogate"]["full"][0] == pytest.approx(np.corrcoef(ms4, me)[0, 1], abs=1e-12)
+    ms_list = S.emergence_measurements(em)
+    assert len(ms_list) == len(S.EMERGENCE_KINDS)
+
+
+def test_composition_null_is_exact_without_interaction_and_amplified_with_it():
+    grants = create_example_policies()[1]
+    r = S.composition_null(grants, couplings=(0.0, 1.0), population_size=2000, n_communities=10,
+                           warmup=5, n_steps=10, n_seeds=3, seed=1)
+    a0, a1 = r["A"]
+    # no interaction: composition explains the community effects (up to the wealth mix of
+    # the targets, a bias well below 1 %)
+    assert np.all(np.abs(a0 - 1) < 0.01)
+    d = a1 - a0
+    assert d.mean() > 4 * d.std(ddof=1) / np.sqrt(d.size) > 0
+    assert np.all(r["corr"] > 0.99)
+    ms_list = S.composition_measurements({"grants": r})
+    assert [m.condition for m in ms_list] == ["grants, J = 1"]
+    with pytest.raises(ValueError, match="national"):
+        S.composition_null(create_example_policies()[2], n_seeds=1)
+    with pytest.raises(ValueError, match="reference"):
+        S.composition_measurements({"grants": r}, reference=0.5)
+
+
+def test_insight_null_scan_counts_and_tests():
+    ins = S.insight_null_scan(n_communities_list=(4,), population_size=200, time_steps=10,
+                              n_seeds=2, seed=0)
+    assert not any(p.scale == "community" for p in S.null_policies())
+    for k in S.INSIGHTS:
+        c = ins["count"][k]
+        assert c["example"].shape == (1,) and 0 <= c["null"][0] <= 2
+        assert 0 <= ins["p_value"][k][0] <= 1
+    # the levels rule only reads the policy list: it fires in every seed of both sets
+    assert ins["count"]["multiple levels of intervention"]["null"][0] == 2
+    back = S.as_arrays({"a": [1, 2], "b": {"c": [[1.0]]}, "d": 3})
+    assert isinstance(back["a"], np.ndarray) and back["b"]["c"].shape == (1, 1) and back["d"] == 3

@@ -217,6 +217,26 @@ def test_policy_fields_targets_and_removal():
         m.remove_policy("w")
 
 
+def test_policy_with_explicit_targets():
+    m = GovernmentMultiscaleModel(500, 5, seed=6, cost_weight=0.1)
+    w0 = m.agents["wealth"].copy()
+    t = np.zeros(500, dtype=bool)
+    t[::7] = True
+    mask = m.apply_policy(Policy("r", "individual", cost=1.0,
+                                 effects={"satisfaction": 0.3, "resources": 0.5}), targets=t)
+    np.testing.assert_array_equal(mask, t)
+    np.testing.assert_allclose(m.agents["field"], np.where(t, 0.3, 0.0) - 0.1)
+    np.testing.assert_allclose(m.agents["wealth"], w0 + 0.5 * t)
+    mask[:] = False                       # the returned mask is a copy
+    np.testing.assert_allclose(m.agents["field"], np.where(t, 0.3, 0.0) - 0.1)
+    with pytest.raises(ValueError, match="individual"):
+        m.apply_policy(Policy("c", "community"), targets=t)
+    with pytest.raises(ValueError, match="boolean"):
+        m.apply_policy(Policy("i", "individual"), targets=t[:10])
+    with pytest.raises(ValueError, match="boolean"):
+        m.apply_policy(Policy("j", "individual"), targets=t.astype(int))
+
+
 def test_policy_effectiveness_definition():
     m = GovernmentMultiscaleModel(2000, 8, seed=6)
     assert m.run(1)[0]["macro_metrics"]["policy_effectiveness"] == 0.0

@@ -231,15 +231,23 @@ class Agreement(Criterion):
     k : float, default 2
         Standard errors allowed.
     rel_tol, abs_tol : float, optional
-        The text's own tolerance (e.g. ``rel_tol=0.3`` for "±30 %").
+        A tolerance (e.g. ``rel_tol=0.3`` for the guide's "±30 %").
+    tolerance_from : str, default "the text"
+        Whose tolerance it is, for the description: ``"the text"`` when the
+        source states it, or the reason for ours (e.g. ``"ours: the grid
+        spacing"``).
     """
 
-    def __init__(self, target, *, target_err=0.0, k=2.0, rel_tol=None, abs_tol=None):
+    def __init__(self, target, *, target_err=0.0, k=2.0, rel_tol=None, abs_tol=None,
+                 tolerance_from="the text"):
         self.target = _finite("target", target)
         self.target_err = _finite("target_err", target_err)
         if self.target_err < 0:
             raise ValueError(f"target_err must be >= 0, got {self.target_err}")
         self.k = _k(k)
+        if not isinstance(tolerance_from, str) or not tolerance_from.strip():
+            raise ValueError("tolerance_from must say whose tolerance it is")
+        self.tolerance_from = tolerance_from
         self.rel_tol = None if rel_tol is None else _finite("rel_tol", rel_tol)
         self.abs_tol = None if abs_tol is None else _finite("abs_tol", abs_tol)
         for name, t in (("rel_tol", self.rel_tol), ("abs_tol", self.abs_tol)):
@@ -267,7 +275,8 @@ class Agreement(Criterion):
             parts.append(f"±{100 * self.rel_tol:g} %")
         if self.abs_tol is not None:
             parts.append(f"±{format_value(self.abs_tol)}")
-        tol = f" within {' or '.join(parts)} (the text's tolerance)" if parts else ""
+        whose = "the text's tolerance" if self.tolerance_from == "the text" else self.tolerance_from
+        tol = f" within {' or '.join(parts)} ({whose})" if parts else ""
         sig = f" within {self.k:g} standard errors" if self.k > 0 else ""
         joiner = " and" if tol and sig else ""
         return f"agrees with {t}{tol}{joiner}{sig}"

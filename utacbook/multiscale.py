@@ -702,12 +702,21 @@ class GovernmentMultiscaleModel(MultiscaleModel):
         cmask = R0 < np.quantile(R0, q)
         return cmask[comm], cmask
 
-    def apply_policy(self, policy):
+    def apply_policy(self, policy, *, targets=None):
         """Activate ``policy`` (a :class:`utacbook.government.Policy` with a new name).
 
         Recomputes the fields, wealth and resources at once; the dynamics see
         them from the next step on.  Returns the boolean mask of targeted
         citizens (length N).
+
+        Parameters
+        ----------
+        policy : Policy
+        targets : array_like of bool, shape (N,), optional
+            The targeted citizens, instead of the policy's own selection (for
+            experiments that spread a policy's reach at random).  Only for
+            ``individual`` policies: a community policy selects communities,
+            a national one everybody.
         """
         from .government import Policy  # lazy: government imports this module
         if not isinstance(policy, Policy):
@@ -715,7 +724,16 @@ class GovernmentMultiscaleModel(MultiscaleModel):
                             f"got {type(policy).__name__}")
         if policy.name in self._policies:
             raise ValueError(f"policy name {policy.name!r} is already active")
-        mask, cmask = self._targets(policy)
+        if targets is None:
+            mask, cmask = self._targets(policy)
+        else:
+            if policy.scale != "individual":
+                raise ValueError("targets can only be given for an 'individual' policy, "
+                                 f"got scale {policy.scale!r}")
+            mask = np.asarray(targets)
+            if mask.shape != (self.n_agents,) or mask.dtype != bool:
+                raise ValueError(f"targets must be a boolean array of length {self.n_agents}")
+            mask, cmask = mask.copy(), None
         self._policies[policy.name] = (policy, (mask, cmask))
         self._apply_fields()
         return mask.copy()

@@ -50,10 +50,10 @@ def _jsonable(x, where="result"):
     if isinstance(x, (list, tuple)):
         return [_jsonable(v, where) for v in x]
     if isinstance(x, float) and not math.isfinite(x):
-        raise ValueError(f"{where} holds a non-finite number ({x!r}); store finite values only")
+        raise ValueError(f"{where} contains a non-finite number ({x!r}); store finite values only")
     if x is None or isinstance(x, (bool, int, float, str)):
         return x
-    raise TypeError(f"{where} holds a {type(x).__name__}, which is not JSON")
+    raise TypeError(f"{where} contains a {type(x).__name__}, which is not JSON")
 
 
 def _resolve(function):
