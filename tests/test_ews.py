@@ -130,3 +130,44 @@ def test_bethe_metastable_stable_at_low_temperature():
     m, chi = ews.bethe_metastable(0.0, k=4, T=0.05)
     assert np.isfinite(m[0]) and abs(m[0] - 1.0) < 1e-12
     assert np.isfinite(chi[0]) and chi[0] >= 0
+
+
+def test_bethe_spinodal_is_the_saddle_node_of_the_cavity_equation():
+    from utacbook.social import _bethe_du, _bethe_u
+    k, T = 4, 2.0
+    hs = ews.bethe_spinodal(k=k, T=T)
+    # the branch exists just above |h_sp| and not just beyond it (slow convergence at a saddle-node)
+    m = ews.bethe_metastable([hs * (1 - 1e-6), hs * (1 + 1e-6)], k=k, T=T, n_iter=400000)[0]
+    assert np.isfinite(m[0]) and np.isnan(m[1])
+    # h_sp = -max_u [(k-1) f(u) - u]: no cavity field u gives a larger value
+    u = np.linspace(0.0, 5.0, 200001)
+    assert -np.max((k - 1) * _bethe_u(u, 1 / T, 1.0) - u) == pytest.approx(hs, abs=1e-9)
+    # colder: a deeper spinodal; no ordered branch above the Bethe T_c = 1/artanh(1/3)
+    assert ews.bethe_spinodal(k=k, T=1.0) < hs < ews.bethe_spinodal(k=k, T=2.5) < 0
+    with pytest.raises(ValueError, match="T_c"):
+        ews.bethe_spinodal(k=k, T=3.0)
+    assert (k - 1) * _bethe_du(0.0, 1 / 2.885, 1.0) == pytest.approx(1.0, abs=2e-4)
+
+
+def test_auc_p_value_is_the_mann_whitney_test():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal(40), rng.standard_normal(40)
+    # same distribution: p-values spread over (0, 1); fully separated samples: tiny p
+    p_same = [ews.auc_p_value(rng.standard_normal(30), rng.standard_normal(30)) for _ in range(200)]
+    assert 0.4 < np.mean(p_same) < 0.6 and np.mean(np.array(p_same) < 0.05) < 0.1
+    assert ews.auc_p_value(a + 10, b) < 1e-12
+    assert ews.auc_p_value(a - 10, b) > 1 - 1e-12
+    r = ews.roc(a + 10, b, n_boot=50)
+    assert r["auc"] == 1.0 and r["auc_err"] == 0.0 and r["p_value"] < 1e-12  # the bootstrap error says nothing
+    assert r["n_pos"] == 40 and r["n_neg"] == 40
+    m = ews.auc_measurement(r, "x")
+    assert m.p_value == r["p_value"] and m.condition == "x" and m.text.startswith("AUC 1.000")
+
+
+def test_response_ratios_and_ratio_to_exact():
+    pulse = {"response": np.array([2.0, 4.0]), "response_err": np.array([0.2, 0.4])}
+    r, e = ews.response_ratios(pulse)
+    assert r[0] == 1 and e[0] == 0 and r[1] == pytest.approx(2.0)
+    assert e[1] == pytest.approx(2.0 * np.hypot(0.1, 0.1))
+    m = ews.ratio_to_exact(3.0, 0.3, 2.0, "c")
+    assert m.value == pytest.approx(1.5) and m.err == pytest.approx(0.15)

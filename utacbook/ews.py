@@ -22,16 +22,17 @@ pulse along the branch.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, mannwhitneyu
 
 from . import _validate as v
 from .social import _bethe_du, _bethe_u  # the cavity message f(u), stable at low T
 
 __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autocorrelation",
            "kendall_trend", "indicators", "flip_index", "field_ramp_runs", "ews_scores",
-           "roc", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
+           "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
            "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
-           "plot_susceptibility", "explore_ar1", "explore_field_ramp"]
+           "plot_susceptibility", "explore_ar1", "explore_field_ramp", "auc_measurement",
+           "response_ratios", "ratio_to_exact"]
 
 
 # --------------------------------------------------------------------------
@@ -370,8 +371,12 @@ def roc(positive, negative, *, n_boot=1000, seed=0):
     Returns
     -------
     dict with ``threshold``, ``tpr`` (hit rate), ``fpr`` (false-alarm rate),
-    ``auc`` = P(score_pos > score_neg) + ½ P(tie) (Mann-Whitney) and
-    ``auc_err`` (bootstrap standard error).
+    ``auc`` = P(score_pos > score_neg) + ½ P(tie) (Mann-Whitney),
+    ``auc_err`` (bootstrap standard error), ``p_value`` (one-sided
+    Mann-Whitney U test of "positive scores are larger", normal approximation
+    with tie correction; valid for independent runs, unlike the bootstrap
+    error, which is 0 when the two samples do not overlap) and the sample
+    sizes ``n_pos``, ``n_neg``.
     """
     p = np.asarray(positive, dtype=float)
     q = np.asarray(negative, dtype=float)
@@ -392,7 +397,24 @@ def roc(positive, negative, *, n_boot=1000, seed=0):
     rng = np.random.default_rng(seed)
     boots = [auc(rng.choice(p, p.size), rng.choice(q, q.size)) for _ in range(n_boot)]
     return {"threshold": thr, "tpr": tpr, "fpr": fpr, "auc": a0,
-            "auc_err": float(np.std(boots, ddof=1)) if n_boot > 1 else float("nan")}
+            "auc_err": float(np.std(boots, ddof=1)) if n_boot > 1 else float("nan"),
+            "p_value": auc_p_value(p, q), "n_pos": int(p.size), "n_neg": int(q.size)}
+
+
+def auc_p_value(positive, negative):
+    """One-sided Mann-Whitney p-value that ``positive`` scores exceed ``negative`` ones.
+
+    The AUC is the Mann-Whitney statistic U/(n₁n₂); under the null
+    hypothesis (both samples from one distribution) this is its p-value,
+    from the normal approximation with tie and continuity corrections
+    (``scipy.stats.mannwhitneyu``, ``method="asymptotic"``).  NaNs are dropped.
+    """
+    p = np.asarray(positive, dtype=float)
+    q = np.asarray(negative, dtype=float)
+    p, q = p[np.isfinite(p)], q[np.isfinite(q)]
+    if p.size == 0 or q.size == 0:
+        raise ValueError("positive and negative need at least one finite score each")
+    return float(mannwhitneyu(p, q, alternative="greater", method="asymptotic").pvalue)
 
 
 # --------------------------------------------------------------------------
@@ -447,13 +469,32 @@ def bethe_metastable(h, *, k=4, T=2.0, J=1.0, n_iter=20000, tol=1e-13):
 
 
 def bethe_spinodal(*, k=4, T=2.0, J=1.0):
-    """Field h_sp < 0 at which the Bethe up branch ends (saddle-node), by bisection."""
-    lo, hi = -float(k) * J - 5.0, 0.0   # lo: no up branch; hi: up branch exists
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        ok = np.isfinite(bethe_metastable(mid, k=k, T=T, J=J)[0][0])
-        lo, hi = (lo, mid) if ok else (mid, hi)
-    return 0.5 * (lo + hi)
+    """Field h_sp < 0 at which the Bethe up branch ends (saddle-node bifurcation).
+
+    The up branch solves g(u) = h + (k-1) f(u) - u = 0 (see
+    :func:`bethe_metastable`); it ends where it merges with the unstable
+    branch, g = g' = 0: at the cavity field u* > 0 with (k-1) f'(u*) = 1,
+    and h_sp = u* - (k-1) f(u*).  f' falls monotonically from tanh(βJ) at
+    u = 0 to 0, so u* is unique and is found by bracketing.
+
+    Raises
+    ------
+    ValueError
+        If T is not below the Bethe T_c = J/artanh(1/(k-1)) (no ordered branch).
+    """
+    from scipy.optimize import brentq
+    k = v.integer("k", k, low=3)
+    T = v.real("T", T, positive=True)
+    J = v.real("J", J, positive=True)
+    beta = 1.0 / T
+    if (k - 1) * np.tanh(beta * J) <= 1.0:
+        raise ValueError(f"T must be below the Bethe T_c = {J / np.arctanh(1.0 / (k - 1)):.4g} for k = {k}, got {T}")
+
+    def g1(u):
+        return (k - 1) * float(_bethe_du(u, beta, J)) - 1.0
+
+    u_star = brentq(g1, 0.0, J + 50.0 * T, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    return float(u_star - (k - 1) * _bethe_u(u_star, beta, J))
 
 
 def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
@@ -591,7 +632,9 @@ def auc_vs_lead(study, gaps, *, window_frac=0.5, bandwidth=50.0, seed=0):
     Returns
     -------
     list of dict with ``gap``, ``h_cut`` (mean field at the segment end),
-    ``auc_variance``, ``auc_variance_err``, ``auc_ac1``, ``auc_ac1_err``.
+    ``auc_variance``, ``auc_variance_err``, ``p_variance``, ``auc_ac1``,
+    ``auc_ac1_err``, ``p_ac1`` (one-sided Mann-Whitney p-values, see
+    :func:`roc`).
     """
     flip = study["ramp"]["flip"]
     n = study["ramp"]["m"].shape[1]
@@ -606,7 +649,8 @@ def auc_vs_lead(study, gaps, *, window_frac=0.5, bandwidth=50.0, seed=0):
         rv, ra = roc(tv, nv, seed=seed), roc(ta, na, seed=seed)
         out.append({"gap": gap, "h_cut": float(np.mean(study["ramp"]["h"][np.clip(cut, 0, n - 1)])),
                     "auc_variance": rv["auc"], "auc_variance_err": rv["auc_err"],
-                    "auc_ac1": ra["auc"], "auc_ac1_err": ra["auc_err"]})
+                    "p_variance": rv["p_value"],
+                    "auc_ac1": ra["auc"], "auc_ac1_err": ra["auc_err"], "p_ac1": ra["p_value"]})
     return out
 
 
@@ -771,3 +815,52 @@ def explore_field_ramp(system, *, T=2.0, sweeps=2000, n_runs=10, seed=0):
     }
     return live_explorer(draw, controls, static_param="sweeps",
                          static_values=(200, 500, 2000, 6000))
+
+
+# --------------------------------------------------------------------------
+# measurements for the chapter's claims (utacbook.claims)
+# --------------------------------------------------------------------------
+
+def auc_measurement(result, condition, *, indicator=None):
+    """An AUC with its bootstrap error and Mann-Whitney p-value, as a claims measurement.
+
+    Parameters
+    ----------
+    result : dict
+        A :func:`roc` result, or one row of :func:`auc_vs_lead` (then give
+        ``indicator``: "variance" or "ac1").
+    condition : str
+    """
+    from .claims import Measurement
+    from .report import format_pm, format_value
+    if indicator is None:
+        a, e, p = result["auc"], result["auc_err"], result["p_value"]
+    else:
+        v.choice("indicator", indicator, {"variance", "ac1"})
+        a, e, p = result[f"auc_{indicator}"], result[f"auc_{indicator}_err"], result[f"p_{indicator}"]
+    shown = f"AUC {format_pm(a, e) if e > 0 else f'{a:.3f}'}, p = {format_value(p, digits=2)}"
+    return Measurement(a, e, condition=condition, p_value=p, text=shown)
+
+
+def response_ratios(pulse):
+    """Pulse response at each field over the response at the first field, with errors.
+
+    Returns
+    -------
+    ratio, err : ndarray (the first entry is 1 with error 0); replicas at
+    different fields are independent, so relative errors add in quadrature.
+    """
+    r = np.asarray(pulse["response"], float)
+    e = np.asarray(pulse["response_err"], float)
+    ratio = r / r[0]
+    err = np.abs(ratio) * np.sqrt((e / r) ** 2 + (e[0] / r[0]) ** 2)
+    err[0] = 0.0
+    return ratio, err
+
+
+def ratio_to_exact(value, err, exact, condition):
+    """value/exact with its error, as a claims measurement (an exact reference has no error)."""
+    from .claims import Measurement
+    if exact == 0:
+        raise ValueError("exact must be nonzero")
+    return Measurement(value / exact, abs(err / exact), condition=condition)

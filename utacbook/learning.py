@@ -6,6 +6,11 @@
   many seeds at once, :func:`stationary_variance` and
   :func:`second_moment_trajectory` give the exact answers of the linear
   recursion, :func:`t_train` the small-η temperature.
+* **Real minibatch noise**: minibatch SGD (B distinct points per step) on a
+  fixed linear-regression data set, against the additive Gaussian noise model
+  for which T_train ∝ η/B holds by construction (:func:`linreg_data`,
+  :func:`sgd_linear_regression`, :func:`fluctuation_scaling`,
+  :func:`power_law_exponents`).
 * **Learning-rate schedules** with one step budget: :func:`schedule`
   (constant, exponential, cosine, warmup-stable-decay).
 * **Non-convex check** of :math:`p(\\theta)\\propto e^{-L/T_{\\rm train}}`:
@@ -16,8 +21,13 @@
   :func:`entropy`, :func:`train_softmax_regression`.
 * **Hopfield network**: :func:`hebbian_couplings`, :func:`hopfield_recall`,
   :func:`recall_vs_load`, and the Amit-Gutfreund-Sompolinsky T = 0 theory
-  :func:`ags_overlap`, :func:`ags_alpha_c`.
-* **Lineage diagram** of the essay: :data:`LINEAGE`, :func:`plot_lineage`.
+  :func:`ags_overlap`, :func:`ags_alpha_c`; the capacity located over
+  several N (:func:`hopfield_from_patterns`, :func:`capacity_scan`,
+  :func:`capacity_estimates`).
+* **Lineage diagram** of the essay: :data:`LINEAGE`, :func:`plot_lineage`,
+  and its years and arrows checked against cited sources
+  (:data:`LINEAGE_SOURCES`, :func:`lineage_checks`).
+* Helpers that turn results into :mod:`utacbook.claims` measurements.
 
 Symbols follow the essay's legend: :math:`T_{\\rm train}` is the temperature
 of the weight ensemble induced by SGD noise; τ rescales logits at inference.
@@ -31,6 +41,7 @@ import numba as nb
 import numpy as np
 
 from . import _validate as v
+from ._rng import make_streams, next_double, next_normal
 
 __all__ = ["t_train", "stationary_variance", "sgd_quadratic", "second_moment_trajectory",
            "schedule", "SCHEDULES", "double_well_loss", "double_well_grad",
@@ -38,7 +49,11 @@ __all__ = ["t_train", "stationary_variance", "sgd_quadratic", "second_moment_tra
            "boltzmann_wide_fraction", "softmax", "entropy", "train_softmax_regression",
            "hebbian_couplings", "hopfield_recall", "recall_vs_load", "ags_overlap",
            "ags_alpha_c", "LINEAGE", "LINEAGE_EDGES", "plot_lineage", "plot_schedules",
-           "explore_sgd", "explore_hopfield"]
+           "explore_sgd", "explore_hopfield", "double_well_cores", "linreg_data",
+           "sgd_linear_regression", "power_law_exponents", "fluctuation_scaling",
+           "hopfield_from_patterns", "capacity_scan", "capacity_estimates", "scan_curves",
+           "LINEAGE_SOURCES", "MLP_DATINGS", "lineage_checks", "scaling_measurements",
+           "ratio_measurement", "paired_difference", "binomial_fraction"]
 
 
 # --------------------------------------------------------------------------
@@ -214,6 +229,200 @@ def second_moment_trajectory(h, *, eta=0.1, batch=1, sigma_g=1.0, noise="isotrop
 
 
 # --------------------------------------------------------------------------
+# minibatch SGD on data: does the stationary spread scale as η/B?
+# --------------------------------------------------------------------------
+
+def linreg_data(*, n=5000, scales=(1.0, 0.5, 0.25), w_true=(1.0, -1.0, 0.5), noise=1.0, seed=0):
+    """A fixed synthetic linear-regression data set and its exact minimum.
+
+    Features x_i ~ N(0, diag(scales)), targets y_i = x_i·w_true + ε_i with
+    ε_i ~ N(0, noise²).  The loss is L(w) = (1/2n) Σ_i (x_i·w − y_i)².
+
+    Returns
+    -------
+    dict with ``X`` (n, d), ``y`` (n,), ``w_star`` (the exact least-squares
+    minimum), ``H`` = XᵀX/n (the Hessian), ``C`` (covariance of the
+    per-sample gradients x_i r_i at w*, r_i = x_i·w* − y_i; their mean is 0
+    at the minimum) and its Cholesky factor ``C_chol``.
+    """
+    n = v.integer("n", n, low=10)
+    sc = v.real_array("scales", scales, ndim=1, min_len=1)
+    wt = v.real_array("w_true", w_true, ndim=1)
+    if wt.shape != sc.shape or np.any(sc <= 0):
+        raise ValueError("scales must be > 0 and w_true must have the same length")
+    noise = v.real("noise", noise, nonnegative=True)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, sc.size)) * np.sqrt(sc)
+    y = X @ wt + noise * rng.standard_normal(n)
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    r = X @ w_star - y
+    G = X * r[:, None]
+    C = G.T @ G / n - np.outer(G.mean(0), G.mean(0))
+    return {"X": X, "y": y, "w_star": w_star, "H": X.T @ X / n, "C": C,
+            "C_chol": np.linalg.cholesky(C)}
+
+
+@nb.njit(cache=True)
+def _sgd_linreg_kernel(X, y, w_star, H, Lc, eta, batch, n_steps, burn_in, gaussian, states, out):
+    n, d = X.shape
+    R = out.shape[0]
+    g = np.empty(d)
+    z = np.empty(d)
+    dev = np.empty(d)
+    inv_sqrt_b = 1.0 / math.sqrt(batch)
+    for r in range(R):
+        st = states[r]
+        w = w_star.copy()
+        idx = np.arange(n)
+        acc = 0.0
+        for t in range(n_steps):
+            for a in range(d):
+                g[a] = 0.0
+            if gaussian:
+                for a in range(d):
+                    dev[a] = w[a] - w_star[a]
+                    z[a] = next_normal(st)
+                for a in range(d):
+                    s = 0.0
+                    for b in range(d):
+                        s += H[a, b] * dev[b] + Lc[a, b] * z[b] * inv_sqrt_b
+                    g[a] = s
+            else:
+                # B distinct samples: a partial Fisher-Yates shuffle of the index array
+                for j in range(batch):
+                    k = j + np.int64(next_double(st) * (n - j))
+                    i = idx[k]
+                    idx[k] = idx[j]
+                    idx[j] = i
+                    res = -y[i]
+                    for a in range(d):
+                        res += X[i, a] * w[a]
+                    for a in range(d):
+                        g[a] += X[i, a] * res
+                for a in range(d):
+                    g[a] /= batch
+            for a in range(d):
+                w[a] -= eta * g[a]
+            if t >= burn_in:
+                s2 = 0.0
+                for a in range(d):
+                    e = w[a] - w_star[a]
+                    s2 += e * e
+                acc += s2
+        out[r] = acc / (n_steps - burn_in)
+
+
+def sgd_linear_regression(data, *, eta=0.01, batch=8, noise="minibatch", n_steps=20000,
+                          burn_in=2000, n_replicas=32, seed=0):
+    """Stationary spread of SGD around the minimum of a linear regression.
+
+    Every replica starts at the exact minimum w* and runs ``n_steps`` steps
+    w ← w − η g.  With ``noise="minibatch"`` g is the mean gradient of B
+    *distinct* data points drawn at random from the fixed data set (without
+    replacement within a minibatch, independently from step to step): real
+    minibatch noise, whose covariance depends on w and carries the
+    finite-population factor (n − B)/(n − 1).  With ``noise="gaussian"`` g is
+    the exact gradient H(w − w*) plus additive Gaussian noise of covariance
+    C/B: the textbook noise model, for which the spread is ∝ η/B by
+    construction (to O(ηh)).
+
+    Parameters
+    ----------
+    data : dict from :func:`linreg_data`
+    eta : float > 0
+    batch : int in [1, n]
+    noise : {"minibatch", "gaussian"}
+    n_steps, burn_in : int
+        Steps, and steps discarded before the time average.
+    n_replicas : int >= 2
+        Independent replicas (one random stream each).
+    seed : int >= 0
+
+    Returns
+    -------
+    dict with ``msd`` (n_replicas,): per replica the time average of
+    |w − w*|² after burn-in, and its mean and standard error over replicas
+    (``mean``, ``err``).
+    """
+    X = np.ascontiguousarray(data["X"], dtype=float)
+    n = X.shape[0]
+    eta = v.real("eta", eta, positive=True)
+    batch = v.integer("batch", batch, low=1, high=n)
+    v.choice("noise", noise, {"minibatch", "gaussian"})
+    n_steps = v.integer("n_steps", n_steps, low=2)
+    burn_in = v.integer("burn_in", burn_in, low=0, high=n_steps - 1)
+    n_replicas = v.integer("n_replicas", n_replicas, low=2)
+    states, _ = make_streams(seed, n_replicas)
+    out = np.empty(n_replicas)
+    _sgd_linreg_kernel(X, np.ascontiguousarray(data["y"], dtype=float),
+                       np.ascontiguousarray(data["w_star"], dtype=float),
+                       np.ascontiguousarray(data["H"], dtype=float),
+                       np.ascontiguousarray(data["C_chol"], dtype=float),
+                       eta, batch, n_steps, burn_in, noise == "gaussian", states, out)
+    return {"msd": out, "mean": float(out.mean()),
+            "err": float(out.std(ddof=1) / math.sqrt(n_replicas))}
+
+
+def power_law_exponents(eta, batch, value, err):
+    """Weighted least-squares fit of log value = c + a log η − b log B.
+
+    Returns
+    -------
+    dict with ``a``, ``a_err``, ``b``, ``b_err`` (one standard error from
+    the fit covariance, relative errors err/value as weights), ``c`` and
+    ``chi2_dof``.  T ∝ η/B predicts a = b = 1.
+    """
+    eta, batch, value, err = (np.asarray(x, dtype=float) for x in (eta, batch, value, err))
+    if np.any(value <= 0) or np.any(err <= 0):
+        raise ValueError("value and err must be > 0")
+    A = np.column_stack([np.ones_like(eta), np.log(eta), -np.log(batch)])
+    yv = np.log(value)
+    wgt = (value / err) ** 2
+    cov = np.linalg.inv(A.T @ (A * wgt[:, None]))
+    p = cov @ (A.T @ (wgt * yv))
+    res = yv - A @ p
+    dof = max(1, eta.size - 3)
+    return {"c": float(p[0]), "a": float(p[1]), "a_err": float(math.sqrt(cov[1, 1])),
+            "b": float(p[2]), "b_err": float(math.sqrt(cov[2, 2])),
+            "chi2_dof": float(np.sum(wgt * res ** 2) / dof)}
+
+
+def fluctuation_scaling(*, etas=(0.005, 0.01, 0.02), batches=(2, 8, 32), time=200.0, burn=20.0,
+                        n_replicas=32, n=5000, data_seed=0, seed=0):
+    """Stationary spread of SGD on a linear regression over a grid of η and B.
+
+    For each η and B (and for both noise models of
+    :func:`sgd_linear_regression`) the replicas run ``time/η`` steps after
+    ``burn/η`` discarded ones (the same number of relaxation times at every
+    η), and the exponents of ⟨|w − w*|²⟩ ∝ η^a B^(−b) are fitted
+    (:func:`power_law_exponents`).
+
+    Returns
+    -------
+    dict with ``eta``, ``batch`` (the grid, flattened), ``data``, and for each
+    noise model ("minibatch", "gaussian") a dict with ``mean``, ``err`` (per
+    grid point) and the fit (``a``, ``a_err``, ``b``, ``b_err``,
+    ``chi2_dof``); ``eta_h_max`` (largest η × Hessian eigenvalue) and
+    ``batch_fraction`` (largest B/n).
+    """
+    data = linreg_data(n=n, seed=data_seed)
+    E, Bg = np.meshgrid(np.asarray(etas, float), np.asarray(batches, int), indexing="ij")
+    E, Bg = E.ravel(), Bg.ravel()
+    out = {"eta": E, "batch": Bg, "data": data,
+           "eta_h_max": float(E.max() * np.linalg.eigvalsh(data["H"]).max()),
+           "batch_fraction": float(Bg.max() / n)}
+    for m, noise in enumerate(("minibatch", "gaussian")):
+        means, errs = np.empty(E.size), np.empty(E.size)
+        for k, (e, b) in enumerate(zip(E, Bg)):
+            r = sgd_linear_regression(data, eta=float(e), batch=int(b), noise=noise,
+                                      n_steps=int(round(time / e)), burn_in=int(round(burn / e)),
+                                      n_replicas=n_replicas, seed=np.random.SeedSequence([seed, m, k]))
+            means[k], errs[k] = r["mean"], r["err"]
+        out[noise] = {"mean": means, "err": errs, **power_law_exponents(E, Bg, means, errs)}
+    return out
+
+
+# --------------------------------------------------------------------------
 # schedules
 # --------------------------------------------------------------------------
 
@@ -319,6 +528,23 @@ def double_well_barrier(*, wells=None):
 
 
 
+def double_well_cores(*, wells=None):
+    """The cores of the two wells, (θ_narrow_max, θ_wide_min): within one width of each centre.
+
+    A run is counted in the narrow well once θ <= c_n + w_n and in the wide
+    well once θ >= c_w - w_w; a basin-to-basin transition is a move from one
+    core to the other (:func:`sgd_double_well`).
+    """
+    p = DOUBLE_WELL if wells is None else wells
+    _, cn, sn = p["narrow"]
+    _, cw, sw = p["wide"]
+    lo, hi = cn + sn, cw - sw
+    xb = double_well_barrier(wells=wells)
+    if not lo < xb < hi:  # pragma: no cover - data sanity
+        raise ValueError("the barrier must lie between the two cores")
+    return lo, hi
+
+
 def boltzmann_wide_fraction(T, *, wells=None):
     """Exact fraction of exp(-L/T) on the wide side of the barrier (numerical quadrature)."""
     T = np.atleast_1d(np.asarray(T, dtype=float))
@@ -351,14 +577,18 @@ def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=25
         of temperatures simulated together).
     burn_in : int or None
         If given, also return ``wide_time_fraction``: per seed, the fraction
-        of steps after burn_in spent on the wide side of the barrier.
+        of steps after burn_in spent on the wide side of the barrier, and
+        ``transitions``: per seed, the number of basin-to-basin transitions
+        after burn_in, counted between the cores of the two wells
+        (:func:`double_well_cores`), so that jitter at the barrier top does
+        not count.
     theta0 : float
         Start (0 = near the barrier top).
 
     Returns
     -------
     dict with ``theta`` (n_seeds,), ``wide`` (bool, final side) and
-    optionally ``wide_time_fraction`` (n_seeds,).
+    optionally ``wide_time_fraction`` and ``transitions`` (n_seeds,).
     """
     n_steps = v.integer("n_steps", n_steps, low=1)
     n_seeds = v.integer("n_seeds", n_seeds, low=1)
@@ -373,21 +603,29 @@ def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=25
     if burn_in is not None:
         burn_in = v.integer("burn_in", burn_in, low=0, high=n_steps - 1)
     xb = double_well_barrier()
+    lo, hi = double_well_cores()
     rng = np.random.default_rng(seed)
     th = np.full(n_seeds, v.real("theta0", theta0))
     s = sigma_g / math.sqrt(batch)
     cnt = np.zeros(n_seeds)
+    core = np.where(th <= lo, -1, np.where(th >= hi, 1, 0))
+    trans = np.zeros(n_seeds)
     chunk = 1024
     for t0 in range(0, n_steps, chunk):
         xi = rng.standard_normal((min(chunk, n_steps - t0), n_seeds)) * s
         for j in range(xi.shape[0]):
             t = t0 + j
             th -= etas[t] * (double_well_grad(th) + xi[j])
-            if burn_in is not None and t >= burn_in:
-                cnt += th > xb
+            if burn_in is not None:
+                new = np.where(th <= lo, -1, np.where(th >= hi, 1, core))
+                if t >= burn_in:
+                    cnt += th > xb
+                    trans += (core != 0) & (new != core)
+                core = new
     out = {"theta": th, "wide": th > xb}
     if burn_in is not None:
         out["wide_time_fraction"] = cnt / (n_steps - burn_in)
+        out["transitions"] = trans
     return out
 
 
@@ -631,6 +869,247 @@ def ags_alpha_c():
 
 
 # --------------------------------------------------------------------------
+# Hopfield capacity: the retrieval transition located over several N
+# --------------------------------------------------------------------------
+
+@nb.njit(cache=True)
+def _hopfield_from_pattern(xiT, mu0, st, max_sweeps, s):
+    """Zero-temperature asynchronous dynamics started at stored pattern ``mu0``.
+
+    Works with the pattern overlaps M_μ = Σ_i ξ_i^μ s_i instead of the
+    coupling matrix: the field on spin i is
+    h_i = (Σ_μ ξ_i^μ M_μ − P s_i)/N (J_ii = 0), an exact integer up to 1/N,
+    and a flip updates all M_μ in O(P).  Every sweep visits the spins in a
+    fresh random order; ties (h_i = 0) keep s_i; stops after a sweep
+    without a flip.  ``s`` (length N) receives the final state.  Returns
+    (final overlap with pattern mu0, sweeps done).
+    """
+    N, P = xiT.shape
+    for i in range(N):
+        s[i] = xiT[i, mu0]
+    M = np.zeros(P, np.int64)
+    for i in range(N):
+        for mu in range(P):
+            M[mu] += xiT[i, mu] * s[i]
+    order = np.arange(N)
+    sweeps = 0
+    for sweep in range(max_sweeps):
+        for a in range(N - 1, 0, -1):
+            b = np.int64(next_double(st) * (a + 1))
+            tmp = order[a]
+            order[a] = order[b]
+            order[b] = tmp
+        flips = 0
+        for a in range(N):
+            i = order[a]
+            f = -P * s[i]
+            for mu in range(P):
+                f += xiT[i, mu] * M[mu]
+            new = s[i]
+            if f > 0:
+                new = 1
+            elif f < 0:
+                new = -1
+            if new != s[i]:
+                for mu in range(P):
+                    M[mu] += 2 * new * xiT[i, mu]
+                s[i] = new
+                flips += 1
+        sweeps = sweep + 1
+        if flips == 0:
+            break
+    return M[mu0] / N, sweeps
+
+
+@nb.njit(cache=True)
+def _hopfield_starts(xiT, mus, states, max_sweeps, out, n_sweeps, finals):
+    for r in range(mus.shape[0]):
+        out[r], n_sweeps[r] = _hopfield_from_pattern(xiT, mus[r], states[r], max_sweeps, finals[r])
+
+
+def hopfield_from_patterns(patterns, starts, *, max_sweeps=500, seed=0, return_states=False):
+    """Final overlaps of T = 0 Hopfield dynamics started at stored patterns.
+
+    Parameters
+    ----------
+    patterns : array_like of ±1, shape (P, N)
+    starts : array_like of int
+        Indices of the patterns to start from (one run each).
+    max_sweeps : int >= 1
+    seed : int or SeedSequence
+        Seeds the random update orders (one stream per run).
+    return_states : bool, default False
+        Also return the final states, shape (len(starts), N).
+
+    Returns
+    -------
+    overlaps (float array, m = ξ^μ·s/N of the final state with its start
+    pattern), sweeps (int array)[, final states (int array)].
+    """
+    xi = np.asarray(patterns)
+    if xi.ndim != 2 or not np.all(np.isin(xi, (-1, 1))):
+        raise ValueError("patterns must be a (P, N) array of +-1")
+    mus = np.asarray(starts, dtype=np.int64)
+    if mus.ndim != 1 or np.any(mus < 0) or np.any(mus >= xi.shape[0]):
+        raise ValueError(f"starts must be indices of patterns in [0, {xi.shape[0]})")
+    max_sweeps = v.integer("max_sweeps", max_sweeps, low=1)
+    states, _ = make_streams(seed, max(1, mus.size))
+    out = np.empty(mus.size)
+    sw = np.empty(mus.size, dtype=np.int64)
+    finals = np.empty((mus.size, xi.shape[1]), dtype=np.int64)
+    _hopfield_starts(np.ascontiguousarray(xi.T.astype(np.int64)), mus, states, max_sweeps, out, sw, finals)
+    return (out, sw, finals) if return_states else (out, sw)
+
+
+def capacity_scan(alphas=None, sizes=(100, 200, 400, 800), *, n_sets=20, n_starts=10,
+                  threshold=0.9, max_sweeps=500, seed=0):
+    """Retrieval of stored patterns against the load α = P/N, for several N.
+
+    For each N and α (P = round(αN) patterns), ``n_sets`` independent random
+    pattern sets are drawn; in each, T = 0 dynamics starts from ``n_starts``
+    different stored patterns (:func:`hopfield_from_patterns`).  Pattern set
+    k at (N, P) is seeded by (seed, N, P, k), so the values for one N do not
+    depend on which other sizes or loads are scanned.
+
+    Returns
+    -------
+    dict (JSON-ready) with ``alpha`` (the grid), ``sizes``, ``threshold`` and,
+    per size (key ``str(N)``), ``P``, ``overlap_sets`` and ``success_sets``
+    (shape (n_alpha, n_sets): per pattern set, the mean final overlap and the
+    fraction of starts that end with m > threshold), ``max_sweeps_hit``
+    (runs stopped by the sweep cap, should be 0).
+    """
+    al = np.round(np.arange(0.05, 0.2501, 0.01), 4) if alphas is None else \
+        v.real_array("alphas", alphas, ndim=1, min_len=2)
+    n_sets = v.integer("n_sets", n_sets, low=2)
+    n_starts = v.integer("n_starts", n_starts, low=1)
+    threshold = v.real("threshold", threshold, low=-1.0, high=1.0)
+    seed = v.integer("seed", seed, low=0)
+    out = {"alpha": al.tolist(), "sizes": [int(N) for N in sizes], "threshold": threshold,
+           "n_sets": n_sets, "n_starts": n_starts}
+    for N in sizes:
+        N = v.integer("N", N, low=10)
+        Ps = np.maximum(1, np.round(al * N).astype(int))
+        ov = np.empty((al.size, n_sets))
+        su = np.empty((al.size, n_sets))
+        hit = 0
+        for a, P in enumerate(Ps):
+            for k in range(n_sets):
+                ss = np.random.SeedSequence([seed, N, int(P), k])
+                pat_seq, run_seq = ss.spawn(2)
+                rng = np.random.default_rng(pat_seq)
+                xi = rng.choice(np.array([-1, 1], dtype=np.int8), size=(P, N))
+                mus = rng.permutation(P)[:n_starts] if P >= n_starts else rng.integers(0, P, n_starts)
+                m, sw = hopfield_from_patterns(xi, mus, max_sweeps=max_sweeps, seed=run_seq)
+                ov[a, k] = m.mean()
+                su[a, k] = np.mean(m > threshold)
+                hit += int(np.sum(sw >= max_sweeps))
+        out[str(N)] = {"P": Ps.tolist(), "overlap_sets": ov.tolist(), "success_sets": su.tolist(),
+                       "max_sweeps_hit": hit}
+    return out
+
+
+def _half_crossing(alpha, f, level=0.5):
+    """The load where f falls through ``level`` (linear interpolation; the last crossing from above)."""
+    f = np.asarray(f, float)
+    idx = np.where((f[:-1] >= level) & (f[1:] < level))[0]
+    if idx.size == 0:
+        return np.nan
+    j = idx[-1]
+    return float(alpha[j] + (f[j] - level) / (f[j] - f[j + 1]) * (alpha[j + 1] - alpha[j]))
+
+
+def _curve_crossing(alpha, f1, f2, lo=0.08):
+    """Load above ``lo`` where f1 − f2 changes sign from <= 0 to > 0 (the last such change).
+
+    Below the transition both curves sit at 1 and their difference only
+    fluctuates about 0; above it the smaller network (f1) retrieves more
+    often, until both reach 0.  The last change from <= 0 to > 0 is the
+    crossing.
+    """
+    d = np.asarray(f1, float) - np.asarray(f2, float)
+    alpha = np.asarray(alpha, float)
+    for j in range(alpha.size - 2, -1, -1):
+        if alpha[j] >= lo and d[j] <= 0 < d[j + 1]:
+            if d[j] == 0:
+                return float(alpha[j])
+            return float(alpha[j] + (-d[j]) / (d[j + 1] - d[j]) * (alpha[j + 1] - alpha[j]))
+    return np.nan
+
+
+def capacity_estimates(scan, *, level=0.5, n_boot=400, seed=0):
+    """α_c from a :func:`capacity_scan`: half-retrieval loads and their N → ∞ limit.
+
+    * α_½(N): where the retrieval fraction (m > threshold) falls through
+      ``level``; error by a bootstrap over pattern sets.
+    * The limit: weighted least-squares fit α_½(N) = α_∞ + c/√N over all
+      sizes (the N^(−1/2) form is an assumption; ``chi2_dof`` says whether
+      it fits), error by the same bootstrap (refitting each resample).
+    * The crossing of the retrieval-fraction curves of the two largest
+      sizes (where the smaller network starts to retrieve more often),
+      with a bootstrap error.
+
+    Returns
+    -------
+    dict with ``sizes``, ``alpha_half`` and ``alpha_half_err`` (per N),
+    ``alpha_inf``, ``alpha_inf_err``, ``slope``, ``chi2_dof``, ``crossing``,
+    ``crossing_err``, ``crossing_sizes``, ``boot_failures`` (resamples without a
+    crossing, dropped).
+    """
+    al = np.asarray(scan["alpha"], float)
+    sizes = [int(N) for N in scan["sizes"]]
+    S = {N: np.asarray(scan[str(N)]["success_sets"], float) for N in sizes}
+    rng = np.random.default_rng(seed)
+
+    def fit(ah, err):
+        x = 1.0 / np.sqrt(np.asarray(sizes, float))
+        A = np.column_stack([np.ones_like(x), x])
+        w = 1.0 / np.asarray(err) ** 2
+        cov = np.linalg.inv(A.T @ (A * w[:, None]))
+        p = cov @ (A.T @ (w * np.asarray(ah)))
+        chi2 = float(np.sum(w * (np.asarray(ah) - A @ p) ** 2) / max(1, len(sizes) - 2))
+        return p, chi2
+
+    ah = np.array([_half_crossing(al, S[N].mean(1), level) for N in sizes])
+    boots = {N: [] for N in sizes}
+    big = sizes[-2:]
+    cross0 = _curve_crossing(al, S[big[0]].mean(1), S[big[1]].mean(1))
+    cb, fails = [], 0
+    for _ in range(n_boot):
+        fb = {}
+        for N in sizes:
+            k = rng.integers(0, S[N].shape[1], S[N].shape[1])
+            fb[N] = S[N][:, k].mean(1)
+            boots[N].append(_half_crossing(al, fb[N], level))
+        c = _curve_crossing(al, fb[big[0]], fb[big[1]])
+        if np.isfinite(c):
+            cb.append(c)
+        else:
+            fails += 1
+    B = np.array([boots[N] for N in sizes])          # (n_sizes, n_boot)
+    ah_err = np.nanstd(B, axis=1, ddof=1)
+    p, chi2 = fit(ah, ah_err)
+    ok = np.all(np.isfinite(B), axis=0)
+    pb = np.array([fit(B[:, j], ah_err)[0] for j in np.where(ok)[0]])
+    return {"sizes": sizes, "alpha_half": ah, "alpha_half_err": ah_err,
+            "alpha_inf": float(p[0]), "alpha_inf_err": float(pb[:, 0].std(ddof=1)),
+            "slope": float(p[1]), "chi2_dof": chi2,
+            "crossing": cross0, "crossing_err": float(np.std(cb, ddof=1)) if len(cb) > 1 else np.nan,
+            "crossing_sizes": big, "boot_failures": fails + int(np.sum(~ok))}
+
+
+def scan_curves(scan, N):
+    """Mean overlap and retrieval fraction (± s.e.m. over pattern sets) at size N."""
+    d = scan[str(int(N))]
+    ov = np.asarray(d["overlap_sets"], float)
+    su = np.asarray(d["success_sets"], float)
+    k = ov.shape[1]
+    return {"alpha": np.asarray(scan["alpha"], float),
+            "overlap": ov.mean(1), "overlap_err": ov.std(1, ddof=1) / math.sqrt(k),
+            "success": su.mean(1), "success_err": su.std(1, ddof=1) / math.sqrt(k)}
+
+
+# --------------------------------------------------------------------------
 # the essay's lineage diagram
 # --------------------------------------------------------------------------
 
@@ -652,6 +1131,62 @@ LINEAGE = {
 #: the essay's arrows
 LINEAGE_EDGES = [("AN", "Perc"), ("Perc", "MLP"), ("MLP", "Hop"), ("Hop", "BM"), ("BM", "RBM"),
                  ("RBM", "DBN"), ("DBN", "ML"), ("Ising", "SG"), ("SG", "Hop"), ("SG", "BM")]
+
+
+# --------------------------------------------------------------------------
+# the lineage, checked entry by entry
+# --------------------------------------------------------------------------
+
+#: node -> (label, year in the essay, year of the cited first publication, citation key, what)
+LINEAGE_SOURCES = {
+    "AN": ("Artificial neuron", 1943, 1943, "mcculloch1943", "McCulloch & Pitts, Bull. Math. Biophys."),
+    "Perc": ("Perceptron", 1957, 1957, "rosenblatt1957", "Rosenblatt, Cornell Aeronautical Lab. report"),
+    "Ising": ("Ising model", 1925, 1925, "ising1925", "Ising, Z. Phys."),
+    "SG": ("Spin glass", 1975, 1975, "edwards1975", "Edwards & Anderson, J. Phys. F"),
+    "Hop": ("Hopfield network", 1982, 1982, "hopfield1982", "Hopfield, PNAS"),
+    "BM": ("Boltzmann machine", 1983, 1983, "hinton1983", "Hinton & Sejnowski, CVPR"),
+    "RBM": ("Restricted BM", 1986, 1986, "smolensky1986", "Smolensky, harmonium, PDP vol. 1"),
+    "DBN": ("Deep belief nets", 2006, 2006, "hinton2006", "Hinton, Osindero & Teh, Neural Comput."),
+}
+
+#: the essay gives the multilayer perceptron no year; two datings, each with its source
+MLP_DATINGS = {
+    "Rosenblatt's multilayer perceptrons": (1962, "rosenblatt1962"),
+    "trained by backpropagation": (1986, "rumelhart1986"),
+}
+
+
+def lineage_checks():
+    """Each year of the essay's lineage and each arrow, checked against cited sources.
+
+    Years: the essay's year equals the year of the first publication cited
+    in :data:`LINEAGE_SOURCES`.  Arrows (:data:`LINEAGE_EDGES`, except the
+    last one to "Modern ML", which has no year): the source node is not
+    younger than the target, with the cited years; an arrow from or to the
+    multilayer perceptron is checked once per dating in
+    :data:`MLP_DATINGS`.
+
+    Returns
+    -------
+    list of (condition label, bool) in a fixed order: the years, then the arrows.
+    """
+    out = []
+    for key, (lab, essay, cited, _, _) in LINEAGE_SOURCES.items():
+        out.append((f"{lab} ({essay})", essay == cited))
+    for a, b in LINEAGE_EDGES:
+        if "ML" in (a, b):
+            continue
+        ends = []
+        for node in (a, b):
+            if node == "MLP":
+                ends.append([(f"MLP, {how} ({y})", y) for how, (y, _) in MLP_DATINGS.items()])
+            else:
+                lab, _, cited = LINEAGE_SOURCES[node][:3]
+                ends.append([(f"{lab} ({cited})", cited)])
+        for la, ya in ends[0]:
+            for lb, yb in ends[1]:
+                out.append((f"{la} → {lb}", ya <= yb))
+    return out
 
 
 def plot_lineage(*, ax=None, checked=True):
@@ -777,3 +1312,40 @@ def explore_hopfield(alpha=0.1, *, N=300, n_cues=20, seed=0):
     controls = {"alpha": w.FloatSlider(value=alpha, min=0.01, max=0.3, step=0.01,
                                        description="load α")}
     return live_explorer(draw, controls, static_values=(0.05, 0.1, 0.13, 0.15, 0.2, 0.3))
+
+
+# --------------------------------------------------------------------------
+# measurements for the chapter's claims (utacbook.claims)
+# --------------------------------------------------------------------------
+
+def scaling_measurements(fit, label):
+    """The two exponents of a :func:`fluctuation_scaling` fit as claims measurements.
+
+    ``a`` (exponent of η) and ``b`` (exponent of 1/B), each labelled
+    ``"<label>, η exponent"`` / ``"<label>, 1/B exponent"``; T ∝ η/B predicts 1 for both.
+    """
+    from .claims import Measurement
+    return [Measurement(fit["a"], fit["a_err"], condition=f"{label}, η exponent"),
+            Measurement(fit["b"], fit["b_err"], condition=f"{label}, 1/B exponent")]
+
+
+def ratio_measurement(value, err, exact, condition, *, exact_err=0.0):
+    """value/exact with its propagated error, as a claims measurement (target 1)."""
+    from .claims import Measurement
+    if exact == 0:
+        raise ValueError("exact must be nonzero")
+    r = value / exact
+    e = math.hypot(err / exact, value * exact_err / exact ** 2)
+    return Measurement(r, abs(e), condition=condition)
+
+
+def paired_difference(a, b):
+    """Mean and standard error of a − b over paired seeds (same seed, same noise draws)."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
+
+
+def binomial_fraction(k, n):
+    """Fraction k/n and its standard error, at least 1/n when k is 0 or n."""
+    p = k / n
+    return p, math.sqrt(max(p * (1 - p), 1.0 / n) / n)
