@@ -108,3 +108,22 @@ def test_adjacency_matches_node_order():
     assert A.shape == (20, 20)
     assert np.allclose(np.asarray(A.sum(axis=1)).ravel(), [d for _, d in G.degree()])
     assert (A != A.T).nnz == 0
+
+
+def test_ba_moment_scan_mean_degree_is_exact_and_second_moment_grows():
+    res = nw.ba_moment_scan((100, 6400), m=2, n_graphs=3, seed=4)
+    # networkx BA: a star on m + 1 nodes, then m edges per new node: m (n - m) edges
+    for n, k1 in zip((100, 6400), res["k1"]):
+        assert k1 == pytest.approx(2 * 2 * (n - 2) / n, abs=1e-12)
+    # <k^2>/<k> grows like ln N (a factor 64 in N adds several units here)
+    assert res["kappa"][1] - res["kappa"][0] > 4 * math.hypot(*res["kappa_err"]) and \
+        res["kappa"][1] - res["kappa"][0] > 1.0
+    # the estimates are those of utacbook.exact for each graph, averaged
+    from utacbook import exact
+    Gs = [nw.barabasi_albert(n=100, m=2, seed=4 + 1000 * g + 100) for g in range(3)]
+    assert res["T_bethe"][0] == pytest.approx(np.mean([exact.bethe_tc(G) for G in Gs]))
+    assert res["T_mf"][0] == pytest.approx(np.mean([exact.mean_field_tc(G) for G in Gs]))
+    # two sizes: the slope is the difference over ln 16
+    assert res["slope_kappa"] == pytest.approx((res["kappa"][1] - res["kappa"][0]) / math.log(64))
+    with pytest.raises(ValueError, match="exceed m"):
+        nw.ba_moment_scan((2,), m=3)

@@ -247,3 +247,153 @@ def test_polarisation_survival_limits():
     assert res["P"][0, 0] > 0.9
     # the planted blocks: Q = k_in/(k_in + k_out) - 1/2 within sampling noise
     assert abs(res["Q_blocks"][0] - (1 / 1.05 - 0.5)) < 0.05
+
+
+# ------------------------------------------------------------------ lifetimes of the polarised state
+
+def test_two_block_sbm_is_the_graph_of_the_survival_scan():
+    res = so.polarisation_survival(ratios=(0.05, 0.3), temperatures=(2.0,), block_size=60, k_mean=6.0,
+                                   sweeps=5, n_seeds=2, seed=40)
+    for i, r in enumerate((0.05, 0.3)):
+        G, lab, k_in, k_out = so.two_block_sbm(r, block_size=60, k_mean=6.0, seed=40 + i)
+        assert nw.modularity(G, lab) == pytest.approx(res["Q_blocks"][i], abs=1e-12)
+        assert k_in + k_out == pytest.approx(6.0) and k_out == pytest.approx(r * k_in)
+    with pytest.raises(ValueError, match="ratio"):
+        so.two_block_sbm(1.0)
+
+
+def test_lifetime_checkpoints_start_at_one_and_end_at_the_run_length():
+    c = so.lifetime_checkpoints(3000, 32)
+    assert c[0] == 1 and c[-1] == 3000 and np.all(np.diff(c) > 0)
+    assert so.lifetime_checkpoints(5, 48).tolist() == [1, 2, 3, 4, 5]
+
+
+def test_polarisation_lifetimes_limits():
+    # disconnected blocks at T -> 0 never lose polarisation; far above T_c it is lost at once
+    res = so.polarisation_lifetimes([0.0, 0.3], [[0.01], [30.0]], block_size=80, k_mean=6.0,
+                                    max_sweeps=200, n_checkpoints=12, n_seeds=3, seed=5)
+    assert np.all(np.isinf(res["tau"][0]))
+    assert np.all(np.isfinite(res["tau"][1])) and np.all(res["tau"][1] <= 10)
+    ma, mb = res["m_end"][0][0].mean(axis=0)
+    assert ma > 0.9 and mb < -0.9
+    # reproducible, and the survival fractions come from tau
+    again = so.polarisation_lifetimes([0.3], [30.0], block_size=80, k_mean=6.0, max_sweeps=200,
+                                      n_checkpoints=12, n_seeds=3, graph_seeds=[6], seed=5)
+    assert np.array_equal(again["tau"][0], res["tau"][1])
+    frac, err = so.survival_after(res, [0, 200])
+    assert frac[0].tolist() == [[1.0], [1.0]] and frac[1].tolist() == [[1.0], [0.0]]
+    assert err[1][1, 0] == pytest.approx(so.fraction_error(0, 3))
+    with pytest.raises(ValueError, match="one temperature grid per ratio"):
+        so.polarisation_lifetimes([0.1, 0.2], [[1.0]], max_sweeps=10)
+
+
+def _fake_lifetimes(T, tau, cps=None):
+    cps = np.arange(1, 10001) if cps is None else np.asarray(cps)
+    return {"temperatures": [np.asarray(T, float)], "tau": [np.asarray(tau, float)],
+            "checkpoints": cps, "max_sweeps": int(cps[-1])}
+
+
+def test_lifetime_boundary_interpolates_exactly():
+    inf = np.inf
+    # survival after 100 sweeps: 1, 3/4, 1/4, 0 at T = 1, 2, 3, 4 -> half at T = 2.5
+    tau = [[inf] * 4, [50, inf, inf, inf], [50, 50, 50, inf], [50] * 4]
+    b = so.lifetime_boundary(_fake_lifetimes([1, 2, 3, 4], tau), [100, 40], n_boot=50, seed=1)
+    assert b["T_half"][0, 0] == pytest.approx(2.5)
+    assert np.isfinite(b["T_half_err"][0, 0]) and b["T_half_err"][0, 0] > 0
+    # after 40 sweeps every run still lives: the boundary lies above the grid
+    assert b["T_half"][0, 1] == np.inf
+    lost = so.lifetime_boundary(_fake_lifetimes([1, 2], [[3, 4], [2, 2]]), [10], n_boot=10)
+    assert lost["T_half"][0, 0] == -np.inf
+
+
+def test_arrhenius_fit_recovers_the_barrier():
+    rng = np.random.default_rng(3)
+    T = np.array([0.3, 0.4, 0.5, 0.7, 1.0])
+    B, ln0 = 1.5, 0.5
+    tau = np.exp(ln0 + B / T[:, None] + 0.05 * rng.standard_normal((T.size, 8)))
+    f = so.arrhenius_fit(_fake_lifetimes(T, tau, cps=np.geomspace(1, 1e5, 400)), 0)
+    assert abs(f["B"] - B) < 4 * f["B_err"] and f["B_err"] < 0.1
+    assert abs(f["ln_tau0"] - ln0) < 4 * f["ln_tau0_err"]
+    # censored temperatures are left out; fewer than two usable -> nan
+    tau[0, 0] = np.inf
+    assert so.arrhenius_fit(_fake_lifetimes(T, tau, cps=np.geomspace(1, 1e5, 400)), 0)["T"].size == 4
+    assert math.isnan(so.arrhenius_fit(_fake_lifetimes([1.0], [[5.0, 6.0]]), 0)["B"])
+
+
+def test_surviving_alignment_uses_only_polarised_runs():
+    # one (r, T) cell, three runs: two polarised (m_A, m_B) = (0.9, -0.7), (1, -1); one consensus
+    ma = np.array([0.9, 1.0, 0.95])
+    mb = np.array([-0.7, -1.0, 0.9])
+    surv = {"P_all": ((ma - mb) / 2)[None, None, :], "M_all": ((ma + mb) / 2)[None, None, :]}
+    mean, err, n = so.surviving_alignment(surv)
+    assert n[0, 0] == 2
+    assert mean[0, 0] == pytest.approx((0.8 + 1.0) / 2)
+    assert err[0, 0] == pytest.approx(np.std([0.8, 1.0], ddof=1) / math.sqrt(2))
+
+
+# ------------------------------------------------------------------ antagonism window and rate exponents
+
+def test_antagonism_window_interpolates_both_branches():
+    w = np.linspace(-1, 1, 5)                       # -1, -0.5, 0, 0.5, 1
+    up = np.array([1.0, 1.0, 0.9, 0.1, 0.0])         # crosses 1/2 going up in w at w = 0.25
+    down = np.array([1.0, 0.7, 0.3, 0.0, 0.0])       # crosses 1/2 coming down in w at w = -0.25
+    loop = {"w": w, "P_all": np.stack([np.stack([up, up]), np.stack([down, down])])}
+    win = so.antagonism_window(loop)
+    assert win["w_lost"] == pytest.approx(0.25) and win["w_regained"] == pytest.approx(-0.25)
+    assert win["half_width"] == pytest.approx(0.25) and win["n"] == 2
+
+
+def test_antagonism_loop_reports_per_seed_branches():
+    al = so.antagonism_loop(block_size=60, k_in=5.0, k_out=1.0, T=1.5, n_w=5, sweeps_per_step=10,
+                            n_seeds=2, seed=3)
+    assert al["P_all"].shape == (2, 2, 5)
+    assert np.allclose(al["P_all"][0].mean(axis=0), al["P_up"])
+    assert al["areas"].shape == (2,) and al["area"] == pytest.approx(al["areas"].mean())
+
+
+def test_rate_exponent_is_exact_for_a_power_law():
+    b, e = so.rate_exponent(2.0, 0.02, 2.0 * 4 ** -0.3, 0.01, 4.0)
+    assert b == pytest.approx(0.3, abs=1e-12)
+    assert e == pytest.approx(math.hypot(0.01, 0.01 / (2.0 * 4 ** -0.3)) / math.log(4))
+    with pytest.raises(ValueError):
+        so.rate_exponent(1.0, 0.1, -0.1, 0.1, 4.0)
+
+
+# ------------------------------------------------------------------ T_c of growing BA graphs
+
+def test_ba_tc_size_scan_is_separable_by_size_and_fits_ln_n():
+    kw = dict(m=2, graph_seed=3, rel_temperatures=(0.4, 0.6, 0.8, 1.0), sweeps=60, burn_in=20,
+              n_seeds=2, seed=9)
+    both = so.ba_tc_size_scan(sizes=(60, 120), **kw)
+    one = so.ba_tc_size_scan(sizes=(60,), **kw)
+    # the entry of one size does not depend on the other sizes (the chapter's spot check)
+    assert one["T_peaks"][0] == both["T_peaks"][0]
+    # two sizes: the fit is the straight line through them
+    dT = both["T_peak"][1] - both["T_peak"][0]
+    assert both["slope"] == pytest.approx(dT / math.log(2), rel=1e-10)
+    assert both["T_bethe"][0] == pytest.approx(ub.exact.bethe_tc(nw.barabasi_albert(n=60, m=2, seed=3)))
+    # size_for_tc inverts the fit
+    N, err = so.size_for_tc(both, both["T_peak"][1])
+    assert N == pytest.approx(120, rel=1e-9) and err > 0
+
+
+def test_claims_of_the_social_chapters_are_well_formed():
+    import utacbook.claims as uc
+    claims = so.echo_claims() + so.hysteresis_claims() + so.hub_claims()
+    ids = [c.id for c in claims]
+    assert len(set(ids)) == len(ids)
+    prefixes = {"ising.echo.", "ising.hysteresis.", "ising.hubs."}
+    assert all(any(i.startswith(p) for p in prefixes) for i in ids)
+    for c in claims:
+        assert isinstance(c, uc.Claim)
+        if c.criterion is None:
+            assert c.source == "essay" and c.needs
+    # the essay's claims quote it word for word
+    from pathlib import Path
+    essay = Path("/work/shared/seeds/ising-enigma.md")
+    if essay.exists():
+        text = essay.read_text(encoding="utf-8").replace("**", "")
+        for c in claims:
+            if c.source == "essay":
+                for part in c.text.split(" … "):
+                    assert part in text, part

@@ -19,7 +19,8 @@ import numpy as np
 from . import _validate as v
 
 __all__ = ["sbm", "sbm_probabilities", "erdos_renyi", "random_regular", "barabasi_albert",
-           "lattice_graph", "block_labels", "modularity", "degree_moments", "adjacency"]
+           "lattice_graph", "block_labels", "modularity", "degree_moments", "adjacency",
+           "ba_moment_scan"]
 
 
 def _seed(seed):
@@ -212,3 +213,54 @@ def adjacency(graph, *, weight=None):
     import networkx as nx
     return nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes), weight=weight,
                                     dtype=float, format="csr")
+
+
+def ba_moment_scan(sizes=(500, 1000, 2000, 4000), *, m=3, n_graphs=4, seed=0):
+    """Degree moments of Barabási–Albert graphs against their size, and the T_c estimates they give.
+
+    For every size N, ``n_graphs`` independent graphs (seeds ``seed + 1000*g + N``)
+    are drawn; ⟨k⟩, ⟨k²⟩, κ = ⟨k²⟩/⟨k⟩ and the annealed-network
+    (:func:`utacbook.exact.mean_field_tc`) and Bethe (:func:`utacbook.exact.bethe_tc`)
+    estimates of T_c are averaged over them (mean ± s.e.m.).  For the BA
+    degree distribution P(k) ∝ k⁻³ with its natural cut-off k_max ∝ m√N,
+    ⟨k²⟩ and therefore both estimates grow like ln N without bound
+    (Dorogovtsev, Goltsev & Mendes 2008); ``slope_kappa`` is the fitted
+    dκ/d ln N (unweighted least squares over the sizes).
+
+    Returns
+    -------
+    dict
+        ``sizes``, ``k1``, ``k2``, ``kappa``, ``kappa_err``, ``T_mf``,
+        ``T_mf_err``, ``T_bethe``, ``T_bethe_err`` (arrays over sizes),
+        ``slope_kappa``, ``slope_kappa_err``, ``slope_bethe``,
+        ``slope_bethe_err``, ``m``, ``n_graphs``.
+    """
+    from .exact import bethe_tc, mean_field_tc
+    Ns = np.asarray([v.integer("size", n, low=2) for n in sizes])
+    m = v.integer("m", m, low=1)
+    if np.any(Ns <= m):
+        raise ValueError(f"every size must exceed m = {m}")
+    n_graphs = v.integer("n_graphs", n_graphs, low=2)
+    seed = v.integer("seed", seed, low=0)
+    rows = np.zeros((Ns.size, n_graphs, 5))
+    for a, N in enumerate(Ns):
+        for g in range(n_graphs):
+            G = barabasi_albert(n=int(N), m=m, seed=seed + 1000 * g + int(N))
+            k1, k2 = degree_moments(G)
+            rows[a, g] = k1, k2, k2 / k1, mean_field_tc(G), bethe_tc(G)
+    mean = rows.mean(axis=1)
+    sem = rows.std(axis=1, ddof=1) / np.sqrt(n_graphs)
+    x = np.log(Ns)
+
+    def slope(y):
+        if x.size < 2:
+            return float("nan"), float("nan")
+        p, cov = np.polyfit(x, y, 1, cov=True) if x.size > 2 else (np.polyfit(x, y, 1), None)
+        return float(p[0]), float(np.sqrt(cov[0, 0])) if cov is not None else float("nan")
+
+    sk, ske = slope(mean[:, 2])
+    sb, sbe = slope(mean[:, 4])
+    return {"sizes": Ns, "k1": mean[:, 0], "k2": mean[:, 1], "kappa": mean[:, 2], "kappa_err": sem[:, 2],
+            "T_mf": mean[:, 3], "T_mf_err": sem[:, 3], "T_bethe": mean[:, 4], "T_bethe_err": sem[:, 4],
+            "slope_kappa": sk, "slope_kappa_err": ske, "slope_bethe": sb, "slope_bethe_err": sbe,
+            "m": m, "n_graphs": n_graphs}
