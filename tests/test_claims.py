@@ -153,3 +153,13 @@ def test_glue_keys_are_valid():
     from utacbook.report import KEY_PATTERN
     for suffix in ("claim", "verdict", "finding", "measured", "source"):
         assert KEY_PATTERN.match(f"claim.rg.quickstart.beta-fit_2.{suffix}")
+
+
+def test_familywise_k():
+    assert abs(uc.familywise_k(1) - 1.959963984540054) < 1e-12
+    assert uc.familywise_k(20) > uc.familywise_k(5) > uc.familywise_k(1)
+    assert abs(uc.familywise_k(1, 0.05, two_sided=False) - 1.6448536269514722) < 1e-12
+    with pytest.raises(ValueError):
+        uc.familywise_k(0)
+    with pytest.raises(ValueError):
+        uc.familywise_k(3, alpha=1.5)

@@ -85,6 +85,7 @@ __all__ = [
     "HELD", "CAVEATS", "NOT_REPRODUCED", "NOT_TESTED", "VERDICTS", "SOURCES",
     "Measurement", "Criterion", "Agreement", "Bound", "Sign", "Effect", "Ordering", "Holds",
     "Claim", "Judgement", "ConditionResult", "criteria_table", "claims_table", "show",
+    "familywise_k",
 ]
 
 HELD = "held"
@@ -458,6 +459,43 @@ class Holds(Criterion):
 
     def describe(self):
         return self.what
+
+
+def familywise_k(n_conditions, alpha=0.05, *, two_sided=True):
+    """Standard errors that keep the chance of a false failure in ``n`` conditions at ``alpha``.
+
+    With ``k = 2`` per condition, a claim judged in 20 independent conditions
+    fails somewhere by chance alone with probability 1 - 0.954**20 = 61 %.
+    Choosing ``k`` by Bonferroni's rule, ``P(|z| > k) = alpha / n`` per
+    condition, bounds that probability by ``alpha``.  Fix it before the
+    measurement, from the number of conditions the design has.
+
+    Parameters
+    ----------
+    n_conditions : int
+        Number of conditions the claim is judged in (>= 1).
+    alpha : float, default 0.05
+        Family-wise probability of a false failure, in (0, 1).
+    two_sided : bool, default True
+        Two-sided deviations (agreement); ``False`` for a one-sided test.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(familywise_k(1), 2), round(familywise_k(20), 2)
+    (1.96, 3.02)
+    """
+    n = int(n_conditions)
+    if n < 1:
+        raise ValueError(f"n_conditions must be >= 1, got {n_conditions!r}")
+    a = _finite("alpha", alpha)
+    if not 0 < a < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {a}")
+    tail = a / n / (2 if two_sided else 1)
+    return float(_stats.norm.isf(tail))
 
 
 # ----------------------------------------------------------------------- claims
