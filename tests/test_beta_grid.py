@@ -330,3 +330,21 @@ def test_midpoint_slope_flags_a_jump_beyond_the_threshold_only():
     text = bg.grid_table(bg.beta_systems([0.0, 0.8], 0.1, lattice_size=8, n_steps=3,
                                          n_replicas=2), midpoint=res, display=False)
     assert text.count("(jump)") == 1
+
+
+# --------------------------------------------------------------------------- additions for issue 11
+
+
+def test_mean_field_secant_is_exact_at_J0_and_tends_to_the_slope():
+    """At J = 0 the mean-field response is g(h/T) exactly, so its central difference
+    is known in closed form; for small delta it approaches beta_MF (a derivative)."""
+    T, c = 0.3, np.array([0.001, 0.1, 0.2])
+    res = bg.midpoint_slope([0.0, 0.4], T, rel_deltas=c, lattice_size=4, n_steps=1,
+                            n_replicas=2, seed=1)
+    exact = 4 * (th.single_site_response(c * T, T) - th.single_site_response(-c * T, T)) / (2 * c * T)
+    np.testing.assert_allclose(res["beta_mf_secant"][:, 0], exact, rtol=1e-9)
+    assert res["beta_mf_secant"].shape == (3, 2)
+    # delta -> 0: the secant becomes the slope beta_MF; larger delta: smaller (the curve bends)
+    np.testing.assert_allclose(res["beta_mf_secant"][0], res["beta_mf_slope"], rtol=1e-4)
+    assert np.all(np.diff(res["beta_mf_secant"][:, 1]) < 0)
+

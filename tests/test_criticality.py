@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from utacbook import coarse, criticality as C
+from utacbook.claims import HELD, NOT_REPRODUCED
 from utacbook.abm import scan_field
 from utacbook.fitting import logistic
 
@@ -296,3 +297,107 @@ def test_bad_couplings_and_temperatures_raise():
         C.final_lattices(1.0, 0.0, 0.0, lattice_size=4)
     with pytest.raises(ValueError, match="lattices must hold at least 2"):
         C.block_variance_exponent(np.ones((1, 8, 8)), [1, 2])
+
+
+# --------------------------------------------------------------------------- stored long run
+
+
+def test_chi_exponent_of_an_exact_power_law():
+    Ls = np.array([16, 32, 64])
+    chi = np.outer(Ls ** 1.75, [1.0, 2.0])           # two couplings, same exponent
+    x, dx = C._chi_exponent(Ls, chi, 0.01 * chi)
+    np.testing.assert_allclose(x, 1.75, atol=1e-12)
+    # 1 % error on each chi -> error of the slope 0.01 / sqrt(sum (log L - mean)^2)
+    lx = np.log(Ls)
+    np.testing.assert_allclose(dx, 0.01 / np.sqrt(np.sum((lx - lx.mean()) ** 2)), rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def small_study(tmp_path_factory):
+    import utacbook.stored as s
+    d = tmp_path_factory.mktemp("data")
+    s.compute("small_kc", "utacbook.criticality:critical_coupling_study", data_dir=d,
+              K_values=[5.3, 5.5, 5.7], lattice_sizes=[8, 16], n_sweeps=[400, 600],
+              n_burn=[100, 150], n_replicas=4, seed=5)
+    return s.load("small_kc", data_dir=d)
+
+
+def test_critical_coupling_study_is_binder_scan_plus_critical_coupling(small_study):
+    v = small_study
+    scan = C.binder_scan([5.3, 5.5, 5.7], (8, 16), n_sweeps=(400, 600), n_burn=(100, 150),
+                         n_replicas=4, seed=5)
+    cc = C.critical_coupling(scan)
+    np.testing.assert_allclose(v["binder"], scan["binder"], rtol=1e-12)
+    assert v["K_c"] == pytest.approx(cc["K_c"], rel=1e-12, nan_ok=True)
+    np.testing.assert_allclose(v["chi"], [r["chi"] for r in scan["results"]], rtol=1e-12)
+    np.testing.assert_allclose(v["m2_rep"][1], scan["results"][1]["m2_rep"], rtol=1e-12)
+    assert v["seed"] == 5 and v["n_sweeps"] == [400, 600]
+    assert len(v["chi_ratios"]) == 1
+    i = v["K"].index(v["K_fss"])
+    assert v["chi_ratios"][0] == pytest.approx(v["chi"][1][i] / v["chi"][0][i])
+
+
+def test_spot_check_reproduces_the_stored_run_and_detects_a_change(small_study):
+    for k in (0, 1):
+        ck = C.spot_check_critical_coupling(small_study, size_index=k, n_replicas=3)
+        assert ck["identical"] and ck["max_rel_diff"] == 0.0
+    altered = dict(small_study.values)
+    altered["m2_rep"] = [[[x * (1 + 1e-6) for x in row] for row in size] for size in altered["m2_rep"]]
+    assert not C.spot_check_critical_coupling(altered)["identical"]
+
+
+def test_stored_susceptibility_is_N_times_the_replica_m2(small_study):
+    d = C.stored_susceptibility(small_study, K=5.5)
+    i = small_study["K"].index(5.5)
+    for k, L in enumerate(small_study["lattice_sizes"]):
+        np.testing.assert_allclose(d["chi_rep"][k], L * L * np.array(small_study["m2_rep"][k])[:, i])
+    np.testing.assert_allclose(d["chi"], np.array(small_study["chi"])[:, i], rtol=1e-12)
+    with pytest.raises(ValueError, match="grid"):
+        C.stored_susceptibility(small_study, K=5.4)
+
+
+def test_susceptibility_far_below_kc_does_not_grow_with_L():
+    # At K = 2 the correlation length is below one site, so chi = N <m^2> is the same
+    # for L = 8 and 32 within 4 standard errors (and close to the single-site variance
+    # times a correlation factor of order one).
+    d = C.susceptibility_by_size(2.0, (8, 32), n_sweeps=600, n_burn=100, n_replicas=6, seed=4)
+    assert d["chi_rep"].shape == (2, 6)
+    assert abs(d["chi"][1] - d["chi"][0]) < 4 * np.hypot(*d["chi_err"])
+    again = C.susceptibility_by_size(2.0, (8, 32), n_sweeps=600, n_burn=100, n_replicas=6, seed=4)
+    np.testing.assert_array_equal(d["chi_rep"], again["chi_rep"])
+
+
+def test_claims_of_the_chapter():
+    cs = C.claims(K_c=5.54)
+    ids = [c.id for c in cs]
+    assert len(set(ids)) == len(ids) and all(i.startswith("rg.coarse.") for i in ids)
+    byid = {c.id: c for c in cs}
+    assert byid["rg.coarse.ising_binder"].criterion.target == C.ISING_BINDER_CROSSING
+    assert byid["rg.coarse.information_loss"].criterion.target == 0.75
+    assert "5.54" in byid["rg.coarse.fixed_point"].scope
+
+
+def test_judge_claims_on_independent_lattices(small_study):
+    # Independent uniform lattices: a 2x2 step discards 3/4 of the variance (within
+    # the sampling error), the mean is preserved exactly, and Example 3's list of five
+    # lattices is not the guide's four.
+    rng = np.random.default_rng(3)
+    lat = rng.random((32, 32))
+    scales = coarse.multi_scale_coarsening(lat, 4)
+    reps = {K: [coarse.scale_statistics(rng.random((32, 32)), 4) for _ in range(4)]
+            for K in (0.0, 4.0, 5.5, 6.5)}
+    R = np.linspace(-2, 2, 9)
+    lats = np.array([np.full((16, 16), x) for x in logistic(R, 3.0, 0.0)])
+    lats += 1e-3 * rng.standard_normal(lats.shape)
+    by_scale = coarse.emergent_beta_by_scale(R, lats, n_scales=2)
+    js = C.judge_claims(example_lattice=lat, example_scales=scales, by_scale=by_scale, stats=reps,
+                        K_show=[4.0, 5.5, 6.5], K_near=5.5, stored=small_study,
+                        block_slope={"slope": -0.25, "slope_err": 0.01}, K_mf=4.84)
+    J = {j.claim.id: j for j in js}
+    assert [j.claim.id for j in js] == [c.id for c in C.claims()]
+    assert J["rg.coarse.mean_preserved"].verdict == HELD
+    assert J["rg.coarse.scales"].verdict == NOT_REPRODUCED
+    assert J["rg.coarse.beta_scales"].verdict == HELD
+    assert J["rg.coarse.information_loss"].verdict == HELD
+    loss = [r.measurement.value for r in J["rg.coarse.information_loss"].results]
+    np.testing.assert_allclose(loss, 0.75, atol=0.05)

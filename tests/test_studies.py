@@ -236,3 +236,42 @@ def test_plot_hysteresis_draws_every_leg_and_both_branches():
 def test_bad_input_raises_value_error_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def test_claims_of_the_chapter_and_their_judgement():
+    cs = st.claims(K_c=5.54)
+    ids = [c.id for c in cs]
+    assert len(set(ids)) == len(ids) and all(i.startswith("rg.beyond.") for i in ids)
+    # small runs of every study, judged: the verdicts are computed from the numbers
+    llm = st.finite_size_study(0.8, 0.19, sizes=(8, 16, 32), n_replicas=(6, 4, 3), n_steps=20, seed=1)
+    qv = st.finite_size_study(0.15, 0.11, sizes=(8, 16, 32), n_replicas=(6, 4, 3), n_steps=20, seed=1)
+    order = st.update_order_comparison([0.15, 0.8], [0.11, 0.19], lattice_size=8, n_steps=10,
+                                       n_replicas=4, n_points=9, seed=2)
+    hyst = st.hysteresis_study(np.array([3.0, 11.0]) * 0.08, 0.08, rates=(2, 10),
+                               h_offsets=np.linspace(-0.2, 0.2, 9), lattice_size=16,
+                               n_replicas=3, seed=3)
+    memory = st.midpoint_memory(np.array([3.0, 11.0]) * 0.08, 0.08, n_blocks=2, block_steps=20,
+                                lattice_size=16, n_replicas=3, seed=4)
+    adaptive = {name: st.compare_adaptive(J, T, n_points=13, n_initial=5, batch=4, n_replicas=3,
+                                          lattice_size=16, n_steps=20, seed=5)
+                for name, J, T in (("Urban Heat", 0.88, 0.08), ("LLM", 0.8, 0.19))}
+    js = st.judge_claims(llm=llm, qv=qv, order=order, order_names=["QV", "LLM"], hyst=hyst,
+                         memory=memory, adaptive=adaptive,
+                         claimed_beta={"LLM": 3.25, "Quantum Vacuum": 1.2, "Urban Heat": 9.5},
+                         K_c=5.54)
+    J = {j.claim.id: j for j in js}
+    assert [j.claim.id for j in js] == ids
+    # memory: the deep-ordered coupling remembers (gap near 1), the disordered one not
+    mem = J["rg.beyond.memory"].results
+    assert not mem[0].met and mem[1].met
+    # the claimed betas are far below what the model gives at any size
+    assert J["rg.beyond.claimed_beta"].verdict == ub.claims.NOT_REPRODUCED
+    # the update-order p-values are the study's own
+    ps = [r.measurement.value for r in J["rg.beyond.update_order"].results]
+    np.testing.assert_allclose(ps[0::2], order["p_min_bonferroni"])
+    np.testing.assert_allclose(ps[1::2], order["p_beta"])
+    # only the mean-field-bistable coupling enters the switching and rate claims
+    assert len(J["rg.beyond.early_switch"].results) == 1

@@ -195,3 +195,74 @@ def test_equilibration_study_validates_its_arguments():
         ts.equilibration_study(0.8, 0.2, [0.0], n_replicas=1)
     with pytest.raises(ValueError, match="h_values"):
         ts.equilibration_study(0.8, 0.2, [np.nan])
+
+
+# --------------------------------------------------------------------------- sweeps study (issue 11)
+
+
+def test_scan_points_next_to_midpoint():
+    np.testing.assert_allclose(ts.scan_points_next_to_midpoint(0.8), [-0.5, -1 / 3])
+    np.testing.assert_allclose(ts.scan_points_next_to_midpoint(0.15), [-1 / 6, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ts.scan_points_next_to_midpoint(1.0), [-0.5])       # on the grid
+    np.testing.assert_allclose(ts.scan_points_next_to_midpoint(5.0), [-2.0])       # off the grid
+    with pytest.raises(ValueError, match="n_points"):
+        ts.scan_points_next_to_midpoint(0.8, n_points=2)
+
+
+def test_sweeps_study_at_zero_coupling_relaxes_to_the_exact_values():
+    """At J = 0 the long-run replica mean of sigma-bar is g(h/T) exactly, and q has the
+    exact mean (g - 1/2)^2 + Var(sigma)/N; both within 4 standard errors.  The spot check
+    reproduces the stored traces exactly, and a condition near K_c is added on request."""
+    from utacbook.criticality import single_site_variance
+    T, L = 0.25, 16
+    st = ts.sweeps_study(systems={"free": {"J": 0.0, "T": T}}, K_near=5.5, lattice_size=L,
+                         n_sweeps=120, tail=60, n_replicas=8, check_sweeps=(5, 20, 50),
+                         n_stored=30, seed=4)
+    free, near = st["conditions"]
+    assert near["K"] == pytest.approx(5.5) and near["h"].tolist() == [-0.5]
+    assert free["h"].tolist() == [0.0]                         # J = 0: -J/2 = 0 is a grid point
+    h = free["h"][0]
+    g = float(theory.single_site_response(h, T))
+    var = float(single_site_variance(h, T))
+    r_sig, r_q = free["points"][0]["sigma"], free["points"][0]["q"]
+    assert abs(r_sig["final"] - g) <= 4 * r_sig["final_err"]
+    assert abs(r_q["final"] - ((g - 0.5) ** 2 + var / L ** 2)) <= 4 * r_q["final_err"]
+    assert r_q["final_err"] > 0
+    # independent agents forget the start after a few sweeps: within 4 s.e. from sweep 20 on
+    assert np.all(np.abs(r_sig["z"][1:]) < 4) and np.all(np.abs(r_q["z"][1:]) < 4)
+    assert ts.first_within(free, st["check_sweeps"], n_sigma=4) in (5, 20)
+    assert r_sig["tau_int"] < 2
+    w = ts.worst_deviation(free, st["check_sweeps"], 20)
+    assert w["observable"] in ("sigma", "q") and abs(w["z"]) < 4
+    with pytest.raises(ValueError, match="check sweeps"):
+        ts.worst_deviation(free, st["check_sweeps"], 7)
+    for c in (0, "K = 5.5 (near K_c)"):
+        chk = ts.sweeps_spot_check(st, c, n_check=40)
+        assert chk["max_abs_diff"] == 0.0 and chk["n_compared"] > 5
+    with pytest.raises(ValueError, match="condition"):
+        ts.sweeps_spot_check(st, "nope")
+
+
+def test_first_within_and_worst_deviation_on_a_made_up_condition():
+    checks = [10, 100, 1000]
+    cond = {"points": [{"h": -0.5, "sigma": {"z": [5.0, 2.0, -3.5], "dev": [1, 2, 3], "dev_err": [1, 1, 1]},
+                        "q": {"z": [-9.0, -1.0, 0.5], "dev": [4, 5, 6], "dev_err": [1, 1, 1]}}]}
+    assert ts.first_within(cond, checks) == 100               # first entry, not "stays"
+    assert ts.first_within(cond, checks, n_sigma=1.5) is None
+    w = ts.worst_deviation(cond, checks, 10)
+    assert (w["observable"], w["z"], w["dev"]) == ("q", -9.0, 4.0)
+
+
+def test_sweeps_study_validates_and_plots():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    with pytest.raises(ValueError, match="check_sweeps"):
+        ts.sweeps_study(systems={"a": {"J": 0.0, "T": 0.3}}, n_sweeps=50, tail=20, check_sweeps=(40,))
+    with pytest.raises(ValueError, match="tail"):
+        ts.sweeps_study(systems={"a": {"J": 0.0, "T": 0.3}}, n_sweeps=50, tail=50)
+    st = ts.sweeps_study(systems={"a": {"J": 0.4, "T": 0.3}}, lattice_size=8, n_sweeps=40, tail=20,
+                         n_replicas=3, check_sweeps=(5, 10), n_stored=10, seed=1)
+    ax = ts.plot_sweeps_study(st)
+    assert len(ax.get_lines()) >= 2
+    plt.close(ax.figure)

@@ -255,17 +255,78 @@ def test_step_narrows_with_more_sweeps():
 # ----------------------------------------------------------------- presentation
 
 
-def test_format_table_and_claims(small_table):
+def test_format_table(small_table):
     md = uv.format_table(small_table)
     lines = md.splitlines()
     assert len(lines) == 2 + len(small_table)
     assert "~3.2" in lines[2] and "LLM Training" in lines[2] and "~24%" in lines[2]
     assert len(uv.format_table(small_table, "theory").splitlines()) == 2 + len(small_table)
-    rows = uv.beta_claims(small_table)
-    assert [r["claim"] for r in rows] == [v[4] for v in GUIDE_TEXT_TABLE.values()]
-    fss = [{"system": "s", "L": L, "beta_mean": b, "beta_sem": 0.1, "J_over_T": 1.0}
-           for L, b in ((32, 10.0), (64, 12.0))]
-    summ = uv.summary_claims(small_table, fss)
-    assert len(summ) == 6
-    assert "13.8%" in summ[0]["note"]            # the guide's own column mean
-    assert summ[-1]["verdict"].startswith("partly")  # a 2.0 shift at s.e.m. 0.1 is a trend
+
+
+# ----------------------------------------------------------------- claims
+
+
+def test_claims_are_unique_and_fixed_before_measuring():
+    cs = uv.claims(K_c=5.54)
+    ids = [c.id for c in cs]
+    assert len(set(ids)) == len(ids) and all(i.startswith("rg.validation.") for i in ids)
+    assert {c.source for c in cs} == {"guide", "ours"}
+    C = {c.id: c for c in cs}
+    # the guide's own tolerance, and its own numbers
+    assert C["rg.validation.beta"].criterion.rel_tol == 0.3
+    assert C["rg.validation.mean_deviation"].criterion.target == 0.14
+    assert C["rg.validation.r2_count"].criterion.target == 5
+    assert "5.54" in C["rg.validation.finite_size"].scope
+
+
+def test_beta_claims_judge_each_system_from_the_ratio(small_table):
+    (j,) = uv.beta_claims(small_table)
+    assert j.claim.id == "rg.validation.beta"
+    assert [r.condition.split(" (J/T")[0] for r in j.results] == list(GUIDE_TEXT_TABLE)
+    for r, row in zip(j.results, small_table):
+        ratio = row["beta_mean"] / row["beta_emergent_claimed"]
+        assert r.measurement.value == pytest.approx(ratio)
+        # met iff inside the guide's +-30 % widened by 2 s.e.m.
+        sig = row["beta_sem"] / row["beta_emergent_claimed"]
+        assert r.met == (abs(ratio - 1) <= 0.3 + 2 * sig)
+    # the measured betas are several times the claims: no system is within +-30 %
+    assert j.verdict == ub.claims.NOT_REPRODUCED
+
+
+def test_summary_claims_verdicts_follow_the_numbers(small_table):
+    js = {j.claim.id: j for j in uv.summary_claims(small_table, K_c=5.54)}
+    assert "rg.validation.finite_size" not in js          # no finite-size data given
+    assert "13.8 %" in js["rg.validation.mean_deviation"].finding()   # the guide's column mean
+    n_good = sum(r["r2_mean"] > 0.7 for r in small_table)
+    assert js["rg.validation.r2_count"].results[0].measurement.value == n_good
+    assert (js["rg.validation.r2_count"].verdict == ub.claims.HELD) == (n_good == 5)
+    assert (js["rg.validation.passed"].verdict == ub.claims.HELD) == (n_good / 6 >= 0.8)
+    # grid-limit check: a system counts only if all (K > K_c) or none (K < K_c) of its
+    # replicas are grid-limited
+    for r, res in zip(small_table, js["rg.validation.grid_limited"].results):
+        n = r["betas"].size
+        assert res.met == (r["grid_limited"] == (n if r["J_over_T"] > 5.54 else 0))
+
+
+def _fake_fss(shift, sem=0.1, n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for L, mu in ((32, 10.0), (128, 10.0 + shift)):
+        b = mu + sem * np.sqrt(n) * rng.standard_normal(n)
+        out.append({"system": "s", "L": L, "betas": b, "beta_mean": b.mean(),
+                    "beta_sem": b.std(ddof=1) / np.sqrt(n), "J_over_T": 4.0})
+    return out
+
+
+def test_finite_size_effect_is_found_when_present_and_not_otherwise():
+    c = {cl.id: cl for cl in uv.claims()}["rg.validation.finite_size"]
+    assert c.judge(uv.finite_size_measurements(_fake_fss(2.0))).verdict == ub.claims.HELD
+    assert c.judge(uv.finite_size_measurements(_fake_fss(0.0))).verdict == ub.claims.NOT_REPRODUCED
+    # chi series: a growth by a factor of 10 at small scatter is an effect
+    chi = {"K": 5.55, "lattice_sizes": [16, 64], "chi_rep": np.array([[1.0, 1.1, 0.9, 1.0],
+                                                                       [10.0, 11.0, 9.0, 10.5]])}
+    ms = uv.finite_size_measurements(_fake_fss(0.0), [chi])
+    j = c.judge(ms)
+    assert j.verdict == ub.claims.CAVEATS
+    assert "χ, K = 5.55" in j.caveat.split("; fails")[0]
+    assert ms[-1].value == pytest.approx(10.125 / 1.0 - 1)

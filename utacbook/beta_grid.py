@@ -257,7 +257,10 @@ def midpoint_slope(J, T, *, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
         ``rel_deltas`` (n_deltas,); ``deltas`` ((n_deltas,) + S);
         ``beta_slope`` ((n_replicas, n_deltas) + S, per replica);
         ``beta_slope_mean``, ``beta_slope_std``, ``beta_slope_sem``
-        ((n_deltas,) + S); ``step_ratio`` (shape S: mean at the smallest
+        ((n_deltas,) + S); ``beta_mf_secant`` ((n_deltas,) + S: the same
+        central difference of the mean-field response of the scan protocol,
+        the like-for-like mean-field prediction; it approaches
+        ``beta_mf_slope`` as delta -> 0); ``step_ratio`` (shape S: mean at the smallest
         delta over mean at the largest); ``jump`` (shape S, bool: step_ratio
         > sqrt(r), False with a single delta); ``sigma`` ((n_replicas,) + S +
         (n_deltas, 2)); ``seed``.
@@ -279,11 +282,18 @@ def midpoint_slope(J, T, *, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
     beta_mf = np.vectorize(th.mean_field_beta, otypes=[float])(J, T)
     step_ratio = mean[small] / mean[large]
     r = rd[large] / rd[small]
+    # the same central difference applied to the mean-field response (the scan protocol's
+    # fixed point, started from sigma = 1/2): the like-for-like mean-field prediction
+    mf_sec = np.empty((rd.size,) + J.shape)
+    for idx in np.ndindex(J.shape):
+        hh = h[idx].ravel()                                # (n_d * 2,)
+        m = th.mean_field_scan_response(hh, float(J[idx]), float(T[idx])).reshape(rd.size, 2)
+        mf_sec[(slice(None),) + idx] = 4.0 * (m[:, 1] - m[:, 0]) / (2.0 * d[idx])
     jump = (step_ratio > np.sqrt(r)) if r > 1 else np.zeros(J.shape, dtype=bool)
     return {"J": J, "T": T, "J_over_T": J / T, "beta_mf_slope": beta_mf,
             "rel_deltas": rd, "deltas": np.moveaxis(d, -1, 0), "beta_slope": slope,
             "beta_slope_mean": mean, "beta_slope_std": std, "beta_slope_sem": sem,
-            "step_ratio": step_ratio, "jump": jump, "sigma": sig, "seed": res["seed"]}
+            "beta_mf_secant": mf_sec, "step_ratio": step_ratio, "jump": jump, "sigma": sig, "seed": res["seed"]}
 
 
 # --------------------------------------------------------------------------- analysis
@@ -653,3 +663,4 @@ def plot_midpoint_slope(result, *, all_deltas=False, mean_field=True, ax=None, c
     ax.set_ylabel(r"midpoint slope $\beta\cdot T = 4T\,d\bar\sigma/dh$")
     ax.legend(fontsize=8, loc="upper left")
     return ax
+

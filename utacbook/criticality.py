@@ -33,13 +33,17 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import expit
 
 from . import _validate as v
+from . import claims as uc
 from ._rng import resolve_seed
 from .abm import UPDATE_RULES, hysteresis_loop, scan_field
 from .coarse import block_moment_profile
 
 __all__ = ["binder_cumulant", "binder_from_moments", "order_parameter_moments",
            "binder_scan", "binder_crossing", "critical_coupling", "final_lattices",
-           "single_site_variance", "block_variance_exponent"]
+           "single_site_variance", "block_variance_exponent", "LONG_RUN_K",
+           "critical_coupling_study", "spot_check_critical_coupling", "susceptibility_by_size",
+           "stored_susceptibility", "ISING_BINDER_CROSSING", "ISING_ETA", "claims",
+           "judge_claims"]
 
 _NODES, _WEIGHTS = hermegauss(120)
 _WEIGHTS = _WEIGHTS / np.sqrt(2.0 * np.pi)
@@ -490,3 +494,365 @@ def block_variance_exponent(lattices, block_sizes, *, center=None):
     slopes = np.array([np.polyfit(x, np.log(row), 1)[0] for row in var])
     return {"slope": float(slopes.mean()), "slope_err": float(_sem(slopes)), "slopes": slopes,
             "block_sizes": np.array(bs), "variances": var}
+
+
+# --------------------------------------------------------------------------- stored long run
+
+#: the couplings of the long Binder run stored as ``rg_critical_coupling``
+LONG_RUN_K = [5.3, 5.35, 5.4, 5.45, 5.5, 5.55, 5.6, 5.65, 5.7]
+
+
+def _chi_exponent(Ls, chi, chi_err):
+    """Weighted least-squares slope of log chi against log L, one per column, with its error."""
+    x = np.log(np.asarray(Ls, dtype=float))
+    y = np.log(chi)
+    s = chi_err / chi                                   # error of log chi
+    w = 1.0 / s ** 2                                    # (n_sizes, n_K)
+    sw = w.sum(axis=0)
+    xm = (w * x[:, None]).sum(axis=0) / sw
+    sxx = (w * (x[:, None] - xm) ** 2).sum(axis=0)
+    slope = (w * (x[:, None] - xm) * y).sum(axis=0) / sxx
+    return slope, 1.0 / np.sqrt(sxx)
+
+
+def critical_coupling_study(*, K_values=None, lattice_sizes=(16, 32, 64), T=0.2,
+                            n_sweeps=(10000, 15000, 20000), n_burn=(2000, 3000, 5000),
+                            n_replicas=24, update="sequential", seed=31415):
+    """The long Binder-crossing run that locates K_c of the agent model (stored result).
+
+    Runs :func:`binder_scan` with the given settings, estimates K_c with
+    :func:`critical_coupling`, and adds the finite-size scaling of the
+    susceptibility chi = N <m^2>.  Too slow for a chapter's minute (about 8
+    minutes on one core); it is stored as ``book/data/rg_critical_coupling.json``
+    (see :mod:`utacbook.stored`) and checked in the book by
+    :func:`spot_check_critical_coupling`.
+
+    Parameters
+    ----------
+    K_values : sequence of float, optional
+        Couplings K = J/T (default :data:`LONG_RUN_K`, 5.3 to 5.7 in steps of 0.05).
+    lattice_sizes, T, n_sweeps, n_burn, n_replicas, update, seed
+        As :func:`binder_scan`.
+
+    Returns
+    -------
+    dict
+        ``K_c``, ``K_c_err``, ``K_range`` (as :func:`critical_coupling`);
+        ``pairs`` (one dict per pair of consecutive sizes: ``sizes``,
+        ``K_cross``, ``K_err``, ``U_cross``, ``U_err``, ``bracket``,
+        ``n_failed``); ``K``, ``lattice_sizes``; per size and coupling
+        (lists of shape (n_sizes, n_K)): ``binder``, ``binder_err``, ``chi``,
+        ``chi_err``, ``m2``, ``m2_err``, ``burnin_z`` ((second - first half of
+        <m^2>) / error); per coupling: ``chi_exponent``, ``chi_exponent_err``
+        (weighted fit chi ~ L^x over all sizes); ``K_fss`` (the grid coupling
+        nearest K_c), ``chi_ratios`` (chi(L_k+1)/chi(L_k) there, with
+        ``chi_ratios_err``), ``chi_exponent_fss``, ``chi_exponent_fss_err``;
+        ``m2_rep``, ``m4_rep`` (per-replica time averages, (n_sizes,
+        n_replicas, n_K): what :func:`spot_check_critical_coupling` compares);
+        and the settings ``T``, ``n_sweeps``, ``n_burn``, ``n_replicas``,
+        ``update``, ``seed``.
+    """
+    K = np.asarray(LONG_RUN_K if K_values is None else K_values, dtype=float)
+    scan = binder_scan(K, lattice_sizes, T=T, n_sweeps=n_sweeps, n_burn=n_burn,
+                       n_replicas=n_replicas, update=update, seed=seed)
+    kc = critical_coupling(scan)
+    res = scan["results"]
+    Ls = np.array(scan["lattice_sizes"])
+    chi = np.array([r["chi"] for r in res])
+    chi_err = np.array([r["chi_err"] for r in res])
+    x, x_err = _chi_exponent(Ls, chi, chi_err)
+    i = int(np.argmin(np.abs(K - kc["K_c"]))) if np.isfinite(kc["K_c"]) else len(K) // 2
+    ratios = chi[1:, i] / chi[:-1, i]
+    ratios_err = ratios * np.hypot(chi_err[1:, i] / chi[1:, i], chi_err[:-1, i] / chi[:-1, i])
+    z = [(r["m2_second_half"] - r["m2_first_half"])
+         / np.hypot(r["m2_first_half_err"], r["m2_second_half_err"]) for r in res]
+    sweeps = _per_size("n_sweeps", n_sweeps, len(Ls))
+    burns = _per_size("n_burn", n_burn, len(Ls))
+    return {
+        "K_c": kc["K_c"], "K_c_err": kc["K_c_err"], "K_range": list(kc["K_range"]),
+        "pairs": [{"sizes": list(p["sizes"]), "K_cross": p["K_cross"], "K_err": p["K_err"],
+                   "U_cross": p["U_cross"], "U_err": p["U_err"], "bracket": list(p["bracket"]),
+                   "n_failed": p["n_failed"]} for p in kc["pairs"]],
+        "K": K, "lattice_sizes": Ls,
+        "binder": scan["binder"], "binder_err": scan["binder_err"],
+        "chi": chi, "chi_err": chi_err,
+        "m2": np.array([r["m2"] for r in res]), "m2_err": np.array([r["m2_err"] for r in res]),
+        "burnin_z": np.array(z),
+        "chi_exponent": x, "chi_exponent_err": x_err,
+        "K_fss": float(K[i]), "chi_ratios": ratios, "chi_ratios_err": ratios_err,
+        "chi_exponent_fss": float(x[i]), "chi_exponent_fss_err": float(x_err[i]),
+        "m2_rep": np.array([r["m2_rep"] for r in res]),
+        "m4_rep": np.array([r["m4_rep"] for r in res]),
+        "T": float(T), "n_sweeps": [int(s) for s in sweeps], "n_burn": [int(b) for b in burns],
+        "n_replicas": int(n_replicas), "update": update, "seed": scan["seed"],
+    }
+
+
+def spot_check_critical_coupling(values, *, size_index=0, n_replicas=2):
+    """Re-run a cheap part of the stored long Binder run and compare it with the stored numbers.
+
+    Replica r of the run at lattice size number ``size_index`` uses the
+    same random streams whatever the number of replicas (see
+    :func:`utacbook.abm.scan_field`), so re-running that size with the first
+    ``n_replicas`` replicas must reproduce their per-replica moments exactly.
+
+    Parameters
+    ----------
+    values : dict or utacbook.stored.StoredResult
+        The stored result of :func:`critical_coupling_study`.
+    size_index : int, default 0
+        Which lattice size to re-run (0: the smallest, the cheapest).
+    n_replicas : int, default 2
+        How many of its replicas to re-run (>= 2).
+
+    Returns
+    -------
+    dict
+        ``lattice_size``, ``n_replicas``, ``max_rel_diff`` (largest relative
+        difference of the per-replica <m^2> and <m^4> from the stored ones),
+        ``identical`` (``max_rel_diff < 1e-9``), ``m2_rep`` (the re-run
+        values).
+    """
+    sizes = list(values["lattice_sizes"])
+    k = v.integer("size_index", size_index, low=0, high=len(sizes) - 1)
+    n = v.integer("n_replicas", n_replicas, low=2, high=int(values["n_replicas"]))
+    K = np.asarray(values["K"], dtype=float)
+    T = float(values["T"])
+    r = order_parameter_moments(K * T, T, lattice_size=sizes[k], n_sweeps=values["n_sweeps"][k],
+                                n_burn=values["n_burn"][k], n_replicas=n,
+                                update=values["update"], seed=(int(values["seed"]), (k,)))
+    diffs = []
+    for key in ("m2_rep", "m4_rep"):
+        old = np.asarray(values[key][k], dtype=float)[:n]
+        diffs.append(np.max(np.abs(r[key] - old) / np.abs(old)))
+    d = float(max(diffs))
+    return {"lattice_size": sizes[k], "n_replicas": n, "max_rel_diff": d,
+            "identical": bool(d < 1e-9), "m2_rep": r["m2_rep"]}
+
+
+def susceptibility_by_size(K, lattice_sizes=(16, 32, 64), *, T=0.2, n_sweeps=2000, n_burn=500,
+                           n_replicas=8, seed=None):
+    """Steady-state chi = N <m^2> at the symmetric field for several lattice sizes.
+
+    One :func:`order_parameter_moments` run per size (size number k uses
+    child k of ``SeedSequence(seed)``, as :func:`binder_scan`).  Far from K_c
+    chi tends to a constant once L exceeds the correlation length; at K_c it
+    grows as L^(2 - eta).
+
+    Returns
+    -------
+    dict
+        ``K``, ``lattice_sizes``, ``chi_rep`` (per-replica N <m^2>,
+        (n_sizes, n_replicas)), ``chi``, ``chi_err``, ``burnin_z`` (one per
+        size), ``n_sweeps``, ``n_burn``, ``n_replicas``, ``seed``.
+    """
+    K = v.real("K", K)
+    sizes = [v.integer("lattice_sizes", L, low=2, high=65536) for L in lattice_sizes]
+    seq, entropy = resolve_seed(seed)
+    children = seq.spawn(len(sizes))
+    chi_rep, z = [], []
+    for L, ch in zip(sizes, children):
+        r = order_parameter_moments(K * T, T, lattice_size=L, n_sweeps=n_sweeps, n_burn=n_burn,
+                                    n_replicas=n_replicas, seed=ch)
+        chi_rep.append(L * L * np.ravel(r["m2_rep"]))
+        z.append(float((r["m2_second_half"] - r["m2_first_half"])
+                       / np.hypot(r["m2_first_half_err"], r["m2_second_half_err"])))
+    chi_rep = np.array(chi_rep)
+    return {"K": K, "lattice_sizes": sizes, "chi_rep": chi_rep, "chi": chi_rep.mean(axis=1),
+            "chi_err": _sem(chi_rep, axis=1), "burnin_z": z, "n_sweeps": int(n_sweeps),
+            "n_burn": int(n_burn), "n_replicas": int(n_replicas), "seed": entropy}
+
+
+def stored_susceptibility(values, K=None):
+    """The same dict as :func:`susceptibility_by_size`, taken from the stored long run.
+
+    Parameters
+    ----------
+    values : dict or StoredResult
+        The stored result of :func:`critical_coupling_study`.
+    K : float, optional
+        A coupling of its grid (default: the grid point nearest K_c, ``K_fss``).
+    """
+    Ks = np.asarray(values["K"], dtype=float)
+    K = float(values["K_fss"]) if K is None else v.real("K", K)
+    i = int(np.argmin(np.abs(Ks - K)))
+    if abs(Ks[i] - K) > 1e-9:
+        raise ValueError(f"K = {K} is not on the stored grid {Ks.tolist()}")
+    sizes = [int(L) for L in values["lattice_sizes"]]
+    chi_rep = np.array([L * L * np.asarray(values["m2_rep"][k], dtype=float)[:, i]
+                        for k, L in enumerate(sizes)])
+    return {"K": float(Ks[i]), "lattice_sizes": sizes, "chi_rep": chi_rep,
+            "chi": chi_rep.mean(axis=1), "chi_err": _sem(chi_rep, axis=1),
+            "burnin_z": [float(values["burnin_z"][k][i]) for k in range(len(sizes))],
+            "n_sweeps": list(values["n_sweeps"]), "n_burn": list(values["n_burn"]),
+            "n_replicas": int(values["n_replicas"]), "seed": values["seed"]}
+
+
+# --------------------------------------------------------------------------- claims
+
+#: the 2D Ising Binder crossing value on periodic squares (Kamieniarz & Bloete 1993)
+ISING_BINDER_CROSSING = 0.61069
+#: the 2D Ising exponent eta (exact)
+ISING_ETA = 0.25
+
+
+def claims(*, K_c=None, K_show=(4.21, None, 6.5), n_replicas=4, lattice_size=128, n_sweeps=2000,
+           seed=2025, stored_replicas=24):
+    """The claims the chapter ``rg-coarse-graining`` tests, with criteria fixed before measuring.
+
+    The arguments only fill in the conditions (``scope``); they must be the
+    settings the chapter runs.
+
+    Parameters
+    ----------
+    K_c : float, optional
+        The critical coupling of the stored long run (``rg_critical_coupling``).
+    K_show : sequence
+        The couplings of the block-statistics runs (None: the one near K_c).
+    n_replicas, lattice_size, n_sweeps, seed
+        Settings of those runs (:func:`final_lattices` at h = -J/2).
+    stored_replicas : int
+        Replicas of the stored long run.
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    kc = "K_c" if K_c is None else f"K_c = {K_c:.2f}"
+    ks = ", ".join(kc if k is None else f"{k:.3g}" for k in K_show)
+    runs = (f"{lattice_size}×{lattice_size} lattices at h = −J/2, K = {ks}, {n_replicas} replicas, "
+            f"{n_sweeps} sweeps from a random lattice, seed {seed}")
+    long = f"stored long run: L = 16, 32, 64, {stored_replicas} replicas, K = 5.3 to 5.7"
+    return [
+        uc.Claim("rg.coarse.information_loss", source="guide", section="Coarse-Graining: Block Averaging",
+                 text="Information loss: ~75% (but structure preserved!)",
+                 quantity="fraction of the variance discarded by the first 2×2 block-averaging step",
+                 criterion=uc.Agreement(0.75, abs_tol=0.05, k=2),
+                 scope=f"the guide's Example 3 (one 128×128 lattice, seed 2025) and {runs}, plus K = 0",
+                 note=("the tolerance ±5 points reads the '~'; 75 % of the *numbers* are dropped by "
+                       "construction, for any lattice")),
+        uc.Claim("rg.coarse.scales", source="guide", section="Coarse-Graining: Multi-Scale; Example 3",
+                 text="Scales: Microscopic (N=128), Mesoscopic (N=64), Macroscopic (N=32), Effective Field (N=16)",
+                 quantity="the lattices that Example 3's code produces",
+                 criterion=uc.Holds("Example 3 yields exactly the four listed scales"),
+                 scope="Example 3 as printed (n_scales = 4)"),
+        uc.Claim("rg.coarse.beta_scales", source="guide", section="Coarse-Graining: Key Insight",
+                 text="β-values remain consistent across scales",
+                 quantity="largest relative difference of the fitted β between the five scales",
+                 criterion=uc.Bound(upper=0.01, k=0),
+                 scope="the guide's LLM scan (J = 0.8, T = 0.19, 64×64 → 4×4, 25 fields, 100 sweeps, seed 2025)",
+                 note="an identity of block averaging (the mean is preserved): the test cannot fail"),
+        uc.Claim("rg.coarse.fixed_point", source="guide", section="Coarse-Graining: Key Insight",
+                 text="RG fixed point! (repeated coarse-graining reveals scale invariance)",
+                 quantity=("change of the nearest-neighbour correlation r₁ of the block values "
+                           "(about 1/2) from b = 2 to b = 16"),
+                 criterion=uc.Agreement(0.0, k=2), scope=runs,
+                 note=("a fixed point of the block statistics: r₁ must not flow. The snapshots are "
+                       "not equilibrated and the lattice is finite, so even at K_c a slow drift "
+                       "remains; compare the sizes of the drifts")),
+        uc.Claim("rg.coarse.mean_preserved", source="ours", section="",
+                 text="block averaging preserves the lattice mean exactly",
+                 quantity="|mean after the step − mean of the agents|",
+                 criterion=uc.Holds("equal to within 1e-12"), scope="the four steps of Example 3"),
+        uc.Claim("rg.coarse.kc_above_mf", source="ours", section="",
+                 text="on the 2D lattice fluctuations delay order: K_c lies above the mean-field 1/g'(0)",
+                 quantity="K_c − 1/g'(0), K_c from Binder crossings",
+                 criterion=uc.Sign(+1, k=3), scope=long),
+        uc.Claim("rg.coarse.ising_binder", source="ours", section="",
+                 text="the Binder crossing value is the 2D Ising U* = 0.6107 (literature)",
+                 quantity="U at the crossing of the Binder curves of two lattice sizes",
+                 criterion=uc.Agreement(ISING_BINDER_CROSSING, k=2), scope=long),
+        uc.Claim("rg.coarse.ising_eta", source="ours", section="",
+                 text="the transition is in the 2D Ising class: η = 1/4",
+                 quantity=("η from χ = N⟨m²⟩ ∝ L^(2−η) at the grid point nearest K_c, and from "
+                           "⟨(σ⁽ᵇ⁾ − 1/2)²⟩ ∝ b^(−η), b = 2 to 16, near K_c"),
+                 criterion=uc.Agreement(ISING_ETA, k=2), scope=f"{long}; and {runs}"),
+    ]
+
+
+def judge_claims(*, example_lattice, example_scales, by_scale, stats, K_show, K_near, stored,
+                 block_slope, K_mf, claims_=None):
+    """All judgements of the chapter ``rg-coarse-graining``, in the order of :func:`claims`.
+
+    Parameters
+    ----------
+    example_lattice : ndarray
+        The lattice of the guide's Example 3; ``example_scales`` its coarse-grainings.
+    by_scale : dict
+        :func:`utacbook.coarse.emergent_beta_by_scale` of the LLM scan.
+    stats : dict
+        K -> list (one per replica) of :func:`utacbook.coarse.scale_statistics`;
+        must hold K = 0 and the couplings of ``K_show``.
+    K_show : sequence of float
+        The couplings of the block-statistics runs (the fixed-point conditions).
+    K_near : float
+        The one of them near K_c.
+    stored : dict or StoredResult
+        :func:`critical_coupling_study` (the stored long run).
+    block_slope : dict
+        :func:`block_variance_exponent` with ``center=0.5`` at ``K_near``.
+    K_mf : float
+        The mean-field threshold 1/g'(0).
+    claims_ : list of Claim, optional
+
+    Returns
+    -------
+    list of utacbook.claims.Judgement
+    """
+    from .coarse import variance_decomposition
+    from .report import format_pm
+    C = {c.id: c for c in (claims_ or claims(K_c=stored["K_c"]))}
+
+    def lab(K):
+        return "K = 0 (independent)" if K == 0 else (f"K = {K:.2f} ≈ K_c" if K == K_near else f"K = {K:.3g}")
+
+    d0 = variance_decomposition(example_scales[0], 2)
+    ms = [uc.Measurement(1 - d0["between"] / d0["total"], condition="Example 3 (h = 0.5, J/T = 4)",
+                         text=f"{1 - d0['between'] / d0['total']:.1%}")]
+    for K in [0.0] + list(K_show):
+        x = np.array([1 - s["variance_kept"][1] for s in stats[K]])
+        ms.append(uc.Measurement(x.mean(), _sem(x), condition=lab(K),
+                                 text=f"{100 * x.mean():.1f} ± {100 * _sem(x):.1f} %"))
+    out = [C["rg.coarse.information_loss"].judge(
+        ms, summary="variance discarded by one step: " + ", ".join(f"{m.shown()} ({m.condition})" for m in ms))]
+    sizes = [int(s.shape[0]) for s in example_scales]
+    out.append(C["rg.coarse.scales"].judge(
+        uc.Measurement(sizes == [128, 64, 32, 16], condition="Example 3",
+                       text=f"{len(sizes)} lattices: " + ", ".join(map(str, sizes))),
+        summary=f"{len(sizes)} lattices, {sizes[0]} down to {sizes[-1]}: n_scales steps plus the original"))
+    rel = by_scale["max_beta_diff"] / abs(by_scale["beta"][0])
+    out.append(C["rg.coarse.beta_scales"].judge(
+        uc.Measurement(float(rel), condition="LLM scan", text=f"{rel:.1e}"),
+        summary=(f"β identical to {rel:.0e} (σ̄ to {by_scale['max_sigma_diff']:.0e}): an identity, "
+                 "not evidence of a fixed point")))
+    ms = []
+    for K in K_show:
+        x = np.array([s["r1_c"][4] - s["r1_c"][1] for s in stats[K]])
+        ms.append(uc.Measurement(x.mean(), _sem(x), condition=lab(K)))
+    out.append(C["rg.coarse.fixed_point"].judge(
+        ms, summary="Δr₁ from b = 2 to 16: " + ", ".join(f"{m.shown()} ({m.condition})" for m in ms)))
+    mean = float(example_lattice.mean())
+    out.append(C["rg.coarse.mean_preserved"].judge(
+        [uc.Measurement(bool(abs(float(s.mean()) - mean) < 1e-12), condition=f"step {k} ({s.shape[0]}²)",
+                        text=f"{abs(float(s.mean()) - mean):.0e}")
+         for k, s in enumerate(example_scales[1:], start=1)],
+        summary="largest difference " + f"{max(abs(float(s.mean()) - mean) for s in example_scales):.0e}"))
+    out.append(C["rg.coarse.kc_above_mf"].judge(
+        uc.Measurement(stored["K_c"] - K_mf, stored["K_c_err"], condition="L = 16, 32, 64"),
+        summary=(f"K_c = {format_pm(stored['K_c'], stored['K_c_err'], sig=1)}, "
+                 f"{100 * (stored['K_c'] / K_mf - 1):.0f} % above the mean-field {K_mf:.2f}")))
+    out.append(C["rg.coarse.ising_binder"].judge(
+        [uc.Measurement(p["U_cross"], p["U_err"], condition=f"L = {p['sizes'][0]}/{p['sizes'][1]}")
+         for p in stored["pairs"]],
+        summary="U at the crossings: " + ", ".join(
+            f"{format_pm(p['U_cross'], p['U_err'], sig=1)} (L = {p['sizes'][0]}/{p['sizes'][1]})"
+            for p in stored["pairs"])))
+    eta_chi = 2.0 - stored["chi_exponent_fss"]
+    out.append(C["rg.coarse.ising_eta"].judge(
+        [uc.Measurement(eta_chi, stored["chi_exponent_fss_err"],
+                        condition=f"χ, K = {stored['K_fss']:.2f}, L = 16–64"),
+         uc.Measurement(-block_slope["slope"], block_slope["slope_err"],
+                        condition=f"block values, K = {K_near:.2f}, b = 2–16")],
+        summary=(f"η = {format_pm(eta_chi, stored['chi_exponent_fss_err'], sig=1)} from χ, "
+                 f"{format_pm(-block_slope['slope'], block_slope['slope_err'], sig=1)} from the block values")))
+    return out

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import special, stats
 
 from . import _validate as v
+from . import claims as uc
 from ._rng import resolve_seed
 from .abm import UPDATE_RULES, adaptive_scan, hysteresis_loop, scan_field
 from .fitting import extract_emergent_beta, logistic
@@ -47,7 +48,7 @@ __all__ = [
     "hysteresis_study", "midpoint_memory", "mean_field_branches", "compare_adaptive",
     "points_in_transition",
     "plot_finite_size", "plot_update_order", "plot_hysteresis", "plot_adaptive",
-    "hysteresis_figure", "explore_hysteresis",
+    "hysteresis_figure", "explore_hysteresis", "claims", "judge_claims",
 ]
 
 
@@ -1015,3 +1016,185 @@ def plot_adaptive(res, *, ax=None, replica=0, label=None):
     ax.set_title(label or f"J={res['J']:g}, T={res['T']:g}", fontsize=9)
     ax.legend(loc="upper left", fontsize=7)
     return ax
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def claims(*, K_c=None, seed=2025, llm_sizes=(32, 64, 128, 256, 512), qv_sizes=(32, 64, 128),
+           order_replicas=8, hyst_replicas=4, adaptive_replicas=5):
+    """The claims the chapter ``rg-beyond`` tests, with criteria fixed before measuring.
+
+    The arguments only fill in the conditions (``scope``) of each claim; they
+    must be the settings the chapter runs.
+
+    Parameters
+    ----------
+    K_c : float, optional
+        The lattice's critical coupling at h = -J/2 (stored result
+        ``rg_critical_coupling``), named in the scopes.
+    seed : int
+        The chapter's root seed.
+    llm_sizes, qv_sizes : sequence of int
+        Lattice sizes of the finite-size study (LLM, Quantum Vacuum).
+    order_replicas, hyst_replicas, adaptive_replicas : int
+        Replicas of the update-order, hysteresis and adaptive-scan studies.
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    kc = "K_c" if K_c is None else f"K_c = {K_c:.2f}"
+    llm = f"LLM (J/T = 4.21, L = {llm_sizes[0]}–{llm_sizes[-1]})"
+    qv = f"Quantum Vacuum (J/T = 1.36, L = {qv_sizes[0]}–{qv_sizes[-1]})"
+    fs = f"{llm} and {qv}, both below {kc}; guide's protocol; seed {seed}"
+    return [
+        uc.Claim("rg.beyond.convergence", source="guide", section="Conclusion: Next Steps",
+                 text="Larger lattices (N=256, 512) for better convergence",
+                 quantity="exponent s of the replica scatter of β, std(β) ∝ L^s (bias-corrected log fit)",
+                 criterion=uc.Sign(-1, k=3), scope=fs,
+                 note="convergence read as a shrinking scatter; whether the mean moves is rg.beyond.beta_size"),
+        uc.Claim("rg.beyond.beta_size", source="ours", section="",
+                 text="below K_c, β of the guide's protocol does not depend on the lattice size",
+                 quantity="c of the weighted fit β(L) = β∞ + c/L (pooled replica spread)",
+                 criterion=uc.Agreement(0.0, k=2), scope=fs),
+        uc.Claim("rg.beyond.claimed_beta", source="guide", section="Quick Start; Validation Results",
+                 text="Emergent β: 3.25 (LLM); ~1.2 (Quantum Vacuum)",
+                 quantity="β at the largest lattice over the guide's value",
+                 criterion=uc.Agreement(1.0, rel_tol=0.3, k=2),
+                 scope=f"LLM at L = {llm_sizes[-1]}, Quantum Vacuum at L = {qv_sizes[-1]}; seed {seed}",
+                 note="±30 % is the guide's own tolerance"),
+        uc.Claim("rg.beyond.update_order", source="ours", section="",
+                 text="random sequential and checkerboard updates give the same response",
+                 quantity=("p-value of a difference between the orders: smallest per-field Welch p × 25 "
+                           "(Bonferroni) for σ̄, Welch p for β"),
+                 criterion=uc.Bound(lower=0.01, k=0),
+                 scope=(f"J/T = 1.36, 4.21, 11 on the guide's grid, L = 64, 100 sweeps, {order_replicas} "
+                        f"replicas per order, seed {seed}"),
+                 note="no difference at α = 0.01: a bound on its size, not a proof of zero"),
+        uc.Claim("rg.beyond.memory", source="ours", section="",
+                 text="at h = −J/2 the lattice remembers whether it was prepared low or high",
+                 quantity="gap between the high- and low-prepared σ̄ after 1000 sweeps at h = −J/2",
+                 criterion=uc.Sign(+1, k=3),
+                 scope=f"J/T = 3 (below {kc}), 6 and 11 (above), T = 0.08, L = 64, 4 replicas, seed {seed}"),
+        uc.Claim("rg.beyond.early_switch", source="ours", section="",
+                 text="the lattice leaves the metastable branch before the mean-field spinodal (nucleation)",
+                 quantity="mean-field spinodal |h + J/2| minus the lattice's switching |h + J/2| (100 sweeps per field)",
+                 criterion=uc.Sign(+1, k=3),
+                 scope=f"J/T = 6 and 11 (mean field bistable), T = 0.08, L = 64, {hyst_replicas} replicas, seed {seed}"),
+        uc.Claim("rg.beyond.rate", source="ours", section="",
+                 text="a faster field sweep widens the hysteresis loop",
+                 quantity="loop area at 10 sweeps per field minus at 100",
+                 criterion=uc.Sign(+1, k=3),
+                 scope=f"J/T = 6 and 11, T = 0.08, L = 64, {hyst_replicas} replicas, seed {seed}"),
+        uc.Claim("rg.beyond.adaptive", source="ours", section="",
+                 text="an adaptive 25-point scan gives the same β as the guide's uniform grid",
+                 quantity="β(adaptive) − β(uniform), mean ± s.e.m. over replicas",
+                 criterion=uc.Agreement(0.0, k=2),
+                 scope=f"LLM (J/T = 4.21) and Urban Heat (J/T = 11), L = 64, {adaptive_replicas} replicas, seed {seed}"),
+        uc.Claim("rg.beyond.urban_heat", source="guide", section="Validation Results: Systems Tested",
+                 text="Urban Heat (mod): β_emergent ~9.5",
+                 quantity="fitted β over 9.5",
+                 criterion=uc.Agreement(1.0, rel_tol=0.3, k=2),
+                 scope=f"uniform grid and adaptive scan, L = 64, {adaptive_replicas} replicas, seed {seed}",
+                 note="±30 % is the guide's own tolerance"),
+    ]
+
+
+def judge_claims(*, llm, qv, order, order_names, hyst, memory, adaptive, claimed_beta,
+                 K_c=None, claims_=None):
+    """All judgements of the chapter ``rg-beyond``, in the order of :func:`claims`.
+
+    Parameters
+    ----------
+    llm, qv : dict
+        :func:`finite_size_study` results (LLM, Quantum Vacuum).
+    order : dict
+        :func:`update_order_comparison` result; ``order_names`` labels its couplings.
+    hyst, memory : dict
+        :func:`hysteresis_study` and :func:`midpoint_memory` results (same couplings).
+    adaptive : dict
+        Name -> :func:`compare_adaptive` result; must hold "LLM" and "Urban Heat".
+    claimed_beta : dict
+        The guide's values: ``{"LLM": 3.25, "Quantum Vacuum": 1.2, "Urban Heat": 9.5}``.
+    K_c : float, optional
+    claims_ : list of Claim, optional
+        Default :func:`claims` ``(K_c=K_c)``.
+
+    Returns
+    -------
+    list of utacbook.claims.Judgement
+    """
+    from .report import format_pm
+    C = {c.id: c for c in (claims_ or claims(K_c=K_c))}
+    fsr = (("LLM", llm), ("Quantum Vacuum", qv))
+
+    def size_label(name, r):
+        return f"{name}, L = {r['sizes'][0]}–{r['sizes'][-1]}"
+
+    out = [C["rg.beyond.convergence"].judge(
+        [uc.Measurement(r["std_slope"], r["std_slope_err"], condition=size_label(n, r)) for n, r in fsr],
+        summary=("std(β) ∝ L^s with s = " + ", ".join(
+            f"{format_pm(r['std_slope'], r['std_slope_err'])} ({n})" for n, r in fsr)))]
+    out.append(C["rg.beyond.beta_size"].judge(
+        [uc.Measurement(r["fs_slope"], r["fs_slope_err"], condition=size_label(n, r)) for n, r in fsr],
+        summary=("β(L=32) − β(L_max): " + ", ".join(
+            f"{format_pm(r['beta_mean'][0] - r['beta_mean'][-1], np.hypot(r['beta_sem_pooled'][0], r['beta_sem_pooled'][-1]))} ({n})"
+            for n, r in fsr))))
+    out.append(C["rg.beyond.claimed_beta"].judge(
+        [uc.Measurement(r["beta_mean"][-1] / claimed_beta[n], r["beta_sem_pooled"][-1] / claimed_beta[n],
+                        condition=f"{n}, L = {r['sizes'][-1]}",
+                        text=f"{format_pm(r['beta_mean'][-1], r['beta_sem_pooled'][-1])} vs {claimed_beta[n]:g}")
+         for n, r in fsr],
+        summary=", ".join(f"{n}: β = {r['beta_mean'][-1]:.3g} at L = {r['sizes'][-1]}, "
+                          f"{r['beta_mean'][-1] / claimed_beta[n]:.1f} times the claim" for n, r in fsr)))
+    ms = []
+    for c, name in enumerate(order_names):
+        k = order["J"][c] / order["T"][c]
+        ms.append(uc.Measurement(float(order["p_min_bonferroni"][c]), condition=f"σ̄, {name} (J/T = {k:.3g})",
+                                 text=f"p = {order['p_min_bonferroni'][c]:.2g}"))
+        ms.append(uc.Measurement(float(order["p_beta"][c]), condition=f"β, {name} (J/T = {k:.3g})",
+                                 text=f"p = {order['p_beta'][c]:.2g}"))
+    out.append(C["rg.beyond.update_order"].judge(
+        ms, summary=(f"smallest p = {min(m.value for m in ms):.2g}; largest |Δσ̄| = "
+                     f"{np.abs(order['diff']).max():.1e}")))
+    out.append(C["rg.beyond.memory"].judge(
+        [uc.Measurement(g, e, condition=f"J/T = {k:.3g}") for g, e, k in
+         zip(memory["gap"], memory["gap_err"], memory["ratio"])],
+        summary=", ".join(f"gap {format_pm(g, max(e, 5e-4), sig=1)} at J/T = {k:.3g}"
+                          for g, e, k in zip(memory["gap"], memory["gap_err"], memory["ratio"]))))
+    bist = [c for c in range(len(hyst["ratio"])) if np.isfinite(hyst["mf_halfwidth"][c])]
+    r_slow = int(np.argmax(hyst["rates"]))
+    r_fast = int(np.argmin(hyst["rates"]))
+    out.append(C["rg.beyond.early_switch"].judge(
+        [uc.Measurement(hyst["mf_halfwidth"][c] - hyst["halfwidth_mean"][c, r_slow],
+                        hyst["halfwidth_sem"][c, r_slow], condition=f"J/T = {hyst['ratio'][c]:.3g}",
+                        text=f"{hyst['halfwidth_mean'][c, r_slow]:.3f} vs {hyst['mf_halfwidth'][c]:.3f}")
+         for c in bist],
+        summary="lattice switching field vs mean-field spinodal: " + ", ".join(
+            f"{hyst['halfwidth_mean'][c, r_slow]:.3f} vs {hyst['mf_halfwidth'][c]:.3f} (J/T = {hyst['ratio'][c]:.3g})"
+            for c in bist)))
+    out.append(C["rg.beyond.rate"].judge(
+        [uc.Measurement(hyst["area_mean"][c, r_fast] - hyst["area_mean"][c, r_slow],
+                        np.hypot(hyst["area_sem"][c, r_fast], hyst["area_sem"][c, r_slow]),
+                        condition=f"J/T = {hyst['ratio'][c]:.3g}") for c in bist],
+        summary="loop areas " + ", ".join(
+            f"{hyst['area_mean'][c, r_fast]:.3g} vs {hyst['area_mean'][c, r_slow]:.3g} (J/T = {hyst['ratio'][c]:.3g})"
+            for c in bist)))
+    ad = []
+    for name in ("LLM", "Urban Heat"):
+        u, a = adaptive[name]["uniform"], adaptive[name]["adaptive"]
+        ad.append(uc.Measurement(a["beta_mean"] - u["beta_mean"], np.hypot(a["beta_sem"], u["beta_sem"]),
+                                 condition=f"{name} (J/T = {adaptive[name]['J'] / adaptive[name]['T']:.3g})"))
+    out.append(C["rg.beyond.adaptive"].judge(
+        ad, summary=", ".join(f"{n}: {adaptive[n]['adaptive']['beta_mean']:.3g} vs "
+                              f"{adaptive[n]['uniform']['beta_mean']:.3g}" for n in ("LLM", "Urban Heat"))))
+    uh = adaptive["Urban Heat"]
+    out.append(C["rg.beyond.urban_heat"].judge(
+        [uc.Measurement(uh[k]["beta_mean"] / claimed_beta["Urban Heat"],
+                        uh[k]["beta_sem"] / claimed_beta["Urban Heat"], condition=f"{k} scan",
+                        text=format_pm(uh[k]["beta_mean"], uh[k]["beta_sem"]))
+         for k in ("uniform", "adaptive")],
+        summary=(f"β = {uh['uniform']['beta_mean']:.3g} (uniform) and {uh['adaptive']['beta_mean']:.3g} "
+                 f"(adaptive) against ~{claimed_beta['Urban Heat']:g}")))
+    return out

@@ -24,18 +24,21 @@ later, independent streams of the same root seed.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats as _sstats
 from scipy.special import logit
 
 from . import _validate as v
+from . import claims as uc
 from .abm import microscopic_to_beta_map, scan_field
 from .fitting import extract_emergent_beta, logistic
 from .plotting import PALETTE
+from .report import format_pm
 from .theory import GPRIME0, mean_field_beta, mean_field_response
 
 __all__ = [
     "GUIDE_SETTINGS", "GUIDE_SUMMARY", "deviation", "guide_systems", "validation_table",
-    "format_table", "two_point_beta", "finite_size_check", "step_study", "beta_claims",
-    "summary_claims", "plot_claimed_vs_measured", "plot_response_curves",
+    "format_table", "two_point_beta", "finite_size_check", "step_study", "claims", "beta_claims",
+    "summary_claims", "judge_claims", "finite_size_measurements", "plot_claimed_vs_measured", "plot_response_curves",
     "plot_finite_size", "plot_step_study",
 ]
 
@@ -51,6 +54,9 @@ GUIDE_SUMMARY = {
     "pass_fraction": 0.8,            # "Validation: PASSED (>=80% systems with good fit)"
     "mean_field_accuracy": 0.30,     # "Mean-field approximation beta~J/T works (+-30% accuracy)"
 }
+
+#: the guide's own tolerance for its validation ("within ±30%")
+_GUIDE_TOL = GUIDE_SUMMARY["mean_field_accuracy"]
 
 _GUIDE_KEYS = ("beta_empirical", "beta_theory", "beta_emergent_claimed", "deviation_claimed")
 
@@ -489,105 +495,286 @@ def _width(x, y, lo=0.1, hi=0.9):
 # --------------------------------------------------------------------------- claims
 
 
-def beta_claims(rows):
-    """Claims-table rows (for :func:`utacbook.plotting.claims_table`): one per system.
+def _protocol(n_replicas, seed):
+    s = GUIDE_SETTINGS
+    return (f"L = {s['lattice_size']}, {s['n_points']} fields on [{s['R_min']:g}, {s['R_max']:g}], "
+            f"{s['n_steps']} sweeps from a random lattice, {n_replicas} replicas, seed {seed}")
 
-    The verdict is "holds" if the guide's beta_emergent lies within 3 replica
-    standard deviations of our mean, or within the guide's own "+-30%".
+
+def claims(*, n_replicas=10, seed=2025, finite_sizes=(32, 64, 128), finite_replicas=5,
+           finite_seed=2026, chi_far_K=4.21, chi_sizes=(16, 32, 64), chi_replicas=8,
+           chi_sweeps=2000, chi_seed=2028, K_c=None, K_c_replicas=24):
+    """The claims the chapter ``rg-validation`` tests, with criteria fixed before measuring.
+
+    The arguments only fill in the conditions (``scope``) of each claim; they
+    must be the settings the chapter then runs.
+
+    Parameters
+    ----------
+    n_replicas, seed
+        Replicas and seed of the six-system table (:func:`validation_table`).
+    finite_sizes, finite_replicas, finite_seed
+        The lattice sizes, replicas and seed of :func:`finite_size_check`.
+    chi_far_K, chi_sizes, chi_replicas, chi_sweeps, chi_seed
+        The steady-state susceptibility far from K_c
+        (:func:`utacbook.criticality.susceptibility_by_size`).
+    K_c : float, optional
+        The lattice's critical coupling (stored result ``rg_critical_coupling``).
+    K_c_replicas : int
+        Replicas of the stored long run.
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    proto = _protocol(n_replicas, seed)
+    kc = "K_c" if K_c is None else f"K_c = {K_c:.2f}"
+    sizes = ", ".join(str(L) for L in finite_sizes)
+    chis = ", ".join(str(L) for L in chi_sizes)
+    return [
+        uc.Claim("rg.validation.beta", source="guide", section="Validation Results: Systems Tested",
+                 text="β_emergent ~3.2 (LLM), ~3.5, ~3.8, ~9.5, ~1.2, ~16.5 (Systemic Debt)",
+                 quantity="fitted β over the guide's β_emergent, per system (mean ± s.e.m. over replicas)",
+                 criterion=uc.Agreement(1.0, rel_tol=_GUIDE_TOL, k=2),
+                 scope=f"the six systems at the guide's settings: {proto}",
+                 note="±30 % is the guide's own tolerance"),
+        uc.Claim("rg.validation.mean_deviation", source="guide", section="Validation Results: Summary",
+                 text="Mean Deviation: ~14%",
+                 quantity="mean over systems of |β − J/T| / (J/T), the deviation of the guide's Example 1",
+                 criterion=uc.Agreement(GUIDE_SUMMARY["mean_deviation"], abs_tol=0.005, k=2),
+                 scope=f"all six systems, and the systems whose transition the grid resolves ({proto})",
+                 note="±0.5 percentage points: the rounding of the printed whole percent"),
+        uc.Claim("rg.validation.r2_count", source="guide", section="Validation Results: Summary",
+                 text="R² > 0.7: 5/6 systems (83%)",
+                 quantity="number of systems whose mean R² exceeds 0.7",
+                 criterion=uc.Agreement(GUIDE_SUMMARY["n_good_fit"], k=0), scope=proto),
+        uc.Claim("rg.validation.passed", source="guide", section="Validation Results: Summary",
+                 text="Validation: PASSED (≥80% systems with good fit)",
+                 quantity="fraction of systems whose mean R² exceeds 0.7",
+                 criterion=uc.Bound(lower=GUIDE_SUMMARY["pass_fraction"], k=0), scope=proto,
+                 note="the criterion concerns the logistic shape of σ(R), not the value of β"),
+        uc.Claim("rg.validation.mean_field", source="guide", section="Key Findings 2",
+                 text="Mean-field approximation β≈J/T works (±30% accuracy)",
+                 quantity="fitted β / (J/T), per system",
+                 criterion=uc.Agreement(1.0, rel_tol=_GUIDE_TOL, k=2), scope=f"the six systems; {proto}"),
+        uc.Claim("rg.validation.low_high", source="guide", section="Key Findings 3",
+                 text="Low-β and high-β systems both validated",
+                 quantity="fitted β / (J/T) for the lowest-J/T system and the two highest",
+                 criterion=uc.Agreement(1.0, rel_tol=_GUIDE_TOL, k=2),
+                 scope=f"Quantum Vacuum (J/T = 1.36), Urban Heat (11), Systemic Debt (18.5); {proto}",
+                 note="validated in the guide's own sense: β within ±30 % of J/T"),
+        uc.Claim("rg.validation.finite_size", source="guide", section="Key Findings 4",
+                 text="Finite-size effects present (larger lattices → better convergence)",
+                 quantity=("relative change, from the smallest to the largest lattice, of the fitted β "
+                           "(guide's protocol) or of the steady-state χ = N⟨m²⟩ at h = −J/2; Welch test "
+                           "over replicas"),
+                 criterion=uc.Effect(alpha=0.01),
+                 scope=(f"β: LLM (J/T = 4.21), Urban Heat (11) and J/T = {kc} at T = 0.19, L = {sizes}, "
+                        f"{finite_replicas} replicas, seed {finite_seed}; χ: K = {chi_far_K:g} (L = {chis}, "
+                        f"{chi_replicas} replicas, {chi_sweeps} sweeps, seed {chi_seed}) and K ≈ {kc} "
+                        f"(stored long run, L = 16, 32, 64, {K_c_replicas} replicas)")),
+        uc.Claim("rg.validation.mf_same_grid", source="ours", section="",
+                 text=("the mean field of this dynamics, fitted on the same grid as the simulation, "
+                       "predicts β to within 5 % where the grid resolves the transition"),
+                 quantity="fitted β / mean-field β fitted on the same grid",
+                 criterion=uc.Agreement(1.0, rel_tol=0.05, k=2),
+                 scope=f"the systems whose fits are not grid-limited; {proto}"),
+        uc.Claim("rg.validation.grid_limited", source="ours", section="",
+                 text=(f"among the six systems, the fit is grid-limited in every replica for those above "
+                       f"the lattice's critical coupling {kc}, and in none below it"),
+                 quantity="replicas whose fitted rise is narrower than the grid spacing",
+                 criterion=uc.Holds("all replicas grid-limited if J/T > K_c, none if J/T < K_c"),
+                 scope=f"the six systems (J/T = 1.36 to 18.5; none lies between K_c and 11); {proto}"),
+    ]
+
+
+def _welch(a, b):
+    """Two-sided Welch t-test p-value (finite entries)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    return float(_sstats.ttest_ind(b, a, equal_var=False).pvalue)
+
+
+def _ratio(num, num_err, den):
+    return uc.Measurement(num / den, abs(num_err / den))
+
+
+def beta_claims(rows, claim=None):
+    """Judge the guide's per-system β_emergent (claim ``rg.validation.beta``).
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`validation_table`.
+    claim : utacbook.claims.Claim, optional
+        The claim to judge (default: the one of :func:`claims`).
+
+    Returns
+    -------
+    list of utacbook.claims.Judgement
+        One judgement; each system is one condition, measured as the ratio of
+        the fitted β (mean ± s.e.m.) to the guide's claimed value.
+    """
+    c = claim or _by_id(claims())["rg.validation.beta"]
+    ms = []
+    for r in rows:
+        ratio = r["beta_mean"] / r["beta_emergent_claimed"]
+        gl = f", grid-limited {r['grid_limited']}/{r['betas'].size}" if r["grid_limited"] else ""
+        ms.append(uc.Measurement(ratio, r["beta_sem"] / r["beta_emergent_claimed"],
+                                 condition=f"{r['system']} (J/T = {r['J_over_T']:.3g}{gl})",
+                                 text=f"{format_pm(r['beta_mean'], r['beta_sem'])} vs ~{r['beta_emergent_claimed']:g}"))
+    ratios = np.array([m.value for m in ms])
+    return [c.judge(ms, summary=(f"the fitted β is {ratios.min():.1f} to {ratios.max():.1f} times "
+                                 f"the guide's value in every system"))]
+
+
+def _by_id(cs):
+    return {c.id: c for c in cs}
+
+
+def finite_size_measurements(finite, chi=()):
+    """Measurements for ``rg.validation.finite_size``: one per system and per χ series.
+
+    Parameters
+    ----------
+    finite : list of dict
+        From :func:`finite_size_check` (needs ``betas`` per row).
+    chi : sequence of dict
+        From :func:`utacbook.criticality.susceptibility_by_size` or
+        :func:`utacbook.criticality.stored_susceptibility`.
+
+    Returns
+    -------
+    list of utacbook.claims.Measurement
+        Relative change from the smallest to the largest L, its error and a
+        Welch p-value over replicas.
     """
     out = []
-    for r in rows:
-        c, m, s = r["beta_emergent_claimed"], r["beta_mean"], r["beta_std"]
-        ok = np.isfinite(m) and (abs(m - c) <= 3 * s or abs(m - c) <= 0.3 * abs(c))
-        note = f"J/T = {r['J_over_T']:.3g}; mean field on the same grid: {_f(r['beta_mf_grid'])}"
-        if r["grid_limited"]:
-            note += f"; grid-limited in {r['grid_limited']}/{r['betas'].size} replicas"
-        out.append({"quantity": f"β_emergent, {r['system']}", "claim": c, "measured": m,
-                    "err": r["beta_std"], "verdict": "holds" if ok else "not reproduced",
-                    "note": note})
+    for name in dict.fromkeys(f["system"] for f in finite):
+        fs = sorted((f for f in finite if f["system"] == name), key=lambda f: f["L"])
+        a, b = fs[0], fs[-1]
+        rel = (b["beta_mean"] - a["beta_mean"]) / a["beta_mean"]
+        err = np.hypot(a["beta_sem"], b["beta_sem"]) / a["beta_mean"]
+        out.append(uc.Measurement(rel, err, p_value=_welch(a["betas"], b["betas"]),
+                                  condition=f"β, {name}, K = {a['J_over_T']:.3g}, L = {a['L']}→{b['L']}",
+                                  text=f"{100 * rel:+.2f} ± {100 * err:.2f} %"))
+    for c in chi:
+        x = np.asarray(c["chi_rep"], dtype=float)
+        Ls = c["lattice_sizes"]
+        rel = x[-1].mean() / x[0].mean() - 1.0
+        err = (x[-1].mean() / x[0].mean()) * np.hypot(_sem1(x[-1]) / x[-1].mean(), _sem1(x[0]) / x[0].mean())
+        out.append(uc.Measurement(rel, err, p_value=_welch(x[0], x[-1]),
+                                  condition=f"χ, K = {c['K']:.3g}, L = {Ls[0]}→{Ls[-1]}",
+                                  text=f"χ × {x[-1].mean() / x[0].mean():.3g}"))
     return out
 
 
-def summary_claims(rows, finite=None):
-    """Claims-table rows for the guide's summary claims and key findings.
+def _sem1(x):
+    x = np.asarray(x, dtype=float)
+    return float(x.std(ddof=1) / np.sqrt(x.size))
+
+
+def summary_claims(rows, finite=None, *, chi=(), K_c=None, claims_=None):
+    """Judge the guide's summary claims and key findings (and our own checks).
 
     Parameters
     ----------
     rows : list of dict
         From :func:`validation_table` (the guide's six systems).
     finite : list of dict, optional
-        From :func:`finite_size_check`, for the finite-size claim.
+        From :func:`finite_size_check`, for ``rg.validation.finite_size``.
+    chi : sequence of dict, optional
+        Steady-state susceptibilities by lattice size, also for the
+        finite-size claim (see :func:`finite_size_measurements`).
+    K_c : float, optional
+        The lattice's critical coupling, for ``rg.validation.grid_limited``.
+    claims_ : list of Claim, optional
+        The claims to judge (default :func:`claims`); matched by id.
 
     Returns
     -------
-    list of dict
-        Rows for :func:`utacbook.plotting.claims_table`.  Verdicts follow
-        stated rules: a number holds if the guide's value lies within 3
-        standard errors of ours (or within its own +-30% where it states one).
+    list of utacbook.claims.Judgement
+        In the order of :func:`claims`, without ``rg.validation.beta``
+        (see :func:`beta_claims`); the finite-size claim only if ``finite``
+        or ``chi`` is given, the grid-limit claim only with ``K_c``.
     """
-    G = GUIDE_SUMMARY
-    beta = np.array([r["beta_mean"] for r in rows])
+    C = _by_id(claims_ or claims(K_c=K_c))
+    n = len(rows)
     jt = np.array([r["J_over_T"] for r in rows])
+    beta = np.array([r["beta_mean"] for r in rows])
+    sem = np.array([r["beta_sem"] for r in rows])
     dev = np.array([r["deviation"] for r in rows])
-    dev_sem = np.sqrt(np.sum(np.array([r["deviation_sem"] for r in rows]) ** 2)) / len(rows)
+    dev_sem = np.array([r["deviation_sem"] for r in rows])
     resolved = np.array([r["grid_limited"] == 0 for r in rows])
     r2 = np.array([r["r2_mean"] for r in rows])
     r2min = min(float(np.min(r["r2s"])) for r in rows)
-    n_good = int(np.sum(r2 > G["r2_threshold"]))
-    ratio = beta / jt
-    mf = np.array([r["beta_mf_grid"] for r in rows])
-    mf_dev = np.abs(beta - mf) / mf
+    n_good = int(np.sum(r2 > GUIDE_SUMMARY["r2_threshold"]))
     claimed_dev = np.array([r["deviation_claimed"] for r in rows])
     recomputed = deviation([r["beta_emergent_claimed"] for r in rows], jt)
-    within30 = int(np.sum(np.abs(ratio - 1) <= G["mean_field_accuracy"]))
-    lo = min(rows, key=lambda r: r["J_over_T"])
-    out = [
-        {"quantity": "mean relative deviation of β from J/T (six systems)",
-         "claim": "~14%", "measured": f"{100 * dev.mean():.0f}% ± {100 * dev_sem:.1g}%",
-         "verdict": "not reproduced",
-         "note": (f"the guide's own column averages {100 * claimed_dev.mean():.1f}%, its "
-                  f"numbers give {100 * recomputed.mean():.1f}% against J/T; ours, without the "
-                  f"grid-limited systems: {100 * dev[resolved].mean():.0f}%")},
-        {"quantity": "R² > 0.7", "claim": "5/6 systems (83%)",
-         "measured": f"{n_good}/{len(rows)} (every replica R² ≥ {r2min:.4f})",
-         "verdict": "holds" if n_good == G["n_good_fit"] else "not reproduced",
-         "note": "our fits are better than the guide's, not worse"},
-        {"quantity": "validation: ≥ 80% of systems with R² > 0.7", "claim": "PASSED",
-         "measured": f"criterion met ({n_good}/{len(rows)})",
-         "verdict": "criterion met, but it tests nothing about β",
-         "note": (f"R² ≈ 1 while β/(J/T) = {ratio.min():.1f}–{ratio.max():.1f}: "
-                  "a good logistic fit says the curve is logistic, not that β matches")},
-        {"quantity": "mean field β ≈ J/T (±30%)", "claim": "±30%",
-         "measured": (f"β/(J/T) = {ratio.min():.1f}–{ratio.max():.1f}; "
-                      f"{within30}/{len(rows)} within ±30%"),
-         "verdict": "holds" if within30 == len(rows) else "not reproduced",
-         "note": (f"the mean field of this dynamics, fitted on the same grid, is within "
-                  f"{100 * mf_dev[resolved].max():.0f}% for the {int(resolved.sum())} "
-                  "resolved systems")},
-        {"quantity": "low-β and high-β systems both validated", "claim": "both",
-         "measured": (f"lowest J/T ({lo['system']}): β = {lo['beta_mean']:.3g} vs claimed "
-                      f"{lo['beta_emergent_claimed']:.3g}; {int((~resolved).sum())} high-J/T "
-                      "systems grid-limited"),
-         "verdict": "not reproduced",
-         "note": "low-β is not low, and high-β is not measured by this grid"},
-    ]
-    if finite is not None:
-        parts, trend = [], False
-        for name in dict.fromkeys(f["system"] for f in finite):
-            fs = sorted((f for f in finite if f["system"] == name), key=lambda f: f["L"])
-            b = [f["beta_mean"] for f in fs]
-            e = [f["beta_sem"] for f in fs]
-            shift = abs(b[-1] - b[0])
-            trend |= shift > 3 * np.hypot(e[-1], e[0])
-            parts.append(f"{name}: " + ", ".join(
-                f"L={f['L']}: {f['beta_mean']:.3g}±{f['beta_sem']:.1g}" for f in fs))
-        out.append({"quantity": "finite-size effects (larger lattices → better convergence)",
-                    "claim": "present", "measured": "; ".join(parts),
-                    "verdict": "partly: β drifts with L" if trend else
-                    "not reproduced: β does not change with L",
-                    "note": "only the replica scatter falls (∝ 1/L, self-averaging); "
-                            "β does not move towards J/T"})
+    out = []
+
+    def mean_dev(sel, label):
+        return uc.Measurement(float(dev[sel].mean()), float(np.sqrt(np.sum(dev_sem[sel] ** 2)) / sel.sum()),
+                              condition=label, text=f"{100 * dev[sel].mean():.0f} ± "
+                              f"{100 * np.sqrt(np.sum(dev_sem[sel] ** 2)) / sel.sum():.1g} %")
+
+    out.append(C["rg.validation.mean_deviation"].judge(
+        [mean_dev(np.ones(n, bool), f"all {n} systems"),
+         mean_dev(resolved, f"{int(resolved.sum())} resolved systems")],
+        summary=(f"{100 * dev.mean():.0f} % (the guide's own column averages "
+                 f"{100 * claimed_dev.mean():.1f} %, its β values give {100 * recomputed.mean():.1f} % "
+                 f"against J/T)")))
+    out.append(C["rg.validation.r2_count"].judge(
+        uc.Measurement(n_good, condition=f"{n} systems", text=f"{n_good}/{n}"),
+        summary=f"{n_good}/{n} systems, every replica R² ≥ {r2min:.4f}: better fits than the guide's"))
+    out.append(C["rg.validation.passed"].judge(
+        uc.Measurement(n_good / n, condition=f"{n} systems", text=f"{n_good}/{n}"),
+        summary=(f"criterion met ({n_good}/{n}), while β/(J/T) = {(beta / jt).min():.1f}–"
+                 f"{(beta / jt).max():.1f}: a good logistic fit does not validate β")))
+    ms = [uc.Measurement(b / k, s / k, condition=f"{r['system']} (J/T = {k:.3g})",
+                         text=f"β/(J/T) = {b / k:.2f}")
+          for r, b, s, k in zip(rows, beta, sem, jt)]
+    out.append(C["rg.validation.mean_field"].judge(
+        ms, summary=f"β/(J/T) = {(beta / jt).min():.1f}–{(beta / jt).max():.1f} in the six systems"))
+    lo = int(np.argmin(jt))
+    hi = [int(i) for i in np.argsort(jt)[-2:]]
+    out.append(C["rg.validation.low_high"].judge(
+        [ms[lo]] + [ms[i] for i in hi],
+        summary=(f"the lowest-J/T system has β = {beta[lo]:.3g}, not ~{rows[lo]['beta_emergent_claimed']:g}; "
+                 f"the two highest are grid-limited in {sum(rows[i]['grid_limited'] for i in hi)}/"
+                 f"{sum(rows[i]['betas'].size for i in hi)} replicas")))
+    if finite is not None or chi:
+        fm = finite_size_measurements(finite or [], chi)
+        met = [m.condition for m in fm if m.p_value < 0.01]
+        out.append(C["rg.validation.finite_size"].judge(
+            fm, summary=("a significant change only in " + ", ".join(met)) if met else
+            "no significant change with L in any condition"))
+    mf = np.array([r["beta_mf_grid"] for r in rows])
+    out.append(C["rg.validation.mf_same_grid"].judge(
+        [uc.Measurement(b / m, s / m, condition=f"{r['system']}", text=f"{b / m:.3f}")
+         for r, b, s, m, ok in zip(rows, beta, sem, mf, resolved) if ok],
+        summary=(f"β / β_MF(same grid) = {(beta / mf)[resolved].min():.3f}–"
+                 f"{(beta / mf)[resolved].max():.3f} for the {int(resolved.sum())} resolved systems")))
+    if K_c is not None:
+        hm = []
+        for r in rows:
+            n_r, g = r["betas"].size, r["grid_limited"]
+            ok = (g == n_r) if r["J_over_T"] > K_c else (g == 0)
+            hm.append(uc.Measurement(bool(ok), condition=f"{r['system']} (J/T = {r['J_over_T']:.3g})",
+                                     text=f"{g}/{n_r} grid-limited"))
+        out.append(C["rg.validation.grid_limited"].judge(
+            hm, summary=(f"grid-limited: " + ", ".join(f"{r['system']} {r['grid_limited']}/{r['betas'].size}"
+                                                       for r in rows if r["grid_limited"]))))
     return out
+
+
+def judge_claims(rows, *, finite=None, chi=(), K_c=None, claims_=None):
+    """All judgements of the chapter ``rg-validation``, in the order of :func:`claims`."""
+    cs = claims_ or claims(K_c=K_c)
+    js = beta_claims(rows, _by_id(cs)["rg.validation.beta"])
+    js += summary_claims(rows, finite, chi=chi, K_c=K_c, claims_=cs)
+    return js
 
 
 # --------------------------------------------------------------------------- plots
@@ -690,17 +877,23 @@ def plot_response_curves(rows, *, axes=None, show_claimed=True):
     return fig, axes
 
 
-def plot_finite_size(results, *, axes=None):
-    """Finite-size check: beta relative to its size average, and the replica scatter.
+def plot_finite_size(results, *, axes=None, chi=()):
+    """Finite-size check: beta relative to its size average, its replica scatter, and chi.
 
-    Left: beta(L) / mean over sizes (mean ± s.e.m.); right: the replica
-    standard deviation of beta against L, with a 1/L guide line.
+    Left: beta(L) / mean over sizes (mean ± s.e.m.); middle: the replica
+    standard deviation of beta against L, with 1/L guide lines; right (only
+    if ``chi`` is given): the steady-state chi = N <m^2> at h = -J/2
+    relative to its value at the smallest L, log-log.
 
     Parameters
     ----------
     results : list of dict
         From :func:`finite_size_check`.
-    axes : pair of matplotlib axes, optional
+    axes : sequence of matplotlib axes, optional
+        Two axes (three with ``chi``).
+    chi : sequence of dict, optional
+        From :func:`utacbook.criticality.susceptibility_by_size` or
+        :func:`utacbook.criticality.stored_susceptibility`.
 
     Returns
     -------
@@ -708,8 +901,10 @@ def plot_finite_size(results, *, axes=None):
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
+    chi = list(chi)
+    n_ax = 3 if chi else 2
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+        fig, axes = plt.subplots(1, n_ax, figsize=(5.0 * n_ax, 3.8))
     else:
         fig = axes[0].figure
     colors = [PALETTE["sim"], PALETTE["alt"], PALETTE["extra"], PALETTE["mf"]]
@@ -731,9 +926,25 @@ def plot_finite_size(results, *, axes=None):
     axes[1].set_yscale("log")
     axes[1].set_ylabel(r"replica std of $\beta$ (dotted: $\propto 1/L$)")
     axes[1].legend(fontsize=7.5)
-    for ax in axes:
+    for ax in axes[:2]:
         ax.set_xscale("log", base=2)
         ax.set_xticks(sizes)
+    if chi:
+        ax = axes[2]
+        for c, d in zip([PALETTE["sim"], PALETTE["fit"], PALETTE["alt"]] * 3, chi):
+            L = np.array(d["lattice_sizes"], dtype=float)
+            x0 = d["chi"][0]
+            ax.errorbar(L, np.asarray(d["chi"]) / x0, yerr=np.asarray(d["chi_err"]) / x0, fmt="o-",
+                        capsize=3, color=c, label=f"K = {d['K']:.3g}")
+        Lc = np.array([min(d["lattice_sizes"][0] for d in chi), max(d["lattice_sizes"][-1] for d in chi)],
+                      dtype=float)
+        ax.plot(Lc, (Lc / Lc[0]) ** 1.75, "k--", lw=0.8, label=r"$\propto L^{7/4}$ (2D Ising)")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(sorted({int(L) for d in chi for L in d["lattice_sizes"]}))
+        ax.set_ylabel(r"$\chi(L)/\chi(L_{\min})$, $\chi = N\langle m^2\rangle$ at $h = -J/2$")
+        ax.legend(fontsize=7.5)
+    for ax in axes:
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("lattice size $L$")
