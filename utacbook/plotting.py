@@ -1,4 +1,7 @@
-"""Plot and report helpers, so that chapters show the idea and not the boilerplate.
+"""Plot helpers, so that chapters show the idea and not the boilerplate.
+
+Claims tables are made by :mod:`utacbook.claims` (verdicts computed from
+criteria), numbers for the prose by :mod:`utacbook.report`.
 
 Every function draws on a given (or new) matplotlib axis and returns it;
 none calls ``plt.show``.  Colours follow one palette across the book.
@@ -8,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["style", "plot_scan", "plot_lattices", "claims_table", "verdict",
-           "PALETTE"]
+__all__ = ["style", "plot_scan", "plot_lattices", "PALETTE"]
 
 #: colours used across the book
 PALETTE = {"sim": "#1f77b4", "fit": "#d62728", "mf": "#2ca02c", "guide": "#7f7f7f",
@@ -94,74 +96,3 @@ def plot_lattices(lattices, titles=None, *, axes=None, vmin=0.0, vmax=1.0, cmap=
     if colorbar and im is not None:
         fig.colorbar(im, ax=list(axes), shrink=0.8, label=r"$\sigma$")
     return fig, axes
-
-
-def _fmt(x, err=None, digits=3):
-    if x is None:
-        return "—"
-    if isinstance(x, str):
-        return x
-    if not np.isfinite(x):
-        return "nan" if np.isnan(x) else ("∞" if x > 0 else "−∞")
-    s = f"{x:.{digits}g}"
-    if err is not None and np.isfinite(err):
-        s += f" ± {err:.2g}"
-    return s
-
-
-def _cell(text):
-    """A Markdown table cell: pipes inside the text (as in |m|) escaped, newlines removed."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def verdict(claim, measured, err=None, *, rel_tol=None, abs_tol=None):
-    """A one-word verdict on a numeric claim: "holds" or "not reproduced".
-
-    The claim holds if it lies within ``3 * err`` of the measurement, or
-    within the tolerance the text itself states (``rel_tol`` relative to the
-    claim, or ``abs_tol``).
-    """
-    if measured is None or not np.isfinite(measured):
-        return "not reproduced"
-    tol = 0.0
-    if err is not None and np.isfinite(err):
-        tol = 3.0 * err
-    if rel_tol is not None:
-        tol = max(tol, rel_tol * abs(claim))
-    if abs_tol is not None:
-        tol = max(tol, abs_tol)
-    return "holds" if abs(measured - claim) <= tol else "not reproduced"
-
-
-def claims_table(rows, *, display=True):
-    """Show the texts' claims beside what we measure, as a Markdown table.
-
-    Parameters
-    ----------
-    rows : list of dict
-        Each with ``quantity``, ``claim`` (number or text), ``measured``
-        (number or text), optional ``err`` (1-sigma uncertainty of the
-        measurement) and ``verdict`` (text; computed with :func:`verdict` if
-        both are numbers and it is missing) and ``note``.
-    display : bool
-        Display the table in the notebook (it renders in the HTML book).
-
-    Returns
-    -------
-    str
-        The Markdown table.
-    """
-    lines = ["| quantity | the text claims | we measure | verdict | note |",
-             "|---|---|---|---|---|"]
-    for r in rows:
-        claim, meas, err = r.get("claim"), r.get("measured"), r.get("err")
-        vd = r.get("verdict")
-        if vd is None and isinstance(claim, (int, float)) and isinstance(meas, (int, float)):
-            vd = verdict(claim, meas, err)
-        cells = (r.get("quantity", ""), _fmt(claim), _fmt(meas, err), vd or "", r.get("note", ""))
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    text = "\n".join(lines)
-    if display:
-        from IPython.display import Markdown, display as _display
-        _display(Markdown(text))
-    return text
