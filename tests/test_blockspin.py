@@ -146,3 +146,36 @@ def test_flow_directions():
     assert np.all(np.diff(fc["c_mean"]) > 0) and fc["c_mean"][-1] > 0.99   # ordered fixed point
     assert np.all(np.diff(fh["c_mean"]) < 0) and fh["c_mean"][-1] < 0.15   # disordered one
     assert np.all(fc["sign_kept"] == 1.0)
+
+
+# ---------------------------------------------------------------- claims
+
+def test_eta_squared_bootstrap_error():
+    rng = np.random.default_rng(0)
+    x = np.arange(5)[:, None] + rng.normal(0, 1.0, size=(5, 20))
+    e = bs.eta_squared_boot(x, n_boot=300, seed=1)
+    assert 0 < e < 0.1
+    assert bs.eta_squared_boot(x, n_boot=300, seed=1) == e          # seeded
+    assert bs.eta_squared_boot(np.array([[1.0, 1], [2, 2]]), n_boot=50) == 0.0
+
+
+def test_claims_and_measurements():
+    import utacbook.claims as uc
+    cl = {c.id: c for c in bs.claims(seed=3, seed_tc=4, sides=(9, 27))}
+    assert {c.source for c in cl.values()} == {"essay", "ours"}
+    assert "L' = 9, 27" in cl["ising.coarse.block-equals-nn"].scope
+    m_up = np.array([[0.5, 0.9, 1.0], [0.4, 0.8, 1.0]])
+    m_flip = np.array([[0.1, -0.2, 0.3], [0.05, 0.1, 0.2]])
+    flows = {"cold": {"m": m_up}, "hot": {"m": m_flip}}
+    ms = bs.keeps_order_measurements(flows)
+    assert [m.value for m in ms] == [True, False] and ms[1].text == "1 of 2 configurations"
+    j = cl["ising.coarse.keeps-order"].judge(ms)
+    assert j.verdict == uc.CAVEATS and j.caveat == "holds at cold; fails at hot"
+    crit = {"c": np.array([[0.70, 0.72, 0.74], [0.72, 0.74, 0.76]]), "side": np.array([27, 9, 3]),
+            "c_mean": np.array([0.71, 0.73, 0.75]), "c_sem": np.array([0.01, 0.01, 0.01])}
+    cold = {"c": np.array([[0.80, 0.95, 1.0], [0.82, 0.97, 1.0]])}
+    (d,) = bs.slow_flow_measurements({"cold": cold}, crit, levels=2)
+    assert d.value == pytest.approx(0.19 - 0.04)
+    ref = {"side": np.array([9]), "c": np.array([[0.70, 0.02]])}
+    (g,) = bs.block_vs_nn_measurements(crit, ref)
+    assert g.value == pytest.approx(0.03) and g.condition == "L' = 9"

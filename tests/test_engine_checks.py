@@ -101,13 +101,108 @@ def test_autocorrelation_critical_slowing_down():
     assert res["z_fit"][0] > 1.0 and res["z_fit"][1] < 1.0
 
 
-def test_summary_rows_and_verdict():
-    assert ec.verdict(1.0) == "agrees" and ec.verdict(3.5) == "marginal"
-    assert ec.verdict(-5) == "DISAGREES" and ec.verdict(float("nan")) == "no error"
-    ring = [{"z": 1.0}, {"z": -2.0}]
-    (row,) = ec.summary_rows(ring=ring)
-    assert row["n"] == 2 and row["chi2"] == pytest.approx(5.0) and row["max_abs_z"] == 2.0
-    assert "| ring" in ec.format_summary([row])
+def test_sidak_bound_and_z_stats():
+    from scipy.stats import norm
+    # one comparison: the usual two-sided bound; n comparisons: all within k with prob 1 - alpha
+    assert ec.sidak_k(1, 0.05) == pytest.approx(1.959964, abs=1e-5)
+    for n in (3, 36):
+        k = ec.sidak_k(n, 0.01)
+        assert (1 - 2 * norm.sf(k)) ** n == pytest.approx(0.99, abs=1e-12)
+    st = ec.z_stats([1.0, -2.0, float("nan")])
+    assert st["n"] == 2 and st["chi2"] == pytest.approx(5.0) and st["max_abs_z"] == 2.0
+    assert st["p_chi2"] == pytest.approx(np.exp(-2.5))                  # chi2 sf, 2 dof
+    assert st["p_max"] == pytest.approx(1 - (1 - 2 * norm.sf(2.0)) ** 2)
+    # the largest |z| test rejects exactly at the Sidak bound
+    k = ec.sidak_k(36, ec.ALPHA_TEST)
+    assert ec.z_stats([k] + [0.0] * 35)["p_max"] == pytest.approx(ec.ALPHA_TEST)
+    with pytest.raises(ValueError):
+        ec.z_stats([float("nan")])
+
+
+def test_consistency_stats_weighted_mean():
+    st = ec.consistency_stats([1.0, 3.0], [1.0, 1.0])
+    assert st["mean"] == pytest.approx(2.0) and st["chi2"] == pytest.approx(2.0) and st["dof"] == 1
+    with pytest.raises(ValueError):
+        ec.consistency_stats([1.0, 2.0], [1.0, 0.0])
+
+
+def test_claims_are_ours_and_judged_from_deviations():
+    import utacbook.claims as uc
+    cl = ec.claims()
+    ids = [c.id for c in cl]
+    assert len(set(ids)) == len(ids) and all(i.startswith("ising.engine.") for i in ids)
+    assert all(c.source == "ours" for c in cl)
+    # a z-check passes for standard normal deviations and fails for one 6-sigma outlier
+    c = next(c for c in cl if c.id == "ising.engine.ring")
+    assert c.judge(ec.z_measurements([0.3, -1.1, 0.8, 1.5])).verdict == uc.HELD
+    j = c.judge(ec.z_measurements([1.0, -1.0] * 20 + [5.0]))           # chi2 = 65 for 41
+    assert j.verdict == uc.CAVEATS and "fails at largest |z|" in j.caveat
+    assert c.judge(ec.z_measurements([5.0] * 10)).verdict == uc.NOT_REPRODUCED
+
+
+def test_claim_scopes_name_the_default_seeds():
+    import inspect
+    scope = {c.id.split(".")[-1]: c.scope for c in ec.claims()}
+    for name, fn in (("enumeration", ec.enumeration_table), ("trap-escape", ec.zero_field_trap),
+                     ("energy-l64", ec.onsager_yang_scan), ("kaufman-heat", ec.kaufman_scan),
+                     ("binder", ec.binder_crossing), ("algorithms-exact", ec.algorithm_comparison),
+                     ("curie-weiss", ec.curie_weiss_scan), ("ring", ec.ring_check)):
+        seed = inspect.signature(fn).parameters["seed"].default
+        assert f"seed {seed}" in scope[name], name
+    default = {name: inspect.signature(fn).parameters[p].default
+               for name, fn, p in (("shift", ec.binder_shift_result, "seed"),
+                                   ("yang", ec.check_deviations, "yang_T_max"))}
+    assert f"seed {default['shift']}" in scope["binder"]
+    assert f"T ≤ {default['yang']}" in scope["yang"]
+
+
+def test_binder_measurements_against_prediction():
+    binder = {"tc": ec.TC, "crossings": [{"pair": (16, 32), "T_cross": ec.TC - 0.003, "err": 0.003}]}
+    pred = [{"pair": [16, 32], "delta": -0.002, "delta_err": 0.004}]
+    (m,) = ec.binder_measurements(binder, pred)
+    assert m.value == pytest.approx(-0.001) and m.err == pytest.approx(0.005)
+    assert m.condition == "L = 16/32"
+
+
+def test_judge_checks_on_small_runs():
+    import utacbook.claims as uc
+    enum = ec.enumeration_table(temperatures=(2.0,), sweeps=3_000, burn_in=200, seed=11)
+    trap = ec.zero_field_trap(sweeps=3_000, burn_in=200, seed=5)
+    ring = ec.ring_check(N=16, temperatures=(1.0,), fields=(0.0, 0.5), sweeps=3_000,
+                         burn_in=200, seed=8)
+    cl = [c for c in ec.claims() if c.id.split(".")[-1] in ("enumeration", "trap-cycle",
+                                                             "trap-escape", "ring")]
+    js = ec.judge_checks(cl, enumeration=enum, trap=trap, onsager=None, kaufman=None,
+                         binder=None, prediction=None, comparison=None, curie_weiss=None,
+                         ring=ring)
+    assert [j.claim.id for j in js] == [c.id for c in cl]
+    assert all(j.verdict in uc.VERDICTS for j in js)
+    assert next(j for j in js if j.claim.id.endswith("trap-cycle")).verdict == uc.HELD
+
+
+def test_stored_zero_cost_result_and_spot_check():
+    res = ec.zero_cost_tau_result(sizes=(4, 8), accept=(1.0, 0.5), n_seeds=2, sweeps=2_000,
+                                  burn_in=100, seed=3)
+    assert res["L"] == [4, 4, 8, 8] and res["a0"] == [1.0, 0.5, 1.0, 0.5]
+    rows = ec.zero_cost_tau(sizes=(4, 8), accept=(1.0, 0.5), n_seeds=2, sweeps=2_000,
+                            burn_in=100, seed=3)
+    assert res["taus"] == [list(r["taus"]) for r in rows]
+    spot = ec.zero_cost_tau_spot_check(res, L=8, replica=1)
+    assert spot["identical"] and spot["a0"] == [1.0, 0.5]
+    assert ec.zero_cost_tau_rows(res)[3]["tau"] == res["tau"][3]
+    with pytest.raises(ValueError, match="L"):
+        ec.zero_cost_tau_spot_check(res, L=16)
+
+
+def test_stored_binder_result_and_spot_check():
+    import json
+    res = ec.binder_shift_result(sizes=(4, 8), temperatures=(2.1, 2.2, ec.TC, 2.35, 2.45),
+                                 sweeps=500, burn_in=50, degree=1, n_boot=100, seed=9)
+    from utacbook.stored import _jsonable
+    res = json.loads(json.dumps(_jsonable(res)))            # as stored and loaded
+    assert len(res["prediction"]) == 1 and res["prediction"][0]["pair"] == [4, 8]
+    spot = ec.binder_spot_check(res, size_index=1)
+    assert spot["identical"] and spot["L"] == 8 and spot["T"] == pytest.approx(ec.TC)
 
 
 def test_plots_return_axes():

@@ -178,3 +178,51 @@ def test_seed_required_and_reproducible():
     a = ph.fss_at_tc(sizes=(8,), steps=500, seed=3)
     b = ph.fss_at_tc(sizes=(8,), steps=500, seed=3)
     np.testing.assert_array_equal(a["chi"], b["chi"])
+
+
+# ---------------------------------------------------------------- claims
+
+def test_thermo_scan_records_tau_and_steps():
+    sc = ph.thermo_scan(sizes=(8,), temperatures=(2.0, ph.TC), sweeps=500, wolff_steps=300,
+                        wolff_window=0.1, seed=1)
+    assert sc["tau_e"].shape == (1, 2) and np.all(sc["tau_e"] >= 0.5)
+    assert list(sc["steps"][0]) == [500, 300]
+
+
+def test_claims_sources_and_scopes():
+    import utacbook.claims as uc
+    cl = ph.claims(seed=7, high_T=(2.5, 3.0), fss_sizes=(16, 32), binder_sizes=(8, 16),
+                   L_thermo=(16, 32))
+    ids = [c.id for c in cl]
+    assert len(set(ids)) == len(ids) and all(i.startswith("ising.phases.") for i in ids)
+    essay = {c.id.split(".")[-1] for c in cl if c.source == "essay"}
+    # the essay states no exponent values: every numeric exponent is ours
+    assert essay == {"order-below", "disorder-above", "slowing", "slowing-any-dynamics",
+                     "fluctuations", "correlations"}
+    assert all(isinstance(c.criterion, uc.Criterion) for c in cl)
+    assert all("seed 7" in c.scope for c in cl)
+    assert "T = 3, 2.5" in next(c for c in cl if c.id.endswith(".slowing")).scope
+
+
+def test_claim_measurements_from_synthetic_results():
+    import utacbook.claims as uc
+    T = np.array([2.0, ph.TC, 2.6])
+    m0 = exact.yang_magnetization(2.0)
+    scan = {"T": T, "sizes": np.array([16, 64]),
+            "abs_m": np.array([[[m0 + 0.01, 0.01], [0.7, 0.01], [0.30, 0.01]],
+                               [[m0, 0.001], [0.6, 0.01], [0.10, 0.01]]])}
+    (below,) = ph.order_below_measurements(scan, L=64)          # T_c itself is not "below"
+    assert below.value == pytest.approx(0.0) and below.condition == "T = 2"
+    (above,) = ph.disorder_measurements(scan, L_small=16, L_large=64)
+    assert above.value == pytest.approx(-0.2) and above.err == pytest.approx(math.hypot(0.01, 0.01))
+    high = {"T": np.array([2.4, 2.6, 3.0]), "chi": np.array([[50.0, 2], [15, 1], [4, 0.2]])}
+    ms = ph.approach_measurements(high, "chi")
+    assert [m.condition for m in ms] == ["T = 3", "T = 2.6", "T = 2.4"]
+    c = next(c for c in ph.claims() if c.id.endswith(".fluctuations"))
+    assert c.judge(ms).verdict == uc.HELD
+    fit = {"exponent": -0.12, "exponent_err": 0.01}
+    assert ph.exponent_measurement(fit, sign=-1).value == pytest.approx(0.12)
+    binder = {"pairs": [(8, 16), (16, 32)], "T_cross": np.array([2.27, np.nan]),
+              "T_cross_err": np.array([0.01, np.nan])}
+    (cr,) = ph.crossing_measurements(binder)
+    assert cr.condition == "L = 8/16"

@@ -49,7 +49,9 @@ from .ising import simulate_lattice
 
 __all__ = ["TC", "majority_rule", "block_levels", "nn_correlation", "label_domains",
            "domain_stats", "equilibrium_configs", "flow", "dial_scan", "eta_squared",
-           "critical_reference",
+           "critical_reference", "eta_squared_boot", "DIALS", "ETA_MIN", "claims",
+           "keeps_order_measurements", "slow_flow_measurements", "block_vs_nn_measurements",
+           "dial_measurements",
            "plot_levels", "plot_flow", "plot_dials", "explore_figure"]
 
 #: Onsager's critical temperature for J = 1
@@ -432,6 +434,160 @@ def critical_reference(sides=(9, 27, 81, 243), *, steps=4000, burn_in=500, seed=
         cc.append((-e / 2.0, de / 2.0))
     return {"side": np.array(sides), "abs_m": np.array(am, dtype=float),
             "c": np.array(cc, dtype=float)}
+
+
+def eta_squared_boot(values, *, n_boot=1000, seed=0):
+    """Bootstrap standard error of :func:`eta_squared`.
+
+    Configurations are resampled with replacement within each temperature
+    (the temperatures are fixed by design).
+
+    Parameters
+    ----------
+    values : array_like, shape (n_T, n_configs)
+    n_boot : int >= 10, default 1000
+    seed : int >= 0, default 0
+
+    Returns
+    -------
+    float
+        Standard deviation of η² over the replicas.
+    """
+    x = v.real_array("values", values, ndim=2)
+    n_boot = v.integer("n_boot", n_boot, low=10)
+    rng = np.random.default_rng(_seed(seed))
+    n_T, n = x.shape
+    rows = np.arange(n_T)[:, None]
+    reps = [eta_squared(x[rows, rng.integers(0, n, size=(n_T, n))]) for _ in range(n_boot)]
+    return float(np.nanstd(reps, ddof=1))
+
+
+# --------------------------------------------------------------------------
+# Claims: stated before the measurement, judged from the study's results
+# --------------------------------------------------------------------------
+
+#: the essay's dials measured here: key of :func:`dial_scan` -> label
+DIALS = {"abs_m": "|M|", "c": "c = ⟨s_i s_j⟩", "n_domains": "domain count",
+         "mean_size": "mean domain size", "largest": "largest domain / N",
+         "polarisation": "polarisation Π"}
+
+#: η² threshold of the "few dials" claim: T explains at least this share of each dial's variance
+ETA_MIN = 0.9
+
+
+def claims(*, seed=2026, seed_tc=2027, L=243, b=3, n_levels=3, flow_T=(2.0, 2.6),
+           sides=(9, 27, 81), flow_levels=2):
+    """The claims of the chapter "Coarse-graining: from spins to dials", with their criteria.
+
+    The parameters only fill in the scopes: pass the values the chapter runs with.
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    from . import claims as uc
+    lo, hi = flow_T
+    temps = f"T = {lo:g}, T_c, {hi:g}"
+    return [
+        uc.Claim("ising.coarse.keeps-order", source="essay", section="v",
+                 text="Coarse-graining discards micro chatter and keeps order parameters",
+                 quantity=f"the sign of the magnetisation after each of {n_levels} majority-rule "
+                          f"steps (b = {b}), in every configuration",
+                 criterion=uc.Holds("the sign of m survives every step in every configuration"),
+                 scope=f"{temps}; L = {L}; seeds {seed} and {seed_tc} (T_c)",
+                 note="the phase and the sign are kept; the value of m is renormalised (it "
+                      "flows to 1 below T_c and to the random-spin value above)"),
+        uc.Claim("ising.coarse.few-dials", source="essay", section="v",
+                 text="a handful of dials drive the plot: temperature, field h, and couplings J",
+                 quantity="η², the share of each dial's variance over all configurations that "
+                          "T explains (one-way analysis of variance; bootstrap error shown)",
+                 criterion=uc.Bound(lower=ETA_MIN, k=0),
+                 scope=f"T only (h = 0, J = 1); L = {L}; the six dials below; seed {seed}",
+                 note="true by construction here (T is the only knob varied); near T_c single "
+                      "configurations scatter widely; untested for social or learning systems"),
+        uc.Claim("ising.coarse.critical-slow-flow", source="ours", section="",
+                 text="At T_c the block-spin flow is slower than away from T_c",
+                 quantity=f"|Δc| over {flow_levels} blocking steps at T = {lo:g} or {hi:g}, "
+                          "minus |Δc| at T_c",
+                 criterion=uc.Sign(+1, k=3), scope=f"{temps}; L = {L}, b = {b}"),
+        uc.Claim("ising.coarse.block-equals-nn", source="ours", section="",
+                 text="At T_c a block lattice of side L' has the nearest-neighbour correlation "
+                      "of the original model on an L'×L' lattice",
+                 quantity="c of the block lattice minus c of the original model at T_c with the "
+                          "same side",
+                 criterion=uc.Agreement(0.0, k=2),
+                 scope="L' = " + ", ".join(str(n) for n in sides) + f"; b = {b}; seeds "
+                       f"{seed_tc} (blocks) and {seed} (original model)",
+                 note="majority rule generates further couplings: only universal quantities "
+                      "must agree, not c"),
+    ]
+
+
+def keeps_order_measurements(flows):
+    """Whether the sign of m survives every level in every configuration, per temperature.
+
+    Parameters
+    ----------
+    flows : dict
+        label -> :func:`flow` result.
+    """
+    from .claims import Measurement
+    out = []
+    for label, f in flows.items():
+        kept = np.all(np.sign(f["m"]) == np.sign(f["m"][:, :1]), axis=1)
+        out.append(Measurement(bool(kept.all()), condition=label,
+                               text=f"{int(kept.sum())} of {kept.size} configurations"))
+    return out
+
+
+def slow_flow_measurements(flows, critical, *, levels=2):
+    """|Δc| over ``levels`` steps away from T_c minus |Δc| at T_c, one per off-critical flow.
+
+    Parameters
+    ----------
+    flows : dict
+        label -> :func:`flow` result of the off-critical temperatures.
+    critical : dict
+        :func:`flow` result at T_c.
+    """
+    from .claims import Measurement
+
+    def dc(f):
+        d = f["c"][:, levels] - f["c"][:, 0]
+        return abs(float(d.mean())), float(d.std(ddof=1) / math.sqrt(d.size))
+
+    c0, e0 = dc(critical)
+    out = []
+    for label, f in flows.items():
+        c1, e1 = dc(f)
+        out.append(Measurement(c1 - c0, math.hypot(e0, e1), condition=f"{label} vs T_c"))
+    return out
+
+
+def block_vs_nn_measurements(critical, reference):
+    """Block c at T_c minus the original model's c at the same side, per side of ``reference``."""
+    from .claims import Measurement
+    side = list(critical["side"])
+    out = []
+    for i, n in enumerate(reference["side"]):
+        k = side.index(int(n))
+        rc, rce = reference["c"][i]
+        out.append(Measurement(float(critical["c_mean"][k] - rc),
+                               float(math.hypot(critical["c_sem"][k], rce)),
+                               condition=f"L' = {int(n)}"))
+    return out
+
+
+def dial_measurements(scan, *, dials=None, n_boot=1000, seed=0):
+    """η² of each dial of a :func:`dial_scan`, with its bootstrap error."""
+    from .claims import Measurement
+    dials = DIALS if dials is None else dials
+    out = []
+    for key, label in dials.items():
+        eta = eta_squared(scan[key])
+        err = eta_squared_boot(scan[key], n_boot=n_boot, seed=seed)
+        out.append(Measurement(eta, err, condition=label))
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ reproducible from the one integer.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -40,10 +41,15 @@ ALGORITHMS = ("metropolis", "heatbath", "wolff")
 
 __all__ = [
     "TC", "U_STAR", "ALGORITHMS", "run_lattice", "trap_states", "local_fields",
-    "naive_checkerboard_sweep", "zero_field_trap", "format_trap", "enumeration_table", "onsager_yang_scan", "kaufman_scan", "kaufman_table",
-    "binder_crossing", "algorithm_comparison", "autocorrelation_times", "curie_weiss_scan",
-    "ring_check", "summary_rows", "markdown_table", "plot_onsager_yang", "plot_kaufman",
-    "plot_binder", "plot_curie_weiss", "verdict",
+    "naive_checkerboard_sweep", "zero_field_trap", "format_trap", "enumeration_table",
+    "onsager_yang_scan", "kaufman_scan", "kaufman_table", "binder_crossing",
+    "algorithm_comparison", "autocorrelation_times", "curie_weiss_scan", "ring_check",
+    "markdown_table", "plot_onsager_yang", "plot_kaufman", "plot_binder", "plot_curie_weiss",
+    "zero_cost_tau", "zero_cost_tau_result", "zero_cost_tau_spot_check", "zero_cost_tau_rows",
+    "binder_point", "binder_shift_result", "binder_spot_check", "crossing_shift_prediction",
+    "ALPHA_TEST", "ALPHA_CHECK", "sidak_k", "p_value_floor", "z_stats", "z_measurements",
+    "consistency_stats", "claims", "check_deviations", "binder_measurements",
+    "algorithm_measurements", "judge_checks",
 ]
 
 #: Onsager's critical temperature for J = 1
@@ -151,18 +157,6 @@ def _sweeps_per_step(r):
 
 def _measure(r, quantities):
     return {q: getattr(r, QUANTITIES[q][0]) for q in quantities}
-
-
-def verdict(z):
-    """Verdict on a deviation of ``z`` standard errors.
-
-    ``"agrees"`` for |z| < 3, ``"marginal"`` for 3 <= |z| < 4,
-    ``"DISAGREES"`` for |z| >= 4, ``"no error"`` for nan.
-    """
-    if not np.isfinite(z):
-        return "no error"
-    a = abs(z)
-    return "agrees" if a < 3 else ("marginal" if a < 4 else "DISAGREES")
 
 
 def markdown_table(headers, rows):
@@ -407,15 +401,90 @@ def zero_cost_tau(*, sizes=(16, 32), accept=(1.0, 63 / 64, 0.5), T=TC, n_seeds=4
     rows = []
     for i, L in enumerate(sizes):
         for j, a in enumerate(acc):
-            taus = np.array([
-                simulate_lattice(L, T, sweeps=sweeps, burn_in=burn_in, algorithm="metropolis",
-                                 zero_cost_accept=float(a), seed=_child(seed, i, j, k)
-                                 ).tau_int["abs_magnetization"]
-                for k in range(n_seeds)])
+            taus = np.array([_zero_cost_tau_run(L, T, float(a), sweeps, burn_in, seed, (i, j, k))
+                             for k in range(n_seeds)])
             rows.append({"L": L, "accept": float(a), "tau": float(taus.mean()),
                          "tau_err": float(taus.std(ddof=1) / math.sqrt(n_seeds)),
                          "taus": taus})
     return rows
+
+
+def _zero_cost_tau_run(L, T, a, sweeps, burn_in, seed, key):
+    """tau_int(|m|) of one Metropolis run of :func:`zero_cost_tau` (run ``key`` = (i, j, k))."""
+    return float(simulate_lattice(L, T, sweeps=sweeps, burn_in=burn_in, algorithm="metropolis",
+                                  zero_cost_accept=a, seed=_child(seed, *key)
+                                  ).tau_int["abs_magnetization"])
+
+
+def zero_cost_tau_result(*, sizes=(16, 32), accept=(1.0, 63 / 64, 0.5), T=TC, n_seeds=4,
+                         sweeps=40_000, burn_in=2_000, seed=910):
+    """:func:`zero_cost_tau` as a JSON-able dict, for :func:`utacbook.stored.compute`.
+
+    Takes the same parameters.  About 20 s on one core with the defaults.
+
+    Returns
+    -------
+    dict
+        The parameters (``sizes``, ``accept``, ``T``, ``n_seeds``, ``sweeps``,
+        ``burn_in``, ``seed``) and one list entry per (size, a(0)) in the
+        order of :func:`zero_cost_tau`: ``L``, ``a0``, ``tau``, ``tau_err``,
+        ``taus`` (per replica), ``key`` ((i, j): size and a(0) index of the
+        seed's spawn key).
+    """
+    rows = zero_cost_tau(sizes=sizes, accept=accept, T=T, n_seeds=n_seeds, sweeps=sweeps,
+                         burn_in=burn_in, seed=seed)
+    sizes = list(dict.fromkeys(r["L"] for r in rows))
+    acc = list(dict.fromkeys(r["accept"] for r in rows))
+    return {"sizes": sizes, "accept": acc, "T": float(T), "n_seeds": int(n_seeds),
+            "sweeps": int(sweeps), "burn_in": int(burn_in), "seed": int(seed),
+            "L": [r["L"] for r in rows], "a0": [r["accept"] for r in rows],
+            "tau": [r["tau"] for r in rows], "tau_err": [r["tau_err"] for r in rows],
+            "taus": [[float(t) for t in r["taus"]] for r in rows],
+            "key": [[sizes.index(r["L"]), acc.index(r["accept"])] for r in rows]}
+
+
+def zero_cost_tau_spot_check(stored, *, L=None, replica=0):
+    """Recompute one replica of every a(0) at one size of a stored :func:`zero_cost_tau_result`.
+
+    Parameters
+    ----------
+    stored : dict or StoredResult
+        The values of :func:`zero_cost_tau_result`.
+    L : int, optional
+        The size to recompute (default: the smallest stored size).
+    replica : int, default 0
+
+    Returns
+    -------
+    dict
+        ``L``, ``replica``, ``a0`` (list), ``stored`` and ``recomputed``
+        (tau_int of that replica, lists), ``identical`` (bool: equal to the
+        last bit).
+    """
+    L = min(stored["sizes"]) if L is None else v.integer("L", L, low=4)
+    if L not in stored["sizes"]:
+        raise ValueError(f"L={L} is not among the stored sizes {stored['sizes']}")
+    replica = v.integer("replica", replica, low=0, high=stored["n_seeds"] - 1)
+    a0, old, new = [], [], []
+    for n, (Ln, a) in enumerate(zip(stored["L"], stored["a0"])):
+        if Ln != L:
+            continue
+        i, j = stored["key"][n]
+        a0.append(a)
+        old.append(stored["taus"][n][replica])
+        new.append(_zero_cost_tau_run(L, stored["T"], a, stored["sweeps"], stored["burn_in"],
+                                      stored["seed"], (i, j, replica)))
+    return {"L": L, "replica": replica, "a0": a0, "stored": old, "recomputed": new,
+            "identical": old == new}
+
+
+def zero_cost_tau_rows(stored):
+    """The rows of :func:`zero_cost_tau` (without ``taus``) from a stored result.
+
+    ``stored`` holds the values of :func:`zero_cost_tau_result`.
+    """
+    return [{"L": L, "accept": a, "tau": t, "tau_err": e}
+            for L, a, t, e in zip(stored["L"], stored["a0"], stored["tau"], stored["tau_err"])]
 
 
 def format_zero_cost_tau(rows):
@@ -702,9 +771,8 @@ def binder_crossing(*, sizes=(8, 16, 32),
     dU = np.empty_like(U)
     for il, L in enumerate(sizes):
         for it, T in enumerate(Ts):
-            r = run_lattice(L, float(T), algorithm="wolff", sweeps=sweeps, burn_in=burn_in,
-                            init="random", seed=_child(seed, il, it))
-            U[il, it], dU[il, it] = r.binder
+            U[il, it], dU[il, it] = binder_point(L, float(T), sweeps=sweeps, burn_in=burn_in,
+                                                 seed=seed, key=(il, it))
     p = np.polynomial.polynomial
     x = Ts - TC                        # centred abscissa for a well-conditioned fit
 
@@ -727,7 +795,64 @@ def binder_crossing(*, sizes=(8, 16, 32),
                               "U_cross": float(p.polyval(tx, coef[a])) if np.isfinite(tx) else float("nan"),
                               "boot_failures": int((~ok).sum())})
     return {"sizes": sizes, "T": Ts, "U": U, "U_err": dU, "coef": coef, "degree": degree,
-            "crossings": crossings, "tc": TC}
+            "crossings": crossings, "tc": TC, "sweeps": sweeps, "burn_in": burn_in, "seed": seed}
+
+
+def binder_point(L, T, *, sweeps, burn_in, seed, key):
+    """Binder cumulant (value, error) of one Wolff run of :func:`binder_crossing`.
+
+    ``key`` = (size index, temperature index) of the run's spawn key.
+    """
+    r = run_lattice(L, float(T), algorithm="wolff", sweeps=sweeps, burn_in=burn_in,
+                    init="random", seed=_child(seed, *key))
+    return tuple(float(x) for x in r.binder)
+
+
+def binder_shift_result(*, sizes=(8, 16, 32), temperatures=(2.24, 2.25, 2.26, TC, 2.28, 2.29, 2.30),
+                        sweeps=150_000, burn_in=500, degree=2, n_boot=2_000, seed=405):
+    """A long :func:`binder_crossing` run and its :func:`crossing_shift_prediction`, JSON-able.
+
+    For :func:`utacbook.stored.compute` (about a minute on one core with the
+    defaults).  Takes the parameters of :func:`binder_crossing`.
+
+    Returns
+    -------
+    dict
+        ``sizes``, ``T``, ``U``, ``U_err``, ``coef``, ``degree``, ``tc``,
+        ``sweeps``, ``burn_in``, ``seed``, ``crossings`` (as in
+        :func:`binder_crossing`) and ``prediction`` (the list of
+        :func:`crossing_shift_prediction`).
+    """
+    res = binder_crossing(sizes=sizes, temperatures=temperatures, sweeps=sweeps, burn_in=burn_in,
+                          degree=degree, n_boot=n_boot, seed=seed)
+    pred = crossing_shift_prediction(res)
+    out = dict(res)
+    out["sizes"] = list(res["sizes"])
+    out["coef"] = [np.asarray(c) for c in res["coef"]]
+    out["prediction"] = pred
+    return out
+
+
+def binder_spot_check(stored, *, size_index=0, T_index=None):
+    """Recompute one run of a stored :func:`binder_shift_result` (default: smallest L at T_c).
+
+    Returns
+    -------
+    dict
+        ``L``, ``T``, ``stored`` and ``recomputed`` ((U, error) each),
+        ``identical`` (bool: equal to the last bit).
+    """
+    Ts = np.asarray(stored["T"], dtype=float)
+    if T_index is None:
+        T_index = int(np.argmin(np.abs(Ts - stored["tc"])))
+    size_index = v.integer("size_index", size_index, low=0, high=len(stored["sizes"]) - 1)
+    T_index = v.integer("T_index", T_index, low=0, high=Ts.size - 1)
+    L = int(stored["sizes"][size_index])
+    old = (float(stored["U"][size_index][T_index]), float(stored["U_err"][size_index][T_index]))
+    new = binder_point(L, float(Ts[T_index]), sweeps=stored["sweeps"], burn_in=stored["burn_in"],
+                       seed=stored["seed"], key=(size_index, T_index))
+    return {"L": L, "T": float(Ts[T_index]), "stored": old, "recomputed": new,
+            "identical": old == new}
 
 
 def crossing_shift_prediction(res):
@@ -873,7 +998,9 @@ def algorithm_comparison(*, L=32, T=TC, sweeps=50_000, burn_in=1_000,
         (value, error)), ``z_energy``, ``z_C`` (against Kaufman),
         ``tau_energy``, ``tau_abs_m`` (in sweeps; Wolff converted from
         cluster steps), ``tau_energy_steps``, ``tau_abs_m_steps`` (in
-        recorded steps), ``steps`` and ``sweeps_per_step``.
+        recorded steps), ``steps``, ``sweeps_per_step``, ``seconds`` (wall
+        clock of the run, burn-in included) and ``seconds_per_sweep`` (per
+        sweep-equivalent simulated: machine- and load-dependent).
     """
     L = v.integer("L", L, low=4)
     if L % 2:
@@ -886,10 +1013,14 @@ def algorithm_comparison(*, L=32, T=TC, sweeps=50_000, burn_in=1_000,
     ex = exact.kaufman(L, T)
     rows = []
     for ia, alg in enumerate(algorithms):
+        t0 = time.perf_counter()
         r = run_lattice(L, T, algorithm=alg, sweeps=sweeps, burn_in=burn_in,
                         init="random", seed=_child(seed, ia))
+        seconds = time.perf_counter() - t0
         meas = _measure(r, ("energy", "abs_magnetization", "specific_heat", "susceptibility"))
         f = _sweeps_per_step(r)
+        # sweep-equivalents simulated in all (Wolff: pilot of 2 x burn_in cluster flips)
+        simulated = (r.energy.size + 2 * burn_in) * f if alg == "wolff" else sweeps + burn_in
         tau = r.tau_int
         rows.append({"algorithm": alg, **meas,
                      "z_energy": _z(meas["energy"][0], meas["energy"][1], ex["energy"]),
@@ -897,7 +1028,8 @@ def algorithm_comparison(*, L=32, T=TC, sweeps=50_000, burn_in=1_000,
                                ex["specific_heat"]),
                      "tau_energy_steps": tau["energy"], "tau_abs_m_steps": tau["abs_magnetization"],
                      "tau_energy": tau["energy"] * f, "tau_abs_m": tau["abs_magnetization"] * f,
-                     "steps": r.energy.size, "sweeps_per_step": f})
+                     "steps": r.energy.size, "sweeps_per_step": f,
+                     "seconds": seconds, "seconds_per_sweep": seconds / simulated})
     return {"L": L, "T": T, "exact": {"energy": ex["energy"], "specific_heat": ex["specific_heat"]},
             "rows": rows}
 
@@ -1159,78 +1291,273 @@ def plot_curie_weiss(scan, *, axes=None):
     return fig, axes
 
 
-# --------------------------------------------------------------------------- 7. summary
+# --------------------------------------------------------------------------- 7. claims
 
 
-def _group(name, zs, note=""):
-    zs = np.asarray([z for z in zs if np.isfinite(z)], dtype=float)
-    n = zs.size
-    chi2 = float(np.sum(zs ** 2))
-    zmax = float(np.max(np.abs(zs))) if n else float("nan")
-    from scipy.stats import chi2 as _chi2
-    p = float(_chi2.sf(chi2, n)) if n else float("nan")
-    return {"check": name, "n": n, "max_abs_z": zmax, "chi2": chi2, "p_value": p,
-            "verdict": verdict(zmax) if n else "no data", "note": note}
+#: significance level of each of the two tests of one check (χ² and largest |z|): a correct
+#: engine fails a check by chance with probability at most 2 x ALPHA_TEST = 1 %
+ALPHA_TEST = 0.005
+
+#: chance level of one check (both tests together)
+ALPHA_CHECK = 2 * ALPHA_TEST
 
 
-def summary_rows(*, enumeration=None, trap=None, onsager=None, kaufman=None, binder=None,
-                 comparison=None, curie_weiss=None, ring=None, yang_T_max=2.1):
-    """One summary row per group of checks.
+def sidak_k(n, alpha=ALPHA_CHECK):
+    """The |z| bound that n independent standard normal deviates all stay within, with prob. 1 - alpha.
 
-    Each row gives the number n of comparisons, the largest |z|, the sum
-    of squares :math:`\\chi^2 = \\sum z^2` and its p-value for n degrees of
-    freedom (the comparisons are independent runs), and the verdict of the
-    largest |z| (:func:`verdict`).  ⟨|m|⟩ is compared with Yang only for
-    T <= ``yang_T_max``, where the finite-size correction is far below the
-    error bar; the energies of the Onsager-Yang scan are compared with
-    Kaufman's finite-L values.
+    Šidák's correction for n comparisons: each comparison is tested at the
+    two-sided level :math:`1 - (1 - \\alpha)^{1/n}`.
+
+    Examples
+    --------
+    >>> round(sidak_k(1, 0.05), 3)
+    1.96
+    """
+    from scipy.stats import norm
+    n = v.integer("n", n, low=1)
+    alpha = v.real("alpha", alpha, positive=True)
+    if alpha >= 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    a1 = -math.expm1(math.log1p(-alpha) / n)
+    return float(norm.isf(a1 / 2))
+
+
+def z_stats(zs):
+    """Summary of a group of deviations z (the finite ones).
 
     Returns
     -------
-    list of dict
-        ``check``, ``n``, ``max_abs_z``, ``chi2``, ``p_value``, ``verdict``, ``note``.
+    dict
+        ``n``, ``chi2`` (:math:`\\sum z^2`), ``p_chi2`` (its p-value for n
+        degrees of freedom: the comparisons are independent runs),
+        ``max_abs_z`` and ``p_max`` (the Šidák-corrected p-value of the largest
+        |z| among n: the chance that n standard normal deviates reach it).
     """
-    rows = []
+    from scipy.stats import chi2 as _chi2, norm
+    zs = np.asarray([z for z in np.ravel(np.asarray(zs, dtype=float)) if np.isfinite(z)])
+    n = zs.size
+    if n == 0:
+        raise ValueError("no finite deviations to summarise")
+    chi2 = float(np.sum(zs ** 2))
+    zmax = float(np.max(np.abs(zs)))
+    p1 = float(2 * norm.sf(zmax))
+    p_max = float(-math.expm1(n * math.log1p(-p1))) if p1 < 1 else 1.0
+    return {"n": n, "chi2": chi2, "p_chi2": float(_chi2.sf(chi2, n)), "max_abs_z": zmax,
+            "p_max": p_max}
+
+
+def z_measurements(zs):
+    """The two tests of one check as :class:`utacbook.claims.Measurement` p-values.
+
+    Conditions ``"χ² of n deviations"`` and ``"largest |z| of n"``; judged
+    with ``Bound(lower=ALPHA_TEST, k=0)``.
+    """
+    from .claims import Measurement
+    st = z_stats(zs)
+    n = st["n"]
+    return [Measurement(st["p_chi2"], condition=f"χ² of {n} deviations",
+                        text=f"{st['chi2']:.1f} (p = {st['p_chi2']:.2g})"),
+            Measurement(st["p_max"], condition=f"largest |z| of {n}",
+                        text=f"{st['max_abs_z']:.2f} (Šidák p = {st['p_max']:.2g})")]
+
+
+def consistency_stats(values, errors):
+    """χ² of independent estimates of one quantity about their weighted mean.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``chi2``, ``dof`` (= n - 1), ``p`` and ``z`` (each
+        estimate's deviation from the weighted mean in its own error).
+    """
+    from scipy.stats import chi2 as _chi2
+    x = v.real_array("values", values, ndim=1, min_len=2)
+    e = v.real_array("errors", errors, ndim=1)
+    if e.shape != x.shape or np.any(e <= 0):
+        raise ValueError("errors must be > 0, one per value")
+    w = 1.0 / e ** 2
+    mean = float(np.sum(w * x) / np.sum(w))
+    z = (x - mean) / e
+    chi2 = float(np.sum(z ** 2))
+    dof = x.size - 1
+    return {"mean": mean, "chi2": chi2, "dof": dof, "p": float(_chi2.sf(chi2, dof)), "z": z}
+
+
+def p_value_floor():
+    """Bound(lower=ALPHA_TEST, k=0) on p-values, described as such in the tables."""
+    from .claims import Bound
+
+    class PValueFloor(Bound):
+        def describe(self):
+            return (f"each p-value ≥ {ALPHA_TEST:g} (a correct engine fails by chance with "
+                    f"probability ≤ {ALPHA_CHECK:.0%})")
+
+    return PValueFloor(lower=ALPHA_TEST, k=0)
+
+
+def claims():
+    """The engine checks, stated before anything is measured (all ``source="ours"``).
+
+    Every check but two groups independent comparisons with exact results
+    (deviations z); it passes if both the χ² p-value of the group and the
+    Šidák-corrected p-value of its largest |z| are at least
+    :data:`ALPHA_TEST`, so that a correct engine fails it by chance with
+    probability at most :data:`ALPHA_CHECK`.  The Binder check compares
+    crossings with a predicted finite-size shift at ``sidak_k(3)`` standard
+    errors; the trap check is exact.
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    from . import claims as uc
+    pv = p_value_floor()
+    q_z = ("p-values of χ² = Σz² over the n comparisons and of the largest |z| "
+           "(Šidák-corrected for n)")
+
+    def c(name, text, scope, quantity=q_z, criterion=pv, note=""):
+        return uc.Claim(f"ising.engine.{name}", source="ours", section="", text=text,
+                        quantity=quantity, criterion=criterion, scope=scope, note=note)
+
+    return [
+        c("enumeration", "Metropolis, heat bath and Wolff reproduce the exact e, ⟨|m|⟩, C and χ "
+          "of the 4×4 torus (complete enumeration)",
+          "L = 4; T = 1.5, T_c, 3; 10⁵ sweeps per run; seed 101"),
+        c("trap-cycle", "Under the textbook rule a(0) = 1, checkerboard Metropolis maps each "
+          "zero-field state onto its mirror image and back, forever",
+          "row stripes and 2×2 blocks, L = 4, T = 2 (NumPy sweep, not the engine)",
+          quantity="two sweeps of the old rule return the state; one sweep gives −s",
+          criterion=uc.Holds("s → −s → s exactly")),
+        c("trap-escape", "The engine's Metropolis (a(0) = 63/64) started in a zero-field state "
+          "reaches the exact energy", "row stripes and 2×2 blocks, L = 4, T = 2; "
+          "2×10⁴ sweeps; seed 909"),
+        c("energy-l64", "The energy of the 64×64 torus equals Kaufman's exact finite-L value",
+          "L = 64; 11 temperatures in [1.6, 3.4]; 5000 sweeps (Wolff near T_c); seed 202"),
+        c("yang", "Below T_c, ⟨|m|⟩ of the 64×64 torus equals Yang's spontaneous magnetisation",
+          "L = 64; T ≤ 2.1 only (at and above T_c a finite lattice has ⟨|m|⟩ > 0); seed 202"),
+        c("kaufman-energy", "The energy of finite tori equals Kaufman's exact value",
+          "L = 8, 16, 32; 8 temperatures in [1.8, 3]; 2×10⁴ sweeps; seed 303"),
+        c("kaufman-heat", "The specific heat of finite tori equals Kaufman's exact value",
+          "L = 8, 16, 32; 8 temperatures in [1.8, 3]; 2×10⁴ sweeps; seed 303"),
+        c("binder", "The Binder cumulants of L and L' cross at T_c + δ, with δ the finite-size "
+          "shift predicted from U_L(T_c) and the slopes of an independent, longer run",
+          "pairs 8/16, 8/32, 16/32; 7 temperatures in [2.24, 2.30]; Wolff, 2×10⁴ "
+          "sweep-equivalents (seed 404) against 1.5×10⁵ (stored, seed 405)",
+          quantity="crossing temperature minus (T_c + δ), with the errors of both combined",
+          criterion=uc.Agreement(0.0, k=round(sidak_k(3), 2)),
+          note="k is Šidák's 1 % bound for three comparisons; the pairs share runs"),
+        c("algorithms-exact", "At T_c, all three algorithms reproduce Kaufman's e and C",
+          "L = 32, T = T_c; 5×10⁴ sweeps each; seed 505"),
+        c("algorithms-agree", "At T_c, the three algorithms agree on ⟨|m|⟩ and χ "
+          "(no exact finite-L value)", "L = 32, T = T_c; 5×10⁴ sweeps each; seed 505",
+          quantity="p-value of χ² of the three estimates about their weighted mean "
+                   "(2 degrees of freedom), for ⟨|m|⟩ and for χ"),
+        c("curie-weiss", "On the complete graph the graph engine reproduces the exact "
+          "Curie–Weiss e, ⟨|m|⟩ and U", "N = 64, 256; 7 temperatures in [0.6, 1.5]; 4000 sweeps; "
+          "seed 707"),
+        c("ring", "On the ring the graph engine reproduces the exact transfer-matrix e, ⟨m⟩ and C",
+          "N = 32; T = 0.5, 1, 2; h = 0 and 0.3; heat bath, 2×10⁴ sweeps; seed 808"),
+    ]
+
+
+def check_deviations(*, enumeration=None, trap=None, onsager=None, kaufman=None,
+                     comparison=None, curie_weiss=None, ring=None, yang_T_max=2.1):
+    """The deviations z of every z-based check, by claim name (see :func:`claims`).
+
+    ⟨|m|⟩ is compared with Yang only for T <= ``yang_T_max``, where the
+    finite-size correction is far below the error bar.
+
+    Returns
+    -------
+    dict
+        claim name (``"enumeration"``, ``"trap-escape"``, ...) -> ndarray of z.
+    """
+    out = {}
     if enumeration is not None:
-        rows.append(_group("L=4 torus vs enumeration (3 algorithms; e, |m|, C, χ)",
-                           [r["z"] for r in enumeration]))
+        out["enumeration"] = np.array([r["z"] for r in enumeration])
     if trap is not None:
-        rows.append(_group("Metropolis from zero-field states, L=4, vs enumeration (e)",
-                           [r["z"] for r in trap]))
+        out["trap-escape"] = np.array([r["z"] for r in trap])
     if onsager is not None:
-        rows.append(_group(f"e(T), L={onsager['L']}, vs Kaufman", onsager["z_energy"]))
-        sel = onsager["T"] <= yang_T_max
-        rows.append(_group(f"⟨|m|⟩, L={onsager['L']}, vs Yang (T ≤ {yang_T_max})",
-                           onsager["z_m"][sel]))
+        out["energy-l64"] = np.asarray(onsager["z_energy"])
+        out["yang"] = np.asarray(onsager["z_m"])[np.asarray(onsager["T"]) <= yang_T_max]
     if kaufman is not None:
-        rows.append(_group("e(T) of L=" + ",".join(str(d["L"]) for d in kaufman)
-                           + " vs Kaufman", np.concatenate([d["z_energy"] for d in kaufman])))
-        rows.append(_group("C(T) of L=" + ",".join(str(d["L"]) for d in kaufman)
-                           + " vs Kaufman", np.concatenate([d["z_C"] for d in kaufman])))
-    if binder is not None:
-        c = binder["crossings"][-1]
-        rows.append(_group(f"Binder crossing L={c['pair'][0]}/{c['pair'][1]} vs Onsager T_c",
-                           [c["z"]], note=f"T = {_pm(c['T_cross'], c['err'])}"))
+        out["kaufman-energy"] = np.concatenate([d["z_energy"] for d in kaufman])
+        out["kaufman-heat"] = np.concatenate([d["z_C"] for d in kaufman])
     if comparison is not None:
-        zs = [r["z_energy"] for r in comparison["rows"]] + [r["z_C"] for r in comparison["rows"]]
-        rows.append(_group(f"3 algorithms at T={comparison['T']:.4g}, L={comparison['L']}: "
-                           "e, C vs Kaufman", zs))
-        zp = [z for q in ("abs_magnetization", "susceptibility")
-              for (_, _, z) in pairwise_z(comparison, q)]
-        rows.append(_group("3 algorithms: |m|, χ pairwise", zp,
-                           note="pairs share no run but are not independent of each other"))
+        out["algorithms-exact"] = np.array([r["z_energy"] for r in comparison["rows"]]
+                                           + [r["z_C"] for r in comparison["rows"]])
     if curie_weiss is not None:
-        zs = np.concatenate([np.concatenate([d["z_energy"], d["z_m"], d["z_U"]])
-                             for d in curie_weiss])
-        rows.append(_group("complete graph N=" + ",".join(str(d["N"]) for d in curie_weiss)
-                           + " vs Curie-Weiss (e, |m|, U)", zs))
+        out["curie-weiss"] = np.concatenate([np.concatenate([d["z_energy"], d["z_m"], d["z_U"]])
+                                             for d in curie_weiss])
     if ring is not None:
-        rows.append(_group("ring vs transfer matrix (e, m, C)", [r["z"] for r in ring]))
-    return rows
+        out["ring"] = np.array([r["z"] for r in ring])
+    return out
 
 
-def format_summary(rows):
-    """Markdown table of :func:`summary_rows`."""
-    return markdown_table(["check", "n", "max |z|", "χ² = Σz²", "p-value", "verdict", "note"],
-                          [[r["check"], r["n"], f"{r['max_abs_z']:.2f}", f"{r['chi2']:.1f}",
-                            f"{r['p_value']:.2f}", r["verdict"], r["note"]] for r in rows])
+def binder_measurements(binder, prediction):
+    """Crossing minus predicted crossing, per pair, as claims Measurements.
+
+    Parameters
+    ----------
+    binder : dict
+        :func:`binder_crossing` (the run whose crossings are tested).
+    prediction : list of dict
+        :func:`crossing_shift_prediction` of an independent run (e.g. the
+        ``"prediction"`` of a stored :func:`binder_shift_result`).
+    """
+    from .claims import Measurement
+    pred = {tuple(p["pair"]): p for p in prediction}
+    out = []
+    for c in binder["crossings"]:
+        p = pred[tuple(c["pair"])]
+        d = c["T_cross"] - (binder["tc"] + p["delta"])
+        e = math.hypot(c["err"], p["delta_err"])
+        out.append(Measurement(d, e, condition=f"L = {c['pair'][0]}/{c['pair'][1]}"))
+    return out
+
+
+def algorithm_measurements(comparison):
+    """Consistency of the algorithms' ⟨|m|⟩ and χ (χ² about the weighted mean) as Measurements."""
+    from .claims import Measurement
+    out = []
+    for q, sym in (("abs_magnetization", "⟨|m|⟩"), ("susceptibility", "χ")):
+        x = [r[q][0] for r in comparison["rows"]]
+        e = [r[q][1] for r in comparison["rows"]]
+        st = consistency_stats(x, e)
+        out.append(Measurement(st["p"], condition=sym,
+                               text=f"χ² = {st['chi2']:.1f} for {st['dof']} dof (p = {st['p']:.2g})"))
+    return out
+
+
+def judge_checks(claim_list, *, enumeration, trap, onsager, kaufman, binder, prediction,
+                 comparison, curie_weiss, ring):
+    """Judge every claim of :func:`claims` on the chapter's results.
+
+    Returns
+    -------
+    list of utacbook.claims.Judgement
+        In the order of ``claim_list``.
+    """
+    zs = check_deviations(enumeration=enumeration, trap=trap, onsager=onsager, kaufman=kaufman,
+                          comparison=comparison, curie_weiss=curie_weiss, ring=ring)
+    out = []
+    for c in claim_list:
+        name = c.id.split(".")[-1]
+        if name in zs:
+            st = z_stats(zs[name])
+            out.append(c.judge(z_measurements(zs[name]),
+                               summary=f"{st['n']} comparisons: χ² = {st['chi2']:.1f}, "
+                                       f"largest |z| = {st['max_abs_z']:.2f}"))
+        elif name == "trap-cycle":
+            from .claims import Measurement
+            out.append(c.judge([Measurement(bool(r["naive_cycle"]), condition=r["state"])
+                                for r in trap]))
+        elif name == "binder":
+            ms = binder_measurements(binder, prediction)
+            worst = max(abs(m.value) / m.err for m in ms)
+            out.append(c.judge(ms, summary=f"largest deviation {worst:.1f} standard errors"))
+        elif name == "algorithms-agree":
+            out.append(c.judge(algorithm_measurements(comparison)))
+        else:
+            raise ValueError(f"no measurement for claim {c.id!r}")
+    return out

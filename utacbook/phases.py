@@ -37,7 +37,10 @@ from .ising import simulate_lattice
 
 __all__ = ["TC", "correlation_function", "structure_factors", "second_moment_xi",
            "exact_xi", "tau_error", "power_law_fit", "thermo_scan", "binder_crossings",
-           "fss_at_tc", "metropolis_tau_at_tc", "high_t_scan", "snapshot_figure",
+           "fss_at_tc", "metropolis_tau_at_tc", "high_t_scan", "snapshot_figure", "claims",
+           "order_below_measurements", "disorder_measurements", "approach_measurements",
+           "exponent_measurement", "xi_measurements", "crossing_measurements",
+           "kaufman_deviations", "Z_METROPOLIS", "Z_WOLFF_RANGE",
            "plot_thermo", "plot_slowing", "plot_correlations", "plot_fss"]
 
 #: Onsager's critical temperature for J = 1
@@ -290,7 +293,9 @@ def thermo_scan(*, sizes=(16, 32, 64), temperatures=None, sweeps=4000, wolff_ste
     dict
         ``T`` (n_T,), ``sizes``, and for each observable ``abs_m``, ``e``,
         ``chi``, ``C``, ``U`` an array (n_L, n_T, 2) of (value, error);
-        ``algorithm`` (n_L, n_T) of str.
+        ``algorithm`` (n_L, n_T) of str; ``tau_e`` (n_L, n_T), τ_int of the
+        energy in recorded steps (Wolff cluster steps or Metropolis sweeps),
+        and ``steps`` (n_L, n_T), the number of recorded steps.
     """
     seed = _seed(seed)
     sizes = [v.integer("sizes", L, low=4) for L in sizes]
@@ -310,6 +315,7 @@ def thermo_scan(*, sizes=(16, 32, 64), temperatures=None, sweeps=4000, wolff_ste
     keys = ("abs_m", "e", "chi", "C", "U")
     res = {k: np.empty((len(sizes), T.size, 2)) for k in keys}
     algo = np.empty((len(sizes), T.size), dtype=object)
+    tau_e = np.empty((len(sizes), T.size))
     for i, L in enumerate(sizes):
         for j, t in enumerate(T):
             wolff = abs(t - TC) < wolff_window
@@ -322,7 +328,9 @@ def thermo_scan(*, sizes=(16, 32, 64), temperatures=None, sweeps=4000, wolff_ste
             for k in keys:
                 res[k][i, j] = ob[k]
             algo[i, j] = a
-    res.update(T=T, sizes=np.array(sizes), algorithm=algo)
+            tau_e[i, j] = r.tau_int["energy"]
+    res.update(T=T, sizes=np.array(sizes), algorithm=algo, tau_e=tau_e,
+               steps=np.where(algo == "wolff", wolff_steps, sweeps).astype(int))
     return res
 
 
@@ -541,6 +549,185 @@ def high_t_scan(*, temperatures=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), L_over_xi=8.0, 
     return {"T": T, "L": np.array(sizes), "xi": np.array(xi), "xi_exact": exact_xi(T),
             "chi": np.array(chi), "tau_m": np.array(tm), "tau_e": np.array(te),
             "G": Gs, "sweeps": n_blocks * block_sweeps, "L_over_xi": L_over_xi}
+
+
+# --------------------------------------------------------------------------
+# Claims: stated before the measurement, judged from the study's results
+# --------------------------------------------------------------------------
+
+#: Nightingale and Blöte (2000): dynamic exponent of Metropolis / heat bath in 2D
+Z_METROPOLIS = (2.1665, 0.0012)
+#: Coddington and Baillie (1992): z of 2D Wolff is about 0.25, a logarithm (z = 0) not excluded
+Z_WOLFF_RANGE = (0.0, 0.25)
+#: exact 2D Ising exponents
+GAMMA, NU, BETA = 7 / 4, 1.0, 1 / 8
+
+
+def claims(*, seed=2026, high_T=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), fss_sizes=(16, 32, 64, 128),
+           binder_sizes=(8, 16, 32, 64), L_thermo=(16, 64)):
+    """The claims of the chapter "Phase states on the lattice", with their criteria.
+
+    The parameters only fill in the scopes: pass the values the chapter runs with.
+
+    The essay's (sections ii and v) are qualitative: symmetry breaking below
+    T_c, disorder above it, and three signals near T_c (slowing down, growing
+    fluctuations, growing correlations).  The exponent values, the exact
+    finite-lattice energies and T_c are textbook or literature results: they
+    are ours (``source="ours"``).
+
+    Returns
+    -------
+    list of utacbook.claims.Claim
+    """
+    from . import claims as uc
+    from .engine_checks import p_value_floor
+
+    def essay(name, section, text, quantity, criterion, scope, note=""):
+        return uc.Claim(f"ising.phases.{name}", source="essay", section=section, text=text,
+                        quantity=quantity, criterion=criterion, scope=scope, note=note)
+
+    def ours(name, text, quantity, criterion, scope, note=""):
+        return uc.Claim(f"ising.phases.{name}", source="ours", section="", text=text,
+                        quantity=quantity, criterion=criterion, scope=scope, note=note)
+
+    hT = sorted(high_T, reverse=True)
+    approach = (f"as T falls from {hT[0]:g} to {hT[-1]:g} towards T_c, on lattices about 6ξ "
+                "wide (Metropolis)")
+    temps = "T = " + ", ".join(f"{t:g}" for t in hT) + f"; seed {seed}"
+    fss = f"L = {min(fss_sizes)}–{max(fss_sizes)}"
+    t_lo, t_hi = (min(hT) - TC) / TC, (max(hT) - TC) / TC
+    t_range = f"t = {t_lo:.2f}–{t_hi:.2f} (T = {hT[-1]:g}–{hT[0]:g}); seed {seed}"
+    pairs = ", ".join(f"{a}/{b}" for a, b in zip(binder_sizes[:-1], binder_sizes[1:]))
+    Ls, Lb = L_thermo
+    return [
+        essay("order-below", "ii", "below T_c symmetry breaks and an order parameter (e.g., "
+              "magnetization) turns on",
+              "⟨|m|⟩ of the 64×64 lattice minus Yang's spontaneous magnetisation m₀(T) > 0 of "
+              "the infinite lattice", uc.Agreement(0.0, k=2),
+              f"L = {Lb}, every scan temperature below T_c; seed {seed}",
+              note="close to T_c a finite lattice rounds the transition"),
+        essay("disorder-above", "ii, v", "Above T_c the system is disordered; an order "
+              "parameter is near zero in the disordered phase",
+              f"change of ⟨|m|⟩ from L = {Ls} to L = {Lb} at fixed T (it must fall towards 0 as "
+              "L grows)", uc.Sign(-1, k=3), f"every scan temperature above T_c; seed {seed}",
+              note="⟨|m|⟩ of a finite lattice is never 0; it falls like 1/L when disordered"),
+        essay("slowing", "v", "Critical slowing: relaxation time τ ∼ |T−T_c|^(−zν)",
+              "τ_int(|m|) " + approach, uc.Ordering(increasing=True, k=2),
+              temps,
+              note="the growth, not the exponent (see the ours rows)"),
+        essay("slowing-any-dynamics", "v", "Near critical points, three universal signals "
+              "appear: critical slowing …",
+              "dynamic exponent z from τ_int(|m|) at T_c against L (slowing means z > 0)",
+              uc.Sign(+1, k=3), f"Metropolis and Wolff, {fss} at T_c; seed {seed}",
+              note="both algorithms sample the same equilibrium states"),
+        essay("fluctuations", "v", "Growing fluctuations: susceptibility χ ∼ |T−T_c|^(−γ)",
+              "χ = N⟨m²⟩/T " + approach, uc.Ordering(increasing=True, k=2),
+              temps),
+        essay("correlations", "v", "Long-range correlation: ξ ∼ |T−T_c|^(−ν)",
+              "second-moment correlation length ξ₂ " + approach,
+              uc.Ordering(increasing=True, k=2), temps),
+        ours("kaufman-l64", "The scan's e and C of the 64×64 torus equal Kaufman's exact values",
+             "p-values of χ² = Σz² over the comparisons and of the largest |z| (Šidák)",
+             p_value_floor(), f"L = {Lb}, every scan temperature; seed {seed}"),
+        ours("xi-exact", "The measured ξ₂ equals the exact correlation length of the infinite "
+             "lattice", "ξ₂ minus the exact (exponential) ξ", uc.Agreement(0.0, k=2),
+             f"T = {hT[-1]:g}–{hT[0]:g} on lattices about 6ξ wide; seed {seed}",
+             note="ξ₂ and the exponential ξ are different definitions; they differ by "
+                  "a few per cent at the highest T"),
+        ours("z-metropolis", "Metropolis's dynamic exponent is z = 2.1665 ± 0.0012 "
+             "(Nightingale and Blöte)", "power-law exponent of τ_int at T_c against L",
+             uc.Agreement(Z_METROPOLIS[0], target_err=Z_METROPOLIS[1], k=2),
+             f"{fss}; τ_int of |m| and of e; seed {seed}",
+             note="Sokal's window cuts off the slow tail of the energy's autocorrelation"),
+        ours("z-wolff", "Wolff's dynamic exponent in 2D is small: z ≈ 0.25, or a logarithm "
+             "(z = 0) (Coddington and Baillie)",
+             "power-law exponent of τ_int (in sweeps) at T_c against L",
+             uc.Bound(*Z_WOLFF_RANGE, k=2), f"{fss}; τ_int of |m| and of e; seed {seed}"),
+        ours("znu-eff", "τ grows with the asymptotic exponent zν = 2.17 over the scanned range",
+             "−(exponent of a power-law fit of τ_int(|m|) against t = (T−T_c)/T_c)",
+             uc.Agreement(Z_METROPOLIS[0] * NU, k=2), t_range,
+             note="an effective exponent: the power law is asymptotic (t → 0)"),
+        ours("gamma-eff", "χ grows with the asymptotic exponent γ = 7/4 over the scanned range",
+             "−(exponent of a power-law fit of χ against t)", uc.Agreement(GAMMA, k=2),
+             t_range,
+             note="an effective exponent: the power law is asymptotic (t → 0)"),
+        ours("nu-eff", "ξ grows with the asymptotic exponent ν = 1 over the scanned range",
+             "−(exponent of a power-law fit of ξ₂ against t)", uc.Agreement(NU, k=2),
+             t_range,
+             note="the exact ξ on the same points has its own effective exponent (see text)"),
+        ours("tc-binder", "Binder cumulants of L and 2L cross at Onsager's T_c",
+             "crossing temperature of U_L and U_2L", uc.Agreement(TC, k=2),
+             f"pairs {pairs}; Wolff; seed {seed}",
+             note="the L = ∞ T_c: finite-size shifts (see the engine chapter) are not corrected"),
+        ours("gamma-over-nu", "γ/ν = 7/4 (2D Ising)", "exponent of χ(T_c, L) against L",
+             uc.Agreement(GAMMA / NU, k=2), f"Wolff at T_c, {fss}; seed {seed}"),
+        ours("beta-over-nu", "β/ν = 1/8 (2D Ising)", "−(exponent of ⟨|m|⟩(T_c, L) against L)",
+             uc.Agreement(BETA / NU, k=2), f"Wolff at T_c, {fss}; seed {seed}"),
+    ]
+
+
+def order_below_measurements(scan, *, L=64):
+    """⟨|m|⟩ − m₀(T) (Yang) at every scan temperature below T_c, for one size."""
+    from .claims import Measurement
+    i = list(scan["sizes"]).index(L)
+    out = []
+    for j, t in enumerate(scan["T"]):
+        if t < TC - 1e-4:                 # the grid's T_c (rounded) is not below T_c
+            m, dm = scan["abs_m"][i, j]
+            out.append(Measurement(m - exact.yang_magnetization(float(t)), dm,
+                                   condition=f"T = {t:.4g}"))
+    return out
+
+
+def disorder_measurements(scan, *, L_small=16, L_large=64):
+    """⟨|m|⟩(L_large) − ⟨|m|⟩(L_small) at every scan temperature above T_c."""
+    from .claims import Measurement
+    sizes = list(scan["sizes"])
+    a, b = sizes.index(L_small), sizes.index(L_large)
+    out = []
+    for j, t in enumerate(scan["T"]):
+        if t > TC + 1e-4:
+            (m1, d1), (m2, d2) = scan["abs_m"][a, j], scan["abs_m"][b, j]
+            out.append(Measurement(m2 - m1, math.hypot(d1, d2), condition=f"T = {t:.4g}"))
+    return out
+
+
+def approach_measurements(high, key):
+    """``high[key]`` (value, error) in order of falling T, for an increasing :class:`Ordering`."""
+    from .claims import Measurement
+    order = np.argsort(high["T"])[::-1]
+    return [Measurement(float(high[key][j][0]), float(high[key][j][1]),
+                        condition=f"T = {high['T'][j]:g}") for j in order]
+
+
+def exponent_measurement(fit, *, sign=1, condition=""):
+    """``sign * fit["exponent"]`` with its error (a :func:`power_law_fit` result)."""
+    from .claims import Measurement
+    return Measurement(sign * fit["exponent"], fit["exponent_err"], condition=condition)
+
+
+def xi_measurements(high):
+    """ξ₂ − exact ξ at every temperature of a :func:`high_t_scan`."""
+    from .claims import Measurement
+    return [Measurement(float(high["xi"][j][0] - high["xi_exact"][j]), float(high["xi"][j][1]),
+                        condition=f"T = {t:g}") for j, t in enumerate(high["T"])]
+
+
+def crossing_measurements(binder):
+    """Crossing temperatures of a :func:`binder_crossings` result, one per pair."""
+    from .claims import Measurement
+    return [Measurement(float(tc), float(dtc), condition=f"L = {a}/{b}")
+            for (a, b), tc, dtc in zip(binder["pairs"], binder["T_cross"], binder["T_cross_err"])
+            if np.isfinite(tc) and np.isfinite(dtc)]
+
+
+def kaufman_deviations(scan, *, L=64):
+    """z of e and C of one size of a :func:`thermo_scan` against Kaufman's exact values."""
+    i = list(scan["sizes"]).index(L)
+    ex = exact.kaufman(L, scan["T"])
+    ze = (scan["e"][i, :, 0] - ex["energy"]) / scan["e"][i, :, 1]
+    zc = (scan["C"][i, :, 0] - ex["specific_heat"]) / scan["C"][i, :, 1]
+    return np.concatenate([ze, zc])
 
 
 # --------------------------------------------------------------------------
