@@ -128,3 +128,65 @@ def test_input_validation():
         P.simulate_potts(4, 1.0, q=3, init=np.full((4, 4), 3))
     with pytest.raises(ValueError, match="too many"):
         P.enumerate_potts(4, 1.0, q=3)
+
+
+# --------------------------------------------------------------------------
+# Wolff cluster algorithm and the universality-class study
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("L,q,T", [(2, 3, 0.9), (2, 5, 0.7), (4, 2, 1.2)])
+def test_wolff_matches_complete_enumeration(L, q, T):
+    r = P.simulate_potts_wolff(L, T, q=q, sweeps=60_000, burn_in=100, seed=11)
+    ex = P.enumerate_potts(L, T, q=q)
+    assert abs(_z(r.mean_energy, ex["energy"])) < 4
+    assert abs(_z(r.mean_order, ex["order"])) < 4
+    assert abs(_z(r.specific_heat, ex["specific_heat"])) < 4
+
+
+def test_wolff_q2_matches_kaufman_at_tc():
+    L, T = 16, P.potts_tc(2)
+    r = P.simulate_potts_wolff(L, T, q=2, sweeps=20_000, burn_in=200, seed=4)
+    ref = P.ising_reference([L])
+    assert abs(_z(r.mean_energy, ref["energy"][0])) < 4
+    assert abs(_z(r.specific_heat, ref["specific_heat"][0])) < 4
+    assert r.tau_int["energy"] < 5   # clusters decorrelate fast at T_c
+
+
+def test_wolff_is_reproducible_and_series_match_state():
+    a = P.simulate_potts_wolff(8, 1.0, q=3, sweeps=50, burn_in=5, seed=2)
+    b = P.simulate_potts_wolff(8, 1.0, q=3, sweeps=50, burn_in=5, seed=2)
+    np.testing.assert_array_equal(a.energy, b.energy)
+    s = a.spins.astype(np.int64)
+    B = (s == np.roll(s, -1, 0)).sum() + (s == np.roll(s, -1, 1)).sum()
+    assert a.energy[-1] == pytest.approx(-B / 64)
+    with pytest.raises(ValueError, match="burn_in"):
+        P.simulate_potts_wolff(8, 1.0, q=3, burn_in=0)
+
+
+def test_ising_reference_and_effective_exponent():
+    from utacbook.exact import kaufman
+    ref = P.ising_reference([8, 12])
+    Tc = P.potts_tc(2)
+    assert ref["energy"][1] == pytest.approx(-1.0 + kaufman(12, Tc, 0.5)["energy"])
+    assert ref["specific_heat"][0] == pytest.approx(kaufman(8, Tc, 0.5)["specific_heat"])
+    L = np.array([16, 32, 64])
+    s, ds = P.effective_exponent(L, -0.3 * L ** -0.8, 1e-3 * L ** -0.8)
+    assert s == pytest.approx(-0.8, abs=1e-10)
+
+
+def test_cluster_and_universality_study_layout():
+    r = P.universality_study(qs=(2, 3), sizes=(4, 6), sweeps=200, burn_in=10, seed=1)
+    assert set(r) == {"q2", "q3"}
+    d = r["q3"]
+    assert d["q"] == 3 and d["sizes"] == [4, 6] and len(d["energy"]) == 2
+    assert d["e_c"] == pytest.approx(-(1 + 1 / np.sqrt(3)))
+    # seeds: q number k, size number j uses seed + 100 k + j
+    again = P.simulate_potts_wolff(6, d["T_c"], q=3, sweeps=200, burn_in=10, seed=1 + 100 + 1)
+    assert again.mean_energy[0] == d["energy"][1]
+
+
+def test_potts_claims_are_well_formed():
+    cs = P.claims()
+    ids = [c.id for c in cs]
+    assert len(set(ids)) == len(ids) and all(i.startswith("ising.limits.") for i in ids)
+    assert sum(c.criterion is None for c in cs) == 2

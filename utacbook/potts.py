@@ -44,16 +44,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numba import njit
+
 from . import _potts_kernels as K
 from . import _validate as v
 from . import mcstats
-from ._rng import make_streams
+from ._rng import make_streams, next_double
 from .ising import _Estimators
 
 __all__ = ["simulate_potts", "PottsResult", "potts_tc", "latent_heat", "transition_energies",
            "ising_equivalent_energy", "enumerate_potts", "phase_split",
            "reweight_to_equal_weight", "histogram_study", "scaling_slope",
-           "explore"]
+           "simulate_potts_wolff", "cluster_study", "universality_study", "ising_reference", "effective_exponent",
+           "claims", "explore"]
 
 #: lattices at least this large use the parallel checkerboard driver (same run)
 _PARALLEL_MIN_L = 32
@@ -407,6 +410,277 @@ def scaling_slope(sizes, values, errors):
     from .phases import power_law_fit
     f = power_law_fit(sizes, values, errors, scale_by_chi2=False)
     return f["exponent"], f["exponent_err"]
+
+
+# --------------------------------------------------------------------------
+# Wolff cluster algorithm (for the universality-class study at T_c)
+# --------------------------------------------------------------------------
+
+@njit(cache=True)
+def _wolff_run(s, q, p_add, burn_in, st, e_out, m_out):
+    """Wolff single-cluster updates of the periodic Potts lattice ``s`` (int8, flattened L*L).
+
+    One recorded step is a fixed number of clusters, ``n_clusters``: the
+    burn-in builds clusters until N sites have been flipped per step, and
+    ``n_clusters`` is set to N over the mean cluster size seen there (at
+    least 1).  The number must not depend on the clusters of the recorded
+    step itself: stopping once N sites have flipped would end each step on
+    a size-biased (large) cluster and bias the measurements towards order.
+    A cluster grows from a random
+    site in state a; each bond to a neighbour still in state a is added with
+    probability p_add = 1 - exp(-J/T), and the cluster is set to a random
+    other state b (Wolff 1989; Swendsen & Wang 1987 for Potts).  Flipping on
+    adding marks cluster sites (they are no longer in state a); at L = 2 the
+    doubled bonds are tried twice, as the Hamiltonian counts them.
+    """
+    N = s.size
+    L = np.int64(np.sqrt(N) + 0.5)
+    stack = np.empty(N, dtype=np.int64)
+    n_rec = e_out.size
+    n_clusters = 0
+    total = 0
+    built = 0
+    for step in range(burn_in + n_rec):
+        if step == burn_in:
+            n_clusters = max(1, np.int64(N * built / max(total, 1) + 0.5))
+        flipped = 0
+        count = 0
+        while (step < burn_in and flipped < N) or (step >= burn_in and count < n_clusters):
+            count += 1
+            i0 = np.int64(next_double(st) * N)
+            if i0 >= N:
+                i0 = N - 1
+            a = s[i0]
+            b = np.int64(next_double(st) * (q - 1))
+            if b >= q - 1:
+                b = q - 2
+            if b >= a:
+                b += 1
+            s[i0] = b
+            stack[0] = i0
+            top = 1
+            size = 1
+            while top > 0:
+                top -= 1
+                k = stack[top]
+                x = k // L
+                y = k - x * L
+                for d in range(4):
+                    if d == 0:
+                        nb = x * L + (y + 1 if y + 1 < L else 0)
+                    elif d == 1:
+                        nb = x * L + (y - 1 if y > 0 else L - 1)
+                    elif d == 2:
+                        nb = (x + 1 if x + 1 < L else 0) * L + y
+                    else:
+                        nb = (x - 1 if x > 0 else L - 1) * L + y
+                    if s[nb] == a and next_double(st) < p_add:
+                        s[nb] = b
+                        stack[top] = nb
+                        top += 1
+                        size += 1
+            flipped += size
+            if step < burn_in:
+                total += size
+                built += 1
+        if step >= burn_in:
+            B = 0
+            occ = np.zeros(q, dtype=np.int64)
+            for x in range(L):
+                xp = x + 1 if x + 1 < L else 0
+                for y in range(L):
+                    yp = y + 1 if y + 1 < L else 0
+                    v0 = s[x * L + y]
+                    occ[v0] += 1
+                    if s[x * L + yp] == v0:
+                        B += 1
+                    if s[xp * L + y] == v0:
+                        B += 1
+            e_out[step - burn_in] = -B / N
+            m_out[step - burn_in] = (q * occ.max() / N - 1.0) / (q - 1.0)
+
+
+def simulate_potts_wolff(L, T, *, q, sweeps=10_000, burn_in=500, seed=None):
+    """Simulate the q-state Potts model (J = 1) with Wolff cluster updates.
+
+    Near a continuous transition a cluster flips a correlated region at
+    once, so successive measurements decorrelate within a few cluster
+    sweeps even where the heat-bath slows down critically.
+
+    Parameters
+    ----------
+    L : int >= 2
+    T : float > 0
+    q : int, 2 <= q <= 64
+    sweeps : int >= 2
+        Recorded steps of n_clusters clusters each (about N flipped sites per
+        step: n_clusters is N over the mean cluster size of the burn-in).
+    burn_in : int >= 1
+        Steps of clusters until N sites have flipped; they set n_clusters.
+    seed : int >= 0, SeedSequence or None
+
+    Returns
+    -------
+    PottsResult
+        As :func:`simulate_potts` (``J = 1``, ``init = "random"``); its
+        estimators (``mean_energy``, ``specific_heat``, ...) apply unchanged,
+        with errors from the time series as usual.
+    """
+    L = v.integer("L", L, low=2, high=65536)
+    T = v.real("T", T, positive=True)
+    q = v.integer("q", q, low=2, high=Q_MAX)
+    sweeps = v.integer("sweeps", sweeps, low=2)
+    burn_in = v.integer("burn_in", burn_in, low=1)
+    states, seed_used = make_streams(seed, 2)
+    spins = K.random_states(L, q, states[1])
+    flat = spins.reshape(-1)
+    e = np.empty(sweeps)
+    m = np.empty(sweeps)
+    _wolff_run(flat, q, 1.0 - np.exp(-1.0 / T), burn_in, states[0], e, m)
+    return PottsResult(L=L, T=T, q=q, J=1.0, sweeps=sweeps, burn_in=burn_in, init="random",
+                       seed=seed_used, energy=e, magnetization=m, spins=flat.reshape(L, L))
+
+
+def cluster_study(q=3, sizes=(8, 16, 32, 64, 128), *, sweeps=20_000, burn_in=1000, seed=0):
+    """Energy and specific heat at the exact T_c for several sizes (Wolff), for a stored result.
+
+    Size number k uses seed ``seed + k``.
+
+    Returns
+    -------
+    dict
+        ``q``, ``T_c``, ``e_c`` (exact infinite-lattice energy at T_c,
+        -(1 + 1/√q)), ``sizes``, ``sweeps`` and per size ``energy``,
+        ``energy_err``, ``specific_heat``, ``specific_heat_err`` (per spin;
+        errors τ_int-corrected and jackknife), ``tau_energy``.
+    """
+    sizes = [v.integer("L", L, low=2) for L in sizes]
+    sw = [sweeps] * len(sizes) if np.ndim(sweeps) == 0 else list(sweeps)
+    if len(sw) != len(sizes):
+        raise ValueError("sweeps needs one entry per size")
+    Tc = float(potts_tc(q))
+    out = {"q": int(q), "T_c": Tc, "e_c": float(-(1.0 + 1.0 / np.sqrt(q))), "sizes": sizes,
+           "sweeps": [int(n) for n in sw], "energy": [], "energy_err": [], "specific_heat": [],
+           "specific_heat_err": [], "tau_energy": []}
+    for k, (L, n) in enumerate(zip(sizes, sw)):
+        r = simulate_potts_wolff(L, Tc, q=q, sweeps=int(n), burn_in=burn_in, seed=seed + k)
+        e, de = r.mean_energy
+        c, dc = r.specific_heat
+        out["energy"].append(float(e))
+        out["energy_err"].append(float(de))
+        out["specific_heat"].append(float(c))
+        out["specific_heat_err"].append(float(dc))
+        out["tau_energy"].append(float(r.tau_int["energy"]))
+    return out
+
+
+def universality_study(qs=(2, 3, 4), sizes=(8, 16, 32, 64, 128), *, sweeps=40_000, burn_in=1000,
+                       seed=0):
+    """:func:`cluster_study` for several q (q number k uses seed ``seed + 100 k``), for a stored result.
+
+    Returns
+    -------
+    dict
+        ``{"q2": cluster_study(2, ...), "q3": ..., ...}``.
+    """
+    return {f"q{q}": cluster_study(int(q), sizes, sweeps=sweeps, burn_in=burn_in, seed=seed + 100 * k)
+            for k, q in enumerate(qs)}
+
+
+def ising_reference(sizes):
+    """Exact energy and specific heat per spin of the q = 2 Potts model at its T_c (Kaufman).
+
+    q = 2 Potts with J is the Ising model with J/2 (same T_c, e shifted by
+    -J, same specific heat) on the L×L torus.
+
+    Returns
+    -------
+    dict with arrays ``energy`` and ``specific_heat`` (one per size).
+    """
+    from .exact import kaufman
+    Tc = potts_tc(2)
+    rows = [kaufman(int(L), Tc, 0.5) for L in sizes]
+    return {"energy": np.array([-1.0 + r["energy"] for r in rows]),
+            "specific_heat": np.array([r["specific_heat"] for r in rows])}
+
+
+def effective_exponent(sizes, values, errors):
+    """Slope of ln|values| against ln L (weighted), with its error: the effective exponent.
+
+    Used for |e(L, T_c) - e_c| (Ising: -1; q = 3 Potts: 1/ν - 2 = -4/5) and
+    for C(L, T_c) (Ising: 0 with a logarithm; q = 3: α/ν = 2/5).
+    """
+    vals = np.abs(v.real_array("values", values, ndim=1))
+    return scaling_slope(sizes, vals, v.real_array("errors", errors, ndim=1))
+
+
+def claims():
+    """The claims the chapter judges, with their criteria (fixed before the measurement)."""
+    from . import claims as uc
+    return [
+        uc.Claim("ising.limits.ising_like", source="essay", section="vii",
+                 text="Potts/continuous‑spin generalizations help—and often run back into "
+                      "Ising‑like behavior near criticality",
+                 quantity="how the energy at the exact T_c approaches its infinite-lattice value "
+                          "e_c: effective exponent of |e(L) − e_c| against L, minus the exact "
+                          "Ising (q = 2) value over the same sizes",
+                 criterion=uc.Agreement(0.0, k=2),
+                 scope="q-state Potts models on the square lattice: q = 3 and 4 (Wolff, "
+                       "L = 16–128, stored) and q = 10 (heat-bath, L = 12–24)",
+                 note="continuous spins are judged separately (not simulated here)"),
+        uc.Claim("ising.limits.continuous", source="essay", section="vii",
+                 text="continuous‑spin generalizations ... often run back into Ising‑like "
+                      "behavior near criticality",
+                 quantity="critical behaviour of XY and Heisenberg models",
+                 criterion=None,
+                 needs="simulations of continuous-spin models, which this book does not run "
+                       "(in 2D the literature says no: a BKT transition for XY, none for "
+                       "Heisenberg)"),
+        uc.Claim("ising.limits.help", source="essay", section="vii",
+                 text="Not all social phenomena are binary; Potts/continuous‑spin "
+                      "generalizations help",
+                 quantity="whether a multi-option model describes multi-option social data "
+                          "better than a binary one",
+                 criterion=None,
+                 needs="social data with more than two options, to fit binary and "
+                       "multi-option models and compare them"),
+        uc.Claim("ising.limits.exact_checks", source="ours", section="",
+                 text="the heat-bath simulation reproduces exact results",
+                 quantity="measured minus exact value (energy, order parameter, specific heat) "
+                          "against complete enumeration and, for q = 2, Kaufman's solution",
+                 criterion=uc.Agreement(0.0, k=3),
+                 scope="enumeration: L = 2 (q = 3, 5), L = 4 (q = 2), 10⁵ sweeps; Kaufman: "
+                       "q = 2 energy at L = 16 and three T, specific heat at T_c for L = 8–24",
+                 note="k = 3 because many values are compared: at k = 2 about one in twenty "
+                      "correct values would fail by chance"),
+        uc.Claim("ising.limits.cluster_check", source="ours", section="",
+                 text="the Wolff cluster simulation reproduces the exact q = 2 (Ising) values",
+                 quantity="measured minus exact energy and specific heat at T_c (Kaufman)",
+                 criterion=uc.Agreement(0.0, k=3),
+                 scope="q = 2, L = 8–128, 40 000 cluster steps per size (stored)",
+                 note="k = 3 as for the heat-bath checks"),
+        uc.Claim("ising.limits.energy_exponent", source="ours", section="",
+                 text="the energy at T_c approaches e_c like L^(1/ν − 2) with the exact ν: "
+                      "−1 (q = 2), −4/5 (q = 3), −1/2 (q = 4)",
+                 quantity="effective exponent of |e(L) − e_c| over L = 16–128, minus the exact "
+                          "one",
+                 criterion=uc.Agreement(0.0, k=2),
+                 scope="Wolff, 40 000 cluster steps per size (stored)",
+                 note="q = 4 has logarithmic corrections to scaling (Salas & Sokal 1997), "
+                      "so its effective exponent converges slowly"),
+        uc.Claim("ising.limits.latent_heat", source="ours", section="",
+                 text="for q = 10 the two coexisting phases at T_c differ in energy by Baxter's "
+                      "latent heat",
+                 quantity="distance between the mean energies of the two peaks of the energy "
+                          "histogram at T_c",
+                 criterion=uc.Agreement(latent_heat(10), k=2),
+                 scope="heat-bath at the exact T_c, L = 12, 16, 24"),
+        uc.Claim("ising.limits.first_order_c", source="ours", section="",
+                 text="at a first-order transition C(T_c) grows like L²",
+                 quantity="slope of ln C(T_c) against ln L, q = 10",
+                 criterion=uc.Agreement(2.0, k=2),
+                 scope="heat-bath, L = 12–24"),
+    ]
 
 
 def explore(q=10, T_over_Tc=1.0, *, L=32, sweeps=3000, seed=1):

@@ -45,6 +45,7 @@ gauge :math:`\\tau_i = (-1)^{i+j}`: it is not frustrated.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from . import _validate as v
@@ -52,8 +53,11 @@ from . import _validate as v
 __all__ = ["pm_j_couplings", "lattice_adjacency", "frustrated_plaquettes",
            "frustration_fraction", "energy_per_spin", "unsatisfied_fraction",
            "ground_state_bound", "gauge_transform", "checkerboard_gauge",
-           "enumerate_ground_state", "anneal", "annealing_study", "temperature_chain",
-           "overlap_study", "overlap_histogram", "triangular_antiferromagnet",
+           "enumerate_ground_state", "open_lattice", "sample_couplings", "ground_state_open",
+           "ground_state_study", "open_energies", "extrapolate_ground_state", "anneal",
+           "annealing_study", "temperature_chain", "overlap_study", "overlap_histogram",
+           "overlap_weight", "overlap_size_excess", "mattis_couplings", "claims",
+           "triangular_antiferromagnet",
            "plot_sample", "explore", "HARTMANN_YOUNG_E0"]
 
 #: ground-state energy per spin of the 2D ±J model, L -> infinity
@@ -194,25 +198,40 @@ def energy_per_spin(spins, Jh, Jv):
 
 
 def unsatisfied_fraction(spins, Jh, Jv):
-    """Fraction of the 2N bonds with J_ij s_i s_j < 0 (per copy)."""
+    """Fraction of the bonds with J_ij s_i s_j < 0 (per copy).
+
+    The denominator counts the nonzero bonds: 2N on the torus, 2L(L-1) on
+    the open lattice (:func:`open_lattice`).
+    """
     Jh, Jv = _check_couplings(Jh, Jv)
     s = _check_spins(spins, Jh)
     bad = ((Jh * s * np.roll(s, -1, axis=-1) < 0).sum(axis=(-2, -1))
            + (Jv * s * np.roll(s, -1, axis=-2) < 0).sum(axis=(-2, -1)))
-    return bad / (2.0 * s.shape[-1] * s.shape[-2])
+    n_bonds = (Jh != 0).sum(axis=(-2, -1)) + (Jv != 0).sum(axis=(-2, -1))
+    return bad / n_bonds
 
 
 def ground_state_bound(Jh, Jv):
-    """Lower bound e_0 >= -2 + f on the ground-state energy per spin (|J_ij| = 1).
+    """Lower bound on the ground-state energy per spin from frustration (|J_ij| = 1).
 
     Each frustrated plaquette contains an odd number (>= 1) of unsatisfied
-    bonds in any configuration and each bond lies on two plaquettes, so
-    N_unsat >= N_f / 2 and E = -2N + 2 N_unsat >= -2N + N_f.
+    bonds in any configuration and each bond lies on at most two plaquettes,
+    so N_unsat >= N_f / 2 and E = -N_b + 2 N_unsat >= -N_b + N_f.  On the
+    torus (N_b = 2N) this is e_0 >= -2 + f; on the open lattice
+    (:func:`open_lattice`, N_b = 2L(L-1)) it is e_0 >= (-N_b + N_f)/N.
     """
     Jh, Jv = _check_couplings(Jh, Jv)
-    if not (np.all(np.abs(Jh) == 1) and np.all(np.abs(Jv) == 1)):
-        raise ValueError("ground_state_bound needs couplings of modulus 1 (±J model)")
-    return -2.0 + frustration_fraction(Jh, Jv)
+    if _is_open(Jh, Jv):
+        ok = np.all(np.abs(Jh[..., :, :-1]) == 1) and np.all(np.abs(Jv[..., :-1, :]) == 1)
+    else:
+        ok = np.all(np.abs(Jh) == 1) and np.all(np.abs(Jv) == 1)
+    if not ok:
+        raise ValueError("ground_state_bound needs couplings of modulus 1 (±J model) on every "
+                         "bond of the torus or of the open lattice")
+    N = Jh.shape[-1] * Jh.shape[-2]
+    n_bonds = (Jh != 0).sum(axis=(-2, -1)) + (Jv != 0).sum(axis=(-2, -1))
+    n_f = frustrated_plaquettes(Jh, Jv).sum(axis=(-2, -1))
+    return (-n_bonds + n_f) / N
 
 
 def gauge_transform(Jh, Jv, spins, tau):
@@ -259,6 +278,295 @@ def enumerate_ground_state(Jh, Jv):
     e = energy_per_spin(s, Jh, Jv)
     e0 = e.min()
     return float(e0), int(np.sum(np.isclose(e, e0)))
+
+
+# --------------------------------------------------------------------------
+# exact ground states of the open (planar) lattice by matching
+# --------------------------------------------------------------------------
+
+def open_lattice(Jh, Jv):
+    """Copies of the couplings with the wrap-around bonds removed (free boundaries).
+
+    ``Jh[..., :, L-1]`` (site (i, L-1) to (i, 0)) and ``Jv[..., L-1, :]``
+    (site (L-1, j) to (0, j)) are set to 0: the open L×L lattice has
+    2L(L-1) bonds and is planar.  Every other function of this module
+    accepts such couplings (a zero bond is never satisfied or unsatisfied);
+    energies stay per spin, E/L².
+    """
+    Jh, Jv = _check_couplings(Jh, Jv)
+    Jh = Jh.copy()
+    Jv = Jv.copy()
+    Jh[..., :, -1] = 0.0
+    Jv[..., -1, :] = 0.0
+    return Jh, Jv
+
+
+def sample_couplings(L, *, p=0.5, seed=0, index=0, boundary="open"):
+    """Couplings of disorder sample ``index`` of a numbered family.
+
+    Sample ``index`` of size L draws its bonds from the stream
+    ``SeedSequence(seed, spawn_key=(L, index))``, so any one sample can be
+    regenerated on its own (a stored study can be spot-checked sample by
+    sample).
+
+    Returns
+    -------
+    Jh, Jv : ndarray (L, L)
+        ±J bonds (wrap-around bonds 0 if ``boundary="open"``).
+    """
+    L = v.integer("L", L, low=3, high=4096)
+    index = v.integer("index", index, low=0)
+    v.choice("boundary", boundary, {"open", "periodic"})
+    ss = np.random.SeedSequence(v.integer("seed", seed, low=0), spawn_key=(L, index))
+    Jh, Jv = pm_j_couplings(L, p=p, seed=np.random.default_rng(ss))
+    return open_lattice(Jh, Jv) if boundary == "open" else (Jh, Jv)
+
+
+def _is_open(Jh, Jv):
+    return bool(np.all(Jh[..., :, -1] == 0) and np.all(Jv[..., -1, :] == 0))
+
+
+@numba.njit(cache=True)
+def _open_pairs(T, fi, fj, b):
+    """Pairs (a, c, saving) of frustrated plaquettes of the open lattice worth matching."""
+    # For each frustrated plaquette a, scan the four quadrants around it
+    # for frustrated plaquettes c that a monotone (hence shortest) dual
+    # path reaches without passing through another frustrated plaquette.
+    P = T.shape[0]
+    n = fi.size
+    cap = 64 * max(n, 1)
+    out = np.empty((cap, 3), dtype=np.int64)
+    m = 0
+    reach = np.zeros((P, P), dtype=np.bool_)
+    for a in range(n):
+        ia = fi[a]
+        ja = fj[a]
+        for si in (-1, 1):
+            for sj in (-1, 1):
+                X = ia + 1 if si < 0 else P - ia
+                Y = ja + 1 if sj < 0 else P - ja
+                for x in range(X):
+                    for y in range(Y):
+                        i = ia + si * x
+                        j = ja + sj * y
+                        if x == 0 and y == 0:
+                            reach[i, j] = True
+                            continue
+                        r = False
+                        if x > 0:
+                            pi = i - si
+                            if reach[pi, j] and (T[pi, j] < 0 or (x == 1 and y == 0)):
+                                r = True
+                        if not r and y > 0:
+                            pj = j - sj
+                            if reach[i, pj] and (T[i, pj] < 0 or (x == 0 and y == 1)):
+                                r = True
+                        reach[i, j] = r
+                        c = T[i, j]
+                        # a pair on a shared row or column is met in two quadrants:
+                        # keep it once (from the quadrant with sj = +1, or si = +1)
+                        if r and c > a and not (y == 0 and sj < 0) and not (x == 0 and si < 0):
+                            gain = b[a] + b[c] - (x + y)
+                            if gain > 0:
+                                if m == cap:
+                                    new = np.empty((2 * cap, 3), dtype=np.int64)
+                                    new[:m] = out[:m]
+                                    out = new
+                                    cap *= 2
+                                out[m, 0] = a
+                                out[m, 1] = c
+                                out[m, 2] = gain
+                                m += 1
+                for x in range(X):
+                    for y in range(Y):
+                        reach[ia + si * x, ja + sj * y] = False
+    return out[:m]
+
+
+
+def ground_state_open(Jh, Jv):
+    """Exact ground state of the ±J model on the open L×L lattice, by matching.
+
+    The unsatisfied bonds of any configuration, drawn as dual segments,
+    form strings that end on the frustrated plaquettes or on the outer
+    boundary; conversely any such set of strings is the set of unsatisfied
+    bonds of exactly two (globally flipped) configurations, because the
+    open lattice is planar.  With |J_ij| = 1 the energy is
+    E = -N_b + 2 N_unsat (N_b = 2L(L-1) bonds), so the ground state joins
+    the frustrated plaquettes in pairs, or to the boundary, by strings of
+    least total length: a minimum-weight perfect matching (Bieche et al.
+    1980; Barahona 1982).  Plaquette a reaches the boundary in b_a steps and
+    a partner c in |Δi| + |Δj| steps; we maximise the saving
+    b_a + b_c - |Δi| - |Δj| over matchings (networkx's blossom algorithm,
+    exact for integer weights), keeping only pairs joined by a shortest dual
+    path that meets no third frustrated plaquette (an optimal matching never
+    needs another pair: such a path can be split there at no cost).
+
+    The configuration is rebuilt from the strings and its energy recomputed
+    from the couplings; the two must agree (checked).
+
+    Parameters
+    ----------
+    Jh, Jv : array (L, L)
+        Couplings ±1 with the wrap-around bonds 0 (:func:`open_lattice`).
+
+    Returns
+    -------
+    dict
+        ``e0`` ground-state energy per spin E_0/L², ``n_unsat`` unsatisfied
+        bonds, ``n_bonds``, ``n_frustrated`` frustrated plaquettes,
+        ``spins`` (L, L) int8, one of the two ground states.
+    """
+    import networkx as nx
+    Jh, Jv = _check_couplings(Jh, Jv)
+    if Jh.ndim != 2:
+        raise ValueError("ground_state_open takes one sample, shape (L, L)")
+    if not _is_open(Jh, Jv):
+        raise ValueError("ground_state_open needs open couplings: the wrap-around bonds "
+                         "Jh[:, -1] and Jv[-1, :] must be 0 (use open_lattice)")
+    L = Jh.shape[0]
+    inner_h, inner_v = Jh[:, :-1], Jv[:-1, :]
+    if not (np.all(np.abs(inner_h) == 1) and np.all(np.abs(inner_v) == 1)):
+        raise ValueError("ground_state_open needs ±1 couplings on every bond of the open lattice")
+    prod = Jh[:-1, :-1] * Jv[:-1, 1:] * Jh[1:, :-1] * Jv[:-1, :-1]
+    fi, fj = np.nonzero(prod < 0)
+    n = fi.size
+    b = np.minimum.reduce([fi + 1, fj + 1, L - 1 - fi, L - 1 - fj]).astype(np.int64)
+    T = -np.ones((L - 1, L - 1), dtype=np.int64)
+    T[fi, fj] = np.arange(n)
+    pairs = _open_pairs(T, fi.astype(np.int64), fj.astype(np.int64), b)
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from((int(a), int(c), int(w)) for a, c, w in pairs)
+    M = nx.max_weight_matching(G, maxcardinality=False)
+    matched = np.zeros(n, dtype=bool)
+    # strings: flip[h/v] marks the bonds they cross (symmetric difference)
+    cross_h = np.zeros((L, L), dtype=bool)   # bond (i, j)-(i, j+1), j < L-1
+    cross_v = np.zeros((L, L), dtype=bool)   # bond (i, j)-(i+1, j), i < L-1
+    length = 0
+    for a, c in M:
+        matched[a] = matched[c] = True
+        i0, j0, i1, j1 = fi[a], fj[a], fi[c], fj[c]
+        # vertical leg in column j0 from row i0 to i1 (crosses horizontal bonds Jh[k, j0])
+        lo, hi = min(i0, i1), max(i0, i1)
+        cross_h[lo + 1:hi + 1, j0] ^= True
+        # horizontal leg in row i1 from column j0 to j1 (crosses vertical bonds Jv[i1, k])
+        lo, hi = min(j0, j1), max(j0, j1)
+        cross_v[i1, lo + 1:hi + 1] ^= True
+        length += abs(i0 - i1) + abs(j0 - j1)
+    for a in np.nonzero(~matched)[0]:
+        i, j = fi[a], fj[a]
+        k = int(np.argmin([i + 1, j + 1, L - 1 - i, L - 1 - j]))
+        if k == 0:
+            cross_h[:i + 1, j] ^= True
+        elif k == 1:
+            cross_v[i, :j + 1] ^= True
+        elif k == 2:
+            cross_h[i + 1:, j] ^= True
+        else:
+            cross_v[i, j + 1:] ^= True
+        length += b[a]
+    cross_h[:, -1] = False
+    cross_v[-1, :] = False
+    # spins: bond satisfied unless crossed by a string
+    s = np.empty((L, L), dtype=np.int64)
+    s[0, 0] = 1
+    sign_h = Jh * np.where(cross_h, -1, 1)
+    sign_v = Jv * np.where(cross_v, -1, 1)
+    for i in range(L):
+        if i > 0:
+            s[i, 0] = s[i - 1, 0] * sign_v[i - 1, 0]
+        for j in range(1, L):
+            s[i, j] = s[i, j - 1] * sign_h[i, j - 1]
+    n_bonds = 2 * L * (L - 1)
+    n_unsat = int(cross_h.sum() + cross_v.sum())
+    e0 = energy_per_spin(s, Jh, Jv)
+    if n_unsat != length or not np.isclose(e0 * L * L, -n_bonds + 2 * n_unsat):
+        raise RuntimeError("ground_state_open: the rebuilt configuration does not have the "
+                           "matching's energy (inconsistent strings)")
+    return {"e0": float(e0), "n_unsat": n_unsat, "n_bonds": n_bonds, "n_frustrated": int(n),
+            "spins": s.astype(np.int8)}
+
+
+def ground_state_study(sizes=(8, 12, 16, 24, 32, 48, 64),
+                       n_samples=(2000, 2000, 1000, 600, 400, 120, 60), *, p=0.5, seed=0):
+    """Exact ground-state energies of many open ±J samples per size (for a stored result).
+
+    Sample ``k`` of size L is :func:`sample_couplings` ``(L, p=p, seed=seed,
+    index=k)`` and is solved exactly by :func:`ground_state_open`.
+
+    Returns
+    -------
+    dict
+        ``sizes``, ``n_samples``, ``p``; per size the lists ``n_unsat``
+        (unsatisfied bonds of the ground state of every sample; the energy
+        per spin is (2 n_unsat - 2L(L-1))/L²) and ``n_frustrated``, and the
+        disorder averages ``e0_mean``, ``e0_err`` (s.e.m. over samples).
+    """
+    sizes = [v.integer("L", L, low=3) for L in sizes]
+    n_samples = [v.integer("n_samples", n, low=2) for n in n_samples]
+    if len(n_samples) != len(sizes):
+        raise ValueError("n_samples needs one entry per size")
+    out = {"sizes": sizes, "n_samples": n_samples, "p": float(p), "n_unsat": [],
+           "n_frustrated": [], "e0_mean": [], "e0_err": []}
+    for L, n in zip(sizes, n_samples):
+        nu, nf = [], []
+        for k in range(n):
+            r = ground_state_open(*sample_couplings(L, p=p, seed=seed, index=k))
+            nu.append(r["n_unsat"])
+            nf.append(r["n_frustrated"])
+        e = (2.0 * np.array(nu) - 2 * L * (L - 1)) / (L * L)
+        out["n_unsat"].append(nu)
+        out["n_frustrated"].append(nf)
+        out["e0_mean"].append(float(e.mean()))
+        out["e0_err"].append(float(e.std(ddof=1) / np.sqrt(n)))
+    return out
+
+
+def open_energies(L, n_unsat):
+    """Energy per spin (2 n_unsat - 2L(L-1))/L² of open L×L ±J states with n_unsat unsatisfied bonds."""
+    L = v.integer("L", L, low=2)
+    return (2.0 * np.asarray(n_unsat, dtype=float) - 2 * L * (L - 1)) / (L * L)
+
+
+def extrapolate_ground_state(sizes, e_mean, e_err, *, L_min=None):
+    """Bulk ground-state energy from open lattices: weighted fit of e(L) = e_inf + a/L + b/L².
+
+    On the open lattice the energy per spin has an edge term ∝ 1/L and a
+    corner term ∝ 1/L² besides the bulk value (the form used by Campbell,
+    Hartmann & Katzgraber 2004 for free boundaries).
+
+    Parameters
+    ----------
+    sizes, e_mean, e_err : 1-D arrays
+        Disorder-averaged energy per spin and its standard error per size.
+    L_min : int, optional
+        Fit only sizes >= L_min (at least 4 sizes).
+
+    Returns
+    -------
+    dict
+        ``e_inf``, ``e_inf_err`` (from the fit covariance, not scaled by χ²),
+        ``a``, ``b``, ``chi2``, ``dof``, ``sizes`` used.
+    """
+    L = v.real_array("sizes", sizes, ndim=1)
+    y = v.real_array("e_mean", e_mean, ndim=1)
+    s = v.real_array("e_err", e_err, ndim=1)
+    if not (L.size == y.size == s.size):
+        raise ValueError("sizes, e_mean and e_err must have the same length")
+    keep = L >= (L_min if L_min is not None else 0)
+    L, y, s = L[keep], y[keep], s[keep]
+    if L.size < 4:
+        raise ValueError(f"need at least 4 sizes to fit 3 parameters with a check, got {L.size}")
+    if np.any(s <= 0):
+        raise ValueError("e_err must be > 0")
+    X = np.stack([np.ones_like(L), 1.0 / L, 1.0 / L ** 2], axis=1)
+    W = 1.0 / s
+    coef, *_ = np.linalg.lstsq(X * W[:, None], y * W, rcond=None)
+    cov = np.linalg.inv((X * W[:, None] ** 2).T @ X)
+    chi2 = float(np.sum(((X @ coef - y) * W) ** 2))
+    return {"e_inf": float(coef[0]), "e_inf_err": float(np.sqrt(cov[0, 0])), "a": float(coef[1]),
+            "b": float(coef[2]), "chi2": chi2, "dof": int(L.size - 3), "sizes": L.astype(int).tolist()}
 
 
 # --------------------------------------------------------------------------
@@ -366,47 +674,70 @@ def anneal(Jh, Jv, *, T_start=3.0, T_end=0.1, n_temps=30, total_sweeps=3000, T_q
 
 
 def annealing_study(sizes=(8, 16, 32), *, total_sweeps=(300, 3000), n_samples=6,
-                    n_restarts=3, p=0.5, seed=0):
+                    n_restarts=3, p=0.5, boundary="periodic", seed=0):
     """Ground-state energy per spin of the ±J model by annealing, per size and speed.
 
     For each size, ``n_samples`` disorder samples are annealed ``n_restarts``
-    times each (independent Monte Carlo seeds); a sample's estimate is its
-    lowest final energy over restarts (an upper bound on its ground state).
-    All samples and restarts of one size run as copies in one graph.
+    times each (independent Monte Carlo seeds) with the schedule of
+    :func:`anneal`; a sample's estimate is its lowest final energy over
+    restarts (an upper bound on its ground state).  All samples and restarts
+    of one size run as copies in one graph.  With ``boundary="open"`` the
+    samples are open lattices (:func:`open_lattice`) and every sample's exact
+    ground state is computed as well (:func:`ground_state_open`).
+
+    ``total_sweeps`` is one sequence for all sizes, or a dict ``{L: sequence}``.
 
     Returns
     -------
     list of dict
         One per (size, total_sweeps) with ``L``, ``total_sweeps``,
-        ``e_samples`` (n_samples,), ``e_mean``, ``e_err`` (s.e.m. over
-        samples), ``bound_samples`` (-2 + f per sample), ``bound_mean``,
-        ``bound_err``, ``f_mean``, ``frac_restarts_at_best`` (fraction of
-        restarts that reached the sample's best energy).
+        ``n_samples``, ``n_restarts``, ``e_samples`` (n_samples,), ``e_mean``,
+        ``e_err`` (s.e.m. over samples), ``bound_samples`` (frustration bound
+        per sample), ``bound_mean``, ``bound_err``, ``f_mean``, ``f_err``,
+        ``frac_restarts_at_best`` (fraction of restarts that reached the
+        sample's best energy).  Open lattices add ``e0_samples`` (exact),
+        ``excess_samples`` (best annealed minus exact, per sample),
+        ``n_at_ground`` (samples whose best restart reached the exact
+        ground-state energy) and ``min_excess``.
     """
     n_samples = v.integer("n_samples", n_samples, low=2)
     n_restarts = v.integer("n_restarts", n_restarts, low=1)
+    v.choice("boundary", boundary, {"periodic", "open"})
     ss = np.random.SeedSequence(v.integer("seed", seed, low=0))
     out = []
     for L, child in zip(sizes, ss.spawn(len(sizes))):
+        sweeps_L = total_sweeps[L] if isinstance(total_sweeps, dict) else total_sweeps
         dis_seq, mc_seq = child.spawn(2)
         Jh, Jv = pm_j_couplings(L, p=p, n_copies=n_samples, seed=np.random.default_rng(dis_seq))
+        if boundary == "open":
+            Jh, Jv = open_lattice(Jh, Jv)
+            e0 = np.array([ground_state_open(Jh[k], Jv[k])["e0"] for k in range(n_samples)])
         Jh_all = np.repeat(Jh, n_restarts, axis=0)
         Jv_all = np.repeat(Jv, n_restarts, axis=0)
         bound = ground_state_bound(Jh, Jv)
         f = frustration_fraction(Jh, Jv)
-        for ts, sub in zip(total_sweeps, mc_seq.spawn(len(total_sweeps))):
+        for ts, sub in zip(sweeps_L, mc_seq.spawn(len(sweeps_L))):
             e, _ = anneal(Jh_all, Jv_all, total_sweeps=int(ts), seed=np.random.default_rng(sub))
             e = e.reshape(n_samples, n_restarts)
             best = e.min(axis=1)
-            out.append({
-                "L": int(L), "total_sweeps": int(ts), "e_samples": best,
+            row = {
+                "L": int(L), "total_sweeps": int(ts), "n_samples": n_samples,
+                "n_restarts": n_restarts, "boundary": boundary, "e_samples": best,
                 "e_mean": float(best.mean()),
                 "e_err": float(best.std(ddof=1) / np.sqrt(n_samples)),
                 "bound_samples": bound, "bound_mean": float(bound.mean()),
                 "bound_err": float(bound.std(ddof=1) / np.sqrt(n_samples)),
                 "f_mean": float(f.mean()), "f_err": float(f.std(ddof=1) / np.sqrt(n_samples)),
                 "frac_restarts_at_best": float(np.mean(np.isclose(e, best[:, None]))),
-            })
+            }
+            if boundary == "open":
+                exc = best - e0
+                row.update({"e0_samples": e0, "e0_mean": float(e0.mean()),
+                            "e0_err": float(e0.std(ddof=1) / np.sqrt(n_samples)),
+                            "excess_samples": exc,
+                            "n_at_ground": int(np.sum(np.isclose(exc, 0.0, atol=1e-9))),
+                            "min_excess": float(exc.min())})
+            out.append(row)
     return out
 
 
@@ -533,6 +864,142 @@ def overlap_histogram(q, *, L, bins=None):
     per = np.array([np.histogram(qs, bins=bins, density=True)[0] for qs in q])
     centres = 0.5 * (bins[1:] + bins[:-1])
     return centres, per.mean(axis=0), per.std(axis=0, ddof=1) / np.sqrt(per.shape[0])
+
+
+def overlap_weight(q, *, q_max=0.5):
+    """Weight of P(q) at |q| < q_max, disorder-averaged, with its s.e.m. over samples.
+
+    ``q`` has shape (n_samples, n_meas) (one temperature of
+    :func:`overlap_study`).  A ferromagnet below T_c puts almost no weight
+    there (two sharp peaks at ±m²), a paramagnet almost all; a broad P(q)
+    puts a finite share.
+    """
+    q = np.asarray(q, dtype=float)
+    if q.ndim != 2 or q.shape[0] < 2:
+        raise ValueError(f"q must have shape (n_samples >= 2, n_meas), got {q.shape}")
+    w = (np.abs(q) < q_max).mean(axis=1)
+    return float(w.mean()), float(w.std(ddof=1) / np.sqrt(w.size))
+
+
+def overlap_size_excess(small, large):
+    """⟨q²⟩ of the larger lattice minus a paramagnet's 1/N decay from the smaller one.
+
+    A paramagnet (correlation length ≪ L) has ⟨q²⟩ = χ_SG/N, so going from
+    L_s to L_l it falls by the factor (L_s/L_l)².  The excess
+    ⟨q²⟩_l - (L_s/L_l)² ⟨q²⟩_s is zero there and positive when the replicas
+    are correlated across the whole lattice (frozen on these sizes).
+
+    Parameters
+    ----------
+    small, large : dict
+        Results of :func:`overlap_study` at the same temperatures.
+
+    Returns
+    -------
+    excess, err : ndarrays (n_T,)
+        Errors combine the two independent s.e.m. over samples.
+    """
+    if not np.allclose(small["temps"], large["temps"]):
+        raise ValueError("the two overlap studies must use the same temperatures")
+    r = (small["L"] / large["L"]) ** 2
+    exc = large["q2_mean"] - r * small["q2_mean"]
+    err = np.hypot(large["q2_err"], r * small["q2_err"])
+    return exc, err
+
+
+def mattis_couplings(L, *, n_copies=1, seed=None):
+    """Mattis couplings J_ij = ξ_i ξ_j with random ξ_i = ±1 on the L×L torus (Mattis 1976).
+
+    Half of the bonds are negative on average, yet no plaquette is
+    frustrated: the gauge τ = ξ maps the model onto the ferromagnet.
+
+    Returns
+    -------
+    Jh, Jv : ndarray (n_copies, L, L)
+    xi : ndarray (n_copies, L, L) of ±1 (a ground state: every bond satisfied)
+    """
+    L = v.integer("L", L, low=3, high=4096)
+    n_copies = v.integer("n_copies", n_copies, low=1)
+    xi = np.where(_rng(seed).random((n_copies, L, L)) < 0.5, -1, 1)
+    Jh = (xi * np.roll(xi, -1, axis=-1)).astype(float)
+    Jv = (xi * np.roll(xi, -1, axis=-2)).astype(float)
+    return Jh, Jv, xi
+
+
+def claims():
+    """The claims the chapter judges, with their criteria (fixed before the measurement)."""
+    from . import claims as uc
+    e_hy, e_hy_err = HARTMANN_YOUNG_E0
+    return [
+        uc.Claim("ising.spinglass.seams", source="essay", section="ii",
+                 text="J_ij<0 (antiferromagnetic): antagonism; factional seams",
+                 quantity="fraction u of unsatisfied bonds (seams) after slow annealing to T = 0.2",
+                 criterion=uc.Sign(+1, k=3),
+                 scope="16×16 torus, 4 copies per model, annealed from T = 3 to 0.2 "
+                       "(14 temperatures × 300 sweeps): all bonds antagonistic (p = 1) and "
+                       "mixed signs (±J, p = 1/2)",
+                 note="a bipartite antiferromagnet is the ferromagnet in another gauge: "
+                      "antagonism alone orders into two factions without seams"),
+        uc.Claim("ising.spinglass.frustration", source="essay", section="ii",
+                 text="Spin-glass variants (mixed signs) model frustration: no configuration "
+                      "satisfies all pairwise demands",
+                 quantity="whether every sample has a frustrated plaquette (an odd number of "
+                          "negative bonds around a square), which proves that no configuration "
+                          "satisfies all its bonds",
+                 criterion=uc.Holds("every sample with mixed signs is frustrated"),
+                 scope="32×32 torus: random ±J with p = 1/2 (200 samples), p = 0.1 and "
+                       "p = 0.25 (100 each); Mattis couplings J_ij = ξ_iξ_j, half of them "
+                       "negative (100 samples)",
+                 note="mixed signs are not enough: the sign pattern must contain odd loops"),
+        uc.Claim("ising.spinglass.exactly", source="essay", section="ii",
+                 text="no configuration satisfies all pairwise demands—exactly like conflicted "
+                      "networks",
+                 quantity="frustration (odd cycles of antagonism) of real social networks",
+                 criterion=None,
+                 needs="signed social-network data (who is friend or foe of whom) to count "
+                       "frustrated cycles"),
+        uc.Claim("ising.spinglass.freezing", source="essay", section="iii (title)",
+                 text="the spin glass of the social network",
+                 quantity="glassy freezing: ⟨q²⟩ at L = 12 minus the paramagnet's 1/N decay from "
+                          "L = 8 (> 0: replicas correlated across the lattice)",
+                 criterion=uc.Sign(+1, k=3),
+                 scope="±J, p = 1/2, L = 8 and 12 (16 and 12 samples), parallel tempering, "
+                       "at T = 0.40, 0.82 and 2.00",
+                 note="finite-size freezing only: in 2D the ±J model has no spin-glass phase "
+                      "at T > 0 (T_sg = 0), so at every T > 0 ⟨q²⟩ must eventually fall "
+                      "with L; these sizes cannot show that at low T"),
+        uc.Claim("ising.spinglass.fraction", source="ours", section="",
+                 text="each plaquette is frustrated with probability [1 − (1 − 2p)⁴]/2",
+                 quantity="measured minus exact fraction of frustrated plaquettes",
+                 criterion=uc.Agreement(0.0, k=2),
+                 scope="32×32 torus, p = 1/2 (200 samples), 0.1, 0.25 (100 samples)"),
+        uc.Claim("ising.spinglass.e0_literature", source="ours", section="",
+                 text=f"ground-state energy per spin of the 2D ±J model, L → ∞: "
+                      f"{e_hy} ± {e_hy_err} (Hartmann & Young 2001)",
+                 quantity="e_∞ from exact ground states of open L×L lattices, fit "
+                          "e(L) = e_∞ + a/L + b/L²",
+                 criterion=uc.Agreement(e_hy, target_err=e_hy_err, k=2),
+                 scope="exact ground states (matching), L = 8–64, 60–2000 samples per size "
+                       "(stored result); fits over all sizes and over L ≥ 16"),
+        uc.Claim("ising.spinglass.anneal_bound", source="ours", section="",
+                 text="an annealed energy is an upper bound on the sample's ground-state energy",
+                 quantity="annealed energy ≥ exact ground-state energy, sample by sample",
+                 criterion=uc.Holds("in every sample and schedule"),
+                 scope="open L×L lattices, L = 8, 16 (8 samples) and 32 (6 samples), "
+                       "300 and 3000 sweeps"),
+        uc.Claim("ising.spinglass.anneal_reach", source="ours", section="",
+                 text="simulated annealing finds the ground state",
+                 quantity="samples whose best annealing restart reaches the exact ground-state "
+                          "energy",
+                 criterion=uc.Holds("in every sample"),
+                 scope="3000 sweeps (30 temperatures from T = 3 to 0.1, quench at 0.02), best "
+                       "of 3 restarts (2 at L = 32); open L = 8, 16, 32"),
+        uc.Claim("ising.spinglass.anneal_speed", source="ours", section="",
+                 text="faster annealing ends higher in energy",
+                 quantity="paired difference e(300 sweeps) − e(3000 sweeps) over the same samples",
+                 criterion=uc.Sign(+1, k=3),
+                 scope="open L = 8, 16 (8 samples), 32 (6 samples)"),
+    ]
 
 
 # --------------------------------------------------------------------------
