@@ -238,15 +238,18 @@ def intro_tables(exec_dir: Path, toc_file: Path, labels: dict[str, str]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover - a helper for chapter authors
     if sys.argv[1:2] == ["--intro"]:
+        # the chapter links use the short names of the intro's own chapter map
         repo = Path(__file__).resolve().parents[1]
+        intro = (repo / "book" / "intro.md").read_text(encoding="utf-8")
+        names = dict((label, name) for name, label in re.findall(r"\{ref\}`([^<`]+?) <([\w\-]+)>`", intro))
         labels = {}
         for p in sorted((repo / "book").rglob("*.ipynb")):
-            first = json.loads(p.read_text(encoding="utf-8"))["cells"][0]["source"]
-            m = re.match(r"^\((\S+)\)=", "".join(first))
-            title = re.search(r"^# (.+)$", "".join(first), re.MULTILINE)
+            first = "".join(json.loads(p.read_text(encoding="utf-8"))["cells"][0]["source"])
+            m = re.match(r"^\((\S+)\)=", first)
             if m:
+                label = m.group(1)
                 labels[str(p.relative_to(repo / "book").with_suffix(""))] = (
-                    f"{{ref}}`{title.group(1).lower() if title else m.group(1)} <{m.group(1)}>`")
+                    f"{{ref}}`{names[label]} <{label}>`" if label in names else f"{{ref}}`{label}`")
         print(intro_tables(repo / "_build" / "jupyter_execute", repo / "_toc.yml", labels))
         sys.exit(0)
     status = 0
