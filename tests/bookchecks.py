@@ -228,7 +228,8 @@ def intro_tables(exec_dir: Path, toc_file: Path, labels: dict[str, str]) -> str:
                 continue
             ref = f"{{glue:text}}`{chapter}.ipynb::claim.{cid}"
             link = labels.get(chapter, f"{{doc}}`{chapter}`")
-            rows[src].append(f"| {ref}.claim` | {ref}.verdict` | {ref}.finding` | {link} |")
+            # ":s" is needed: {glue:text} splits a format spec off at the last colon
+            rows[src].append(f"| {ref}.claim:s` | {ref}.verdict:s` | {ref}.finding:s` | {link} |")
     out = []
     for src, (title, head) in INTRO_SOURCES.items():
         out += [f"### {title}", "", f"| {head} | verdict | what we find | chapter |", "|---|---|---|---|",
