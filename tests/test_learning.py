@@ -315,3 +315,22 @@ def test_ratio_and_binomial_helpers():
     assert p == 0 and e == pytest.approx(0.01)
     d, de = L.paired_difference([1.0, 2.0, 3.0], [0.5, 1.5, 2.5])
     assert d == pytest.approx(0.5) and de == pytest.approx(0.0)
+
+
+def test_boltzmann_sample_has_the_exact_wide_fraction():
+    for T in (0.05, 0.3):
+        n = 40000
+        x = L.sample_double_well_boltzmann(T, n, seed=3)
+        p = np.mean(x > L.double_well_barrier())
+        exact = L.boltzmann_wide_fraction(T)[0]
+        assert abs(p - exact) < NSIG * math.sqrt(exact * (1 - exact) / n)
+    with pytest.raises(ValueError):
+        L.sample_double_well_boltzmann(0.0, 10)
+
+
+def test_double_well_accepts_one_start_per_seed():
+    th0 = np.array([-0.8, 0.8, -0.8, 0.8])
+    r = L.sgd_double_well(eta=0.005, sigma_g=1e-6, n_steps=500, n_seeds=4, theta0=th0, seed=0)
+    assert list(r["wide"]) == [False, True, False, True]
+    with pytest.raises(ValueError, match="theta0"):
+        L.sgd_double_well(eta=0.005, n_steps=10, n_seeds=3, theta0=th0)

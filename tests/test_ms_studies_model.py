@@ -201,3 +201,45 @@ def test_downward_causation_pairs_the_between_share():
                                n_seeds=3, seed=1)
     m, e = dc["paired_between_diff"]
     assert np.isfinite(m) and e >= 0
+
+
+def test_timescale_measurements_zero_tolerance_picks_largest_significance():
+    res = {"couplings": [1.0], "steps": [50], "tolerance": 0.3,
+           "d": {(1.0, 50): {"avg_satisfaction": (0.05, 0.01), "micro_std": (0.35, 0.5),
+                             "between_fraction": (0.0, 0.0), "avg_cohesion": (0.1, 0.1),
+                             "trust": (-0.2, 0.15)}}}
+    (m,) = ms.timescale_measurements(res, tolerance=0.0)
+    # |d| - 2 err: 0.03, -0.65, 0, -0.1, -0.1 -> mean satisfaction, which a zero-bias criterion rejects
+    assert m.value == 0.05 and m.text.startswith("mean satisfaction")
+    assert not uc.Agreement(0.0, k=2).test(m)[0]
+    with pytest.raises(ValueError):
+        ms.timescale_measurements(res, tolerance=-1.0)
+
+
+def test_half_coupling_interpolates_and_bootstraps():
+    scan = {"J": np.array([0.0, 1.0, 2.0]),
+            "between_fraction_seeds": np.array([[0.0, 0.0, 0.0, 0.0],
+                                                [0.2, 0.4, 0.2, 0.4],
+                                                [0.8, 0.8, 0.8, 0.8]])}
+    j, e = ms.half_coupling(scan, n_boot=200, seed=1)
+    assert j == pytest.approx(1.0 + (0.5 - 0.3) / (0.8 - 0.3))
+    assert 0 < e < 0.2
+    # a curve that never reaches the level has no crossing
+    flat = dict(scan, between_fraction_seeds=scan["between_fraction_seeds"] * 0.1)
+    assert math.isnan(ms.half_coupling(flat, n_boot=10)[0])
+
+
+def test_polarisation_measurements_subtract_the_level():
+    scan = {"J": np.array([0.0, 1.5]), "between_fraction": np.array([0.01, 0.8]),
+            "between_fraction_err": np.array([0.001, 0.05])}
+    (m,) = ms.polarisation_measurements(scan)
+    assert m.condition == "J = 1.5" and m.value == pytest.approx(0.3) and m.err == 0.05
+    assert uc.Sign(+1, k=3).test(m)[0]
+
+
+def test_scaling_benchmark_straight_line_fit():
+    b = ms.scaling_benchmark(N_values=(2000, 4000, 8000), C_values=(2, 4), N_fixed=4000,
+                             n_steps=2, repeats=2, seed=0)
+    b1, b0 = np.polyfit(b["N"].astype(float), b["t_N"], 1)
+    assert b["per_citizen"] == pytest.approx(b1) and b["fixed_N"] == pytest.approx(b0)
+    assert b["per_citizen"] > 0

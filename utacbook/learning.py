@@ -560,6 +560,37 @@ def boltzmann_wide_fraction(T, *, wells=None):
     return np.array(out)
 
 
+def sample_double_well_boltzmann(T, n, *, wells=None, seed=0):
+    """Draw ``n`` positions from the Boltzmann law exp(-L(θ)/T) of :func:`double_well_loss`.
+
+    Inverse-CDF sampling on the quadrature grid of
+    :func:`boltzmann_wide_fraction` (80 001 points on [-4, 4]), linearly
+    interpolated, so the fraction drawn beyond the barrier has expectation
+    ``boltzmann_wide_fraction(T)`` up to the grid resolution.
+
+    Parameters
+    ----------
+    T : float > 0
+        Temperature T_train.
+    n : int >= 1
+        Number of draws.
+    seed : int or sequence of int
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    array (n,) of float
+    """
+    t = v.real("T", T, positive=True)
+    n = v.integer("n", n, low=1)
+    x = np.linspace(-4, 4, 80001)
+    w = np.exp(-(double_well_loss(x, wells=wells) - double_well_loss(x, wells=wells).min()) / t)
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(x))])
+    cdf /= cdf[-1]
+    u = np.random.default_rng(seed).random(n)
+    return np.interp(u, cdf, x)
+
+
 def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=256,
                     burn_in=None, theta0=0.0, seed=0):
     """SGD with isotropic Gaussian gradient noise on :func:`double_well_loss`.
@@ -582,8 +613,9 @@ def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=25
         after burn_in, counted between the cores of the two wells
         (:func:`double_well_cores`), so that jitter at the barrier top does
         not count.
-    theta0 : float
-        Start (0 = near the barrier top).
+    theta0 : float or array of shape (n_seeds,)
+        Start (0 = near the barrier top); an array gives each seed its own
+        start (e.g. a sample of :func:`sample_double_well_boltzmann`).
 
     Returns
     -------
@@ -605,7 +637,12 @@ def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=25
     xb = double_well_barrier()
     lo, hi = double_well_cores()
     rng = np.random.default_rng(seed)
-    th = np.full(n_seeds, v.real("theta0", theta0))
+    if np.ndim(theta0) == 0:
+        th = np.full(n_seeds, v.real("theta0", theta0))
+    else:
+        th = v.real_array("theta0", theta0, ndim=1).astype(float).copy()
+        if th.shape[0] != n_seeds:
+            raise ValueError(f"theta0 must be a scalar or of length n_seeds={n_seeds}")
     s = sigma_g / math.sqrt(batch)
     cnt = np.zeros(n_seeds)
     core = np.where(th <= lo, -1, np.where(th >= hi, 1, 0))

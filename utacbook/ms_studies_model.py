@@ -31,7 +31,8 @@ __all__ = ["replica_seeds", "run_replicas", "sem", "plot_three_scales", "mean_pr
            "coupling_scan", "plot_coupling_scan", "mean_field_coupling_threshold",
            "timescale_comparison", "plot_timescales", "downward_causation", "scaling_benchmark",
            "plot_scaling", "memory_per_citizen", "explore_model", "claims", "emergence_measurements",
-           "timescale_validity", "timescale_measurements", "TIMESCALE_OBSERVABLES"]
+           "timescale_validity", "timescale_measurements", "TIMESCALE_OBSERVABLES",
+           "half_coupling", "polarisation_measurements"]
 
 SERIES = ("avg_satisfaction", "micro_std", "avg_cohesion", "resource_inequality", "approval",
           "trust")
@@ -437,6 +438,61 @@ def plot_timescales(comp):
 
 
 #: observables compared by :func:`timescale_validity` (name -> label)
+def polarisation_measurements(scan, *, level=0.5, reference=0.0):
+    """The between-community share minus ``level`` at every coupling but ``reference``.
+
+    The stronger reading of "macro patterns emerge": the communities polarise,
+    so that most of the variance of satisfaction lies between them.
+
+    Returns
+    -------
+    list of :class:`utacbook.claims.Measurement` (mean ± s.e.m. over replicas),
+    condition ``"J = ..."``.
+    """
+    J = [float(j) for j in scan["J"]]
+    out = []
+    for i, j in enumerate(J):
+        if j == float(reference):
+            continue
+        out.append(uc.Measurement(float(scan["between_fraction"][i]) - level,
+                                  float(scan["between_fraction_err"][i]), condition=f"J = {j:g}",
+                                  text=f"{format_pm(scan['between_fraction'][i], scan['between_fraction_err'][i])}"))
+    return out
+
+
+def half_coupling(scan, *, level=0.5, n_boot=1000, seed=0):
+    """Coupling at which the mean between-community share crosses ``level``, with a bootstrap error.
+
+    Linear interpolation of the replica-mean share between the scanned
+    couplings (the share must rise through ``level``); the error is the
+    standard deviation over ``n_boot`` resamples of the replicas (the same
+    resample at every coupling, which keeps the pairing).  The interpolation
+    itself adds an error of the order of the grid spacing near the crossing,
+    which the bootstrap does not include.
+
+    Returns
+    -------
+    tuple (J_half, err) of float; J_half is nan if the mean share never crosses ``level``.
+    """
+    J = np.asarray(scan["J"], float)
+    b = np.asarray(scan["between_fraction_seeds"], float)      # (len(J), n_seeds)
+
+    def cross(curve):
+        above = np.nonzero(curve >= level)[0]
+        if above.size == 0 or above[0] == 0:
+            return math.nan
+        i = above[0]
+        return float(J[i - 1] + (level - curve[i - 1]) * (J[i] - J[i - 1]) / (curve[i] - curve[i - 1]))
+
+    j0 = cross(b.mean(axis=1))
+    rng = np.random.default_rng(seed)
+    n = b.shape[1]
+    boots = np.array([cross(b[:, rng.integers(0, n, n)].mean(axis=1)) for _ in range(int(n_boot))])
+    boots = boots[np.isfinite(boots)]
+    err = float(np.std(boots, ddof=1)) if boots.size > 1 else math.nan
+    return j0, err
+
+
 TIMESCALE_OBSERVABLES = {"avg_satisfaction": "mean satisfaction", "micro_std": "spread of s",
                          "between_fraction": "between-community share",
                          "avg_cohesion": "cohesion", "trust": "trust"}
@@ -491,19 +547,22 @@ def timescale_validity(couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0), *, steps=(50, 
             "fast_mean": fm, "n_seeds": R}
 
 
-def timescale_measurements(res, *, k=2.0):
+def timescale_measurements(res, *, k=2.0, tolerance=None):
     """One :class:`~utacbook.claims.Measurement` per (J, run length): the observable nearest to failing.
 
     The criterion asks every observable's standardised bias to lie within
-    ``±res["tolerance"]`` at ``k`` standard errors; the measurement of a
-    condition is the observable with the largest ``|d| - k err`` (it meets
-    the criterion if and only if all observables do), labelled in its text.
+    ``±tolerance`` (default ``res["tolerance"]``) at ``k`` standard errors;
+    the measurement of a condition is the observable with the largest
+    ``|d| - k err - tolerance`` (it meets the criterion if and only if all
+    observables do), labelled in its text.  ``tolerance=0`` gives the
+    measurements for a zero-bias criterion.
     """
+    tol = res["tolerance"] if tolerance is None else V.real("tolerance", tolerance, nonnegative=True)
     out = []
     for J in res["couplings"]:
         for T in res["steps"]:
             dd = res["d"][(J, T)]
-            name = max(dd, key=lambda n: abs(dd[n][0]) - k * dd[n][1])
+            name = max(dd, key=lambda n: abs(dd[n][0]) - k * dd[n][1] - tol)
             v, e = dd[name]
             out.append(uc.Measurement(v, e, condition=f"J = {J:g}, {T} steps",
                                       text=f"{TIMESCALE_OBSERVABLES[name]} {format_pm(v, e)}"))
@@ -549,20 +608,23 @@ def downward_causation(*, trusts=(0.2, 0.8), n_agents=1000, n_communities=10, n_
 def _time_run(N, C, n_steps, seed):
     m = GovernmentMultiscaleModel(N, C, seed=seed)
     m.run(2, quantiles=False)                     # warm-up (JIT, caches)
-    t0 = time.perf_counter()
+    t0 = time.process_time()                      # CPU time: waiting for a busy processor does not count
     m.run(n_steps, quantiles=False)
-    return (time.perf_counter() - t0) / n_steps
+    return (time.process_time() - t0) / n_steps
 
 
 def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10,
                       C_values=(10, 100, 1000, 10_000), N_fixed=100_000, n_steps=10,
                       repeats=3, fit_from=None, seed=0):
-    """Wall-clock time per step against N (fixed C) and against C (fixed N).
+    """CPU time per step against N (fixed C) and against C (fixed N).
 
-    Each point is the fastest of ``repeats`` timed runs (other processes on
-    the machine only ever add time, so the minimum is the least disturbed
-    estimate; error: half the spread of the repeats, a rough timing
-    uncertainty).  Slopes are least-squares fits of log(time) against
+    The time is the CPU time of the process (:func:`time.process_time`, all
+    threads), so time spent waiting for a processor that other jobs occupy
+    does not count; caches and memory bandwidth shared with other jobs still
+    slow it down, so the numbers depend on the machine and its load.  Each
+    point is the fastest of ``repeats`` timed runs (disturbances only ever
+    add time, so the minimum is the least disturbed estimate; error: half the
+    spread of the repeats, a rough timing uncertainty).  Slopes are least-squares fits of log(time) against
     log(size) over the points (for N only over ``N >= fit_from`` if given:
     the asymptotic cost, beyond the sizes whose arrays fit in the processor's
     caches).
@@ -572,7 +634,10 @@ def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10
     dict: ``N``, ``t_N``, ``t_N_err``, ``slope_N``; ``C``, ``t_C``, ``t_C_err``,
     ``slope_C`` (seconds per step; dimensionless slopes); ``slope_N_err`` and
     ``slope_C_err``: standard error of the slope from the spread of the
-    slopes fitted to each repeat separately (nan for one repeat).
+    slopes fitted to each repeat separately (nan for one repeat);
+    ``fixed_N`` and ``per_citizen``: intercept (s) and slope (s per citizen)
+    of a straight-line fit t = fixed + per_citizen · N over all N (the
+    "+ 1" and "N" terms of O(N + C + 1) at fixed C).
     """
     Ns = [V.integer("N_values", n, low=1) for n in N_values]
     Cs = [V.integer("C_values", c, low=1) for c in C_values]
@@ -597,6 +662,8 @@ def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10
         per = np.array([np.polyfit(lx, np.log(T[:, r]), 1)[0] for r in range(repeats)])
         out[f"slope_{key}_err"] = (float(np.std(per, ddof=1) / math.sqrt(repeats))
                                    if repeats > 1 else math.nan)
+    b1, b0 = np.polyfit(out["N"].astype(float), out["t_N"], 1)
+    out["per_citizen"], out["fixed_N"] = float(b1), float(b0)
     return out
 
 
@@ -735,14 +802,20 @@ def claims(*, n_seeds=12, timescale_couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0),
                  criterion=uc.Sign(+1, k=3),
                  scope=f"J from 0.5 to 3 at N = 1000, C = 10, T_social = 0.3; {R} replicas",
                  note="below the mean-field threshold the coupling only amplifies chance differences "
-                      "between communities; above it the communities polarise"),
+                      "between communities; above it the communities polarise. Reading and criterion "
+                      "fixed after exploratory runs: the claim is read narrowly, as a between-community "
+                      "pattern that the same citizens without interaction (J = 0) do not show; the "
+                      "verdict under the stronger reading, that the communities polarise (between share "
+                      "above 1/2 at 3 standard errors), is reported with the verdict"),
         uc.Claim("ms.model.downward", source="multiscale", section="Key Concepts 3 (Downward Causation)",
                  text="Downward Causation: Macro conditions constrain micro behavior",
                  quantity="paired change of the citizens' spread of satisfaction and of the "
                           "between-community share when trust is frozen at 0.8 instead of 0.2",
                  criterion=uc.Sign(+1, k=3),
                  scope=f"J = 1, N = 1000, C = 10, 100 steps, {R} replicas",
-                 note="built into the model: trust sets the noise T_eff; the test measures the size"),
+                 note="true by construction: trust sets the noise T_eff that every citizen feels in "
+                      "the model's equations, so the test only measures the size of a coupling we put "
+                      "in; it is no evidence of emergence"),
         uc.Claim("ms.model.timescales", source="multiscale",
                  section="Multi-Timescale Modeling; Optimization Tips 2",
                  text="Meso updates every 5 steps, Macro updates every 10 steps; Reduce coupling "
@@ -754,7 +827,10 @@ def claims(*, n_seeds=12, timescale_couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0),
                  criterion=uc.Bound(lower=-tol, upper=tol, k=2),
                  scope=f"J = {Js} after {Ts} steps; N = 1000, C = 10, {R} paired replicas",
                  note=f"tolerance 1/√{R}: the shortcut must not move a {R}-replica mean by more "
-                      "than its own standard error"),
+                      "than its own standard error, accepted within 2 standard errors of that bound. "
+                      "Tolerance and slack were fixed after exploratory runs; the verdict under a "
+                      "zero-bias criterion (no paired bias beyond 2 standard errors) is reported with "
+                      "the verdict"),
         uc.Claim("ms.model.custom", source="multiscale", section="Advanced Topics (Custom Scale Dynamics)",
                  text="Override update methods for custom behavior",
                  quantity="paired change of the between-community share when _update_meso makes "
@@ -766,17 +842,23 @@ def claims(*, n_seeds=12, timescale_couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0),
                  quantity="exponent of the time per step against N (C = 10) and against C "
                           "(N = 100 000), log-log fit",
                  criterion=uc.Bound(upper=1.2, k=2),
-                 scope="one Numba thread; N from 3e4 to 1e6 (C = 10), C from 10 to 1e4 "
-                       "(N = 1e5); fastest of 5 timed runs",
-                 note="1.2, not 1: a linear algorithm's cost per citizen rises by up to about 2 "
+                 scope="one Numba thread, CPU time of the process; N from 3e4 to 1e6 (C = 10), C "
+                       "from 10 to 1e4 (N = 1e5); fastest of 5 timed runs",
+                 note="1.2, not 1: a linear algorithm's cost per citizen can rise by up to about 2 "
                       "when its arrays outgrow the processor's caches, which over the 30-fold "
                       "range fitted reads as an exponent up to 1 + log 2 / log 30 ≈ 1.2; an N log N "
-                      "cost could not be told apart, a quadratic one could. Timings depend on the "
-                      "machine and its load"),
+                      "cost could not be told apart, a quadratic one could. The bound was raised from "
+                      "1 after exploratory runs with wall-clock time, in which the verdict under 1 "
+                      "flipped from run to run with the machine's load; the verdict of this run under "
+                      "the bound 1 is reported with the verdict. CPU time no longer counts waiting for a "
+                      "busy processor, but caches and memory bandwidth shared with other jobs still "
+                      "move the exponent: it depends on the machine and its load"),
         uc.Claim("ms.model.memory", source="multiscale", section="Memory Usage",
                  text="Micro: O(N) agents; Meso: O(C) communities; Macro: O(1) global state",
                  quantity="exponent of the memory allocated by a new model against N (tracemalloc)",
                  criterion=uc.Bound(lower=0.95, upper=1.05, k=0),
                  scope="N = 50 000 to 200 000, C = 10",
-                 note="±0.05 allows for fixed allocations of a few kB at these sizes"),
+                 note="±0.05 allows for fixed allocations of a few kB at these sizes. Only the micro "
+                      "O(N) part is tested: at C = 10 the meso O(C) and macro O(1) parts are too small "
+                      "to measure"),
     ]
