@@ -348,3 +348,51 @@ def test_mean_field_secant_is_exact_at_J0_and_tends_to_the_slope():
     np.testing.assert_allclose(res["beta_mf_secant"][0], res["beta_mf_slope"], rtol=1e-4)
     assert np.all(np.diff(res["beta_mf_secant"][:, 1]) < 0)
 
+
+
+# --------------------------------------------------------------------------- coupling's share (referee, issue 11)
+
+
+def test_uncoupled_beta_is_the_exact_J0_fit_and_matches_the_simulated_J0_row():
+    """beta(0, T) is the logistic fitted to g(h/T) on the grid (mean field is exact at J = 0);
+    on a grid scaled with T, beta(0, T) * T does not depend on T (an identity); and the
+    simulated J = 0 fit agrees with it within 4 s.e.m."""
+    T = np.array([0.15, 0.5])
+    b0 = bg.uncoupled_beta(T)
+    R = np.linspace(-2, 2, 25)
+    for t, b in zip(T, b0):
+        assert b == pytest.approx(extract_emergent_beta(R, th.single_site_response(R, t))[0], rel=1e-8)
+    assert isinstance(bg.uncoupled_beta(0.3), float)
+    scaled = [bg.uncoupled_beta(t, R_min=-2 * t, R_max=2 * t) * t for t in (0.1, 0.3, 0.7)]
+    np.testing.assert_allclose(scaled, scaled[0], rtol=1e-6)
+    res = bg.beta_systems([0.0, 0.4], [0.3, 0.3], lattice_size=32, n_steps=30, n_replicas=6, seed=5)
+    ex = bg.coupling_excess(res)
+    np.testing.assert_allclose(ex["beta0"], bg.uncoupled_beta(0.3))
+    assert abs(res["beta_mean"][0] - ex["beta0"][0]) <= 4 * res["beta_sem"][0]
+    assert abs(ex["share"][0]) <= 4 * res["beta_sem"][0] / ex["beta0"][0]      # J = 0: no share
+    # the coupling adds to beta at J/T = 4/3 (significantly), but less than the agents' own beta
+    assert res["beta_mean"][1] - ex["beta0"][1] > 4 * res["beta_sem"][1]
+    assert ex["excess"][1] < -4 * ex["excess_err"][1]
+    with pytest.raises(ValueError, match="T"):
+        bg.uncoupled_beta([0.2, 0.0])
+
+
+def test_coupling_excess_arithmetic_and_share_plot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    T = np.array([0.2, 0.5])
+    b0 = bg.uncoupled_beta(T)
+    fake = {"T": T, "beta_mean": np.array([3.0, 1.5]) * b0, "beta_sem": np.array([0.1, 0.2]),
+            "settings": {"R_min": -2.0, "R_max": 2.0, "n_points": 25}}
+    ex = bg.coupling_excess(fake)
+    np.testing.assert_allclose(ex["excess"], np.array([1.0, -0.5]) * b0)
+    np.testing.assert_allclose(ex["share"], [2 / 3, 1 / 3])
+    np.testing.assert_array_equal(ex["excess_err"], [0.1, 0.2])
+    ax = bg.plot_coupling_share([0.4, 0.5], T, ex["share"], [0.01, 0.02], open_mask=[False, True])
+    assert len(ax.containers) == 2 and any(line.get_ydata()[0] == 0.5 for line in ax.get_lines())
+    bg.plot_coupling_share([0.4], [0.2], [0.5], ax=ax, marker="*", color="k", label="six", mean_field=False)
+    assert len(ax.containers) == 3
+    with pytest.raises(ValueError, match="same size"):
+        bg.plot_coupling_share([0.4, 0.5], T, [0.5])
+    plt.close(ax.figure)

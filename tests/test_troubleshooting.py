@@ -253,6 +253,30 @@ def test_first_within_and_worst_deviation_on_a_made_up_condition():
     assert (w["observable"], w["z"], w["dev"]) == ("q", -9.0, 4.0)
 
 
+def test_worst_deviation_from_scans_the_stored_sweeps_in_range():
+    """z = (mean - final) / sqrt(sem^2 + final_err^2) at every stored sweep in [start, stop];
+    the largest |z| over points and observables is returned with where it occurred."""
+    sweeps = [1, 10, 100, 1000, 5000]
+    pt = {"h": -0.5,
+          "sigma": {"mean": [0.9, 0.5, 0.56, 0.46, 0.5], "sem": [0.01, 0.01, 0.03, 0.03, 0.03],
+                    "final": 0.5, "final_err": 0.04},
+          "q": {"mean": [0.0, 0.0, 0.01, 0.01, 0.01], "sem": [0.0, 0.0, 0.0, 0.0, 0.0],
+                "final": 0.01, "final_err": 0.002}}
+    cond = {"points": [pt]}
+    w = ts.worst_deviation_from(cond, sweeps, 1)                 # sweep 1: (0.9-0.5)/hypot(0.01, 0.04)
+    assert (w["sweep"], w["observable"]) == (1, "sigma")
+    assert w["z"] == pytest.approx(0.4 / math.hypot(0.01, 0.04))
+    w = ts.worst_deviation_from(cond, sweeps, 100)               # 0.06/0.05 at 100 beats -0.04/0.05
+    assert (w["sweep"], w["observable"], w["n_sweeps"]) == (100, "sigma", 3)
+    assert w["z"] == pytest.approx(1.2) and w["dev_err"] == pytest.approx(0.05)
+    w = ts.worst_deviation_from(cond, sweeps, 100, stop=100)
+    assert w["n_sweeps"] == 1
+    w = ts.worst_deviation_from(cond, sweeps, 2, stop=10)        # q at sweep 10: -0.01/0.002
+    assert (w["sweep"], w["observable"]) == (10, "q") and w["z"] == pytest.approx(-5.0)
+    with pytest.raises(ValueError, match="no stored sweep"):
+        ts.worst_deviation_from(cond, sweeps, 6000)
+
+
 def test_sweeps_study_validates_and_plots():
     import matplotlib
     matplotlib.use("Agg")

@@ -28,8 +28,8 @@ from .abm import UPDATE_RULES, scan_field
 from .fitting import extract_emergent_beta
 
 __all__ = ["beta_systems", "beta_grid", "midpoint_slope", "ratio_families",
-           "derivative_signs", "grid_table", "plot_beta_comparison", "plot_collapse",
-           "plot_midpoint_slope"]
+           "derivative_signs", "uncoupled_beta", "coupling_excess", "grid_table",
+           "plot_beta_comparison", "plot_collapse", "plot_midpoint_slope", "plot_coupling_share"]
 
 _REFERENCES = {
     "J_over_T": (r"guide's rule $J/T$", "J_over_T"),
@@ -386,6 +386,78 @@ def _fmt(x, err=None, digits=3):
     return s
 
 
+def uncoupled_beta(T, *, R_min=-2.0, R_max=2.0, n_points=25):
+    """The fitted beta of uncoupled agents (J = 0) at noise T, exactly.
+
+    With no coupling every agent relaxes independently, and after the
+    guide's 100 sweeps (each agent updated about 100 times) the expected mean
+    activation is ``g(h/T)`` exactly (:func:`utacbook.theory.single_site_response`;
+    mean field is exact at J = 0).  This is the guide's logistic fit applied
+    to that curve on the scan grid: the steepness the lattice has from the
+    agents' own response to the field, before any interaction.
+
+    Parameters
+    ----------
+    T : float or array_like
+        Noise temperature(s), > 0.
+    R_min, R_max, n_points
+        The scan grid, as in :func:`beta_systems`.
+
+    Returns
+    -------
+    float or ndarray
+        beta(0, T), same shape as ``T``.
+    """
+    T = v.real_array("T", T)
+    if np.any(T <= 0):
+        raise ValueError(f"T must be > 0 everywhere, got {T[T <= 0][0]!r}")
+    _grid(R_min, R_max, n_points)
+    out = np.array([th.mean_field_emergent_beta(0.0, float(t), R_min=R_min, R_max=R_max,
+                                                n_points=n_points)[0] for t in T.ravel()])
+    out = out.reshape(T.shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def coupling_excess(result):
+    """How much of each system's fitted beta the coupling adds, against the uncoupled agents.
+
+    For every system of :func:`beta_systems` or :func:`beta_grid`, with
+    ``beta0 = uncoupled_beta(T)`` on the same grid:
+
+    * ``excess = beta_mean - 2 * beta0``: the coupling's contribution
+      ``beta - beta0`` minus the uncoupled agents' own ``beta0``; positive
+      where the coupling contributes more to beta than the agents'
+      own response does;
+    * ``excess_err``: the replica standard error of ``beta_mean``
+      (``beta0`` is exact);
+    * ``share = 1 - beta0 / beta_mean``: the coupling's share of beta.
+
+    In mean field the share of the *midpoint slope* is exactly
+    ``g'(0) J/T``, one half at J/T = 1/(2 g'(0)).
+
+    Parameters
+    ----------
+    result : dict
+        Output of :func:`beta_systems` or :func:`beta_grid` (keys ``T``,
+        ``beta_mean``, ``beta_sem`` and ``settings``).
+
+    Returns
+    -------
+    dict
+        ``beta0``, ``excess``, ``excess_err``, ``share`` (arrays of the
+        systems' shape).
+    """
+    s = result.get("settings", {})
+    T = np.asarray(result["T"], dtype=float)
+    beta0 = np.asarray(uncoupled_beta(T, R_min=s.get("R_min", -2.0), R_max=s.get("R_max", 2.0),
+                                      n_points=s.get("n_points", 25)), dtype=float).reshape(T.shape)
+    b = np.asarray(result["beta_mean"], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = 1.0 - beta0 / b
+    return {"beta0": beta0, "excess": b - 2.0 * beta0,
+            "excess_err": np.asarray(result["beta_sem"], dtype=float), "share": share}
+
+
 def grid_table(result, *, names=None, midpoint=None, display=True):
     """The per-system comparison as a Markdown table.
 
@@ -664,3 +736,65 @@ def plot_midpoint_slope(result, *, all_deltas=False, mean_field=True, ax=None, c
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
+
+
+def plot_coupling_share(J, T, share, share_err=None, *, open_mask=None, mean_field=True, ax=None,
+                        marker="o", label=None, color=None):
+    """The coupling's share of beta, ``1 - beta(0, T)/beta``, against J/T.
+
+    Systems are coloured by T (as in :func:`plot_collapse`) unless ``color``
+    is given; the dotted line at one half separates "mostly from the
+    coupling" from "mostly from the agents' own response".  With
+    ``mean_field``, the mean-field share of the midpoint slope,
+    ``g'(0) J/T``, up to its threshold.
+
+    Parameters
+    ----------
+    J, T, share : array_like
+        Systems (any shape, flattened) and their share.
+    share_err : array_like, optional
+        Error bars.
+    open_mask : array_like of bool, optional
+        Systems drawn with open markers (e.g. grid-limited fits).
+    mean_field : bool, default True
+    ax : matplotlib axis, optional
+    marker : str, default "o"
+    label : str, optional
+        Legend label (with ``color``); otherwise one entry per T.
+    color : colour, optional
+
+    Returns
+    -------
+    matplotlib axis
+    """
+    ax = _ax(ax)
+    J = np.asarray(J, dtype=float).ravel()
+    T = np.asarray(T, dtype=float).ravel()
+    y = np.asarray(share, dtype=float).ravel()
+    e = np.zeros_like(y) if share_err is None else np.asarray(share_err, dtype=float).ravel()
+    om = np.zeros(y.shape, bool) if open_mask is None else np.asarray(open_mask).ravel()
+    if not (J.size == T.size == y.size == e.size == om.size):
+        raise ValueError("J, T, share, share_err and open_mask must have the same size")
+    K = J / T
+    if color is None:
+        Tu, col = _t_colours(T)
+        groups = [(T == t, col[t], f"T = {t:g}") for t in Tu]
+    else:
+        groups = [(np.ones(y.shape, bool), color, label)]
+    for sel, c, lab in groups:
+        for lim in (False, True):
+            m = sel & (om == lim) & np.isfinite(y)
+            if m.any():
+                ax.errorbar(K[m], y[m], yerr=e[m], fmt=marker, ms=6 if marker == "*" else 5,
+                            capsize=2, color=c, mfc="none" if lim else c,
+                            label=None if lim else lab)
+    if mean_field:
+        Kc = th.critical_coupling_ratio()
+        Kf = np.linspace(0.0, Kc, 200)
+        ax.plot(Kf, th.GPRIME0 * Kf, "-", color="#2ca02c", lw=1.5,
+                label=r"mean field, midpoint slope: $g'(0)\,J/T$")
+    ax.axhline(0.5, color="k", ls=":", lw=1)
+    ax.set_xlabel("$J/T$")
+    ax.set_ylabel(r"coupling's share of $\beta$: $1 - \beta(0, T)/\beta$")
+    ax.set_ylim(-0.05, 1.0)
+    return ax

@@ -33,7 +33,7 @@ from .theory import mean_field_emergent_beta
 __all__ = ["PARAM_KEYS", "SCAN_KEYS", "compare_settings", "settings_table", "plot_settings",
            "convergence_sweep", "equilibration_study", "plot_traces",
            "scan_points_next_to_midpoint", "sweeps_study", "worst_deviation", "first_within",
-           "sweeps_spot_check", "plot_sweeps_study"]
+           "worst_deviation_from", "sweeps_spot_check", "plot_sweeps_study"]
 
 #: variant keys that change the model (fields of :class:`utacbook.abm.ABMParams`)
 PARAM_KEYS = ("J", "T", "lattice_size", "update")
@@ -709,6 +709,63 @@ def worst_deviation(condition, check_sweeps, at):
             if best is None or abs(z) > abs(best["z"]):
                 best = {"z": z, "dev": float(r["dev"][k]), "dev_err": float(r["dev_err"][k]),
                         "h": float(pt["h"]), "observable": obs}
+    return best
+
+
+def worst_deviation_from(condition, stored_sweeps, start, *, stop=None):
+    """The largest |z| of a condition over all stored sweeps from ``start`` on.
+
+    Where :func:`worst_deviation` looks at one check sweep, this scans every
+    sweep at which :func:`sweeps_study` stored the replica means (log-spaced),
+    from ``start`` to ``stop``: the test "the replica means stay within k
+    standard errors of their long-run values from sweep ``start`` on".  The
+    error of each deviation is that of :func:`sweeps_study`,
+    ``sqrt(sem(t)**2 + final_err**2)``.  Over a long stationary trace such a
+    test meets ever more chances to leave a band of a few standard errors, so
+    its outcome depends on the run length as well as on the relaxation.
+
+    Parameters
+    ----------
+    condition : dict
+        One entry of the study's ``conditions``.
+    stored_sweeps : sequence of int
+        The study's ``sweeps`` (where ``mean`` and ``sem`` were stored).
+    start : int
+        First sweep included, >= 1.
+    stop : int, optional
+        Last sweep included (default: the last stored sweep).
+
+    Returns
+    -------
+    dict
+        ``z``, ``dev``, ``dev_err``, ``sweep``, ``h`` and ``observable`` of the
+        largest |z|, and ``n_sweeps`` (stored sweeps scanned per point and
+        observable).
+
+    Raises
+    ------
+    ValueError
+        If no stored sweep lies in [start, stop].
+    """
+    sw = np.asarray(stored_sweeps, dtype=int)
+    start = v.integer("start", start, low=1)
+    stop = int(sw[-1]) if stop is None else v.integer("stop", stop, low=start)
+    keep = (sw >= start) & (sw <= stop)
+    if not keep.any():
+        raise ValueError(f"no stored sweep lies in [start, stop] = [{start}, {stop}]")
+    best = None
+    for pt in condition["points"]:
+        for obs in ("sigma", "q"):
+            r = pt[obs]
+            dev = np.asarray(r["mean"], dtype=float)[keep] - float(r["final"])
+            err = np.maximum(np.hypot(np.asarray(r["sem"], dtype=float)[keep], float(r["final_err"])),
+                             np.finfo(float).tiny)
+            z = dev / err
+            k = int(np.argmax(np.abs(z)))
+            if best is None or abs(z[k]) > abs(best["z"]):
+                best = {"z": float(z[k]), "dev": float(dev[k]), "dev_err": float(err[k]),
+                        "sweep": int(sw[keep][k]), "h": float(pt["h"]), "observable": obs}
+    best["n_sweeps"] = int(keep.sum())
     return best
 
 
