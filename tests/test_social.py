@@ -397,3 +397,40 @@ def test_claims_of_the_social_chapters_are_well_formed():
             if c.source == "essay":
                 for part in c.text.split(" … "):
                     assert part in text, part
+
+
+def test_essay_quotes_are_single_passages_and_revisions_are_disclosed():
+    # a quote is one passage of one section (no splice across sections with " … ")
+    for c in so.echo_claims() + so.hysteresis_claims() + so.hub_claims():
+        if c.source == "essay":
+            assert " … " not in c.text, c.id
+    # claims revised after a first run say so in their note
+    notes = {c.id: c.note for c in so.echo_claims() + so.hysteresis_claims()}
+    for cid in ("ising.echo.activated", "ising.echo.tc_modularity", "ising.hysteresis.loops"):
+        assert "after the first run" in notes[cid], cid
+
+
+def test_plot_targeting_draws_a_tc_band_for_two_estimates():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    T = np.array([2.0, 5.0, 10.0])
+    sim = {"temperatures": T,
+           "gain": {st: np.array([1e-3, 2e-3, 3e-3]) for st in so.STRATEGIES},
+           "gain_err": {st: np.full(3, 1e-4) for st in so.STRATEGIES}}
+    mf = {"temperatures": T, "gain": sim["gain"], "gain_lin": sim["gain"], "T_c_mf": 8.0}
+    fig = so.plot_targeting(sim, mf, T_c_sim=(8.6, 9.0))
+    a1 = fig.axes[0]
+    spans = [p for p in a1.patches if p.get_label().startswith("simulated")]
+    assert len(spans) == 1
+    span = spans[0]
+    if hasattr(span, "get_width"):                    # Rectangle (matplotlib >= 3.9)
+        x0, x1 = span.get_x(), span.get_x() + span.get_width()
+    else:                                              # Polygon
+        xs = [v[0] for v in span.get_xy()]
+        x0, x1 = min(xs), max(xs)
+    assert (x0, x1) == pytest.approx((8.6, 9.0))
+    plt.close(fig)
+    fig = so.plot_targeting(sim, mf, T_c_sim=9.0)           # one estimate: a dashed line
+    assert any(ln.get_label().startswith("simulated") for ln in fig.axes[0].lines)
+    plt.close(fig)

@@ -1640,8 +1640,9 @@ def echo_claims(*, block_size=500, k_mean=8.0, sweeps=300, n_seeds=8, t_max=3000
                  scope=f"{graphs}; {zero_seeds} dynamics seeds per graph; every ratio of the scan"),
         uc.Claim("ising.echo.modularity", source="essay", section="iii",
                  text="high modularity",
-                 quantity=(f"temperature T_1/2 below which half of the polarised starts survive "
-                           f"{t_max} sweeps, as the modularity falls (r rises)"),
+                 quantity=(f"read as: echo chambers need high modularity. Temperature T_1/2 below which "
+                           f"half of the polarised starts survive {t_max} sweeps, as the modularity "
+                           f"falls (r rises)"),
                  criterion=uc.Ordering(increasing=False, k=2),
                  scope=(f"{graphs}; r = {rs}; {n_seeds} runs per temperature; T_1/2 = 0 where "
                         f"the polarised state is lost even at T → 0")),
@@ -1660,18 +1661,26 @@ def echo_claims(*, block_size=500, k_mean=8.0, sweeps=300, n_seeds=8, t_max=3000
                  needs=("Twitter/Facebook interaction graphs with the users' opinions; the essay's "
                         "citation markers (fileciteturn…) point at no retrievable source")),
         uc.Claim("ising.echo.activated", source="ours", section="",
-                 text=("where the polarised state survives at T → 0, its loss at T > 0 is thermally "
-                       "activated: the lifetime τ grows like exp(B/T) as T falls"),
+                 text=("the loss of a polarised start is thermally activated: its lifetime τ grows "
+                       "like exp(B/T) as T falls"),
                  quantity="Arrhenius slope B = d ln τ / d(1/T) of the mean log lifetime (units of J)",
                  criterion=uc.Sign(+1, k=3),
                  scope=(f"{graphs}; r = {rs}; {n_seeds} runs per temperature, up to {t_max} sweeps; "
-                        "temperatures at which every run was lost")),
+                        "temperatures at which every run was lost"),
+                 note=("claim reworded after the first run: it began 'where the polarised state "
+                       "survives at T → 0', a premise that excluded the largest ratio of its own "
+                       "conditions; conditions, criterion and verdict are unchanged")),
         uc.Claim("ising.echo.tc_modularity", source="ours", section="",
-                 text=("modularity does not move T_c: a two-block SBM orders at the temperature of an "
-                       "Erdős–Rényi graph of the same mean degree (two-block theory)"),
-                 quantity="χ-peak temperature of the SBM (r = 0.1) minus that of the Erdős–Rényi graph",
+                 text=("modularity does not move T_c: a two-block SBM orders where an Erdős–Rényi "
+                       "graph with the same degree moments does (two-block theory)"),
+                 quantity=("χ-peak temperature in units of the graph's own Bethe estimate "
+                           "(from its degree moments), SBM (r = 0.1) minus Erdős–Rényi"),
                  criterion=uc.Agreement(0.0, k=2),
-                 scope="one graph each, N = 1000, mean degree 8; 4 seeds"),
+                 scope=("one graph each, N = 1000, mean degree 8; 4 seeds; both scanned on the same "
+                        "grid in units of their Bethe estimates"),
+                 note=("criterion revised after the first run: it compared the raw χ-peak "
+                       "temperatures, but the two sampled graphs differ in mean degree, which moves "
+                       "T_c whatever the modularity; the old criterion is judged in the chapter")),
     ]
 
 
@@ -1680,11 +1689,14 @@ def hysteresis_claims(*, L=64, n_graph=4096, block_size=500, k_in=6.0, k_out=2.0
     """The claims of ``06_hysteresis`` with their criteria (essay, sections iii and vi, and ours).
 
     The loop criterion: a gap that is only a lag behind the driving closes
-    at least as fast as domain coarsening allows (domain size ∝ t^(1/2):
-    gap ∝ rate^b with b >= 1/2; linear response gives b = 1), while a gap
-    held open by a free-energy barrier closes only logarithmically (b -> 0).
-    A loop counts as hysteresis if its effective exponent lies below 1/2 by
-    3 standard errors; the measurement is 1/2 - b.
+    as a power of the rate, gap ∝ rate^b: b = 1 for the linear response of a
+    paramagnet, b = 1/2 for coarsening domains (size ∝ t^(1/2)), and
+    b = d/(z + y_h), just below 1/2 in two dimensions, for the critical lag
+    at T_c; a gap held open by a free-energy barrier closes only
+    logarithmically (b -> 0).  A loop counts as hysteresis if its effective
+    exponent lies below 1/2 by 3 standard errors; the measurement is
+    1/2 - b.  Loops at T_c and loops that only coarsen sit on this boundary
+    and count as lags unless their exponent falls clearly below it.
 
     Returns
     -------
@@ -1694,16 +1706,21 @@ def hysteresis_claims(*, L=64, n_graph=4096, block_size=500, k_in=6.0, k_out=2.0
     sbm_text = (f"two-block SBM (n = {block_size} per block, k_in = {k_in:g}, k_out = {k_out:g}), "
                 "cross-community couplings w J")
     return [
-        uc.Claim("ising.hysteresis.loops", source="essay", section="vi.2 (and iii)",
-                 text=("expect a gap between heating and cooling paths … mirroring magnetic "
-                       "hysteresis"),
-                 quantity=("effective exponent b of the loop's gap against the driving rate "
-                           "(gap ∝ rate^b), shown as b; the criterion is applied to 1/2 − b"),
+        uc.Claim("ising.hysteresis.loops", source="essay", section="vi.2",
+                 text="expect a gap between heating and cooling paths",
+                 quantity=("effective exponent b of a loop's gap against the driving rate "
+                           "(gap ∝ rate^b), for cycles of the temperature (heating and cooling), of "
+                           "the antagonism (the control of vi.2) and of the field (the “magnetic "
+                           "hysteresis” of iii); shown as b, the criterion is applied to 1/2 − b: "
+                           "a gap that closes more slowly than any lag"),
                  criterion=uc.Sign(+1, k=3),
-                 scope=(f"field cycles on the {L}×{L} torus (seven T, the four slowest of five rates) "
-                        f"and on a random 4-regular graph of N = {n_graph} (six T, two rates); the "
-                        f"temperature cycle of the torus (four rates); antagonism cycles of the "
-                        f"{sbm_text} at T = 3 and 5 (two rates)")),
+                 scope=(f"the temperature cycle of the {L}×{L} torus (four rates); antagonism cycles "
+                        f"of the {sbm_text} at T = 3 and 5 (two rates); field cycles on the torus "
+                        f"(seven T, the four slowest of five rates) and on a random 4-regular graph "
+                        f"of N = {n_graph} (six T, two rates)"),
+                 note=("the argument for the boundary 1/2 was completed after the first run by the "
+                       "critical lag at T_c, b = d/(z + y_h), just below 1/2; the criterion is "
+                       "unchanged")),
         uc.Claim("ising.hysteresis.remanence", source="essay", section="iii",
                  text="removing the precipitating cause may not undo polarization once past the loop",
                  quantity=(f"magnetisation left after the field is ramped to zero and held at h = 0 "
@@ -2244,7 +2261,10 @@ def plot_ba_tc_size(scan, moments=None, *, marks=()):
 
 
 def plot_targeting(sim, mf, *, T_c_sim=None):
-    """Gain per strategy against T: simulation (left) and quenched mean field (right)."""
+    """Gain per strategy against T: simulation (left) and quenched mean field (right).
+
+    ``T_c_sim``: the simulated T_c, drawn as a dashed line, or a pair (low, high) of
+    estimates, drawn as a shaded band."""
     plt, P = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for st in sim["gain"]:
@@ -2253,7 +2273,10 @@ def plot_targeting(sim, mf, *, T_c_sim=None):
                     marker=mk, ms=4, capsize=2, label=lab)
         a2.plot(mf["temperatures"], mf["gain"][st], color=P[col], marker=mk, ms=3, label=lab)
         a2.plot(mf["temperatures"], mf["gain_lin"][st], color=P[col], ls=":", lw=1)
-    if T_c_sim is not None:
+    if T_c_sim is not None and np.ndim(T_c_sim) == 1:
+        lo, hi = sorted(float(x) for x in T_c_sim)
+        a1.axvspan(lo, hi, color=P["guide"], alpha=0.25, lw=0, label="simulated $T_c$ (χ peak, two grids)")
+    elif T_c_sim is not None:
         a1.axvline(T_c_sim, color=P["guide"], ls="--", label="simulated $T_c$ (χ peak)")
     a2.axvline(mf["T_c_mf"], color=P["guide"], ls="--", label="mean-field $T_c = J\\lambda_{\\max}$")
     for a, t in ((a1, "(a) simulation"), (a2, "(b) quenched mean field (dotted: linear response)")):
