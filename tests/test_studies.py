@@ -155,6 +155,44 @@ def test_finite_size_seed_reproduces_and_sizes_are_independent():
     assert a["seed"] == 42
 
 
+def test_stored_finite_size_round_trips_and_the_spot_check_reproduces_it(tmp_path):
+    import utacbook.stored as stored
+    kw = dict(J=0.8, T=0.19, sizes=[8, 16, 32], n_replicas=[4, 3, 2], n_points=7, n_steps=5, seed=7)
+    res = stored.compute("fs_small", "utacbook.studies:finite_size_study", data_dir=tmp_path, **kw)
+    direct = st.finite_size_study(**kw)
+    back = st.stored_finite_size(stored.load("fs_small", data_dir=tmp_path))
+    # the arrays come back as arrays, equal to the direct run
+    for key in ("sizes", "n_replicas", "beta_mean", "beta_sem_pooled", "sigma_mean"):
+        assert isinstance(back[key], np.ndarray)
+        np.testing.assert_allclose(back[key], direct[key], rtol=1e-12)
+    for x, y in zip(back["betas"], direct["betas"]):
+        np.testing.assert_array_equal(x, y)
+    assert back["std_slope"] == pytest.approx(direct["std_slope"], rel=1e-12)
+    # a subset of sizes, rerun with the stored arguments, reproduces the stored betas exactly
+    ck = st.spot_check_finite_size(res, sizes=(8, 32))
+    assert ck["identical"] and ck["max_abs_diff"] == 0.0 and ck["n_replicas"] == [4, 2]
+    # ... and a changed stored value is caught
+    altered = stored.StoredResult(res.name, dict(res.values), res.provenance)
+    altered.values["betas"] = [list(b) for b in res["betas"]]
+    altered.values["betas"][2][0] += 1e-9
+    assert not st.spot_check_finite_size(altered, sizes=(32,))["identical"]
+    with pytest.raises(ValueError, match="not in the stored study"):
+        st.spot_check_finite_size(res, sizes=(64,))
+
+
+def test_plot_finite_size_uses_the_pooled_error():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    r = st.finite_size_study(0.8, 0.19, sizes=(8, 16, 32), n_replicas=(4, 3, 3), n_points=7,
+                             n_steps=5, seed=3)
+    fig, (ax0, _) = st.plot_finite_size([r], ["LLM"])
+    segs = ax0.collections[0].get_segments()           # the error bars, one per size
+    half = np.array([abs(s[1][1] - s[0][1]) / 2 for s in segs])
+    np.testing.assert_allclose(half, r["beta_sem_pooled"] / r["beta_mf_fit"], rtol=1e-9)
+    plt.close(fig)
+
+
 def test_other_studies_reproduce_with_a_seed():
     kw = dict(lattice_size=8, n_replicas=2, seed=9)
     u1 = st.update_order_comparison(0.8, 0.19, n_points=5, n_steps=5, **kw)
@@ -245,6 +283,9 @@ def test_claims_of_the_chapter_and_their_judgement():
     cs = st.claims(K_c=5.54)
     ids = [c.id for c in cs]
     assert len(set(ids)) == len(ids) and all(i.startswith("rg.beyond.") for i in ids)
+    # the guide's "Larger lattices (N=256, 512)": both systems are judged on the same sizes
+    fs = {c.id: c for c in cs}["rg.beyond.convergence"].scope
+    assert fs.count("L = 32–512") == 2
     # small runs of every study, judged: the verdicts are computed from the numbers
     llm = st.finite_size_study(0.8, 0.19, sizes=(8, 16, 32), n_replicas=(6, 4, 3), n_steps=20, seed=1)
     qv = st.finite_size_study(0.15, 0.11, sizes=(8, 16, 32), n_replicas=(6, 4, 3), n_steps=20, seed=1)

@@ -277,6 +277,13 @@ def test_claims_are_unique_and_fixed_before_measuring():
     assert C["rg.validation.mean_deviation"].criterion.target == 0.14
     assert C["rg.validation.r2_count"].criterion.target == 5
     assert "5.54" in C["rg.validation.finite_size"].scope
+    # the guide's finite-size finding is judged on its own quantity, β; the steady-state
+    # χ (which the guide never measures) is our own claim
+    assert C["rg.validation.finite_size"].source == "guide" and "χ" not in C["rg.validation.finite_size"].scope
+    assert C["rg.validation.finite_size_chi"].source == "ours"
+    # the guide's pass criterion is the one it states, and the note says what it does not test
+    assert C["rg.validation.passed"].criterion.lower == 0.8
+    assert "does not test β" in C["rg.validation.passed"].note
 
 
 def test_beta_claims_judge_each_system_from_the_ratio(small_table):
@@ -296,6 +303,7 @@ def test_beta_claims_judge_each_system_from_the_ratio(small_table):
 def test_summary_claims_verdicts_follow_the_numbers(small_table):
     js = {j.claim.id: j for j in uv.summary_claims(small_table, K_c=5.54)}
     assert "rg.validation.finite_size" not in js          # no finite-size data given
+    assert "rg.validation.finite_size_chi" not in js
     assert "13.8 %" in js["rg.validation.mean_deviation"].finding()   # the guide's column mean
     n_good = sum(r["r2_mean"] > 0.7 for r in small_table)
     assert js["rg.validation.r2_count"].results[0].measurement.value == n_good
@@ -318,15 +326,25 @@ def _fake_fss(shift, sem=0.1, n=5, seed=0):
     return out
 
 
-def test_finite_size_effect_is_found_when_present_and_not_otherwise():
-    c = {cl.id: cl for cl in uv.claims()}["rg.validation.finite_size"]
+def test_finite_size_effect_is_found_when_present_and_not_otherwise(small_table):
+    C = {cl.id: cl for cl in uv.claims()}
+    c = C["rg.validation.finite_size"]
     assert c.judge(uv.finite_size_measurements(_fake_fss(2.0))).verdict == ub.claims.HELD
     assert c.judge(uv.finite_size_measurements(_fake_fss(0.0))).verdict == ub.claims.NOT_REPRODUCED
-    # chi series: a growth by a factor of 10 at small scatter is an effect
+    # chi series: a growth by a factor of 10 at small scatter is an effect, a flat one is not
     chi = {"K": 5.55, "lattice_sizes": [16, 64], "chi_rep": np.array([[1.0, 1.1, 0.9, 1.0],
                                                                        [10.0, 11.0, 9.0, 10.5]])}
-    ms = uv.finite_size_measurements(_fake_fss(0.0), [chi])
-    j = c.judge(ms)
-    assert j.verdict == ub.claims.CAVEATS
-    assert "χ, K = 5.55" in j.caveat.split("; fails")[0]
+    flat = {"K": 4.21, "lattice_sizes": [16, 64], "chi_rep": np.array([[1.0, 1.1, 0.9, 1.0],
+                                                                        [1.05, 0.95, 1.0, 1.0]])}
+    ms = uv.finite_size_measurements([], [flat, chi], K_c=5.54)
     assert ms[-1].value == pytest.approx(10.125 / 1.0 - 1)
+    assert ms[-1].condition == "steady-state χ, K = 5.55 ≈ K_c, L = 16→64"
+    assert ms[0].condition == "steady-state χ, K = 4.21, L = 16→64"
+    j = C["rg.validation.finite_size_chi"].judge(ms)
+    assert j.verdict == ub.claims.CAVEATS
+    assert "K = 5.55 ≈ K_c" in j.caveat.split("; fails")[0] and "K = 4.21" in j.caveat.split("; fails")[1]
+    # summary_claims splits the two: β for the guide's claim, χ for ours
+    js = {x.claim.id: x for x in uv.summary_claims(small_table, _fake_fss(0.0), chi=[flat, chi], K_c=5.54)}
+    assert [r.condition for r in js["rg.validation.finite_size"].results] == ["fitted β, s (J/T = 4), L = 32→128"]
+    assert js["rg.validation.finite_size"].verdict == ub.claims.NOT_REPRODUCED
+    assert js["rg.validation.finite_size_chi"].verdict == ub.claims.CAVEATS
