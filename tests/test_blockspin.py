@@ -164,6 +164,13 @@ def test_claims_and_measurements():
     cl = {c.id: c for c in bs.claims(seed=3, seed_tc=4, sides=(9, 27))}
     assert {c.source for c in cl.values()} == {"essay", "ours"}
     assert "L' = 9, 27" in cl["ising.coarse.block-equals-nn"].scope
+    # "keeps order parameters" is judged where there is order to keep (revision disclosed)
+    keeps = cl["ising.coarse.keeps-order"]
+    assert "T = 2 (ordered) and T_c" in keeps.scope and "2.6" not in keeps.scope
+    assert "revised after the first run" in keeps.note
+    dials = cl["ising.coarse.few-dials"]
+    assert "13 temperatures in [1.8, 3.2], 12 configurations each" in dials.scope
+    assert len(bs.DIAL_TEMPERATURES) == 13 and bs.DIAL_TEMPERATURES.min() == 1.8
     m_up = np.array([[0.5, 0.9, 1.0], [0.4, 0.8, 1.0]])
     m_flip = np.array([[0.1, -0.2, 0.3], [0.05, 0.1, 0.2]])
     flows = {"cold": {"m": m_up}, "hot": {"m": m_flip}}

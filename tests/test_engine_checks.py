@@ -99,6 +99,23 @@ def test_autocorrelation_critical_slowing_down():
     assert met[1] - met[0] > 3 * np.hypot(*res["tau_err"][0])
     assert np.all(wolff < 3)
     assert res["z_fit"][0] > 1.0 and res["z_fit"][1] < 1.0
+    # the slope is a weighted fit with an error; with two sizes it is the slope between them
+    assert np.all(res["z_fit_err"] > 0)
+    slope = np.log(met[1] / met[0]) / np.log(2.0)
+    assert res["z_fit"][0] == pytest.approx(slope, rel=1e-9)
+    assert "±" in ec.format_autocorrelation(res)
+
+
+def test_algorithm_comparison_tau_errors_follow_sokal():
+    comp = ec.algorithm_comparison(L=8, sweeps=4000, burn_in=200, seed=3)
+    for r in comp["rows"]:
+        f = r["sweeps_per_step"]
+        for name in ("tau_energy", "tau_abs_m"):
+            ts = r[name + "_steps"]
+            expected = ts * np.sqrt(2 * (2 * 5 * ts + 1) / r["steps"]) * f
+            assert r[name + "_err"] == pytest.approx(expected, rel=1e-12)
+            assert 0 < r[name + "_err"] < r[name]
+    assert comp["rows"][0]["tau_abs_m_err"] > 0 and "±" in ec.format_comparison(comp)
 
 
 def test_sidak_bound_and_z_stats():

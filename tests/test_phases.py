@@ -202,6 +202,13 @@ def test_claims_sources_and_scopes():
     assert all(isinstance(c.criterion, uc.Criterion) for c in cl)
     assert all("seed 7" in c.scope for c in cl)
     assert "T = 3, 2.5" in next(c for c in cl if c.id.endswith(".slowing")).scope
+    # critical slowing is judged for the local dynamics only (Wolff's z is our own claim)
+    anyd = next(c for c in cl if c.id.endswith(".slowing-any-dynamics"))
+    assert "Wolff" not in anyd.scope and "Metropolis" in anyd.scope
+    assert "revised after the first run" in anyd.note
+    for name in ("order-below", "disorder-above"):
+        assert "revised after the first run" in next(c for c in cl if c.id.endswith(name)).note
+    assert any(c.id.endswith(".yang-l64") and c.source == "ours" for c in cl)
 
 
 def test_claim_measurements_from_synthetic_results():
@@ -215,6 +222,21 @@ def test_claim_measurements_from_synthetic_results():
     assert below.value == pytest.approx(0.0) and below.condition == "T = 2"
     (above,) = ph.disorder_measurements(scan, L_small=16, L_large=64)
     assert above.value == pytest.approx(-0.2) and above.err == pytest.approx(math.hypot(0.01, 0.01))
+    # the finite-size-scaling test of order: R = <|m|>_64/<|m|>_16 against its T_c value 4^(-1/8)
+    rc = ph.critical_ratio(16, 64)
+    assert rc == pytest.approx(4 ** (-1 / 8))
+    (rb,) = ph.order_ratio_measurements(scan, L_small=16, L_large=64, side="below")
+    r = m0 / (m0 + 0.01)
+    assert rb.value == pytest.approx(r - rc) and rb.condition == "T = 2"
+    assert rb.err == pytest.approx(r * math.hypot(0.01 / (m0 + 0.01), 0.001 / m0))
+    (ra,) = ph.order_ratio_measurements(scan, L_small=16, L_large=64, side="above")
+    assert ra.value == pytest.approx(0.10 / 0.30 - rc) and ra.condition == "T = 2.6"
+    cl = {c.id.split(".")[-1]: c for c in ph.claims()}
+    assert cl["order-below"].judge([rb]).verdict == uc.HELD          # R ~ 1: ordered
+    assert cl["disorder-above"].judge([ra]).verdict == uc.HELD       # R ~ 1/3: disordered
+    assert cl["order-below"].judge([ra]).verdict == uc.NOT_REPRODUCED
+    with pytest.raises(ValueError):
+        ph.order_ratio_measurements(scan, side="at")
     high = {"T": np.array([2.4, 2.6, 3.0]), "chi": np.array([[50.0, 2], [15, 1], [4, 0.2]])}
     ms = ph.approach_measurements(high, "chi")
     assert [m.condition for m in ms] == ["T = 3", "T = 2.6", "T = 2.4"]

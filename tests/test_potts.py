@@ -190,3 +190,11 @@ def test_potts_claims_are_well_formed():
     ids = [c.id for c in cs]
     assert len(set(ids)) == len(ids) and all(i.startswith("ising.limits.") for i in ids)
     assert sum(c.criterion is None for c in cs) == 2
+    # the k of the two code checks follows from the number of comparisons (Bonferroni, 5 %)
+    import utacbook.claims as uc
+    by = {c.id.split(".")[-1]: c for c in cs}
+    assert by["exact_checks"].criterion.k == pytest.approx(uc.familywise_k(P.N_EXACT_CHECKS), abs=0.005)
+    assert by["cluster_check"].criterion.k == pytest.approx(uc.familywise_k(P.N_CLUSTER_CHECKS), abs=0.005)
+    for name in ("exact_checks", "cluster_check"):
+        assert "chosen after the first run" in by[name].note and "familywise_k" in by[name].note
+    assert P.claims(n_exact=4)[3].criterion.k == pytest.approx(uc.familywise_k(4), abs=0.005)

@@ -164,6 +164,50 @@ def test_open_ground_state_pruned_matching_equals_dense_matching():
             assert r["n_frustrated"] == sg.frustrated_plaquettes(Jh, Jv).sum()
 
 
+def test_pruned_matching_equals_unpruned_reference_more_sizes_and_p():
+    # the module's unpruned reference agrees with this file's own implementation
+    for k in range(5):
+        Jh, Jv = sg.sample_couplings(9, seed=6, index=k)
+        L = 9
+        assert (2 * sg.matching_unsat_unpruned(Jh, Jv) - 2 * L * (L - 1)) / L ** 2 == \
+            pytest.approx(_dense_matching_energy(Jh, Jv), abs=1e-12)
+    # sparse frustration (p = 0.1, 0.25: long, often collinear strings) and larger lattices
+    for L, p, n in ((12, 0.1, 15), (12, 0.25, 15), (16, 0.5, 6), (20, 0.5, 3)):
+        for k in range(n):
+            Jh, Jv = sg.sample_couplings(L, p=p, seed=8, index=k)
+            assert sg.ground_state_open(Jh, Jv)["n_unsat"] == sg.matching_unsat_unpruned(Jh, Jv), (L, p, k)
+    with pytest.raises(ValueError, match="open"):
+        sg.matching_unsat_unpruned(*sg.pm_j_couplings(6, seed=1))
+
+
+def test_pruning_keeps_the_optimum_on_random_plaquette_sets():
+    # any set of plaquettes can be frustrated on the open lattice: dense random sets stress the
+    # pruning (many pairs are blocked by a third frustrated plaquette)
+    import networkx as nx
+    rng = np.random.default_rng(12)
+    for trial in range(300):
+        P = int(rng.integers(3, 11))
+        mask = rng.random((P, P)) < rng.uniform(0.05, 0.7)
+        fi, fj = (a.astype(np.int64) for a in np.nonzero(mask))
+        if fi.size < 2:
+            continue
+        L = P + 1
+        b = np.minimum.reduce([fi + 1, fj + 1, L - 1 - fi, L - 1 - fj]).astype(np.int64)
+        T = -np.ones((P, P), dtype=np.int64)
+        T[fi, fj] = np.arange(fi.size)
+        G = nx.Graph()
+        G.add_nodes_from(range(fi.size))
+        G.add_weighted_edges_from((int(a), int(c), int(w)) for a, c, w in sg._open_pairs(T, fi, fj, b))
+        pruned = b.sum() - sum(G[a][c]["weight"] for a, c in nx.max_weight_matching(G))
+        w = b[:, None] + b[None, :] - (np.abs(fi[:, None] - fi[None, :]) + np.abs(fj[:, None] - fj[None, :]))
+        H = nx.Graph()
+        H.add_nodes_from(range(fi.size))
+        x, y = np.nonzero(np.triu(w > 0, 1))
+        H.add_weighted_edges_from((int(i), int(j), int(w[i, j])) for i, j in zip(x, y))
+        full = b.sum() - sum(w[i, j] for i, j in nx.max_weight_matching(H))
+        assert pruned == full, (P, list(zip(fi.tolist(), fj.tolist())))
+
+
 def test_open_ground_state_unfrustrated_cases():
     L = 7
     for p in (0.0, 1.0):   # ferromagnet and (bipartite) antiferromagnet: every bond satisfied

@@ -181,6 +181,11 @@ def _pm(value, err, digits=None):
     return f"{value:.{d}f} ± {err:.{d}f}"
 
 
+def _tau_error(tau, n, c=5.0):
+    """Sokal's error of an integrated autocorrelation time: tau sqrt(2(2W+1)/n), W = c tau."""
+    return float(tau) * math.sqrt(2.0 * (2.0 * c * float(tau) + 1.0) / n)
+
+
 # --------------------------------------------------------------------------- 1. enumeration
 
 
@@ -929,9 +934,8 @@ def plot_autocorrelation(res, *, ax=None):
         col = colours[k % len(colours)]
         tau = res["tau_abs_m"][k]
         ax.errorbar(Ls, tau, yerr=res["tau_err"][k], fmt="o", ms=5, capsize=2, color=col,
-                    label=f"{alg} (slope {res['z_fit'][k]:.2f})")
-        c = np.polyfit(np.log(Ls), np.log(tau), 1)
-        ax.plot(Lf, np.exp(np.polyval(c, np.log(Lf))), "-", color=col, lw=1)
+                    label=f"{alg} (slope {_pm(res['z_fit'][k], res['z_fit_err'][k])})")
+        ax.plot(Lf, res["z_fit_amplitude"][k] * Lf ** res["z_fit"][k], "-", color=col, lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("$L$")
@@ -997,7 +1001,8 @@ def algorithm_comparison(*, L=32, T=TC, sweeps=50_000, burn_in=1_000,
         ``abs_magnetization``, ``specific_heat``, ``susceptibility`` (each
         (value, error)), ``z_energy``, ``z_C`` (against Kaufman),
         ``tau_energy``, ``tau_abs_m`` (in sweeps; Wolff converted from
-        cluster steps), ``tau_energy_steps``, ``tau_abs_m_steps`` (in
+        cluster steps) with their errors ``tau_energy_err``, ``tau_abs_m_err``
+        (Sokal's formula, window W = 5 tau), ``tau_energy_steps``, ``tau_abs_m_steps`` (in
         recorded steps), ``steps``, ``sweeps_per_step``, ``seconds`` (wall
         clock of the run, burn-in included) and ``seconds_per_sweep`` (per
         sweep-equivalent simulated: machine- and load-dependent).
@@ -1022,12 +1027,16 @@ def algorithm_comparison(*, L=32, T=TC, sweeps=50_000, burn_in=1_000,
         # sweep-equivalents simulated in all (Wolff: pilot of 2 x burn_in cluster flips)
         simulated = (r.energy.size + 2 * burn_in) * f if alg == "wolff" else sweeps + burn_in
         tau = r.tau_int
+        n = r.energy.size
+        # Sokal's error of tau_int (window W = 5 tau), converted like tau itself
+        tau_err = {k: _tau_error(tau[k], n) * f for k in ("energy", "abs_magnetization")}
         rows.append({"algorithm": alg, **meas,
                      "z_energy": _z(meas["energy"][0], meas["energy"][1], ex["energy"]),
                      "z_C": _z(meas["specific_heat"][0], meas["specific_heat"][1],
                                ex["specific_heat"]),
                      "tau_energy_steps": tau["energy"], "tau_abs_m_steps": tau["abs_magnetization"],
                      "tau_energy": tau["energy"] * f, "tau_abs_m": tau["abs_magnetization"] * f,
+                     "tau_energy_err": tau_err["energy"], "tau_abs_m_err": tau_err["abs_magnetization"],
                      "steps": r.energy.size, "sweeps_per_step": f,
                      "seconds": seconds, "seconds_per_sweep": seconds / simulated})
     return {"L": L, "T": T, "exact": {"energy": ex["energy"], "specific_heat": ex["specific_heat"]},
@@ -1058,7 +1067,8 @@ def format_comparison(comp):
     for r in comp["rows"]:
         rows.append([r["algorithm"], _pm(*r["energy"]), f"{r['z_energy']:+.1f}",
                      _pm(*r["abs_magnetization"]), _pm(*r["specific_heat"]), f"{r['z_C']:+.1f}",
-                     _pm(*r["susceptibility"]), f"{r['tau_energy']:.3g}", f"{r['tau_abs_m']:.3g}"])
+                     _pm(*r["susceptibility"]), _pm(r["tau_energy"], r["tau_energy_err"]),
+                     _pm(r["tau_abs_m"], r["tau_abs_m_err"])])
     ex = comp["exact"]
     rows.append(["exact (Kaufman)", f"{ex['energy']:.5f}", "", "—", f"{ex['specific_heat']:.4f}",
                  "", "—", "", ""])
@@ -1087,8 +1097,12 @@ def autocorrelation_times(*, sizes=(8, 16, 32), T=TC, algorithms=("metropolis", 
         (algorithms x sizes) in sweeps (Wolff converted from cluster steps),
         ``tau_err``: the same shape, the statistical error of ``tau_abs_m``
         from Sokal's formula :math:`\\tau\\sqrt{2(2W+1)/n}` with W = 5 tau in
-        recorded steps, and ``z_fit``: the slope of log tau_abs_m vs log L per
-        algorithm (an effective dynamic exponent).
+        recorded steps, and ``z_fit``, ``z_fit_err``: the slope of log
+        tau_abs_m vs log L per algorithm and its error, from a weighted
+        least-squares fit (:func:`utacbook.phases.power_law_fit`; errors
+        inflated by sqrt(chi2/dof) when the points scatter more than their
+        error bars): an effective dynamic exponent; ``z_fit_amplitude`` is the
+        fit's prefactor.
     """
     sizes = _sizes("sizes", sizes)
     T = v.real("T", T, positive=True)
@@ -1110,10 +1124,15 @@ def autocorrelation_times(*, sizes=(8, 16, 32), T=TC, algorithms=("metropolis", 
             te[ia, il] = tau["energy"] * f
             ts = tau["abs_magnetization"]
             terr[ia, il] = ts * math.sqrt(2.0 * (2.0 * 5.0 * ts + 1.0) / n) * f
-    z_fit = np.array([np.polyfit(np.log(sizes), np.log(tm[ia]), 1)[0] if len(sizes) > 1
-                      else np.nan for ia in range(len(algorithms))])
+    from .phases import power_law_fit
+    fits = [power_law_fit(sizes, tm[ia], terr[ia]) if len(sizes) > 1 else None
+            for ia in range(len(algorithms))]
+    z_fit = np.array([f["exponent"] if f else np.nan for f in fits])
+    z_fit_err = np.array([f["exponent_err"] if f else np.nan for f in fits])
+    amp = np.array([f["amplitude"] if f else np.nan for f in fits])
     return {"sizes": sizes, "algorithms": algorithms, "T": T, "tau_abs_m": tm,
-            "tau_energy": te, "tau_err": terr, "z_fit": z_fit}
+            "tau_energy": te, "tau_err": terr, "z_fit": z_fit, "z_fit_err": z_fit_err,
+            "z_fit_amplitude": amp}
 
 
 def format_autocorrelation(res):
@@ -1122,9 +1141,9 @@ def format_autocorrelation(res):
     for ia, alg in enumerate(res["algorithms"]):
         rows.append([alg] + [f"{res['tau_abs_m'][ia, il]:.3g} ± {res['tau_err'][ia, il]:.2g}"
                              for il in range(len(res["sizes"]))]
-                    + [f"{res['z_fit'][ia]:.2f}"])
+                    + [_pm(res['z_fit'][ia], res['z_fit_err'][ia])])
     return markdown_table(["algorithm"] + [f"τ_int(|m|), L={L}" for L in res["sizes"]]
-                          + ["slope d ln τ / d ln L"], rows)
+                          + ["slope d ln τ / d ln L (weighted fit)"], rows)
 
 
 # --------------------------------------------------------------------------- 6. graphs
@@ -1434,7 +1453,8 @@ def claims():
         c("energy-l64", "The energy of the 64×64 torus equals Kaufman's exact finite-L value",
           "L = 64; 11 temperatures in [1.6, 3.4]; 5000 sweeps (Wolff near T_c); seed 202"),
         c("yang", "Below T_c, ⟨|m|⟩ of the 64×64 torus equals Yang's spontaneous magnetisation",
-          "L = 64; T ≤ 2.1 only (at and above T_c a finite lattice has ⟨|m|⟩ > 0); seed 202"),
+          "L = 64; T ≤ 2.1 only (closer to T_c and above it the finite lattice's ⟨|m|⟩ "
+          "exceeds m₀); seed 202"),
         c("kaufman-energy", "The energy of finite tori equals Kaufman's exact value",
           "L = 8, 16, 32; 8 temperatures in [1.8, 3]; 2×10⁴ sweeps; seed 303"),
         c("kaufman-heat", "The specific heat of finite tori equals Kaufman's exact value",

@@ -591,6 +591,12 @@ def claims(*, seed=2026, high_T=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), fss_sizes=(16, 
                         quantity=quantity, criterion=criterion, scope=scope, note=note)
 
     hT = sorted(high_T, reverse=True)
+    Ls, Lb = L_thermo
+    rc = critical_ratio(Ls, Lb)
+    ratio = (f"R = ⟨|m|⟩ at L = {Lb} over ⟨|m|⟩ at L = {Ls}, minus its value at T_c, "
+             f"({Lb}/{Ls})^(−β/ν) = {rc:.4f}")
+    # chance that a correct measurement fails at least one of n conditions at k = 2
+    p_any2 = 1.0 - math.erf(2.0 / math.sqrt(2.0)) ** len(hT)
     approach = (f"as T falls from {hT[0]:g} to {hT[-1]:g} towards T_c, on lattices about 6ξ "
                 "wide (Metropolis)")
     temps = "T = " + ", ".join(f"{t:g}" for t in hT) + f"; seed {seed}"
@@ -598,42 +604,62 @@ def claims(*, seed=2026, high_T=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), fss_sizes=(16, 
     t_lo, t_hi = (min(hT) - TC) / TC, (max(hT) - TC) / TC
     t_range = f"t = {t_lo:.2f}–{t_hi:.2f} (T = {hT[-1]:g}–{hT[0]:g}); seed {seed}"
     pairs = ", ".join(f"{a}/{b}" for a, b in zip(binder_sizes[:-1], binder_sizes[1:]))
-    Ls, Lb = L_thermo
     return [
         essay("order-below", "ii", "below T_c symmetry breaks and an order parameter (e.g., "
               "magnetization) turns on",
-              "⟨|m|⟩ of the 64×64 lattice minus Yang's spontaneous magnetisation m₀(T) > 0 of "
-              "the infinite lattice", uc.Agreement(0.0, k=2),
-              f"L = {Lb}, every scan temperature below T_c; seed {seed}",
-              note="close to T_c a finite lattice rounds the transition"),
+              ratio + " (> 0: the order parameter decays more slowly with L than at T_c, so it "
+              "stays finite as L → ∞)", uc.Sign(+1, k=3),
+              f"L = {Ls} and {Lb}, every scan temperature below T_c; seed {seed}",
+              note="criterion revised after the first run: it was ⟨|m|⟩ at L = 64 equal to "
+                   "Yang's m₀ within 2 standard errors, which asks how close L = 64 is to "
+                   "L = ∞ (finite-size rounding near T_c), not whether an order parameter turns "
+                   "on; under it the verdict was held with caveats (fails at T = 2.25). That test "
+                   "is kept as our claim yang-l64"),
         essay("disorder-above", "ii, v", "Above T_c the system is disordered; an order "
               "parameter is near zero in the disordered phase",
-              f"change of ⟨|m|⟩ from L = {Ls} to L = {Lb} at fixed T (it must fall towards 0 as "
-              "L grows)", uc.Sign(-1, k=3), f"every scan temperature above T_c; seed {seed}",
-              note="⟨|m|⟩ of a finite lattice is never 0; it falls like 1/L when disordered"),
+              ratio + " (< 0: the order parameter decays faster with L than at T_c, towards 0)",
+              uc.Sign(-1, k=3), f"L = {Ls} and {Lb}, every scan temperature above T_c; "
+                                f"seed {seed}",
+              note="criterion revised after the first run, with order-below: it was a fall of "
+                   "⟨|m|⟩ from L = 16 to 64 at 3 standard errors, which an ordered lattice just "
+                   "below T_c also shows, so it could not tell disorder from order; under it the "
+                   "verdict was held as well"),
         essay("slowing", "v", "Critical slowing: relaxation time τ ∼ |T−T_c|^(−zν)",
               "τ_int(|m|) " + approach, uc.Ordering(increasing=True, k=2),
               temps,
               note="the growth, not the exponent (see the ours rows)"),
         essay("slowing-any-dynamics", "v", "Near critical points, three universal signals "
               "appear: critical slowing …",
-              "dynamic exponent z from τ_int(|m|) at T_c against L (slowing means z > 0)",
-              uc.Sign(+1, k=3), f"Metropolis and Wolff, {fss} at T_c; seed {seed}",
-              note="both algorithms sample the same equilibrium states"),
+              "dynamic exponent z from τ_int(|m|) at T_c against L, for a local dynamics "
+              "(single-spin Metropolis); slowing means z > 0",
+              uc.Sign(+1, k=3), f"Metropolis, {fss} at T_c; seed {seed}",
+              note="criterion revised after the first run: its conditions also included the "
+                   "Wolff cluster algorithm, a non-local sampler that no physical or social "
+                   "system runs; the essay speaks of a system's own relaxation (“debates cool "
+                   "more slowly”). Under the original conditions the verdict was held with "
+                   "caveats (fails at Wolff); Wolff's small z is our claim z-wolff"),
         essay("fluctuations", "v", "Growing fluctuations: susceptibility χ ∼ |T−T_c|^(−γ)",
               "χ = N⟨m²⟩/T " + approach, uc.Ordering(increasing=True, k=2),
               temps),
         essay("correlations", "v", "Long-range correlation: ξ ∼ |T−T_c|^(−ν)",
               "second-moment correlation length ξ₂ " + approach,
               uc.Ordering(increasing=True, k=2), temps),
+        ours("yang-l64", "Below T_c, ⟨|m|⟩ of the 64×64 torus equals Yang's spontaneous "
+             "magnetisation m₀ of the infinite lattice (finite-size effects below the error bar)",
+             "⟨|m|⟩ at L = 64 minus m₀(T)", uc.Agreement(0.0, k=2),
+             f"L = {Lb}, every scan temperature below T_c; seed {seed}",
+             note="the first criterion of order-below; close to T_c, where ξ approaches L, a "
+                  "finite lattice rounds the transition (the engine chapter compares with Yang "
+                  "only for T ≤ 2.1)"),
         ours("kaufman-l64", "The scan's e and C of the 64×64 torus equal Kaufman's exact values",
              "p-values of χ² = Σz² over the comparisons and of the largest |z| (Šidák)",
              p_value_floor(), f"L = {Lb}, every scan temperature; seed {seed}"),
         ours("xi-exact", "The measured ξ₂ equals the exact correlation length of the infinite "
              "lattice", "ξ₂ minus the exact (exponential) ξ", uc.Agreement(0.0, k=2),
              f"T = {hT[-1]:g}–{hT[0]:g} on lattices about 6ξ wide; seed {seed}",
-             note="ξ₂ and the exponential ξ are different definitions; they differ by "
-                  "a few per cent at the highest T"),
+             note="ξ₂ and the exponential ξ are different definitions, close near T_c; with "
+                  f"{len(hT)} conditions at k = 2 a correct measurement fails at least one of "
+                  f"them by chance with probability {p_any2:.0%}"),
         ours("z-metropolis", "Metropolis's dynamic exponent is z = 2.1665 ± 0.0012 "
              "(Nightingale and Blöte)", "power-law exponent of τ_int at T_c against L",
              uc.Agreement(Z_METROPOLIS[0], target_err=Z_METROPOLIS[1], k=2),
@@ -666,8 +692,51 @@ def claims(*, seed=2026, high_T=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), fss_sizes=(16, 
     ]
 
 
+def critical_ratio(L_small, L_large):
+    """⟨|m|⟩(L_large) / ⟨|m|⟩(L_small) at T_c: (L_large/L_small)^(−β/ν), β/ν = 1/8 (2D Ising)."""
+    return float((L_large / L_small) ** (-BETA / NU))
+
+
+def order_ratio_measurements(scan, *, L_small=16, L_large=64, side="below"):
+    """R − R_c per scan temperature on one side of T_c, R = ⟨|m|⟩(L_large)/⟨|m|⟩(L_small).
+
+    At T_c finite-size scaling gives R_c = (L_large/L_small)^(−β/ν).  Below
+    T_c the order parameter tends to a finite limit, so R → 1 > R_c; above
+    T_c it decays like 1/L, so R → L_small/L_large < R_c.  The sign of
+    R − R_c therefore tells whether the order parameter survives L → ∞.
+
+    Parameters
+    ----------
+    scan : dict
+        A :func:`thermo_scan` result holding both sizes.
+    side : {"below", "above"}
+        The scan temperatures below or above T_c.
+
+    Returns
+    -------
+    list of utacbook.claims.Measurement
+        ``R − R_c`` with the error of R (the two sizes are independent runs),
+        labelled ``"T = ..."``; the table shows R itself.
+    """
+    from .claims import Measurement
+    from .report import format_pm
+    v.choice("side", side, {"below", "above"})
+    sizes = list(scan["sizes"])
+    a, b = sizes.index(L_small), sizes.index(L_large)
+    rc = critical_ratio(L_small, L_large)
+    out = []
+    for j, t in enumerate(scan["T"]):
+        if (side == "below" and t < TC - 1e-4) or (side == "above" and t > TC + 1e-4):
+            (m1, d1), (m2, d2) = scan["abs_m"][a, j], scan["abs_m"][b, j]
+            r = m2 / m1
+            dr = r * math.hypot(d1 / m1, d2 / m2)
+            out.append(Measurement(r - rc, dr, condition=f"T = {t:.4g}",
+                                   text=f"R = {format_pm(r, dr)}"))
+    return out
+
+
 def order_below_measurements(scan, *, L=64):
-    """⟨|m|⟩ − m₀(T) (Yang) at every scan temperature below T_c, for one size."""
+    """⟨|m|⟩ − m₀(T) (Yang) at every scan temperature below T_c, for one size (claim yang-l64)."""
     from .claims import Measurement
     i = list(scan["sizes"]).index(L)
     out = []
