@@ -102,7 +102,8 @@ def test_intro_claims_come_from_the_chapters():
     assert glued, f"no claims glued in any chapter under {EXEC_DIR}"
     refs = intro_references((REPO / "book" / "intro.md").read_text(encoding="utf-8"))
     problems = intro_problems(glued, refs)
-    assert not problems, "\n".join(problems)
+    assert not problems, ("the intro's claims tables are out of date; after `make book`, run "
+                          "`python tests/bookchecks.py --intro --write`:\n" + "\n".join(problems))
 
 
 def html_pages(html_dir: Path) -> list[Path]:
