@@ -5,6 +5,8 @@ import numpy as np
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
+
 from utacbook.fitting import logistic  # noqa: E402
 from utacbook.plotting import plot_scan  # noqa: E402
 
@@ -18,3 +20,5 @@ def test_plot_scan_draws_the_fit_only_when_there_is_one():
     np.testing.assert_allclose(y, logistic(x, 3.0, 0.1))      # the fitted curve itself
     ax2 = plot_scan(R, s, beta=float("nan"), theta=0.0)          # a failed fit draws no curve
     assert len(ax2.get_lines()) == 1
+    plt.close(ax.figure)
+    plt.close(ax2.figure)             # later tests check that no figure is left open
