@@ -22,9 +22,11 @@ STAMP := $(VENV)/.installed
 
 # Numba's on-disk cache lives in the repository (ignored by git), for every target.
 # Numba checks only the timestamp of the module that defines a cached kernel, not of
-# the modules whose functions it inlines (utacbook/_rng.py), so the folder is keyed by
-# a hash of the kernel sources: editing any of them starts a fresh cache.
-KERNEL_HASH := $(shell cat utacbook/_*.py 2>/dev/null | sha1sum | cut -c1-12)
+# the modules whose functions it inlines (utacbook/_kernels/rng.py), so the folder is keyed by
+# a hash of every source that holds or feeds a kernel (utacbook/_kernels/ and the study
+# modules with kernels of their own): editing any of them starts a fresh cache.
+KERNEL_SOURCES := $(sort $(wildcard utacbook/_kernels/*.py) $(shell grep -rl --include='*.py' 'numba' utacbook 2>/dev/null))
+KERNEL_HASH := $(shell cat $(KERNEL_SOURCES) /dev/null | sha1sum | cut -c1-12)
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 # Use the venv's kernelspecs and data files before any in the user's home.
 export JUPYTER_PREFER_ENV_PATH := 1

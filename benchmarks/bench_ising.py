@@ -4,7 +4,7 @@ Three tasks, each timed against a peer from ``reference_numpy_ising.py``
 written as a careful NumPy author would write it:
 
 1. **Lattice Metropolis and heat-bath**, L = 1024 at T = T_c (Onsager):
-   ``utacbook.ising.simulate_lattice`` (checkerboard, rows of one colour in
+   ``utacbook.models.simulate_lattice`` (checkerboard, rows of one colour in
    parallel) on all Numba threads and on one, against the NumPy checkerboard
    peer (four contiguous sublattices, flip table, PCG64 uniforms per
    colour).  Throughput in spin-update attempts per ns
@@ -15,7 +15,7 @@ written as a careful NumPy author would write it:
    Metropolis ns per spin update at the same L on one thread, and the
    plain-Python Wolff peer (a few steps).
 3. **Graph engine**: a Barabási–Albert graph (10^6 nodes, m = 3, fixed
-   seed; its creation is timed and printed), ``utacbook.ising.simulate_graph``
+   seed; its creation is timed and printed), ``utacbook.models.simulate_graph``
    Metropolis and heat-bath on a prepared ``IsingGraph`` (``prepare_graph``
    timed separately), against the SciPy colour-class peer (greedy colouring,
    one sparse mat-vec per class).  Spin updates per second
@@ -49,11 +49,8 @@ Set ``NUMBA_CACHE_DIR`` as everywhere in the project (the Makefile does).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -69,11 +66,12 @@ import numba  # noqa: E402
 import scipy  # noqa: E402
 
 import reference_numpy_ising as R  # noqa: E402
-import utacbook as ub  # noqa: E402
 from bench_emergent_beta import (  # noqa: E402  (shared helpers)
-    CpuWatch, cpu_model, heading, load, load_str, wait_quiet)
+    CpuWatch, heading, load_str, wait_quiet)
 from bench_emergent_beta import machine_info as _machine_info  # noqa: E402
-from utacbook import exact, ising, mcstats  # noqa: E402
+from utacbook.theory import _exact as exact  # noqa: E402
+from utacbook.models import _ising as ising
+from utacbook.stats import _mcstats as mcstats
 
 TC = exact.onsager_tc()
 TARGET_LATTICE_PER_NS = 0.3
@@ -306,7 +304,7 @@ def wolff_section(sizes, target_flips, repeats, py_flips):
 def graph_section(n, sweeps, repeats, T=None):
     heading(f"3. Graph engine: Barabasi-Albert graph, n={n}, m=3 (spin updates per second)")
     if not hasattr(ising, "simulate_graph"):
-        print("  utacbook.ising.simulate_graph does not exist in this version: skipped")
+        print("  utacbook.models.simulate_graph does not exist in this version: skipped")
         return None
     out = {"n": n, "m": 3, "sweeps": sweeps, "repeats": repeats}
     t_gen, G = timed(lambda: nx.barabasi_albert_graph(n, 3, seed=1))
@@ -324,7 +322,7 @@ def graph_section(n, sweeps, repeats, T=None):
     t_prep, g = timed(lambda: ising.prepare_graph(G))
     out["prepare_graph_s"] = t_prep
     out["n_colours"] = g.n_colours
-    print(f"  utacbook.ising.prepare_graph (networkx -> CSR, checks, colouring, relabel): "
+    print(f"  utacbook.models.prepare_graph (networkx -> CSR, checks, colouring, relabel): "
           f"{t_prep:.2f} s; {g.n_colours} colours")
     t_csr, A = timed(lambda: nx.to_scipy_sparse_array(G, format="csr", dtype=np.float64))
     t_col, classes = timed(lambda: R.greedy_colour_classes(A))

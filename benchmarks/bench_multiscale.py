@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_emergent_beta import CpuWatch, cpu_model, wait_quiet  # noqa: E402  (shared helpers)
-from utacbook.multiscale import GovernmentMultiscaleModel  # noqa: E402
+from utacbook.models import GovernmentMultiscaleModel  # noqa: E402
 
 
 def numpy_reference_run(model, n_steps, rng):

@@ -1,6 +1,6 @@
 """NumPy/SciPy peers of utacbook's Ising engine, for ``bench_ising.py``.
 
-Each peer computes the same physics as :mod:`utacbook.ising`, with
+Each peer computes the same physics as :mod:`utacbook.models`, with
 :math:`H = -J\\sum_{\\langle ij\\rangle} s_i s_j - h\\sum_i s_i` (each bond
 once), temperature in units of J/k_B, and records the energy and
 magnetisation per spin after every sweep, as utacbook does.  They are written
@@ -35,7 +35,7 @@ beaten:
     A plain-Python Wolff single-cluster algorithm (flat list lattice,
     precomputed neighbour table, ``random.Random``), for scale only.
 
-Self-checks against exact results (:mod:`utacbook.exact`) are provided as
+Self-checks against exact results (:mod:`utacbook.theory`) are provided as
 ``check_*`` functions; each returns a dict with the measured value, its
 error, the exact value and z = (value - exact) / error.
 """
@@ -48,7 +48,8 @@ import random
 import numpy as np
 import scipy.sparse as sp
 
-from utacbook import exact, mcstats
+from utacbook.theory import _exact as exact
+from utacbook.stats import _mcstats as mcstats
 
 __all__ = ["CheckerboardIsing", "GraphColourIsing", "greedy_colour_classes", "wolff_python",
            "check_lattice", "check_graph", "check_wolff", "small_test_graph"]

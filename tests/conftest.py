@@ -12,15 +12,25 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+def kernel_sources():
+    """The files whose contents key the Numba cache (the Makefile lists the same)."""
+    pkg = REPO_ROOT / "utacbook"
+    files = set(pkg.glob("_kernels/*.py"))
+    files |= {p for p in pkg.rglob("*.py") if "numba" in p.read_text()}
+    return sorted(files, key=lambda p: p.relative_to(REPO_ROOT).as_posix())
+
+
 def _kernel_hash():
     """Hash of the kernel sources; keys the cache folder as the Makefile does.
 
     Numba only checks the timestamp of the module that defines a cached kernel,
-    not of the modules it inlines from (utacbook/_rng.py), so a stale kernel
-    could otherwise survive an edit.
+    not of the modules it inlines from (utacbook/_kernels/rng.py), so a stale
+    kernel could otherwise survive an edit.  The sources are every module of
+    utacbook/_kernels/ and every other module that mentions numba (the study
+    modules with kernels of their own), in sorted order.
     """
     h = hashlib.sha1()
-    for path in sorted((REPO_ROOT / "utacbook").glob("_*.py")):
+    for path in kernel_sources():
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
 

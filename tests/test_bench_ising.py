@@ -4,7 +4,7 @@ The benchmark's speed ratios only mean something if the peers compute the
 same physics as utacbook.  Each peer is compared with exact results
 (utacbook.exact): full enumeration of the 4 x 4 torus and of a small
 weighted graph, with a tolerance of 4 sigma from the run's own
-tau_int-corrected error (utacbook.mcstats.mean_with_error).  The
+tau_int-corrected error (utacbook.stats.mean_with_error).  The
 bookkeeping (sublattice layout, incremental energies, colouring) is checked
 exactly.
 """
@@ -16,7 +16,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from utacbook import exact, mcstats
+from utacbook.theory import _exact as exact
+from utacbook.stats import _mcstats as mcstats
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "reference_numpy_ising.py"
 _spec = importlib.util.spec_from_file_location("reference_numpy_ising", _PATH)

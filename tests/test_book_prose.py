@@ -58,10 +58,12 @@ def test_page_prose_numbers_come_from_the_run(page):
                        "numbers, or allow-list constants with a reason:\n" + "\n".join(probs))
 
 
-MODULES = sorted(p for p in (REPO / "utacbook").glob("*.py") if p.name != "claims.py")
+MODULES = sorted(p for p in (REPO / "utacbook").rglob("*.py") if p.name != "claims.py")
+MODULE_IDS = [p.relative_to(REPO / "utacbook").as_posix() for p in MODULES]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=[p.name for p in MODULES])
+@pytest.mark.parametrize("module", MODULES, ids=MODULE_IDS)
 def test_study_modules_type_no_verdicts(module):
-    probs = typed_verdict_problems_code(module.read_text(encoding="utf-8"), f"{module.name} ")
+    rel = module.relative_to(REPO / "utacbook").as_posix()
+    probs = typed_verdict_problems_code(module.read_text(encoding="utf-8"), f"{rel} ")
     assert not probs, "verdicts must be computed with utacbook.claims:\n" + "\n".join(probs)

@@ -73,13 +73,13 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 from scipy import stats as _stats
 
-from .report import format_pm, format_value, glue as _glue
+from utacbook.report import format_pm, format_value, glue as _glue
 
 __all__ = [
     "HELD", "CAVEATS", "NOT_REPRODUCED", "NOT_TESTED", "VERDICTS", "SOURCES",

@@ -112,7 +112,7 @@ def compute(name, function, *, data_dir=None, **params):
     -------
     StoredResult
     """
-    from . import __version__
+    from utacbook import __version__
     if not name.replace("_", "").isalnum():
         raise ValueError(f"name must be letters, digits and '_', got {name!r}")
     func = _resolve(function)

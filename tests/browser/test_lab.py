@@ -1,6 +1,6 @@
 """The live side of an exploration, in a real JupyterLab driven by headless Chromium.
 
-:func:`utacbook.widgets.live_explorer` displays one output with two views: the live
+:func:`utacbook.viz.live_explorer` displays one output with two views: the live
 ipywidgets view and a precomputed player (text/html).  The HTML book shows the player
 (tested in ``test_pages.py``); JupyterLab must show the live controls instead, and moving
 one must recompute the figure through the kernel.  This test starts JupyterLab from the

@@ -1,0 +1,174 @@
+"""Fast tests of utacbook.ms_studies_policy (chapter "Policies across scales")."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utacbook.studies.multiscale import policies as S
+from utacbook.models import Policy, create_example_policies
+
+
+def test_sem_known_values():
+    m, e = S.finite_mean_sem([1.0, 2.0, 3.0, 4.0, np.nan])
+    assert m == 2.5
+    assert e == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2.0, rel=1e-12)
+    assert math.isnan(S.finite_mean_sem([1.0])[1])
+    assert all(math.isnan(v) for v in S.finite_mean_sem([np.nan]))
+
+
+def test_between_variance_exact():
+    # two equal communities with means 0.2 and 0.8: variance of means = 0.3^2
+    s = np.array([0.1, 0.3, 0.7, 0.9])
+    c = np.array([0, 0, 1, 1])
+    assert S.between_variance(s, c, 2) == pytest.approx(0.09, abs=1e-15)
+    # unequal sizes: weights 3/4, 1/4 of means 0 and 1 -> 3/16
+    assert S.between_variance(np.array([0.0, 0, 0, 1]), np.array([0, 0, 0, 1]), 2) == \
+        pytest.approx(3 / 16, abs=1e-15)
+    with pytest.raises(ValueError, match="community"):
+        S.between_variance(s, np.array([0, 0, 1, 2]), 2)
+
+
+def test_null_policy_has_exactly_zero_effect():
+    # common random numbers: a policy with no field, no cost, no transfer changes nothing
+    null = Policy("null", "community", cost=0.0, effects={"satisfaction": 0.0})
+    r = S.gap_experiment(null, population_size=300, n_communities=6, warmup=5, n_steps=5,
+                         n_seeds=2, seed=3)
+    assert np.all(r["d_approval"] == 0.0)
+    assert np.all(r["d_between_var"] == 0.0)
+    assert r["both"] == 0.0
+
+
+def test_national_policy_raises_approval_beyond_error():
+    pol = Policy("nat", "national", cost=0.0, effects={"satisfaction": 0.3})
+    r = S.gap_experiment(pol, population_size=500, n_communities=5, warmup=5, n_steps=10,
+                         n_seeds=4, seed=1)
+    m, e = S.finite_mean_sem(r["d_approval"])
+    assert m > 4 * e > 0
+
+
+def test_policy_impacts_identities():
+    imp = S.policy_impacts(population_size=400, n_communities=8, warmup=5, n_steps=20,
+                           n_seeds=2, seed=2)
+    # national_infrastructure (+0.2 - 0.1*1.5) and public_health (+0.1 - 0.1*0.5) have the
+    # same net field +0.05, hence identical paired effects
+    a, b = imp["national_infrastructure"], imp["public_health"]
+    for k in a:
+        np.testing.assert_allclose(a[k], b[k], rtol=0, atol=1e-12)
+    # a national policy with net positive field makes everyone better off
+    assert np.all(a["micro_better_off"] == 1.0)
+    # micro mean and macro approval are the same quantity (approval = mean satisfaction)
+    np.testing.assert_allclose(imp["community_grants"]["micro_mean"],
+                               imp["community_grants"]["macro_approval"], atol=1e-12)
+
+
+def test_no_policy_run_has_no_macro_transitions_and_is_reproducible():
+    kw = dict(scenario="none", population_size=300, n_communities=5, time_steps=40,
+              n_seeds=2, burn_in=5, switch_step=10, seed=4)
+    r1 = S.transition_counts(**kw)
+    r2 = S.transition_counts(**kw)
+    assert np.all(r1["counts"]["macro"] == 0)   # policy_effectiveness is identically 0
+    for k in S.TYPES:
+        np.testing.assert_array_equal(r1["counts"][k], r2["counts"][k])
+    assert not r1["cascade_at_switch"].any()
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="scenario"):
+        S.transition_counts(scenario="later", n_seeds=1, population_size=50, time_steps=10,
+                            burn_in=0, switch_step=2, control_offset=2)
+    with pytest.raises(TypeError, match="policy"):
+        S.gap_experiment("grants", n_seeds=1)
+    with pytest.raises(ValueError, match="n_communities"):
+        S.cross_scale_replicas(population_size=10, n_communities=20, n_seeds=1)
+    with pytest.raises(TypeError, match="strength"):
+        S.community_policy("big")
+    assert isinstance(create_example_policies()[1], Policy)
+
+
+# ------------------------------------------------------- claims and their nulls
+
+from utacbook.models import IntegratedGovernmentModel, scale_transitions
+
+
+def test_claims_are_the_texts_with_criteria():
+    cl = S.claims(n_seeds=16)
+    ids = [c.id for c in cl]
+    assert len(ids) == len(set(ids)) and all(i.startswith("ms.policies.") for i in ids)
+    assert all(c.source == "multiscale" and c.criterion is not None for c in cl)
+
+
+def test_count_cascades_matches_scale_transitions():
+    rng = np.random.default_rng(5)
+    x = np.cumsum(rng.normal(size=(3, 60)), axis=1)
+    ev = scale_transitions(x[0], x[1], x[2], threshold=1.5, window=2)
+    micro = [e["step"] for e in ev if e["type"] == "micro"]
+    foll = sorted({e["step"] for e in ev if e["type"] in ("meso", "macro")})
+    n = sum(e["type"] == "cross_scale" for e in ev)
+    assert n > 0
+    assert S.count_cascades(micro, foll, 2) == n
+    assert S.count_cascades([10], [10, 13], 2) == 0     # simultaneous or too late
+    assert S.count_cascades([10], [12], 2) == 1
+
+
+def test_cascade_permutation_test_on_runs():
+    tr = S.transition_counts(scenario="start", population_size=300, n_communities=5,
+                             time_steps=40, n_seeds=3, burn_in=5, switch_step=10, seed=2)
+    for f, k in zip(tr["flags"], tr["counts"]["cross_scale"]):
+        assert S.count_cascades(f["micro"], f["followers"], tr["window"]) == k
+    pt = S.cascade_permutation_test(tr, n_perm=50, seed=0)
+    assert pt["observed"] == tr["counts"]["cross_scale"].sum()
+    assert 1 / 51 <= pt["p_value"] <= 1
+    # no micro jumps at all: every permutation gives the observed 0, p = 1
+    empty = {"window": 2, "flags": [{"micro": [], "followers": [5, 6], "first": 1, "last": 20}]}
+    assert S.cascade_permutation_test(empty, n_perm=10)["p_value"] == 1.0
+
+
+def test_emergence_correlation_is_the_texts_statistic():
+    em = S.emergence_correlation(population_size=300, n_communities=5, time_steps=20,
+                                 n_seeds=2, burn_in=5, seed=4)
+    m = IntegratedGovernmentModel(300, 5, 20, seed=5)
+    h = m.run(create_example_policies())
+    ms_ = [x["micro_metrics"]["avg_satisfaction"] for x in h]
+    me = [x["macro_metrics"]["policy_effectiveness"] for x in h]
+    assert em["full"][1] == pytest.approx(np.corrcoef(ms_, me)[0, 1], abs=1e-12)
+    # the surrogate of seed 4 pairs its micro series with the macro series of seed 5
+    m4 = IntegratedGovernmentModel(300, 5, 20, seed=4)
+    h4 = m4.run(create_example_policies())
+    ms4 = [x["micro_metrics"]["avg_satisfaction"] for x in h4]
+    assert em["surrogate"]["full"][0] == pytest.approx(np.corrcoef(ms4, me)[0, 1], abs=1e-12)
+    ms_list = S.emergence_measurements(em)
+    assert len(ms_list) == len(S.EMERGENCE_KINDS)
+
+
+def test_composition_null_is_exact_without_interaction_and_amplified_with_it():
+    grants = create_example_policies()[1]
+    r = S.composition_null(grants, couplings=(0.0, 1.0), population_size=2000, n_communities=10,
+                           warmup=5, n_steps=10, n_seeds=3, seed=1)
+    a0, a1 = r["A"]
+    # no interaction: composition explains the community effects (up to the wealth mix of
+    # the targets, a bias well below 1 %)
+    assert np.all(np.abs(a0 - 1) < 0.01)
+    d = a1 - a0
+    assert d.mean() > 4 * d.std(ddof=1) / np.sqrt(d.size) > 0
+    assert np.all(r["corr"] > 0.99)
+    ms_list = S.composition_measurements({"grants": r})
+    assert [m.condition for m in ms_list] == ["grants, J = 1"]
+    with pytest.raises(ValueError, match="national"):
+        S.composition_null(create_example_policies()[2], n_seeds=1)
+    with pytest.raises(ValueError, match="reference"):
+        S.composition_measurements({"grants": r}, reference=0.5)
+
+
+def test_insight_null_scan_counts_and_tests():
+    ins = S.insight_null_scan(n_communities_list=(4,), population_size=200, time_steps=10,
+                              n_seeds=2, seed=0)
+    assert not any(p.scale == "community" for p in S.null_policies())
+    for k in S.INSIGHTS:
+        c = ins["count"][k]
+        assert c["example"].shape == (1,) and 0 <= c["null"][0] <= 2
+        assert 0 <= ins["p_value"][k][0] <= 1
+    # the levels rule only reads the policy list: it fires in every seed of both sets
+    assert ins["count"]["multiple levels of intervention"]["null"][0] == 2
+    back = S.as_arrays({"a": [1, 2], "b": {"c": [[1.0]]}, "d": 3})
+    assert isinstance(back["a"], np.ndarray) and back["b"]["c"].shape == (1, 1) and back["d"] == 3

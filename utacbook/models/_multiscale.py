@@ -1,0 +1,839 @@
+r"""Multiscale government model: citizens (micro), communities (meso), nation (macro).
+
+This module implements the API of the "Multiscale Dynamics Integration" text
+(``ScaleLevel``, ``ScaleState``, ``MultiscaleModel``,
+``GovernmentMultiscaleModel``, ``analyze_scale_separation``) with a concrete,
+fully specified model.  The source text names the levels and the metrics but
+gives no equations; the equations below are ours.  The micro rule is the RG
+guide's agent rule (a continuous "spin" pushed through a noisy sigmoid), so
+the model ties to the rest of the book: with one community, no coupling and
+no wealth term it reduces to independent agents in a field, whose stationary
+mean is :math:`E[\mathrm{sigmoid}(h/T + \xi)]`.
+
+Agents
+------
+Citizens :math:`i = 0..N-1` are stored as a struct of arrays
+(:attr:`MultiscaleModel.agents`):
+
+* ``community`` :math:`c(i) \in \{0..C-1\}`: a random balanced assignment, a
+  shuffle of ``np.arange(N) % C`` (every community is non-empty and sizes
+  differ by at most 1);
+* ``wealth`` :math:`w_i > 0`: Pareto with tail index ``wealth_alpha``,
+  :math:`w = (1-u)^{-1/\alpha}` with :math:`u \sim U[0,1)`, divided by its
+  sample mean so that the mean wealth is 1; fixed during a run unless a
+  policy transfers resources;
+* ``satisfaction`` :math:`s_i \in [0, 1]`, initially :math:`U(0.4, 0.6)`;
+* ``field`` :math:`h_i`: the policy field (0 without policies).
+
+Micro step (every step, synchronous: every citizen sees the community means
+of the previous step, so the update is order-independent and parallel)
+
+.. math::
+
+    s_i \leftarrow (1-\lambda)\, s_i + \lambda\, \mathrm{sigmoid}\Big(
+      \frac{J \kappa_{c(i)} (2 \bar s_{c(i)} - 1) + h_i
+            + b\,(\ln w_i - \langle \ln w \rangle)}{T_\mathrm{eff}} + \xi_i \Big),
+    \qquad \xi_i \sim N(0, 1),
+
+with :math:`T_\mathrm{eff} = T_\mathrm{social}\,(1 + \eta\,(1 - \tau))`,
+:math:`\lambda` = ``inertia``, :math:`J` = ``coupling``, :math:`b` =
+``wealth_weight``, :math:`T_\mathrm{social}` = ``noise``, :math:`\eta` =
+``trust_noise``, :math:`\bar s_c` the mean satisfaction of community
+:math:`c`, :math:`\kappa_c` its cohesion, :math:`\tau` the national trust and
+:math:`\langle \ln w \rangle` the population mean of :math:`\ln w`.  As in
+the RG guide the noise is added to the sigmoid's argument.  Note that
+``inertia`` is the *update weight* :math:`\lambda`: ``inertia=1`` replaces
+:math:`s_i` by the sigmoid (no memory), ``inertia=0`` freezes it.
+
+Meso step (every ``meso_interval`` steps)
+
+.. math::
+
+    \kappa_c \leftarrow (1-\rho)\,\kappa_c + \rho\,\mathrm{clip}(1 - 2\,\mathrm{std}_c(s), 0, 1),
+    \qquad \kappa_c(0) = 0.5,
+
+with :math:`\rho` = ``meso_rate`` and :math:`\mathrm{std}_c` the population
+standard deviation (ddof = 0) of :math:`s` in community :math:`c`.  Resources
+:math:`R_c` are the mean wealth in :math:`c` plus community-level transfers
+from policies; ``resource_inequality`` is the Gini coefficient of
+:math:`R_c` weighted by community size (:func:`gini`).  Community means and
+spreads are refreshed after every micro step (the micro step needs them);
+cohesion changes only at meso steps.
+
+Macro step (every ``macro_interval`` steps): approval :math:`A` = mean
+:math:`s`; trust :math:`\tau \leftarrow (1-\rho_T)\tau + \rho_T A` with
+:math:`\rho_T` = ``trust_rate`` and :math:`\tau(0) = 0.5`; policy
+effectiveness :math:`E` (see :class:`GovernmentMultiscaleModel`; 0 without
+policies).
+
+Policies (:class:`GovernmentMultiscaleModel`, :class:`utacbook.models.Policy`)
+enter through the field and through wealth:
+
+.. math::
+
+    h_i = \sum_p a_p\,[i \in \mathrm{targets}_p] - \gamma \sum_p \mathrm{cost}_p ,
+
+with :math:`a_p` the policy's ``satisfaction`` effect and :math:`\gamma` =
+``cost_weight`` (a cost is a tax on everyone); a ``resources`` effect is
+added to the targets' wealth (individual and national policies) or to the
+targeted communities' :math:`R_c` (community policies).
+
+Downward causation: trust sets the noise (:math:`T_\mathrm{eff}`), cohesion
+sets the coupling.  Upward causation: community means and spreads set
+cohesion and the community term; the national mean sets trust.
+
+Order within one step ``t = 1, 2, ...``: micro update, community means and
+spreads (:meth:`MultiscaleModel._micro_to_meso`), meso update if
+``t % meso_interval == 0``, macro update if ``t % macro_interval == 0``.
+
+Random numbers: the initial state comes from a NumPy generator and the
+micro noise from one xoshiro256** stream per fixed chunk of 4096 citizens
+(:mod:`utacbook._kernels.rng`), both derived from ``seed``; community sums are
+reduced in a fixed order.  A seed therefore reproduces the identical history
+at any number of Numba threads.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict
+
+import numpy as np
+
+from utacbook import _validate as V
+from utacbook._kernels.multiscale import CHUNK, community_sums, micro_step, reduce_partials
+from utacbook._kernels.rng import make_streams, resolve_seed
+
+__all__ = ["ScaleLevel", "ScaleState", "MultiscaleModel", "GovernmentMultiscaleModel",
+           "analyze_scale_separation", "gini"]
+
+
+class ScaleLevel(enum.Enum):
+    """The three levels of organisation: citizens, communities, nation."""
+
+    MICRO = 0
+    MESO = 1
+    MACRO = 2
+
+
+@dataclass
+class ScaleState:
+    """A snapshot (view) of the variables of one level.
+
+    Attributes
+    ----------
+    level : ScaleLevel
+    variables : dict of str -> array or float
+        Micro: per-citizen arrays (length N); meso: per-community arrays
+        (length C); macro: floats.  Arrays are the model's own arrays (views),
+        not copies.
+    timestamp : int
+        The model step at which the snapshot was taken (0 = initial state).
+    """
+
+    level: ScaleLevel
+    variables: Dict[str, Any] = field(default_factory=dict)
+    timestamp: int = 0
+
+    def get_variable(self, name, default=None):
+        """Return ``variables[name]``, or ``default`` if absent."""
+        return self.variables.get(name, default)
+
+
+def gini(values, weights=None):
+    r"""Weighted Gini coefficient of non-negative values.
+
+    .. math::
+
+        G = \frac{\sum_{ij} n_i n_j |R_i - R_j|}{2 W^2 \mu},\qquad
+        W = \sum_i n_i,\quad \mu = \frac{1}{W}\sum_i n_i R_i .
+
+    With integer weights this is the ordinary Gini coefficient of the list in
+    which value ``R_i`` is repeated ``n_i`` times.  Computed in
+    O(C log C) by sorting.
+
+    Parameters
+    ----------
+    values : array_like of float >= 0, shape (C,), C >= 1
+    weights : array_like of float >= 0, shape (C,), optional
+        Default: all 1.  Must not all be 0.
+
+    Returns
+    -------
+    float in [0, 1): 0 for equal values (or when the mean is 0).
+    """
+    R = V.real_array("values", values, ndim=1, min_len=1)
+    if np.any(R < 0):
+        raise ValueError("values must be >= 0")
+    if weights is None:
+        w = np.ones_like(R)
+    else:
+        w = V.real_array("weights", weights, ndim=1)
+        if w.shape != R.shape:
+            raise ValueError(f"weights must have the shape of values {R.shape}, got {w.shape}")
+        if np.any(w < 0) or not w.sum() > 0:
+            raise ValueError("weights must be >= 0 and not all 0")
+    W = w.sum()
+    mu = float(np.dot(w, R)) / W
+    if mu <= 0.0:
+        return 0.0
+    order = np.argsort(R, kind="stable")
+    R, w = R[order], w[order]
+    before = np.cumsum(w) - w          # weight strictly before each entry
+    after = W - before - w             # weight strictly after
+    total = 2.0 * float(np.sum(w * R * (before - after)))  # = sum_ij w_i w_j |R_i - R_j|
+    return float(max(0.0, total / (2.0 * W * W * mu)))
+
+
+# model parameters: name -> (default, validator kwargs for _validate.real)
+_PARAMS = {
+    "wealth_alpha": (2.5, dict(low=1.0 + 1e-9)),
+    "inertia": (0.5, dict(low=0.0, high=1.0)),
+    "coupling": (1.0, dict()),
+    "wealth_weight": (0.2, dict()),
+    "noise": (0.3, dict(positive=True)),
+    "trust_noise": (1.0, dict(nonnegative=True)),
+    "meso_rate": (0.2, dict(low=0.0, high=1.0)),
+    "trust_rate": (0.1, dict(low=0.0, high=1.0)),
+    "cost_weight": (0.1, dict(nonnegative=True)),
+    "initial_cohesion": (0.5, dict(low=0.0, high=1.0)),
+    "initial_trust": (0.5, dict(low=0.0, high=1.0)),
+}
+
+_AGENT_CORE = ("satisfaction", "wealth", "community", "field")
+
+
+class MultiscaleModel:
+    r"""Base multiscale model: the micro/meso/macro dynamics of the module docstring.
+
+    Parameters
+    ----------
+    n_agents : int >= 1
+        Number of citizens N.
+    n_communities : int, 1 <= C <= n_agents
+        Number of communities C.
+    seed : int >= 0, numpy.random.SeedSequence or None
+        Reproduces the initial state and the noise exactly.
+    meso_interval, macro_interval : int >= 1
+        The meso (cohesion) and macro (trust, effectiveness) updates happen at
+        steps that are multiples of these intervals (steps count from 1).
+    **params
+        Model parameters (keyword only, all finite):
+
+        * ``wealth_alpha`` = 2.5, > 1: Pareto tail index of wealth;
+        * ``inertia`` = 0.5, in [0, 1]: update weight :math:`\lambda` (1 = no memory);
+        * ``coupling`` = 1.0, real: :math:`J`, dimensionless (in units of the field);
+        * ``wealth_weight`` = 0.2, real: :math:`b`, field per unit of :math:`\ln w`;
+        * ``noise`` = 0.3, > 0: :math:`T_\mathrm{social}`;
+        * ``trust_noise`` = 1.0, >= 0: :math:`\eta`;
+        * ``meso_rate`` = 0.2, in [0, 1]: :math:`\rho` (0 = fixed cohesion);
+        * ``trust_rate`` = 0.1, in [0, 1]: :math:`\rho_T`;
+        * ``cost_weight`` = 0.1, >= 0: field lost per unit of policy cost;
+        * ``initial_cohesion`` = 0.5, in [0, 1]: :math:`\kappa_c(0)`;
+        * ``initial_trust`` = 0.5, in [0, 1]: :math:`\tau(0)`.
+
+    Notes
+    -----
+    Subclasses customise the dynamics by overriding :meth:`_update_micro`,
+    :meth:`_micro_to_meso`, :meth:`_update_meso` and :meth:`_update_macro`.
+    Agent variables are read and written through :attr:`agents` (a dict of
+    NumPy arrays, one entry per citizen), :meth:`get_agent_variable` and
+    :meth:`set_agent_variable`.  Satisfaction may be changed in place; after
+    changing ``wealth``, ``community`` or ``field`` call
+    :meth:`set_agent_variable` so that derived quantities are recomputed.
+
+    Memory: 48 bytes per citizen (six 8-byte arrays: the four agent
+    arrays, the wealth before policy transfers and the cached individual
+    term :math:`u_i`), plus O(C) per community and 128 bytes of random
+    state per 4096 citizens.
+    """
+
+    def __init__(self, n_agents, n_communities, *, seed=None, meso_interval=1, macro_interval=1,
+                 **params):
+        N = V.integer("n_agents", n_agents, low=1)
+        C = V.integer("n_communities", n_communities, low=1)
+        if C > N:
+            raise ValueError(f"n_communities must be <= n_agents ({N}), got {C}")
+        self.n_agents, self.n_communities = N, C
+        self.meso_interval = V.integer("meso_interval", meso_interval, low=1)
+        self.macro_interval = V.integer("macro_interval", macro_interval, low=1)
+        unknown = sorted(set(params) - set(_PARAMS))
+        if unknown:
+            raise TypeError(f"unknown model parameter(s) {unknown}; allowed: {sorted(_PARAMS)}")
+        self.params = {}
+        for name, (default, kw) in _PARAMS.items():
+            self.params[name] = V.real(name, params.get(name, default), **kw)
+
+        seq, self.seed = resolve_seed(seed)
+        init_seq, noise_seq = seq.spawn(2)
+        rng = np.random.default_rng(init_seq)
+        community = rng.permutation(np.arange(N, dtype=np.int64) % C)
+        u = rng.random(N)
+        wealth = (1.0 - u) ** (-1.0 / self.params["wealth_alpha"])
+        wealth /= wealth.mean()
+        satisfaction = rng.uniform(0.4, 0.6, N)
+        self._n_chunks = (N + CHUNK - 1) // CHUNK
+        self._states, _ = make_streams(noise_seq, self._n_chunks)
+        # per-chunk partial community sums if that table is no larger than the population
+        self._use_partials = self._n_chunks * C <= max(N, 4096)
+        shape = (self._n_chunks, C) if self._use_partials else (1, 1)
+        self._part_sum = np.zeros(shape)
+        self._part_sq = np.zeros(shape)
+        self._pending_sums = None
+
+        self._agents = {"satisfaction": satisfaction, "wealth": wealth.copy(),
+                        "community": community, "field": np.zeros(N)}
+        self._base_wealth = wealth
+        self.size = np.bincount(community, minlength=C).astype(np.int64)
+        self._weight = self.size / N  # community share n_c / N (float)
+        self.cohesion = np.full(C, self.params["initial_cohesion"])
+        self.community_transfers = np.zeros(C)
+        self.mean_satisfaction = np.zeros(C)
+        self.std_satisfaction = np.zeros(C)
+        self.resources = np.zeros(C)
+        self.resource_inequality = 0.0
+        self.trust = self.params["initial_trust"]
+        self.policy_effectiveness = 0.0
+        self.current_step = 0
+        self._refresh_derived()
+        self._micro_to_meso()
+        self.approval = self._approval()
+
+    # ------------------------------------------------------------------ agents
+    @property
+    def agents(self):
+        """dict of str -> ndarray (length N): the citizens as a struct of arrays.
+
+        Core entries: ``satisfaction`` (float, [0, 1]), ``wealth`` (float > 0,
+        effective wealth including policy transfers), ``community`` (int64,
+        0..C-1), ``field`` (float, the policy field :math:`h_i`).  Subclasses
+        may add their own entries with :meth:`set_agent_variable`.
+        """
+        return self._agents
+
+    def get_agent_variable(self, name):
+        """Return the per-citizen array ``name`` (the model's own array, not a copy)."""
+        if name not in self._agents:
+            raise ValueError(f"name must be one of {sorted(self._agents)}, got {name!r}")
+        return self._agents[name]
+
+    def set_agent_variable(self, name, values):
+        """Set the per-citizen array ``name`` (length N) and recompute what depends on it.
+
+        ``satisfaction`` must lie in [0, 1]; ``wealth`` must be > 0 (it sets
+        the wealth before policy transfers); ``community`` must be integers in
+        0..C-1 with every community non-empty.  Other names create or replace
+        a custom float array.
+        """
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        N = self.n_agents
+        if name == "community":
+            arr = np.asarray(values)
+            if arr.shape != (N,) or not np.issubdtype(arr.dtype, np.integer):
+                raise ValueError(f"values for 'community' must be {N} integers")
+            if arr.min() < 0 or arr.max() >= self.n_communities:
+                raise ValueError(f"values for 'community' must lie in 0..{self.n_communities - 1}")
+            size = np.bincount(arr, minlength=self.n_communities)
+            if np.any(size == 0):
+                raise ValueError("values for 'community' must leave no community empty")
+            self._agents["community"] = arr.astype(np.int64)
+            self.size = size.astype(np.int64)
+            self._weight = self.size / N
+        else:
+            arr = V.real_array("values", values, ndim=1)
+            if arr.shape != (N,):
+                raise ValueError(f"values must have length n_agents = {N}, got {arr.shape[0]}")
+            if name == "satisfaction" and (arr.min() < 0 or arr.max() > 1):
+                raise ValueError("values for 'satisfaction' must lie in [0, 1]")
+            if name == "wealth":
+                if arr.min() <= 0:
+                    raise ValueError("values for 'wealth' must be > 0")
+                self._base_wealth = arr.copy()
+            else:
+                self._agents[name] = arr.copy()
+        self._pending_sums = None
+        self._refresh_derived()
+        self._micro_to_meso()
+
+    # --------------------------------------------------------------- derived
+    def _refresh_derived(self):
+        """Recompute effective wealth, the individual term u_i and the resources."""
+        self._agents["wealth"] = self._effective_wealth()
+        w = self._agents["wealth"]
+        lw = np.log(w)
+        self._u = self._agents["field"] + self.params["wealth_weight"] * (lw - lw.mean())
+        comm = self._agents["community"]
+        mean_w = np.bincount(comm, weights=w, minlength=self.n_communities) / self.size
+        self.resources = mean_w + self.community_transfers
+        self.resource_inequality = gini(np.maximum(self.resources, 0.0), self.size)
+
+    def _effective_wealth(self):
+        """Wealth used by the dynamics (the base class: the base wealth)."""
+        return self._base_wealth.copy()
+
+    def _approval(self):
+        return float(np.dot(self._weight, self.mean_satisfaction))
+
+    @property
+    def effective_temperature(self):
+        r""":math:`T_\mathrm{eff} = T_\mathrm{social}(1 + \eta(1 - \tau))` (float > 0)."""
+        p = self.params
+        return p["noise"] * (1.0 + p["trust_noise"] * (1.0 - self.trust))
+
+    # --------------------------------------------------------------- dynamics
+    def _update_micro(self):
+        """The synchronous micro step (Numba kernel, one normal per citizen)."""
+        p = self.params
+        g = p["coupling"] * self.cohesion * (2.0 * self.mean_satisfaction - 1.0)
+        micro_step(self._agents["satisfaction"], self._agents["community"], g, self._u,
+                   1.0 / self.effective_temperature, p["inertia"], self._states,
+                   self._part_sum, self._part_sq, self._use_partials)
+        if self._use_partials:
+            self._pending_sums = reduce_partials(self._part_sum, self._part_sq, self.n_communities)
+
+    def _micro_to_meso(self):
+        """Community means and population standard deviations of satisfaction."""
+        if self._pending_sums is not None:
+            tot, sq = self._pending_sums
+            self._pending_sums = None
+        else:
+            tot, sq = community_sums(self._agents["satisfaction"], self._agents["community"],
+                                     self.n_communities)
+        m = tot / self.size
+        self.mean_satisfaction = m
+        self.std_satisfaction = np.sqrt(np.maximum(sq / self.size - m * m, 0.0))
+
+    def _update_meso(self):
+        """Cohesion relaxes towards clip(1 - 2 std_c, 0, 1) at rate meso_rate."""
+        rho = self.params["meso_rate"]
+        target = np.clip(1.0 - 2.0 * self.std_satisfaction, 0.0, 1.0)
+        self.cohesion = (1.0 - rho) * self.cohesion + rho * target
+
+    def _update_macro(self):
+        """Approval, trust and policy effectiveness."""
+        self.approval = self._approval()
+        rho = self.params["trust_rate"]
+        self.trust = (1.0 - rho) * self.trust + rho * self.approval
+        self.policy_effectiveness = self._compute_effectiveness()
+
+    def _compute_effectiveness(self):
+        """Policy effectiveness; 0 in the base model (no policies)."""
+        return 0.0
+
+    def step(self, *, quantiles=True):
+        """Advance one step (micro, meso and macro as scheduled) and return its record.
+
+        See :meth:`run` for the record.
+        """
+        self.current_step += 1
+        self._update_micro()
+        self._micro_to_meso()
+        if self.current_step % self.meso_interval == 0:
+            self._update_meso()
+        if self.current_step % self.macro_interval == 0:
+            self._update_macro()
+        return self._record(quantiles)
+
+    def run(self, n_steps, *, quantiles=True):
+        """Run ``n_steps`` steps; return one record (dict) per step.
+
+        Parameters
+        ----------
+        n_steps : int >= 0
+        quantiles : bool
+            Include the 10/25/50/75/90 % quantiles of satisfaction in
+            ``record['micro']`` (costs one O(N) partition per step).
+
+        Returns
+        -------
+        list of dict, each with keys
+
+        * ``step``: int, 1-based;
+        * ``micro``: ``mean``, ``std`` (ddof 0) of satisfaction, and
+          ``quantiles`` (dict ``q10``..``q90``) if requested;
+        * ``meso``: per-community arrays (copies) ``satisfaction`` (mean),
+          ``satisfaction_std``, ``cohesion``, ``resources``, ``size``;
+        * ``macro``: ``approval``, ``trust``, ``policy_effectiveness``,
+          ``effective_temperature``;
+        * ``micro_metrics``: ``avg_satisfaction``;
+        * ``meso_metrics``: ``avg_cohesion`` (size-weighted mean of
+          :math:`\\kappa_c`), ``resource_inequality`` (size-weighted Gini of R_c);
+        * ``macro_metrics``: ``policy_effectiveness``, ``approval``, ``trust``.
+
+        Approval, trust and effectiveness are the values of the last macro
+        update (they change only every ``macro_interval`` steps).
+        """
+        n_steps = V.integer("n_steps", n_steps, low=0)
+        return [self.step(quantiles=quantiles) for _ in range(n_steps)]
+
+    def _record(self, quantiles):
+        s = self._agents["satisfaction"]
+        mean = self._approval()
+        var = float(np.dot(self._weight, self.std_satisfaction ** 2 + self.mean_satisfaction ** 2)
+                    - mean * mean)
+        micro = {"mean": mean, "std": math.sqrt(max(var, 0.0))}
+        if quantiles:
+            q = np.quantile(s, [0.1, 0.25, 0.5, 0.75, 0.9])
+            micro["quantiles"] = dict(zip(("q10", "q25", "q50", "q75", "q90"), map(float, q)))
+        avg_coh = float(np.dot(self._weight, self.cohesion))
+        return {
+            "step": self.current_step,
+            "micro": micro,
+            "meso": {"satisfaction": self.mean_satisfaction.copy(),
+                     "satisfaction_std": self.std_satisfaction.copy(),
+                     "cohesion": self.cohesion.copy(), "resources": self.resources.copy(),
+                     "size": self.size.copy()},
+            "macro": {"approval": self.approval, "trust": self.trust,
+                      "policy_effectiveness": self.policy_effectiveness,
+                      "effective_temperature": self.effective_temperature},
+            "micro_metrics": {"avg_satisfaction": mean},
+            "meso_metrics": {"avg_cohesion": avg_coh,
+                             "resource_inequality": self.resource_inequality},
+            "macro_metrics": {"policy_effectiveness": self.policy_effectiveness,
+                              "approval": self.approval, "trust": self.trust},
+        }
+
+    # ----------------------------------------------------------------- states
+    @property
+    def micro_state(self):
+        """ScaleState(MICRO) whose variables are the :attr:`agents` arrays."""
+        return ScaleState(ScaleLevel.MICRO, dict(self._agents), self.current_step)
+
+    @property
+    def meso_state(self):
+        """ScaleState(MESO): per-community ``satisfaction`` (mean), ``satisfaction_std``,
+        ``cohesion``, ``resources``, ``size``."""
+        return ScaleState(ScaleLevel.MESO, {
+            "satisfaction": self.mean_satisfaction, "satisfaction_std": self.std_satisfaction,
+            "cohesion": self.cohesion, "resources": self.resources, "size": self.size},
+            self.current_step)
+
+    @property
+    def macro_state(self):
+        """ScaleState(MACRO): ``approval``, ``trust``, ``policy_effectiveness``,
+        ``resource_inequality``, ``effective_temperature`` (floats)."""
+        return ScaleState(ScaleLevel.MACRO, {
+            "approval": self.approval, "trust": self.trust,
+            "policy_effectiveness": self.policy_effectiveness,
+            "resource_inequality": self.resource_inequality,
+            "effective_temperature": self.effective_temperature}, self.current_step)
+
+    # ------------------------------------------------------- scale transfers
+    @staticmethod
+    def _level(name, value):
+        if not isinstance(value, ScaleLevel):
+            raise TypeError(f"{name} must be a ScaleLevel, got {value!r}")
+        return value
+
+    def upscale(self, from_level, to_level, variables=None):
+        """Aggregate variables from a finer level to a coarser one (size-weighted).
+
+        MICRO -> MESO: for each per-citizen float array ``x`` (length N), the
+        community means under the same name and the within-community
+        population standard deviations as ``<name>_std``, plus ``size``.
+        MESO -> MACRO: for each per-community array (length C), the
+        size-weighted mean (a float) and the between-community spread
+        (size-weighted population std) as ``<name>_std``.  MICRO -> MACRO:
+        population mean and std.  The model's state is not modified.
+
+        Parameters
+        ----------
+        from_level, to_level : ScaleLevel, from_level finer than to_level
+        variables : dict of str -> array, optional
+            Default: the ``satisfaction`` and ``wealth`` agent arrays (from
+            MICRO), or the meso ``satisfaction``, ``cohesion`` and
+            ``resources`` (from MESO).  ``community`` and ``size`` entries are
+            skipped.
+
+        Returns
+        -------
+        dict of str -> ndarray (MESO) or float (MACRO)
+        """
+        a = self._level("from_level", from_level)
+        b = self._level("to_level", to_level)
+        if a.value >= b.value:
+            raise ValueError(f"to_level must be coarser than from_level, got {a} -> {b}")
+        n = self.n_agents if a is ScaleLevel.MICRO else self.n_communities
+        if variables is None:
+            st = self.micro_state if a is ScaleLevel.MICRO else self.meso_state
+            keys = ("satisfaction", "wealth") if a is ScaleLevel.MICRO else (
+                "satisfaction", "cohesion", "resources")
+            variables = {k: st.variables[k] for k in keys}
+        out = {}
+        comm = self._agents["community"]
+        for name, val in variables.items():
+            if name in ("community", "size"):
+                continue
+            x = V.real_array(f"variables[{name!r}]", val, ndim=1)
+            if x.shape[0] != n:
+                raise ValueError(f"variables[{name!r}] must have length {n}, got {x.shape[0]}")
+            if a is ScaleLevel.MICRO and b is ScaleLevel.MESO:
+                m = np.bincount(comm, weights=x, minlength=self.n_communities) / self.size
+                d = x - m[comm]
+                out[name] = m
+                out[name + "_std"] = np.sqrt(
+                    np.bincount(comm, weights=d * d, minlength=self.n_communities) / self.size)
+            elif a is ScaleLevel.MICRO:
+                out[name] = float(x.mean())
+                out[name + "_std"] = float(x.std())
+            else:
+                w = self.size / self.n_agents
+                m = float(np.dot(w, x))
+                out[name] = m
+                out[name + "_std"] = math.sqrt(max(float(np.dot(w, (x - m) ** 2)), 0.0))
+        if b is ScaleLevel.MESO:
+            out["size"] = self.size.copy()
+        return out
+
+    def downscale(self, from_level, to_level, variables=None):
+        """Distribute variables of a coarser level to a finer one.
+
+        MACRO -> MESO: every community gets the national value (arrays of
+        length C).  MESO -> MICRO: every citizen gets the value of its
+        community (arrays of length N).  MACRO -> MICRO: every citizen gets
+        the national value.  Upscaling the result with :meth:`upscale`
+        returns the original values (so the population mean is preserved).
+        The model's state is not modified.
+
+        Parameters
+        ----------
+        from_level, to_level : ScaleLevel, from_level coarser than to_level
+        variables : dict, optional
+            Default: macro ``approval``, ``trust``, ``policy_effectiveness``
+            (from MACRO), or meso ``satisfaction``, ``cohesion``,
+            ``resources`` (from MESO).
+
+        Returns
+        -------
+        dict of str -> ndarray
+        """
+        a = self._level("from_level", from_level)
+        b = self._level("to_level", to_level)
+        if a.value <= b.value:
+            raise ValueError(f"to_level must be finer than from_level, got {a} -> {b}")
+        if variables is None:
+            if a is ScaleLevel.MACRO:
+                mv = self.macro_state.variables
+                variables = {k: mv[k] for k in ("approval", "trust", "policy_effectiveness")}
+            else:
+                mv = self.meso_state.variables
+                variables = {k: mv[k] for k in ("satisfaction", "cohesion", "resources")}
+        out = {}
+        for name, val in variables.items():
+            if name in ("size", "community"):
+                continue
+            if a is ScaleLevel.MACRO:
+                v = V.real(f"variables[{name!r}]", val)
+                n = self.n_communities if b is ScaleLevel.MESO else self.n_agents
+                out[name] = np.full(n, v)
+            else:
+                x = V.real_array(f"variables[{name!r}]", val, ndim=1)
+                if x.shape[0] != self.n_communities:
+                    raise ValueError(f"variables[{name!r}] must have length "
+                                     f"{self.n_communities}, got {x.shape[0]}")
+                out[name] = x[self._agents["community"]]
+        return out
+
+
+class GovernmentMultiscaleModel(MultiscaleModel):
+    r"""The multiscale model with government policies.
+
+    Parameters
+    ----------
+    n_agents : int >= 1, default 1000
+    n_communities : int in [1, n_agents], default 10
+    seed, meso_interval, macro_interval, **params
+        As :class:`MultiscaleModel`.
+
+    Notes
+    -----
+    Policies (:class:`utacbook.models.Policy`) act through the field and
+    through wealth.  A policy with ``satisfaction`` effect :math:`a` adds
+    :math:`a` to :math:`h_i` of its targets, and every active policy lowers
+    every citizen's field by ``cost_weight * cost`` (taxes).  A
+    ``resources`` effect :math:`r` is added to the wealth :math:`w_i` of the
+    targeted citizens (individual and national policies) or to :math:`R_c`
+    of the targeted communities (community policies, a transfer that does
+    not change individual wealth).  Targets are fixed when the policy is
+    applied: individual policies target citizens whose wealth (before
+    transfers) is below the ``target_quantile`` quantile; community policies
+    target communities whose mean wealth (before transfers) is below the
+    ``target_quantile`` quantile of the community mean wealths; national
+    policies target everyone.
+
+    Policy effectiveness (our definition; the source gives none): the mean
+    over active policies of (mean satisfaction of the policy's targets) -
+    (mean satisfaction of the non-targets); for a policy that targets
+    everyone (national) :math:`A - 0.5`; for a policy with no targets 0;
+    :math:`E = 0` with no policy.  It is an observable: it does not feed back
+    on the dynamics.
+
+    The ``field`` agent variable is owned by the policies here: applying or
+    removing a policy recomputes it from the active policies and overwrites
+    any value set with :meth:`set_agent_variable`.  Setting ``wealth`` sets
+    the wealth before transfers; targets of active policies are not
+    re-selected.
+    """
+
+    def __init__(self, n_agents=1000, n_communities=10, *, seed=None, meso_interval=1,
+                 macro_interval=1, **params):
+        self._policies = {}
+        super().__init__(n_agents, n_communities, seed=seed, meso_interval=meso_interval,
+                         macro_interval=macro_interval, **params)
+
+    @property
+    def policies(self):
+        """list of the active policies, in the order they were applied."""
+        return [p for p, _ in self._policies.values()]
+
+    def _targets(self, policy):
+        """(citizen mask, community mask or None) of the citizens ``policy`` targets."""
+        q = policy.target_quantile
+        if policy.scale == "national":
+            return np.ones(self.n_agents, dtype=bool), None
+        if policy.scale == "individual":
+            w = self._base_wealth
+            return w < np.quantile(w, q), None
+        comm = self._agents["community"]
+        R0 = np.bincount(comm, weights=self._base_wealth, minlength=self.n_communities) / self.size
+        cmask = R0 < np.quantile(R0, q)
+        return cmask[comm], cmask
+
+    def apply_policy(self, policy, *, targets=None):
+        """Activate ``policy`` (a :class:`utacbook.models.Policy` with a new name).
+
+        Recomputes the fields, wealth and resources at once; the dynamics see
+        them from the next step on.  Returns the boolean mask of targeted
+        citizens (length N).
+
+        Parameters
+        ----------
+        policy : Policy
+        targets : array_like of bool, shape (N,), optional
+            The targeted citizens, instead of the policy's own selection (for
+            experiments that spread a policy's reach at random).  Only for
+            ``individual`` policies: a community policy selects communities,
+            a national one everybody.
+        """
+        from utacbook.models._government import Policy  # lazy: government imports this module
+        if not isinstance(policy, Policy):
+            raise TypeError("policy must be a utacbook.models.Policy, "
+                            f"got {type(policy).__name__}")
+        if policy.name in self._policies:
+            raise ValueError(f"policy name {policy.name!r} is already active")
+        if targets is None:
+            mask, cmask = self._targets(policy)
+        else:
+            if policy.scale != "individual":
+                raise ValueError("targets can only be given for an 'individual' policy, "
+                                 f"got scale {policy.scale!r}")
+            mask = np.asarray(targets)
+            if mask.shape != (self.n_agents,) or mask.dtype != bool:
+                raise ValueError(f"targets must be a boolean array of length {self.n_agents}")
+            mask, cmask = mask.copy(), None
+        self._policies[policy.name] = (policy, (mask, cmask))
+        self._apply_fields()
+        return mask.copy()
+
+    def remove_policy(self, name):
+        """Deactivate the policy called ``name`` (ValueError if none is active)."""
+        if name not in self._policies:
+            raise ValueError(f"name must be an active policy {sorted(self._policies)}, "
+                             f"got {name!r}")
+        del self._policies[name]
+        self._apply_fields()
+
+    def _apply_fields(self):
+        N, C = self.n_agents, self.n_communities
+        h = np.zeros(N)
+        transfers = np.zeros(C)
+        cost = 0.0
+        for pol, (mask, cmask) in self._policies.values():
+            a = pol.effects.get("satisfaction", 0.0)
+            if a:
+                h[mask] += a
+            r = pol.effects.get("resources", 0.0)
+            if r and cmask is not None:
+                transfers[cmask] += r
+            cost += pol.cost
+        if cost:
+            h -= self.params["cost_weight"] * cost
+        self._agents["field"] = h
+        self.community_transfers = transfers
+        self._refresh_derived()
+
+    def _effective_wealth(self):
+        w = self._base_wealth.copy()
+        for pol, (mask, cmask) in getattr(self, "_policies", {}).values():
+            r = pol.effects.get("resources", 0.0)
+            if r and cmask is None:
+                w[mask] += r
+        return w
+
+    def _compute_effectiveness(self):
+        if not self._policies:
+            return 0.0
+        s = self._agents["satisfaction"]
+        A = self._approval()
+        vals = []
+        for pol, (mask, cmask) in self._policies.values():
+            n_t = int(mask.sum()) if cmask is None else int(self.size[cmask].sum())
+            if n_t == self.n_agents:
+                vals.append(A - 0.5)
+            elif n_t == 0:
+                vals.append(0.0)
+            else:
+                if cmask is None:
+                    st = float(s[mask].sum())
+                else:
+                    st = float(np.dot(self.size[cmask], self.mean_satisfaction[cmask]))
+                total = A * self.n_agents
+                vals.append(st / n_t - (total - st) / (self.n_agents - n_t))
+        return float(np.mean(vals))
+
+
+def analyze_scale_separation(model, variable="satisfaction"):
+    r"""Split the population variance of an agent variable into within and between communities.
+
+    .. math::
+
+        \underbrace{\frac1N\sum_i (x_i - \bar x)^2}_{\rm total}
+        = \underbrace{\frac1N\sum_c \sum_{i \in c} (x_i - \bar x_c)^2}_{\rm within}
+        + \underbrace{\frac1N\sum_c n_c (\bar x_c - \bar x)^2}_{\rm between}
+
+    (population variances, ddof = 0; the identity is exact).
+
+    Parameters
+    ----------
+    model : MultiscaleModel
+    variable : str
+        Name of a per-citizen float array in ``model.agents``.
+
+    Returns
+    -------
+    dict with float entries ``total_variance``, ``within_group_variance``,
+    ``between_group_variance``, ``variance_ratio`` (between / within; ``inf``
+    if within is 0 and between is not, ``nan`` if both are 0).
+    """
+    if not isinstance(model, MultiscaleModel):
+        raise TypeError(f"model must be a MultiscaleModel, got {type(model).__name__}")
+    x = np.asarray(model.get_agent_variable(variable), dtype=float)
+    comm = model.agents["community"]
+    C = model.n_communities
+    N = x.shape[0]
+    size = np.bincount(comm, minlength=C)
+    mc = np.bincount(comm, weights=x, minlength=C) / size
+    m = x.mean()
+    d = x - mc[comm]
+    within = float(np.dot(d, d) / N)
+    between = float(np.dot(size, (mc - m) ** 2) / N)
+    total = float(np.mean((x - m) ** 2))
+    if within > 0:
+        ratio = between / within
+    else:
+        ratio = math.inf if between > 0 else math.nan
+    return {"total_variance": total, "within_group_variance": within,
+            "between_group_variance": between, "variance_ratio": ratio}

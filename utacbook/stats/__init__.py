@@ -1,0 +1,44 @@
+"""Statistics of Monte Carlo data and fits.
+
+Autocorrelation-aware error bars (integrated autocorrelation time, binning,
+jackknife), the logistic "emergent beta" fit and power-law fits,
+block coarse-graining of lattices, Binder-cumulant crossings and the
+agent model's critical coupling, significance tests for many comparisons,
+and the area of a hysteresis loop.
+"""
+from ._coarse import (
+    block_moment_profile, block_variance_profile, coarse_grain, multi_scale_coarsening,
+    variance_decomposition,
+)
+from ._criticality import (
+    ISING_BINDER_CROSSING, ISING_ETA, LONG_RUN_K, binder_crossing, binder_from_samples,
+    binder_from_moments, binder_scan, chi_exponent_at, critical_coupling, critical_coupling_study,
+    order_parameter_moments, spot_check_critical_coupling, stored_susceptibility,
+    susceptibility_by_size,
+)
+from ._curves import (
+    loop_area,
+)
+from ._fitting import (
+    extract_emergent_beta, logistic, power_law_fit, r_squared,
+)
+from ._mcstats import (
+    BinningResult, autocorrelation, binder_cumulant, binning_error, fraction_error,
+    integrated_autocorrelation_time, jackknife, mean_with_error, specific_heat, susceptibility,
+)
+from ._significance import (
+    ALPHA_CHECK, ALPHA_TEST, consistency_stats, p_value_floor, sidak_k, z_measurements, z_stats,
+)
+
+__all__ = [
+    'ALPHA_CHECK', 'ALPHA_TEST', 'BinningResult', 'ISING_BINDER_CROSSING', 'ISING_ETA',
+    'LONG_RUN_K', 'autocorrelation', 'binder_crossing', 'binder_cumulant', 'binder_from_samples',
+    'binder_from_moments', 'binder_scan', 'binning_error', 'block_moment_profile',
+    'block_variance_profile', 'chi_exponent_at', 'coarse_grain', 'consistency_stats',
+    'critical_coupling', 'critical_coupling_study', 'extract_emergent_beta', 'fraction_error',
+    'integrated_autocorrelation_time', 'jackknife', 'logistic', 'loop_area', 'mean_with_error',
+    'multi_scale_coarsening', 'order_parameter_moments', 'p_value_floor', 'power_law_fit',
+    'r_squared', 'sidak_k', 'specific_heat', 'spot_check_critical_coupling',
+    'stored_susceptibility', 'susceptibility', 'susceptibility_by_size', 'variance_decomposition',
+    'z_measurements', 'z_stats',
+]

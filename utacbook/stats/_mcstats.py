@@ -1,0 +1,283 @@
+"""Statistics of Monte Carlo time series: autocorrelation times and error bars.
+
+Successive samples of a Markov chain are correlated, so the naive error of a
+mean, :math:`\\sigma/\\sqrt{n}`, is too small by a factor
+:math:`\\sqrt{2\\tau_{\\rm int}}`.  This module estimates
+
+* the integrated autocorrelation time
+  :math:`\\tau_{\\rm int} = \\tfrac12 + \\sum_{t \\ge 1} \\rho(t)` with Sokal's
+  automatic window (:func:`integrated_autocorrelation_time`);
+* the error of a mean by blocking (binning) analysis (:func:`binning_error`)
+  or from :math:`\\tau_{\\rm int}` (:func:`mean_with_error`);
+* the error of a nonlinear function of means (susceptibility, specific heat,
+  Binder cumulant) by the jackknife over bins (:func:`jackknife`,
+  :func:`susceptibility`, :func:`specific_heat`, :func:`binder_cumulant`).
+
+Conventions: with this definition an uncorrelated series has
+:math:`\\tau_{\\rm int} = 1/2` and the variance of the mean of ``n`` samples is
+:math:`2\\tau_{\\rm int}\\,\\sigma^2/n`.  Times are in units of the sampling
+interval (sweeps, for :mod:`utacbook.models`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from utacbook import _validate as v
+
+
+
+
+__all__ = [
+    "autocorrelation", "integrated_autocorrelation_time", "binning_error", "BinningResult",
+    "mean_with_error", "jackknife", "susceptibility", "specific_heat", "binder_cumulant",
+]
+
+
+def _series(name, x, min_len=2):
+    return v.real_array(name, x, ndim=1, min_len=min_len)
+
+
+def autocorrelation(x):
+    """Normalised autocorrelation function :math:`\\rho(t)`, t = 0 .. n-1 (FFT, O(n log n)).
+
+    Uses the standard biased estimator
+    :math:`C(t) = \\frac1n\\sum_{i=0}^{n-1-t} (x_i-\\bar x)(x_{i+t}-\\bar x)`,
+    :math:`\\rho(t) = C(t)/C(0)`.  A constant series returns ``rho = [1, 0, 0, ...]``.
+    """
+    x = _series("x", x)
+    n = x.size
+    d = x - x.mean()
+    nfft = 1 << (2 * n - 1).bit_length()
+    f = np.fft.rfft(d, nfft)
+    c = np.fft.irfft(f * np.conj(f), nfft)[:n]
+    if not c[0] > 0:
+        rho = np.zeros(n)
+        rho[0] = 1.0
+        return rho
+    return c / c[0]
+
+
+def integrated_autocorrelation_time(x, c=5.0):
+    """Integrated autocorrelation time with Sokal's automatic windowing.
+
+    :math:`\\tau_{\\rm int}(W) = \\tfrac12 + \\sum_{t=1}^{W}\\rho(t)`, evaluated at
+    the smallest window ``W`` with ``W >= c * tau_int(W)`` (Sokal 1997; Madras &
+    Sokal 1988).  The statistical error of the estimate is about
+    :math:`\\tau_{\\rm int}\\sqrt{2(2W+1)/n}`.
+
+    Parameters
+    ----------
+    x : array_like, 1-D, at least 2 finite values
+        The time series.
+    c : float > 0, default 5
+        Window factor; 4-10 are common.  Larger c: less bias, more noise.
+
+    Returns
+    -------
+    tau : float
+        :math:`\\tau_{\\rm int}` in sampling intervals (0.5 for uncorrelated data,
+        and for a constant series).  If no window up to ``n - 1`` satisfies
+        the criterion the series is too short and the value at ``W = n - 1``
+        is returned (an underestimate).  An estimate <= 0, possible only for
+        a handful of strongly anticorrelated points, is replaced by 0.5.
+    """
+    c = v.real("c", c, positive=True)
+    rho = autocorrelation(x)
+    tau = 0.5 + np.cumsum(rho[1:])  # tau[W-1] = tau_int(W)
+    W = np.arange(1, rho.size)
+    ok = W >= c * tau
+    if not ok.any():
+        out = float(tau[-1]) if tau.size else 0.5
+    else:
+        out = float(tau[np.argmax(ok)])
+    # A true tau_int is positive; an estimate <= 0 comes only from a few strongly
+    # anticorrelated points (e.g. n = 2..4) and would give a zero or imaginary error.
+    return out if out > 0 else 0.5
+
+
+class BinningResult(NamedTuple):
+    """Result of :func:`binning_error`."""
+
+    #: standard error of the mean at the plateau
+    error: float
+    #: number of blocks at the chosen level
+    n_blocks: int
+    #: samples per block at the chosen level
+    block_size: int
+
+
+def binning_error(x, min_blocks=32):
+    """Standard error of the mean by blocking (binning) analysis.
+
+    The series is averaged in blocks of 1, 2, 4, ... samples; at each level
+    the naive error of the block means, :math:`s_k/\\sqrt{n_k}`, rises with the
+    block size until the blocks are longer than the correlation time, then
+    stays on a plateau.  The plateau starts at the first level ``k`` after
+    which no level rises significantly above it, i.e.
+    ``err_j <= err_k + 2 * delta_j`` for all later levels ``j``, where
+    :math:`\\delta_j = \\mathrm{err}_j/\\sqrt{2(n_j-1)}` is the error of the error.
+    Because a block of ``b`` samples still underestimates the variance of the
+    mean by a relative amount of order :math:`\\tau_{\\rm int}/b` -- too little to
+    be seen against :math:`\\delta_j` in a single run -- the level used is also
+    required to have ``block_size >= 16 * tau_int`` (Sokal's estimate), keeping that
+    bias to a few per cent; levels with fewer than ``min_blocks`` blocks are
+    never used.  A trailing remainder that does not fill a block is dropped.
+
+    Parameters
+    ----------
+    x : array_like, 1-D, at least 2 finite values
+    min_blocks : int >= 2, default 32
+        Levels with fewer blocks are not used (their errors are too noisy).
+        Series shorter than ``2 * min_blocks`` use the unblocked level only.
+
+    Returns
+    -------
+    BinningResult
+        ``(error, n_blocks, block_size)``.
+    """
+    x = _series("x", x)
+    min_blocks = v.integer("min_blocks", min_blocks, low=2)
+    errs, nbs, sizes = [], [], []
+    blocks = x.copy()
+    size = 1
+    while True:
+        nb = blocks.size
+        if nb < 2 or (errs and nb < min_blocks):
+            break
+        errs.append(float(np.std(blocks, ddof=1) / math.sqrt(nb)))
+        nbs.append(nb)
+        sizes.append(size)
+        m = nb // 2
+        blocks = 0.5 * (blocks[0:2 * m:2] + blocks[1:2 * m:2])
+        size *= 2
+    errs = np.array(errs)
+    delta = errs / np.sqrt(2.0 * (np.array(nbs) - 1.0))
+    k_plateau = errs.size - 1
+    for k in range(errs.size):
+        if np.all(errs[k + 1:] <= errs[k] + 2.0 * delta[k + 1:]):
+            k_plateau = k
+            break
+    b_min = 16.0 * integrated_autocorrelation_time(x)
+    sizes_arr = np.array(sizes)
+    k_tau = int(np.argmax(sizes_arr >= b_min)) if np.any(sizes_arr >= b_min) else errs.size - 1
+    k = max(k_plateau, k_tau)
+    return BinningResult(float(errs[k]), int(nbs[k]), int(sizes[k]))
+
+
+def mean_with_error(x, c=5.0):
+    """Mean, its error accounting for autocorrelation, and :math:`\\tau_{\\rm int}`.
+
+    The error is :math:`\\sqrt{2\\tau_{\\rm int}\\,\\mathrm{Var}(x)/n}` with
+    :math:`\\tau_{\\rm int}` from :func:`integrated_autocorrelation_time`.
+
+    Returns
+    -------
+    (mean, error, tau_int) : tuple of float
+    """
+    x = _series("x", x)
+    tau = integrated_autocorrelation_time(x, c)
+    err = math.sqrt(2.0 * tau * np.var(x) / x.size)
+    return float(x.mean()), err, tau
+
+
+def _default_bins(series, n):
+    tau = max(integrated_autocorrelation_time(s) for s in series)
+    per_bin = max(1, math.ceil(20.0 * tau))
+    return int(min(100, max(20, n // per_bin), n))
+
+
+def jackknife(func, *series, n_bins=None):
+    """Value and jackknife error of ``func(mean(series[0]), mean(series[1]), ...)``.
+
+    The series (equal length) are cut into ``n_bins`` consecutive bins (a
+    trailing remainder is dropped); the estimate leaving bin ``i`` out is
+    :math:`f_i = f(\\bar x^{(i)}, \\ldots)` and the error is
+    :math:`\\sqrt{\\frac{B-1}{B}\\sum_i (f_i - \\bar f)^2}`.  For a linear
+    ``func`` this equals the plain error of the bin means.  Bins must be much
+    longer than the autocorrelation time for the error to be right.
+
+    Parameters
+    ----------
+    func : callable
+        Takes one float (or array) per series, returns a float.  It is
+        called vectorised: each argument is a 1-D array of the ``B`` leave-one-out means.
+    *series : array_like, 1-D, equal lengths
+    n_bins : int >= 2 or None
+        None chooses ``B = n // ceil(20 tau_max)`` clipped to [20, 100] (and to
+        n), where tau_max is the largest :math:`\\tau_{\\rm int}` of the series.
+
+    Returns
+    -------
+    (value, error) : tuple of float
+        ``value`` is ``func`` of the full means (no bias correction).
+    """
+    if not series:
+        raise ValueError("series: give at least one time series")
+    xs = [_series(f"series[{k}]", s) for k, s in enumerate(series)]
+    n = xs[0].size
+    if any(s.size != n for s in xs):
+        raise ValueError("series must all have the same length")
+    if n_bins is None:
+        n_bins = _default_bins(xs, n)
+    n_bins = v.integer("n_bins", n_bins, low=2, high=n)
+    b = n // n_bins
+    bin_means = [s[:b * n_bins].reshape(n_bins, b).mean(axis=1) for s in xs]
+    totals = [bm.sum() for bm in bin_means]
+    loo = [(t - bm) / (n_bins - 1) for t, bm in zip(totals, bin_means)]
+    f_i = np.asarray(func(*loo), dtype=float)
+    value = float(func(*[t / n_bins for t in totals]))
+    err = math.sqrt((n_bins - 1) / n_bins * np.sum((f_i - f_i.mean()) ** 2))
+    return value, err
+
+
+def susceptibility(m, T, N, *, n_bins=None):
+    """:math:`\\chi = N(\\langle m^2\\rangle - \\langle |m|\\rangle^2)/T` with jackknife error.
+
+    ``m`` is the magnetisation per spin, ``N`` the number of spins, ``T`` in
+    units of J/k_B (k_B = 1).  Using :math:`|m|` is the usual finite-system
+    choice at zero field (``<m> = 0`` by symmetry in a long run).
+    """
+    m = _series("m", m)
+    T = v.real("T", T, positive=True)
+    N = v.integer("N", N, low=1)
+    return jackknife(lambda a, b: N * (b - a * a) / T, np.abs(m), m * m, n_bins=n_bins)
+
+
+def specific_heat(e, T, N, *, n_bins=None):
+    """:math:`C = N(\\langle e^2\\rangle - \\langle e\\rangle^2)/T^2` per spin, jackknife error.
+
+    ``e`` is the energy per spin (units of J), k_B = 1.
+    """
+    e = _series("e", e)
+    T = v.real("T", T, positive=True)
+    N = v.integer("N", N, low=1)
+    return jackknife(lambda a, b: N * (b - a * a) / (T * T), e, e * e, n_bins=n_bins)
+
+
+def binder_cumulant(m, *, n_bins=None):
+    """Binder cumulant :math:`U = 1 - \\langle m^4\\rangle / (3\\langle m^2\\rangle^2)`, jackknife error.
+
+    U -> 2/3 in the ordered phase and -> 0 in the disordered phase.
+    """
+    m = _series("m", m)
+    m2 = m * m
+    return jackknife(lambda a, b: 1.0 - b / (3.0 * a * a), m2, m2 * m2, n_bins=n_bins)
+
+
+
+def fraction_error(k, n):
+    """Posterior standard deviation of a success fraction k/n.
+
+    The standard deviation of the Beta(k + 1, n - k + 1) posterior (uniform
+    prior), which, unlike the binomial sqrt(f(1-f)/n), is not zero when all n
+    runs agree.  Works element-wise on arrays.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    a, b = k + 1.0, n - k + 1.0
+    return np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+

@@ -1,0 +1,115 @@
+"""Moved from ``utacbook.engine_checks``; TODO docstring."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from utacbook import _validate as v
+
+__all__ = ['ALPHA_TEST', 'ALPHA_CHECK', 'sidak_k', 'p_value_floor', 'z_stats', 'z_measurements', 'consistency_stats']
+
+
+# --------------------------------------------------------------------------- 7. claims
+
+
+#: significance level of each of the two tests of one check (χ² and largest |z|): a correct
+#: engine fails a check by chance with probability at most 2 x ALPHA_TEST = 1 %
+ALPHA_TEST = 0.005
+
+#: chance level of one check (both tests together)
+ALPHA_CHECK = 2 * ALPHA_TEST
+
+
+def sidak_k(n, alpha=ALPHA_CHECK):
+    """The |z| bound that n independent standard normal deviates all stay within, with prob. 1 - alpha.
+
+    Šidák's correction for n comparisons: each comparison is tested at the
+    two-sided level :math:`1 - (1 - \\alpha)^{1/n}`.
+
+    Examples
+    --------
+    >>> round(sidak_k(1, 0.05), 3)
+    1.96
+    """
+    from scipy.stats import norm
+    n = v.integer("n", n, low=1)
+    alpha = v.real("alpha", alpha, positive=True)
+    if alpha >= 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    a1 = -math.expm1(math.log1p(-alpha) / n)
+    return float(norm.isf(a1 / 2))
+
+
+def z_stats(zs):
+    """Summary of a group of deviations z (the finite ones).
+
+    Returns
+    -------
+    dict
+        ``n``, ``chi2`` (:math:`\\sum z^2`), ``p_chi2`` (its p-value for n
+        degrees of freedom: the comparisons are independent runs),
+        ``max_abs_z`` and ``p_max`` (the Šidák-corrected p-value of the largest
+        |z| among n: the chance that n standard normal deviates reach it).
+    """
+    from scipy.stats import chi2 as _chi2, norm
+    zs = np.asarray([z for z in np.ravel(np.asarray(zs, dtype=float)) if np.isfinite(z)])
+    n = zs.size
+    if n == 0:
+        raise ValueError("no finite deviations to summarise")
+    chi2 = float(np.sum(zs ** 2))
+    zmax = float(np.max(np.abs(zs)))
+    p1 = float(2 * norm.sf(zmax))
+    p_max = float(-math.expm1(n * math.log1p(-p1))) if p1 < 1 else 1.0
+    return {"n": n, "chi2": chi2, "p_chi2": float(_chi2.sf(chi2, n)), "max_abs_z": zmax,
+            "p_max": p_max}
+
+
+def z_measurements(zs):
+    """The two tests of one check as :class:`utacbook.claims.Measurement` p-values.
+
+    Conditions ``"χ² of n deviations"`` and ``"largest |z| of n"``; judged
+    with ``Bound(lower=ALPHA_TEST, k=0)``.
+    """
+    from utacbook.claims import Measurement
+    st = z_stats(zs)
+    n = st["n"]
+    return [Measurement(st["p_chi2"], condition=f"χ² of {n} deviations",
+                        text=f"{st['chi2']:.1f} (p = {st['p_chi2']:.2g})"),
+            Measurement(st["p_max"], condition=f"largest |z| of {n}",
+                        text=f"{st['max_abs_z']:.2f} (Šidák p = {st['p_max']:.2g})")]
+
+
+def consistency_stats(values, errors):
+    """χ² of independent estimates of one quantity about their weighted mean.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``chi2``, ``dof`` (= n - 1), ``p`` and ``z`` (each
+        estimate's deviation from the weighted mean in its own error).
+    """
+    from scipy.stats import chi2 as _chi2
+    x = v.real_array("values", values, ndim=1, min_len=2)
+    e = v.real_array("errors", errors, ndim=1)
+    if e.shape != x.shape or np.any(e <= 0):
+        raise ValueError("errors must be > 0, one per value")
+    w = 1.0 / e ** 2
+    mean = float(np.sum(w * x) / np.sum(w))
+    z = (x - mean) / e
+    chi2 = float(np.sum(z ** 2))
+    dof = x.size - 1
+    return {"mean": mean, "chi2": chi2, "dof": dof, "p": float(_chi2.sf(chi2, dof)), "z": z}
+
+
+def p_value_floor():
+    """Bound(lower=ALPHA_TEST, k=0) on p-values, described as such in the tables."""
+    from utacbook.claims import Bound
+
+    class PValueFloor(Bound):
+        def describe(self):
+            return (f"each p-value ≥ {ALPHA_TEST:g} (a correct engine fails by chance with "
+                    f"probability ≤ {ALPHA_CHECK:.0%})")
+
+    return PValueFloor(lower=ALPHA_TEST, k=0)

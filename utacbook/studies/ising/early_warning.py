@@ -1,0 +1,866 @@
+"""Early-warning indicators of an approaching flip, and their false-alarm rate.
+
+The indicators follow Dakos et al. (2012): a time series is (optionally)
+detrended, a rolling window computes its variance and lag-1
+autocorrelation, and Kendall's τ between time and each indicator measures
+whether the indicator trends upward.
+
+Checks against exact results use the AR(1) process
+:math:`x_t = \\phi x_{t-1} + \\sigma\\varepsilon_t`, whose stationary variance
+:math:`\\sigma^2/(1-\\phi^2)` and lag-1 autocorrelation :math:`\\phi` are known
+(:func:`ar1`, :func:`ar1_variance`).
+
+The Ising part ramps the field on a metastable state (:func:`field_ramp_runs`),
+cuts each series before its flip (:func:`flip_index`), scores it
+(:func:`ews_scores`) and compares with null runs at a constant field
+(:func:`roc`).  :func:`bethe_metastable` gives the cavity (Bethe-Peierls)
+solution of the metastable branch on a random regular graph, with its
+spinodal, and :func:`pulse_response` measures the response to a small field
+pulse along the branch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import kendalltau, mannwhitneyu
+
+from utacbook import _validate as v
+from utacbook.theory._two_community import _bethe_du, _bethe_u  # the cavity message f(u), stable at low T
+
+__all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autocorrelation",
+           "kendall_trend", "indicators", "flip_index", "field_ramp_runs", "ews_scores",
+           "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
+           "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
+           "plot_susceptibility", "explore_ar1", "explore_field_ramp", "auc_measurement",
+           "response_ratios", "ratio_to_exact"]
+
+
+# --------------------------------------------------------------------------
+# AR(1) reference process
+# --------------------------------------------------------------------------
+
+def ar1(n_steps=1000, *, phi=0.5, sigma=1.0, n_series=1, x0="stationary", seed=None):
+    """Simulate AR(1) series :math:`x_t = \\phi_t x_{t-1} + \\sigma\\varepsilon_t`.
+
+    Parameters
+    ----------
+    n_steps : int >= 1
+        Length of each series (time steps).
+    phi : float in (-1, 1) or array of shape (n_steps,)
+        Autoregression coefficient; an array gives one value per step (a ramp,
+        e.g. φ → 1 as a "critical slowing" analogue).
+    sigma : float > 0, default 1
+        Noise amplitude (ε_t standard normal).
+    n_series : int >= 1, default 1
+        Independent series, simulated together.
+    x0 : "stationary" or float, default "stationary"
+        Start value; "stationary" draws x_0 from the stationary law of the
+        first φ, N(0, σ²/(1-φ₀²)).
+    seed : int >= 0 or None
+
+    Returns
+    -------
+    ndarray, shape (n_series, n_steps)
+    """
+    n_steps = v.integer("n_steps", n_steps, low=1)
+    n_series = v.integer("n_series", n_series, low=1)
+    sigma = v.real("sigma", sigma, positive=True)
+    if np.ndim(phi) == 0:
+        phis = np.full(n_steps, v.real("phi", phi, low=-1.0, high=1.0))
+    else:
+        phis = v.real_array("phi", phi, ndim=1)
+        if phis.shape[0] != n_steps:
+            raise ValueError(f"phi must be a scalar or have length n_steps={n_steps}, "
+                             f"got {phis.shape[0]}")
+    if np.any(np.abs(phis) >= 1.0):
+        raise ValueError("phi must lie strictly inside (-1, 1)")
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((n_steps, n_series)) * sigma
+    x = np.empty((n_steps, n_series))
+    if isinstance(x0, str):
+        v.choice("x0", x0, {"stationary"})
+        prev = rng.standard_normal(n_series) * np.sqrt(ar1_variance(phis[0], sigma))
+    else:
+        prev = np.full(n_series, v.real("x0", x0))
+    for t in range(n_steps):
+        prev = phis[t] * prev + eps[t]
+        x[t] = prev
+    return x.T.copy()
+
+
+def ar1_variance(phi, sigma=1.0):
+    """Exact stationary variance σ²/(1-φ²) of the AR(1) process (|φ| < 1)."""
+    phi = np.asarray(phi, dtype=float)
+    if np.any(np.abs(phi) >= 1):
+        raise ValueError("phi must lie strictly inside (-1, 1)")
+    sigma = v.real("sigma", sigma, positive=True)
+    return sigma ** 2 / (1.0 - phi ** 2)
+
+
+# --------------------------------------------------------------------------
+# indicators
+# --------------------------------------------------------------------------
+
+def _as_2d(name, x):
+    arr = v.real_array(name, x)
+    if arr.ndim == 1:
+        return arr[None, :], True
+    if arr.ndim == 2:
+        return arr, False
+    raise ValueError(f"{name} must be 1-D or 2-D (series along the last axis), got {arr.shape}")
+
+
+def detrend(x, *, method="gaussian", bandwidth=50.0):
+    """Remove a slow trend from series (last axis = time).
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n_series, n)
+    method : {"none", "linear", "gaussian"}, default "gaussian"
+        "linear" subtracts a least-squares line; "gaussian" subtracts a
+        Gaussian-kernel smooth (Nadaraya-Watson, as in Dakos et al. 2012).
+    bandwidth : float > 0, default 50
+        Kernel standard deviation in time steps ("gaussian" only).
+
+    Returns
+    -------
+    ndarray, same shape as ``x``: the residuals.
+    """
+    v.choice("method", method, {"none", "linear", "gaussian"})
+    X, one = _as_2d("x", x)
+    n = X.shape[1]
+    if method == "none":
+        R = X.copy()
+    elif method == "linear":
+        t = np.arange(n) - (n - 1) / 2
+        slope = (X - X.mean(axis=1, keepdims=True)) @ t / np.sum(t ** 2) if n > 1 else 0.0
+        R = X - X.mean(axis=1, keepdims=True) - np.outer(slope, t)
+    else:
+        bw = v.real("bandwidth", bandwidth, positive=True)
+        from scipy.ndimage import gaussian_filter1d
+        # Gaussian kernel smoother; mode="nearest" repeats the end values beyond the edges
+        R = X - gaussian_filter1d(X, bw, axis=1, mode="nearest", truncate=4.0)
+    return R[0] if one else R
+
+
+def _check_window(X, window):
+    window = v.integer("window", window, low=3)
+    if window > X.shape[1]:
+        raise ValueError(f"window must be <= series length {X.shape[1]}, got {window}")
+    return window
+
+
+def _rolling_sum(X, w):
+    """Sums over windows of w consecutive entries along the last axis (cumulative sums)."""
+    c = np.concatenate([np.zeros(X.shape[:-1] + (1,)), np.cumsum(X, axis=-1)], axis=-1)
+    return c[..., w:] - c[..., :-w]
+
+
+def rolling_variance(x, *, window=100):
+    """Variance in a rolling window (ddof=1), one value per window end.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n_series, n)
+    window : int, 3 <= window <= n
+
+    Returns
+    -------
+    ndarray, shape (n - window + 1,) or (n_series, n - window + 1);
+    entry k covers x[k : k + window].
+    """
+    X, one = _as_2d("x", x)
+    window = _check_window(X, window)
+    X = X - X.mean(axis=1, keepdims=True)      # shift-invariant; avoids cancellation
+    out = _rolling_sum(X * X, window) - _rolling_sum(X, window) ** 2 / window
+    out = np.maximum(out, 0.0) / (window - 1)
+    return out[0] if one else out
+
+
+def rolling_autocorrelation(x, *, window=100, lag=1):
+    """Lag-``lag`` autocorrelation in a rolling window, one value per window end.
+
+    Within each window the estimate is the Pearson correlation of
+    (x_t, x_{t+lag}) pairs, as in the ``earlywarnings`` toolbox.
+
+    Returns
+    -------
+    ndarray, shape (n - window + 1,) or (n_series, n - window + 1)
+    """
+    X, one = _as_2d("x", x)
+    lag = v.integer("lag", lag, low=1)
+    window = _check_window(X, window)
+    X = X - X.mean(axis=1, keepdims=True)
+    if lag >= window - 1:
+        raise ValueError(f"lag must be < window - 1, got lag={lag}, window={window}")
+    a, b = X[:, :-lag], X[:, lag:]
+    n = window - lag                       # pairs per window
+    sa, sb = _rolling_sum(a, n), _rolling_sum(b, n)
+    saa = _rolling_sum(a * a, n) - sa ** 2 / n
+    sbb = _rolling_sum(b * b, n) - sb ** 2 / n
+    sab = _rolling_sum(a * b, n) - sa * sb / n
+    den = np.sqrt(np.maximum(saa, 0.0) * np.maximum(sbb, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(den > 0, sab / np.where(den > 0, den, 1.0), 0.0)
+    return out[0] if one else out
+
+
+def kendall_trend(indicator):
+    """Kendall's τ between time and an indicator series (upward trend: τ > 0).
+
+    Parameters
+    ----------
+    indicator : array_like, 1-D (NaNs are dropped)
+
+    Returns
+    -------
+    tau, p_value : float
+        ``scipy.stats.kendalltau`` (τ-b); the p-value assumes independent
+        points, which rolling-window indicators are not (use null runs
+        instead, :func:`roc`).
+    """
+    y = np.asarray(indicator, dtype=float)
+    if y.ndim != 1:
+        raise ValueError(f"indicator must be 1-D, got shape {y.shape}")
+    t = np.arange(y.size)
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        raise ValueError("indicator needs at least 3 finite values")
+    res = kendalltau(t[ok], y[ok])
+    return float(res.statistic), float(res.pvalue)
+
+
+def indicators(x, *, window=100, detrend_method="gaussian", bandwidth=50.0):
+    """Detrend a series, then rolling variance, lag-1 autocorrelation and their τ.
+
+    Returns
+    -------
+    dict with ``residuals``, ``variance``, ``ac1`` (rolling, per window end),
+    ``t_end`` (index of each window's last point), ``tau_variance``,
+    ``tau_ac1``.
+    """
+    x = v.real_array("x", x, ndim=1, min_len=3)
+    r = detrend(x, method=detrend_method, bandwidth=bandwidth)
+    var = rolling_variance(r, window=window)
+    ac = rolling_autocorrelation(r, window=window)
+    return {"residuals": r, "variance": var, "ac1": ac,
+            "t_end": np.arange(window - 1, x.size),
+            "tau_variance": kendall_trend(var)[0], "tau_ac1": kendall_trend(ac)[0]}
+
+
+# --------------------------------------------------------------------------
+# Ising field ramps
+# --------------------------------------------------------------------------
+
+def flip_index(m, *, threshold=0.0):
+    """First index at which each series drops below ``threshold`` (-1 if never).
+
+    Parameters
+    ----------
+    m : array_like, shape (n,) or (n_series, n)
+        Magnetisation per spin per sweep, started on the up branch.
+    threshold : float in [-1, 1], default 0
+    """
+    threshold = v.real("threshold", threshold, low=-1.0, high=1.0)
+    M, one = _as_2d("m", m)
+    below = M < threshold
+    idx = np.where(below.any(axis=1), below.argmax(axis=1), -1)
+    return int(idx[0]) if one else idx
+
+
+def _simulate(system, T, h, sweeps, burn_in, init, seed, algorithm):
+    from utacbook.models import _ising as ising
+    if isinstance(system, (int, np.integer)):
+        return ising.simulate_lattice(int(system), T, h=h, sweeps=sweeps, burn_in=burn_in,
+                                      algorithm=algorithm, init=init, seed=seed)
+    return ising.simulate_graph(system, T, h=h, sweeps=sweeps, burn_in=burn_in,
+                                algorithm=algorithm, init=init, seed=seed)
+
+
+def field_ramp_runs(system, *, T=2.0, h_start=0.0, h_end=-0.6, sweeps=2000, burn_in=200,
+                    n_runs=20, ramp=True, algorithm="heatbath", seed=0):
+    """Magnetisation series of runs started on the up branch, field ramped or held.
+
+    Parameters
+    ----------
+    system : int or graph
+        An even lattice size L (periodic L×L lattice) or anything
+        :func:`utacbook.models.simulate_graph` accepts (pass a prepared
+        ``IsingGraph`` to reuse it).
+    T : float > 0
+        Temperature (units of J), below T_c so that the up branch is ordered.
+    h_start, h_end : float
+        The field ramps linearly from ``h_start`` to ``h_end`` over the
+        recorded sweeps (``ramp=True``) or stays at ``h_start`` (null runs).
+        ``burn_in`` sweeps at ``h_start`` precede the record.
+    sweeps, burn_in : int
+    n_runs : int >= 1
+        Independent runs; run k uses seed ``(seed, k)`` for ramps and
+        ``(seed, k)`` of a separate stream family for null runs.
+    ramp : bool
+    algorithm : {"heatbath", "metropolis"}
+    seed : int >= 0
+
+    Returns
+    -------
+    dict with ``m`` (n_runs, sweeps), ``h`` (sweeps,), ``flip`` (first sweep
+    with m < 0, -1 if none).
+    """
+    T = v.real("T", T, positive=True)
+    h_start = v.real("h_start", h_start)
+    h_end = v.real("h_end", h_end)
+    sweeps = v.integer("sweeps", sweeps, low=10)
+    n_runs = v.integer("n_runs", n_runs, low=1)
+    seed = v.integer("seed", seed, low=0)
+    h = np.linspace(h_start, h_end, sweeps) if ramp else np.full(sweeps, h_start)
+    m = np.empty((n_runs, sweeps))
+    family = 1 if ramp else 2
+    for k in range(n_runs):
+        ss = np.random.SeedSequence([seed, family, k])
+        m[k] = _simulate(system, T, h, sweeps, burn_in, "up", ss, algorithm).magnetization
+    return {"m": m, "h": h, "flip": flip_index(m)}
+
+
+def ews_scores(m, cut, *, window_frac=0.5, detrend_method="gaussian", bandwidth=50.0,
+               start=0):
+    """Kendall τ of rolling variance and lag-1 autocorrelation on m[start:cut].
+
+    Parameters
+    ----------
+    m : array_like, shape (n_series, n)
+    cut : int or array of int, shape (n_series,)
+        End (exclusive) of the analysed segment of each series, e.g. a few
+        sweeps before its flip; series with cut - start < 20 get NaN.
+    window_frac : float in (0, 1], default 0.5
+        Rolling window as a fraction of the segment length (Dakos et al. 2012).
+    detrend_method, bandwidth : see :func:`detrend`.
+    start : int >= 0
+
+    Returns
+    -------
+    tau_variance, tau_ac1 : ndarray, shape (n_series,)
+    """
+    M, _ = _as_2d("m", m)
+    window_frac = v.real("window_frac", window_frac, positive=True, high=1.0)
+    start = v.integer("start", start, low=0)
+    cuts = np.broadcast_to(np.asarray(cut, dtype=int), (M.shape[0],))
+    tv = np.full(M.shape[0], np.nan)
+    ta = np.full(M.shape[0], np.nan)
+    for k in range(M.shape[0]):
+        seg = M[k, start:cuts[k]]
+        if seg.size < 20:
+            continue
+        w = max(5, int(round(window_frac * seg.size)))
+        res = indicators(seg, window=min(w, seg.size), detrend_method=detrend_method,
+                         bandwidth=bandwidth)
+        tv[k], ta[k] = res["tau_variance"], res["tau_ac1"]
+    return tv, ta
+
+
+def roc(positive, negative, *, n_boot=1000, seed=0):
+    """ROC curve of a score that should be larger for ``positive`` cases.
+
+    Parameters
+    ----------
+    positive, negative : array_like, 1-D
+        Scores of runs that flipped (ramped) and of null runs (NaNs dropped).
+    n_boot : int >= 0
+        Bootstrap resamples for the error of the AUC.
+    seed : int
+
+    Returns
+    -------
+    dict with ``threshold``, ``tpr`` (hit rate), ``fpr`` (false-alarm rate),
+    ``auc`` = P(score_pos > score_neg) + ½ P(tie) (Mann-Whitney),
+    ``auc_err`` (bootstrap standard error), ``p_value`` (one-sided
+    Mann-Whitney U test of "positive scores are larger", normal approximation
+    with tie correction; valid for independent runs, unlike the bootstrap
+    error, which is 0 when the two samples do not overlap) and the sample
+    sizes ``n_pos``, ``n_neg``.
+    """
+    p = np.asarray(positive, dtype=float)
+    q = np.asarray(negative, dtype=float)
+    p = p[np.isfinite(p)]
+    q = q[np.isfinite(q)]
+    if p.size == 0 or q.size == 0:
+        raise ValueError("positive and negative need at least one finite score each")
+    n_boot = v.integer("n_boot", n_boot, low=0)
+    thr = np.concatenate([[np.inf], np.sort(np.unique(np.concatenate([p, q])))[::-1], [-np.inf]])
+    tpr = np.array([(p >= t).mean() for t in thr])
+    fpr = np.array([(q >= t).mean() for t in thr])
+
+    def auc(a, b):
+        d = a[:, None] - b[None, :]
+        return float(np.mean(d > 0) + 0.5 * np.mean(d == 0))
+
+    a0 = auc(p, q)
+    rng = np.random.default_rng(seed)
+    boots = [auc(rng.choice(p, p.size), rng.choice(q, q.size)) for _ in range(n_boot)]
+    return {"threshold": thr, "tpr": tpr, "fpr": fpr, "auc": a0,
+            "auc_err": float(np.std(boots, ddof=1)) if n_boot > 1 else float("nan"),
+            "p_value": auc_p_value(p, q), "n_pos": int(p.size), "n_neg": int(q.size)}
+
+
+def auc_p_value(positive, negative):
+    """One-sided Mann-Whitney p-value that ``positive`` scores exceed ``negative`` ones.
+
+    The AUC is the Mann-Whitney statistic U/(n₁n₂); under the null
+    hypothesis (both samples from one distribution) this is its p-value,
+    from the normal approximation with tie and continuity corrections
+    (``scipy.stats.mannwhitneyu``, ``method="asymptotic"``).  NaNs are dropped.
+    """
+    p = np.asarray(positive, dtype=float)
+    q = np.asarray(negative, dtype=float)
+    p, q = p[np.isfinite(p)], q[np.isfinite(q)]
+    if p.size == 0 or q.size == 0:
+        raise ValueError("positive and negative need at least one finite score each")
+    return float(mannwhitneyu(p, q, alternative="greater", method="asymptotic").pvalue)
+
+
+# --------------------------------------------------------------------------
+# Bethe-lattice metastable branch and the pulse response
+# --------------------------------------------------------------------------
+
+def bethe_metastable(h, *, k=4, T=2.0, J=1.0, n_iter=20000, tol=1e-13):
+    """Magnetisation and susceptibility of the up branch on a k-regular tree (Bethe).
+
+    The cavity field u solves :math:`u = h + (k-1) f(u)` with
+    :math:`f(u) = \\beta^{-1}\\,\\mathrm{artanh}[\\tanh(\\beta J)\\tanh(\\beta u)]`;
+    iterating from large u finds the largest solution, the up branch (metastable
+    for h < 0).  :math:`m = \\tanh\\{\\beta[h + k f(u)]\\}`, and
+    :math:`\\chi = dm/dh` follows from implicit differentiation.
+
+    Parameters
+    ----------
+    h : float or array
+        Field (units of J).
+    k : int >= 3
+        Degree of the random regular graph.
+    T : float > 0
+        Temperature; the up branch is ordered for T < T_c = J/artanh(1/(k-1)).
+    J : float > 0
+
+    Returns
+    -------
+    m, chi : ndarray (nan where the up branch no longer exists, beyond the
+    spinodal, i.e. where the iteration ends on the down branch).
+    """
+    k = v.integer("k", k, low=3)
+    T = v.real("T", T, positive=True)
+    J = v.real("J", J, positive=True)
+    beta = 1.0 / T
+    h = np.atleast_1d(np.asarray(h, dtype=float))
+    u = np.full(h.shape, 50.0)
+    for _ in range(n_iter):
+        un = h + (k - 1) * _bethe_u(u, beta, J)
+        if np.max(np.abs(un - u)) < tol:
+            u = un
+            break
+        u = un
+    fp = _bethe_du(u, beta, J)                     # f'(u)
+    du_dh = 1.0 / (1.0 - (k - 1) * fp)
+    H = h + k * _bethe_u(u, beta, J)
+    m = np.tanh(beta * H)
+    chi = beta * (1 - m ** 2) * (1 + k * fp * du_dh)
+    bad = m <= 0
+    m = np.where(bad, np.nan, m)
+    chi = np.where(bad, np.nan, chi)
+    return m, chi
+
+
+def bethe_spinodal(*, k=4, T=2.0, J=1.0):
+    """Field h_sp < 0 at which the Bethe up branch ends (saddle-node bifurcation).
+
+    The up branch solves g(u) = h + (k-1) f(u) - u = 0 (see
+    :func:`bethe_metastable`); it ends where it merges with the unstable
+    branch, g = g' = 0: at the cavity field u* > 0 with (k-1) f'(u*) = 1,
+    and h_sp = u* - (k-1) f(u*).  f' falls monotonically from tanh(βJ) at
+    u = 0 to 0, so u* is unique and is found by bracketing.
+
+    Raises
+    ------
+    ValueError
+        If T is not below the Bethe T_c = J/artanh(1/(k-1)) (no ordered branch).
+    """
+    from scipy.optimize import brentq
+    k = v.integer("k", k, low=3)
+    T = v.real("T", T, positive=True)
+    J = v.real("J", J, positive=True)
+    beta = 1.0 / T
+    if (k - 1) * np.tanh(beta * J) <= 1.0:
+        raise ValueError(f"T must be below the Bethe T_c = {J / np.arctanh(1.0 / (k - 1)):.4g} for k = {k}, got {T}")
+
+    def g1(u):
+        return (k - 1) * float(_bethe_du(u, beta, J)) - 1.0
+
+    u_star = brentq(g1, 0.0, J + 50.0 * T, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    return float(u_star - (k - 1) * _bethe_u(u_star, beta, J))
+
+
+def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
+                   n_rep=8, algorithm="heatbath", seed=0):
+    """Response Δm/Δh to a small field step along the metastable up branch.
+
+    For each field h and replica, a run started "up" equilibrates for
+    ``burn_in`` sweeps at h; from that state two runs with the *same* random
+    numbers continue for ``sweeps`` sweeps, one at h and one at h + dh
+    (common random numbers make the difference low-noise).  The response is
+    the difference of their mean magnetisations over dh.  The fluctuation
+    estimate N·Var(m)/T of the unperturbed run is returned beside it.
+
+    Parameters
+    ----------
+    system : int (lattice L) or graph (see :func:`field_ramp_runs`)
+    h_values : array_like
+        Fields on the branch (h < 0 pushes against the up state).
+    T, dh : float
+        Temperature and pulse size (nonzero; dh < 0 pushes towards the flip).
+        The response Δm/Δh is positive either way.
+    burn_in, sweeps, n_rep : int
+    seed : int
+
+    Returns
+    -------
+    dict with ``h``, ``response`` and ``response_err`` (mean ± s.e.m. over the
+    replicas that stayed up), ``chi_fluct`` and ``chi_fluct_err``, ``n_ok``
+    (replicas used), ``m`` (mean m of the unperturbed runs).
+    """
+    hv = v.real_array("h_values", h_values, ndim=1, min_len=1)
+    T = v.real("T", T, positive=True)
+    dh = v.real("dh", dh)
+    if dh == 0:
+        raise ValueError("dh must be nonzero")
+    n_rep = v.integer("n_rep", n_rep, low=2)
+    seed = v.integer("seed", seed, low=0)
+    out = {k: np.full(hv.size, np.nan) for k in
+           ("response", "response_err", "chi_fluct", "chi_fluct_err", "m")}
+    out["n_ok"] = np.zeros(hv.size, dtype=int)
+    for i, h in enumerate(hv):
+        resp, chis, ms = [], [], []
+        for r in range(n_rep):
+            ss = np.random.SeedSequence([seed, 3, i, r])
+            pre, s1 = ss.spawn(2)
+            eq = _simulate(system, T, float(h), 1, burn_in, "up", pre, algorithm)
+            a = _simulate(system, T, float(h), sweeps, 0, eq.spins, s1, algorithm)
+            b = _simulate(system, T, float(h + dh), sweeps, 0, eq.spins, s1, algorithm)
+            if eq.magnetization[-1] <= 0 or a.magnetization.min() <= 0 or \
+                    b.magnetization.min() <= 0:
+                continue
+            resp.append((b.magnetization.mean() - a.magnetization.mean()) / dh)
+            chis.append(a.N * a.magnetization.var() / T)
+            ms.append(a.magnetization.mean())
+        n = len(resp)
+        out["n_ok"][i] = n
+        if n >= 2:
+            out["response"][i] = np.mean(resp)
+            out["response_err"][i] = np.std(resp, ddof=1) / np.sqrt(n)
+            out["chi_fluct"][i] = np.mean(chis)
+            out["chi_fluct_err"][i] = np.std(chis, ddof=1) / np.sqrt(n)
+            out["m"][i] = np.mean(ms)
+    out["h"] = hv
+    return out
+
+
+# --------------------------------------------------------------------------
+# study drivers and figures
+# --------------------------------------------------------------------------
+
+def ramp_study(system, *, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40, gap=20,
+               window_frac=0.5, bandwidth=50.0, algorithm="heatbath", seed=0):
+    """Ramped runs, matched null runs and the Kendall-τ scores of both.
+
+    Each ramped run (field 0 → ``h_end`` over ``sweeps``) is cut ``gap``
+    sweeps before its flip (first m < 0); ramped runs that never flip are
+    cut at the end.  Null run k (field held at 0, same length as the longest
+    cut) is cut at the same sweep as ramped run k, so both are scored on
+    segments of equal length.
+
+    Returns
+    -------
+    dict with ``ramp`` and ``null`` (outputs of :func:`field_ramp_runs`),
+    ``cut``, ``flip_h`` (field at each flip, nan if none), ``tau`` (dict
+    "variance"/"ac1" → (ramped τ, null τ)), ``roc`` (same keys → :func:`roc`).
+    """
+    gap = v.integer("gap", gap, low=0)
+    r = field_ramp_runs(system, T=T, h_start=0.0, h_end=h_end, sweeps=sweeps, burn_in=burn_in,
+                        n_runs=n_runs, ramp=True, algorithm=algorithm, seed=seed)
+    flip = r["flip"]
+    cut = np.where(flip >= 0, flip - gap, sweeps)
+    n_null = int(max(cut.max(), 20))
+    z = field_ramp_runs(system, T=T, h_start=0.0, sweeps=max(n_null, 10), burn_in=burn_in,
+                        n_runs=n_runs, ramp=False, algorithm=algorithm, seed=seed)
+    kw = dict(window_frac=window_frac, bandwidth=bandwidth)
+    tv, ta = ews_scores(r["m"], cut, **kw)
+    nv, na = ews_scores(z["m"], cut, **kw)
+    tau = {"variance": (tv, nv), "ac1": (ta, na)}
+    return {"ramp": r, "null": z, "cut": cut,
+            "flip_h": np.where(flip >= 0, r["h"][np.maximum(flip, 0)], np.nan),
+            "tau": tau, "roc": {k: roc(*tau[k], seed=seed) for k in tau}}
+
+
+def hit_false_alarm_table(tau_ramp, tau_null, *, hit_rate=0.8):
+    """2×2 counts at the threshold that detects ``hit_rate`` of the ramped runs.
+
+    Returns
+    -------
+    dict with ``threshold`` (the (1-hit_rate) quantile of the ramped τ), ``hits``,
+    ``misses``, ``false_alarms``, ``correct_rejections`` (counts) and
+    ``false_alarm_rate`` with its binomial standard error.
+    """
+    hit_rate = v.real("hit_rate", hit_rate, positive=True, high=1.0)
+    p = np.asarray(tau_ramp, float)
+    q = np.asarray(tau_null, float)
+    p, q = p[np.isfinite(p)], q[np.isfinite(q)]
+    thr = float(np.quantile(p, 1.0 - hit_rate))
+    fa = int(np.sum(q >= thr))
+    f = fa / q.size
+    return {"threshold": thr, "hits": int(np.sum(p >= thr)), "misses": int(np.sum(p < thr)),
+            "false_alarms": fa, "correct_rejections": int(q.size - fa),
+            "false_alarm_rate": f, "false_alarm_err": float(np.sqrt(max(f * (1 - f), 1.0 / q.size)
+                                                                    / q.size))}
+
+
+def auc_vs_lead(study, gaps, *, window_frac=0.5, bandwidth=50.0, seed=0):
+    """AUC of both indicators when the analysed segments end ``gap`` sweeps before the flip.
+
+    Parameters
+    ----------
+    study : dict from :func:`ramp_study`
+    gaps : sequence of int >= 0
+        Lead times (sweeps between the end of the analysed segment and the flip).
+
+    Returns
+    -------
+    list of dict with ``gap``, ``h_cut`` (mean field at the segment end),
+    ``auc_variance``, ``auc_variance_err``, ``p_variance``, ``auc_ac1``,
+    ``auc_ac1_err``, ``p_ac1`` (one-sided Mann-Whitney p-values, see
+    :func:`roc`).
+    """
+    flip = study["ramp"]["flip"]
+    n = study["ramp"]["m"].shape[1]
+    out = []
+    for gap in gaps:
+        gap = v.integer("gap", gap, low=0)
+        cut = np.where(flip >= 0, flip - gap, n)
+        if np.any(cut > study["null"]["m"].shape[1]):
+            cut = np.minimum(cut, study["null"]["m"].shape[1])
+        tv, ta = ews_scores(study["ramp"]["m"], cut, window_frac=window_frac, bandwidth=bandwidth)
+        nv, na = ews_scores(study["null"]["m"], cut, window_frac=window_frac, bandwidth=bandwidth)
+        rv, ra = roc(tv, nv, seed=seed), roc(ta, na, seed=seed)
+        out.append({"gap": gap, "h_cut": float(np.mean(study["ramp"]["h"][np.clip(cut, 0, n - 1)])),
+                    "auc_variance": rv["auc"], "auc_variance_err": rv["auc_err"],
+                    "p_variance": rv["p_value"],
+                    "auc_ac1": ra["auc"], "auc_ac1_err": ra["auc_err"], "p_ac1": ra["p_value"]})
+    return out
+
+
+def plot_ar1_ramp(*, n_steps=3000, phi_start=0.2, phi_end=0.95, window=300, n_series=200,
+                  seed=0, axes=None):
+    """AR(1) with φ ramped linearly: rolling indicators of one series and the
+    ensemble mean of the rolling indicators, against the exact instantaneous values.
+
+    Returns
+    -------
+    fig, axes
+    """
+    import matplotlib.pyplot as plt
+    from utacbook.viz._plotting import PALETTE
+    phis = np.linspace(phi_start, phi_end, n_steps)
+    x = ar1(n_steps, phi=phis, n_series=n_series, seed=seed)
+    var = rolling_variance(x, window=window)
+    ac = rolling_autocorrelation(x, window=window)
+    t_end = np.arange(window - 1, n_steps)
+    # exact: stationary values averaged over the window (quasi-static)
+    ex_v = np.convolve(ar1_variance(phis), np.ones(window) / window, mode="valid")
+    ex_a = np.convolve(phis, np.ones(window) / window, mode="valid")
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    else:
+        fig = axes[0].figure
+    axes[0].plot(x[0], lw=0.5, color=PALETTE["sim"])
+    axes[0].set(xlabel="step t", ylabel="$x_t$", title=f"one series, φ: {phi_start}→{phi_end}")
+    for ax, ind, ex, lab in ((axes[1], var, ex_v, "rolling variance"),
+                             (axes[2], ac, ex_a, "rolling lag-1 autocorrelation")):
+        ax.plot(t_end, ind[0], lw=0.8, color=PALETTE["sim"], alpha=0.6, label="one series")
+        mu = ind.mean(axis=0)
+        se = ind.std(axis=0, ddof=1) / np.sqrt(n_series)
+        ax.fill_between(t_end, mu - 2 * se, mu + 2 * se, color=PALETTE["alt"], alpha=0.5)
+        ax.plot(t_end, mu, color=PALETTE["alt"], lw=1.2, label=f"mean of {n_series} series")
+        ax.plot(t_end, ex, "--", color="k", lw=1, label="exact (window average)")
+        ax.set(xlabel="window end t", title=lab)
+        ax.legend(fontsize=8)
+    axes[1].set_yscale("log")
+    fig.tight_layout()
+    return fig, axes
+
+
+def plot_ramp_example(study, *, run=0, window_frac=0.5, bandwidth=50.0, axes=None):
+    """One ramped and its matched null run: m(t), rolling variance and lag-1 AC."""
+    import matplotlib.pyplot as plt
+    from utacbook.viz._plotting import PALETTE
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    else:
+        fig = axes[0].figure
+    c = int(study["cut"][run])
+    for key, col, lab in (("ramp", PALETTE["fit"], "ramped"), ("null", PALETTE["sim"], "null")):
+        m = study[key]["m"][run]
+        axes[0].plot(m[:min(m.size, c + 200)], lw=0.6, color=col, label=lab)
+        seg = m[:c]
+        w = max(5, int(round(window_frac * seg.size)))
+        res = indicators(seg, window=w, bandwidth=bandwidth)
+        axes[1].plot(res["t_end"], res["variance"], color=col,
+                     label=f"{lab}: τ = {res['tau_variance']:.2f}")
+        axes[2].plot(res["t_end"], res["ac1"], color=col,
+                     label=f"{lab}: τ = {res['tau_ac1']:.2f}")
+    for ax in axes:
+        ax.axvline(c, color="k", ls=":", lw=1)
+    axes[0].set(xlabel="sweep", ylabel="m", title="magnetisation per spin")
+    axes[1].set(xlabel="window end (sweep)", title="rolling variance (detrended)")
+    axes[2].set(xlabel="window end (sweep)", title="rolling lag-1 autocorrelation")
+    for ax in axes:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig, axes
+
+
+def plot_roc(rocs, *, ax=None):
+    """ROC curves: ``rocs`` maps a label to a :func:`roc` result."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.2))
+    for lab, r in rocs.items():
+        ax.step(r["fpr"], r["tpr"], where="post",
+                label=f"{lab} (AUC {r['auc']:.2f} ± {r['auc_err']:.2f})")
+    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1)
+    ax.set(xlabel="false-alarm rate (null runs with τ ≥ threshold)",
+           ylabel="hit rate (ramped runs with τ ≥ threshold)", xlim=(-0.02, 1.02),
+           ylim=(-0.02, 1.02))
+    ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+def plot_susceptibility(pulse, *, k=4, T=2.0, ax=None):
+    """Pulse response and fluctuation susceptibility against the Bethe branch."""
+    import matplotlib.pyplot as plt
+    from utacbook.viz._plotting import PALETTE
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.8))
+    h = pulse["h"]
+    hs = bethe_spinodal(k=k, T=T)
+    hf = np.linspace(0.0, hs * 0.9995, 400)
+    ax.plot(-hf, bethe_metastable(hf, k=k, T=T)[1], color="k", lw=1,
+            label="Bethe up branch (N → ∞)")
+    ax.axvline(-hs, color="k", ls=":", lw=1, label=f"Bethe spinodal |h| = {-hs:.3f}")
+    ax.errorbar(-h, pulse["response"], pulse["response_err"], fmt="o", ms=4, capsize=2,
+                color=PALETTE["fit"], label="pulse response Δm/Δh")
+    ax.errorbar(-h, pulse["chi_fluct"], pulse["chi_fluct_err"], fmt="s", ms=3, capsize=2,
+                mfc="none", color=PALETTE["sim"], label="fluctuations N Var(m)/T")
+    ax.set(xlabel="|h| (field against the up state)", ylabel="susceptibility χ per spin",
+           yscale="log")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def explore_ar1(phi_end=0.95, n_steps=3000, window=300):
+    """Sliders for the AR(1) ramp: final φ, ramp length (speed) and window.
+
+    The static book shows final φ = 0.5, 0.8, 0.9, 0.95, 0.99 precomputed (with
+    the given ramp length and window), plus ``phi_end`` if it differs.
+    """
+    import ipywidgets as w
+    from utacbook.viz._widgets import live_explorer
+
+    def draw(phi_end, n_steps, window):
+        fig, _ = plot_ar1_ramp(n_steps=int(n_steps), phi_end=phi_end, window=int(window),
+                               n_series=50, seed=0)
+        return fig
+
+    controls = {
+        "phi_end": w.FloatSlider(value=phi_end, min=0.3, max=0.99, step=0.01, description="φ end"),
+        "n_steps": w.IntSlider(value=n_steps, min=500, max=10000, step=500,
+                               description="ramp steps"),
+        "window": w.IntSlider(value=window, min=50, max=1000, step=50, description="window"),
+    }
+    return live_explorer(draw, controls, static_param="phi_end",
+                         static_values=(0.5, 0.8, 0.9, 0.95, 0.99))
+
+
+def explore_field_ramp(system, *, T=2.0, sweeps=2000, n_runs=10, seed=0):
+    """Sliders for the Ising ramp: temperature and ramp length (rate = 0.5/sweeps).
+
+    The static book shows ramp lengths 200, 500, 2000 and 6000 sweeps (plus
+    ``sweeps`` if it differs) precomputed at the given T: fast ramps against
+    slow ones.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from utacbook.viz._widgets import live_explorer
+
+    def draw(T, sweeps):
+        s = ramp_study(system, T=T, h_end=-0.5, sweeps=int(sweeps), n_runs=n_runs, seed=seed)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        for mm in s["ramp"]["m"]:
+            axes[0].plot(-s["ramp"]["h"], mm, lw=0.5, alpha=0.7)
+        axes[0].set(xlabel="|h| (ramped from 0 to 0.5)", ylabel="m",
+                    title=f"T = {T:.2f}, ramp rate {0.5 / sweeps:.1e} per sweep")
+        plot_roc({f"{k} ({n_runs}+{n_runs} runs)": r for k, r in s["roc"].items()}, ax=axes[1])
+        fig.tight_layout()
+        return fig
+
+    controls = {
+        "T": w.FloatSlider(value=T, min=1.0, max=2.8, step=0.1, description="T"),
+        "sweeps": w.IntSlider(value=sweeps, min=200, max=6000, step=200,
+                              description="ramp sweeps"),
+    }
+    return live_explorer(draw, controls, static_param="sweeps",
+                         static_values=(200, 500, 2000, 6000))
+
+
+# --------------------------------------------------------------------------
+# measurements for the chapter's claims (utacbook.claims)
+# --------------------------------------------------------------------------
+
+def auc_measurement(result, condition, *, indicator=None):
+    """An AUC with its bootstrap error and Mann-Whitney p-value, as a claims measurement.
+
+    Parameters
+    ----------
+    result : dict
+        A :func:`roc` result, or one row of :func:`auc_vs_lead` (then give
+        ``indicator``: "variance" or "ac1").
+    condition : str
+    """
+    from utacbook.claims import Measurement
+    from utacbook.report import format_pm, format_value
+    if indicator is None:
+        a, e, p = result["auc"], result["auc_err"], result["p_value"]
+    else:
+        v.choice("indicator", indicator, {"variance", "ac1"})
+        a, e, p = result[f"auc_{indicator}"], result[f"auc_{indicator}_err"], result[f"p_{indicator}"]
+    shown = f"AUC {format_pm(a, e) if e > 0 else f'{a:.3f}'}, p = {format_value(p, digits=2)}"
+    return Measurement(a, e, condition=condition, p_value=p, text=shown)
+
+
+def response_ratios(pulse):
+    """Pulse response at each field over the response at the first field, with errors.
+
+    Returns
+    -------
+    ratio, err : ndarray (the first entry is 1 with error 0); replicas at
+    different fields are independent, so relative errors add in quadrature.
+    """
+    r = np.asarray(pulse["response"], float)
+    e = np.asarray(pulse["response_err"], float)
+    ratio = r / r[0]
+    err = np.abs(ratio) * np.sqrt((e / r) ** 2 + (e[0] / r[0]) ** 2)
+    err[0] = 0.0
+    return ratio, err
+
+
+def ratio_to_exact(value, err, exact, condition):
+    """value/exact with its error, as a claims measurement (an exact reference has no error)."""
+    from utacbook.claims import Measurement
+    if exact == 0:
+        raise ValueError("exact must be nonzero")
+    return Measurement(value / exact, abs(err / exact), condition=condition)

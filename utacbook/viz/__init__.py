@@ -1,0 +1,15 @@
+"""Figures and live explorations: the book's plot style and palette, common
+plots, and the widgets that make a chapter's figures interactive.
+"""
+from ._plotting import (
+    PALETTE, plot_lattices, plot_scan, style,
+)
+from ._widgets import (
+    DEFAULT_N_STATIC, Explorer, MAX_N_STATIC, StaticPlayer, explore_emergent_beta, live_explorer,
+    static_player,
+)
+
+__all__ = [
+    'DEFAULT_N_STATIC', 'Explorer', 'MAX_N_STATIC', 'PALETTE', 'StaticPlayer',
+    'explore_emergent_beta', 'live_explorer', 'plot_lattices', 'plot_scan', 'static_player', 'style',
+]

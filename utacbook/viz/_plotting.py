@@ -1,0 +1,113 @@
+"""Plot helpers, so that chapters show the idea and not the boilerplate.
+
+Claims tables are made by :mod:`utacbook.claims` (verdicts computed from
+criteria), numbers for the prose by :mod:`utacbook.report`.
+
+Every function draws on a given (or new) matplotlib axis and returns it;
+none calls ``plt.show``.  Colours follow one palette across the book.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+
+
+__all__ = ["style", "plot_scan", "plot_lattices", "PALETTE"]
+
+#: colours used across the book
+PALETTE = {"sim": "#1f77b4", "fit": "#d62728", "mf": "#2ca02c", "guide": "#7f7f7f",
+           "alt": "#ff7f0e", "extra": "#9467bd"}
+
+
+def style():
+    """Apply the book's matplotlib style (call once in a chapter's imports cell)."""
+    import matplotlib as mpl
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 150,
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+        "axes.spines.right": False, "font.size": 10, "legend.frameon": False,
+    })
+
+
+def _ax(ax, **kw):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(**kw)
+    return ax
+
+
+def plot_scan(R, sigma, *, sigma_err=None, beta=None, theta=None, mean_field=None,
+              label="simulation", ax=None, color=None, fit_label=None):
+    """Plot a scanned response sigma(R), optionally with its logistic fit and mean field.
+
+    Parameters
+    ----------
+    R, sigma : array_like
+        Scan grid and mean activations.
+    sigma_err : array_like, optional
+        Error bars on ``sigma``.
+    beta, theta : float, optional
+        Fitted logistic to overlay (skipped if beta is nan).
+    mean_field : tuple (R_mf, sigma_mf), optional
+        A mean-field curve to overlay.
+    """
+    from utacbook.stats._fitting import logistic
+    ax = _ax(ax)
+    color = color or PALETTE["sim"]
+    R = np.asarray(R)
+    if sigma_err is None:
+        ax.plot(R, sigma, "o", ms=4, color=color, label=label)
+    else:
+        ax.errorbar(R, sigma, yerr=sigma_err, fmt="o", ms=4, capsize=2, color=color,
+                    label=label)
+    Rf = np.linspace(R.min(), R.max(), 400)
+    if beta is not None and np.isfinite(beta):
+        ax.plot(Rf, logistic(Rf, beta, theta), "-", color=PALETTE["fit"], lw=1.5,
+                label=fit_label or fr"logistic fit, $\beta$={beta:.3g}")
+    if mean_field is not None:
+        ax.plot(mean_field[0], mean_field[1], "--", color=PALETTE["mf"], lw=1.5,
+                label="mean field")
+    ax.set_xlabel("field $h$ (the guide's $R$)")
+    ax.set_ylabel(r"mean activation $\bar\sigma$")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_lattices(lattices, titles=None, *, axes=None, vmin=0.0, vmax=1.0, cmap="viridis",
+                  colorbar=True):
+    """Show a row of lattices (e.g. the scales of a multi-scale coarsening).
+
+    Returns
+    -------
+    fig, axes
+    """
+    import matplotlib.pyplot as plt
+    n = len(lattices)
+    if axes is None:
+        fig, axes = plt.subplots(1, n, figsize=(2.6 * n + 0.6, 2.8), squeeze=False)
+        axes = axes[0]
+    else:
+        fig = axes[0].figure
+    im = None
+    for k, (ax, lat) in enumerate(zip(axes, lattices)):
+        im = ax.imshow(lat, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_title(titles[k] if titles else f"{lat.shape[0]}x{lat.shape[1]}", fontsize=9)
+        ax.axis("off")
+    if colorbar and im is not None:
+        fig.colorbar(im, ax=list(axes), shrink=0.8, label=r"$\sigma$")
+    return fig, axes
+
+
+
+# =============================================================================
+# Figures (each returns a matplotlib figure; the chapter calls plt.show())
+# =============================================================================
+
+def _plt():
+    import matplotlib.pyplot as plt
+    pass
+    return plt, PALETTE
+

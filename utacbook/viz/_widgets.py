@@ -1,0 +1,595 @@
+"""Explorations that are live in a kernel and precomputed in the static book.
+
+:func:`live_explorer` is the one helper every exploration in the book goes
+through.  A single call displays a single output whose MIME bundle carries two
+views of the same exploration:
+
+* ``application/vnd.jupyter.widget-view+json``: the live controls and an
+  output area that re-runs the computation whenever a control is released.
+  JupyterLab (with a running kernel) shows this view.
+* ``text/html``: a player over figures precomputed at build time, one per
+  value of a single parameter on a small grid, every other control at its
+  default.  The player is matplotlib's ``Animation.to_jshtml()``; its slider
+  and buttons switch between the precomputed frames, each labelled with the
+  parameter value.  The HTML book shows this view, once MyST-NB is told to
+  prefer ``text/html`` for the html builder (``nb_mime_priority_overrides``
+  in ``_config.yml``), so the built book has no dead sliders.
+
+The bundle also carries ``image/png`` (the figure at the default values) for
+builders without HTML (LaTeX/PDF) and ``text/plain``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import numbers
+import re
+
+__all__ = ["live_explorer", "static_player", "Explorer", "StaticPlayer",
+           "explore_emergent_beta"]
+
+#: Number of grid points of the default static grid of a numeric control.
+DEFAULT_N_STATIC = 5
+#: Height of the label strip above each precomputed frame (pixels; scaled up with the
+#: frame width beyond 650 px, as is the label's font size).
+_LABEL_PX = 28
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Largest number of precomputed frames accepted.
+MAX_N_STATIC = 40
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def _check_controls(controls):
+    if not isinstance(controls, dict) or not controls:
+        raise TypeError(f"controls must be a non-empty dict name -> ipywidgets value widget, "
+                        f"got {type(controls).__name__} {controls!r}")
+    for k, c in controls.items():
+        if not isinstance(k, str):
+            raise TypeError(f"controls keys must be keyword names (str), got {k!r}")
+        if not hasattr(c, "value"):
+            raise TypeError(f"controls[{k!r}] must be an ipywidgets value widget, "
+                            f"got {type(c).__name__}")
+
+
+def _kind(c):
+    """'options', 'bool', 'log', 'int', 'float' or 'other' (no default grid)."""
+    if hasattr(c, "_options_values"):
+        return "options"
+    if isinstance(c.value, bool):
+        return "bool"
+    if not (hasattr(c, "min") and hasattr(c, "max")):
+        return "other"
+    if hasattr(c, "base"):
+        return "log"
+    if isinstance(c.value, numbers.Integral):
+        return "int"
+    if isinstance(c.value, numbers.Real):
+        return "float"
+    return "other"
+
+
+def _label(c, name):
+    d = getattr(c, "description", "") or ""
+    return d if d else name
+
+
+def _fmt(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return str(x)
+    if isinstance(x, numbers.Integral):
+        return str(int(x))
+    return f"{float(x):.4g}"
+
+
+def _same(a, b):
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def _snap(x, lo, step):
+    if not step or step <= 0:
+        return x
+    return round(lo + round((x - lo) / step) * step, 12)
+
+
+def _default_grid(name, c, n):
+    """About ``n`` values spanning the control, always holding its current value."""
+    import numpy as np
+    kind = _kind(c)
+    if kind == "options":
+        return list(c._options_values)
+    if kind == "bool":
+        return [False, True]
+    if kind == "other":
+        raise ValueError(f"static_values is needed for static_param {name!r}: no default grid "
+                         f"for a {type(c).__name__} (value {c.value!r})")
+    step = getattr(c, "step", None) or 0
+    if kind == "log":
+        lo, hi = float(c.min), float(c.max)
+        exps = [_snap(e, lo, step) for e in np.linspace(lo, hi, n)]
+        grid = [float(c.base) ** e for e in exps]
+    else:
+        lo, hi = float(c.min), float(c.max)
+        grid = [min(max(_snap(float(x), lo, step), lo), hi) for x in np.linspace(lo, hi, n)]
+        if kind == "int":
+            grid = [int(round(x)) for x in grid]
+    out = []
+    for x in grid:
+        if not any(_same(x, y) for y in out):
+            out.append(x)
+    d = c.value
+    if not any(_same(d, y) for y in out):
+        # replace the interior point nearest to the default (keeps the ends)
+        interior = range(1, len(out) - 1) if len(out) > 2 else range(len(out))
+        i = min(interior, key=lambda j: abs(float(out[j]) - float(d)))
+        out[i] = d
+        out.sort()
+    return out
+
+
+def _check_value(name, c, x, what):
+    """Raise ValueError (naming ``what``) if control ``name`` cannot take value ``x``."""
+    kind = _kind(c)
+    if kind == "options":
+        if not any(_same(x, y) for y in c._options_values):
+            raise ValueError(f"{what}: {x!r} is not an option of control {name!r} "
+                             f"(options {list(c._options_values)!r})")
+    elif kind == "bool":
+        if not isinstance(x, bool):
+            raise ValueError(f"{what}: control {name!r} takes True/False, got {x!r}")
+    elif kind in ("int", "float", "log"):
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
+            raise ValueError(f"{what}: control {name!r} takes finite numbers, got {x!r}")
+        if kind == "int" and float(x) != int(x):
+            raise ValueError(f"{what}: control {name!r} takes integers, got {x!r}")
+        lo, hi = float(c.min), float(c.max)
+        if kind == "log":
+            lo, hi = float(c.base) ** lo, float(c.base) ** hi
+        tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+        if not lo - tol <= float(x) <= hi + tol:
+            raise ValueError(f"{what}: {x!r} is outside the range [{_fmt(lo)}, {_fmt(hi)}] "
+                             f"of control {name!r}")
+
+
+def _static_grid(controls, static_param, static_values, static_overrides):
+    """Validate the static settings; return (param, values, default_index, overrides)."""
+    names = list(controls)
+    if static_param is None:
+        static_param = names[0]
+    if not isinstance(static_param, str) or static_param not in controls:
+        raise ValueError(f"static_param must be one of the control names {names}, "
+                         f"got {static_param!r}")
+    c = controls[static_param]
+    if static_values is None:
+        values = _default_grid(static_param, c, DEFAULT_N_STATIC)
+    else:
+        if isinstance(static_values, (str, bytes)) or not hasattr(static_values, "__iter__"):
+            raise ValueError(f"static_values must be a sequence of values of control "
+                             f"{static_param!r}, got {static_values!r}")
+        values = list(static_values)
+        if not values:
+            raise ValueError(f"static_values must hold at least one value of control "
+                             f"{static_param!r}, got an empty sequence")
+        for x in values:
+            _check_value(static_param, c, x, "static_values")
+        for i, x in enumerate(values):
+            if any(_same(x, y) for y in values[:i]):
+                raise ValueError(f"static_values holds {x!r} twice (control {static_param!r})")
+        if not any(_same(c.value, y) for y in values):
+            values.insert(0, c.value)        # the player always starts on the default
+        if _kind(c) in ("int", "float", "log"):
+            values.sort(key=float)
+    if len(values) > MAX_N_STATIC:
+        raise ValueError(f"static_values: at most {MAX_N_STATIC} frames, got {len(values)} "
+                         f"for control {static_param!r}")
+    default_index = next(i for i, y in enumerate(values) if _same(c.value, y))
+    values[default_index] = c.value
+    overrides = dict(static_overrides or {})
+    for k, x in overrides.items():
+        if k not in controls:
+            raise ValueError(f"static_overrides: {k!r} is not a control name {names}")
+        if k == static_param:
+            raise ValueError(f"static_overrides must not set static_param {k!r}")
+        _check_value(k, controls[k], x, "static_overrides")
+    return static_param, values, default_index, overrides
+
+
+# --------------------------------------------------------------------------- static player
+
+
+class StaticPlayer:
+    """Precomputed frames over one parameter and their HTML player.
+
+    Attributes
+    ----------
+    param : str
+        The swept control.
+    values : list
+        The swept values, in frame order.
+    labels : list of str
+        The label drawn above each frame.
+    default_index : int
+        Frame of the control's default value (the player starts on it).
+    overrides : dict
+        Other controls set away from their defaults for every frame.
+    frames : list of bytes
+        The PNG of each figure as ``plot_fn`` drew it.
+    html : str
+        The player (``matplotlib.animation.Animation.to_jshtml``) with a short
+        note above it.
+    seconds : float
+        Wall time spent computing and rendering the frames.
+    """
+
+    def __init__(self, param, values, labels, default_index, overrides, frames, html,
+                 seconds):
+        self.param = param
+        self.values = values
+        self.labels = labels
+        self.default_index = default_index
+        self.overrides = overrides
+        self.frames = frames
+        self.html = html
+        self.seconds = seconds
+
+    def _repr_html_(self):
+        return self.html
+
+    def __repr__(self):
+        return (f"StaticPlayer({self.param!r}: {len(self.values)} frames, "
+                f"{len(self.html) / 1e3:.0f} kB)")
+
+
+def _render_png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight",
+                facecolor=fig.get_facecolor())
+    return buf.getvalue()
+
+
+def _palette_frame(m):
+    """Regex callback: re-encode one embedded PNG frame with a 256-colour palette."""
+    from PIL import Image
+    png = base64.b64decode(m.group(2).replace("\\\n", ""))
+    im = Image.open(io.BytesIO(png)).convert("RGB")
+    im = im.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=True)
+    new = buf.getvalue()
+    if len(new) >= len(png):
+        return m.group(0)
+    return f'{m.group(1)}"data:image/png;base64,{base64.b64encode(new).decode("ascii")}"'
+
+
+def _player_html(frames, labels, default_index, *, interval):
+    """Stack PNG frames (padded to one size, label strip on top) into a jshtml player."""
+    import matplotlib as mpl
+    from matplotlib.animation import ArtistAnimation
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    imgs = [imread(io.BytesIO(p), format="png") for p in frames]
+    W = max(im.shape[1] for im in imgs)
+    H = max(im.shape[0] for im in imgs)
+    W += W % 2
+    H += H % 2
+    dpi = 100
+    scale = max(1.0, W / 650)        # wide frames are shrunk to the text column: larger label
+    strip = int(round(_LABEL_PX * scale))
+    strip += strip % 2
+    Ht = H + strip
+    fig = Figure(figsize=(W / dpi, Ht / dpi), dpi=dpi, facecolor="white")
+    ax = fig.add_axes((0, 0, 1, H / Ht))
+    ax.set_axis_off()
+    ax.set_autoscale_on(False)
+    ax.set_xlim(0, W)
+    ax.set_ylim(H, 0)
+    artists = []
+    for im, lab in zip(imgs, labels):
+        h, w = im.shape[:2]
+        x0 = (W - w) // 2
+        a = ax.imshow(im, extent=(x0, x0 + w, h, 0), interpolation="none", aspect="auto")
+        t = fig.text(0.5, 1 - 0.5 * strip / Ht, lab, ha="center", va="center",
+                     fontsize=11 * scale, color="#222222")
+        artists.append([a, t])
+    anim = ArtistAnimation(fig, artists, interval=interval, repeat=False, blit=False)
+    total_mb = 1.5 * sum(len(p) for p in frames) / 2 ** 20 + 5
+    with mpl.rc_context({"savefig.dpi": "figure", "savefig.facecolor": "white",
+                         "animation.embed_limit": max(20.0, total_mb),
+                         "animation.frame_format": "png"}):
+        html = anim.to_jshtml(default_mode="once")
+    del anim
+    # shrink the embedded PNGs (adaptive 256-colour palette, no dithering: ~60 % smaller)
+    html = re.sub(r'(frames\[\d+\] = )"data:image/png;base64,(.*?)"', _palette_frame, html,
+                  flags=re.S)
+    # The template links Font Awesome 4 from a CDN for its button icons.  The book's
+    # theme already ships Font Awesome (whose "fa fa-play"-style names still work) and
+    # must load offline, so the link goes.
+    html = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", html)
+    # start on the default frame (the matplotlib template starts on frame 0)
+    pat = re.compile(r"(anim\w+) = new Animation\(frames, img_id, slider_id, [^;]*?\);")
+    html, n = pat.subn(lambda m: f"{m.group(0)}\n        {m.group(1)}.set_frame({default_index});",
+                       html, count=1)
+    if n != 1:
+        import warnings
+        warnings.warn("could not set the player's start frame (matplotlib's jshtml template "
+                      "changed); it starts on the first frame", RuntimeWarning, stacklevel=3)
+    return html
+
+
+def static_player(plot_fn, controls, *, static_param=None, static_values=None,
+                  static_overrides=None, interval=800):
+    """Precompute ``plot_fn`` over a grid of one control and build an HTML player.
+
+    Parameters
+    ----------
+    plot_fn : callable
+        ``plot_fn(**values)`` must create and return a matplotlib figure; it is
+        closed after rendering.
+    controls : dict
+        Keyword name -> ipywidgets value widget; their current values are the
+        defaults.
+    static_param : str, optional
+        The control to sweep; default the first one.
+    static_values : sequence, optional
+        The grid (values the control can take; at most ``MAX_N_STATIC``).  The
+        default value is added if missing, numeric grids are sorted.  Default:
+        every option of a dropdown, False/True for a checkbox, or
+        ``DEFAULT_N_STATIC`` values evenly spanning a slider (in the exponent
+        for a log slider, snapped to its step) with the interior point nearest
+        to the default replaced by the default.
+    static_overrides : dict, optional
+        Other controls set to a cheaper value for every frame (the frame label
+        states them), e.g. ``{"sweeps": 200}``.
+    interval : int, default 800
+        Milliseconds per frame when the player plays.
+
+    Returns
+    -------
+    StaticPlayer
+
+    Raises
+    ------
+    ValueError
+        Unknown ``static_param``; ``static_values`` empty, repeated, outside the
+        control's range/options or too many; bad ``static_overrides``.
+    TypeError
+        ``plot_fn`` does not return a figure, or ``controls`` is not a dict of
+        value widgets.
+    """
+    import time
+
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    _check_controls(controls)
+    if not callable(plot_fn):
+        raise TypeError(f"plot_fn must be callable, got {type(plot_fn).__name__}")
+    interval = int(interval)
+    if interval < 1:
+        raise ValueError(f"interval must be >= 1 ms, got {interval}")
+    param, values, k0, overrides = _static_grid(controls, static_param, static_values,
+                                                static_overrides)
+    t0 = time.perf_counter()
+    base = {k: c.value for k, c in controls.items()}
+    base.update(overrides)
+    desc = _label(controls[param], param)
+    extra = "".join(f", {_label(controls[k], k)} = {_fmt(x)}" for k, x in overrides.items())
+    frames, labels = [], []
+    for x in values:
+        fig = plot_fn(**{**base, param: x})
+        if not isinstance(fig, Figure):
+            raise TypeError(f"plot_fn must return a matplotlib Figure, got {type(fig).__name__}")
+        try:
+            frames.append(_render_png(fig))
+        finally:
+            plt.close(fig)
+        labels.append(f"{desc} = {_fmt(x)}{extra}  (precomputed frame)")
+    player = _player_html(frames, labels, k0, interval=interval)
+    import html as _html
+    others = [_label(controls[k], k) for k in controls if k != param and k not in overrides]
+    note = (f"Precomputed when the book was built: {_html.escape(desc)} over "
+            f"{len(values)} values ({_html.escape(', '.join(_fmt(x) for x in values))}), "
+            f"starting at the default {_html.escape(_fmt(values[k0]))}")
+    if overrides:
+        note += f"; for these frames {_html.escape(extra[2:])}"
+    if others:
+        note += (f"; {_html.escape(', '.join(others))} at "
+                 f"{'its default' if len(others) == 1 else 'their defaults'}")
+    note += (". Run the notebook with a kernel (e.g. <code>make lab</code>) "
+             "for live controls.")
+    html = (f'<div class="utacbook-explorer">\n<p class="utacbook-explorer-note">'
+            f'<small>{note}</small></p>\n{player}\n</div>')
+    return StaticPlayer(param, values, labels, k0, overrides, frames, html,
+                        time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- explorer
+
+
+class Explorer:
+    """One displayed exploration: live widget box plus precomputed player.
+
+    Its MIME bundle holds the widget view (JupyterLab shows it with a kernel),
+    ``text/html`` with the player (the HTML book shows it), ``image/png`` of
+    the default figure (LaTeX/PDF) and ``text/plain``.
+
+    Attributes
+    ----------
+    box : ipywidgets.VBox
+        The live output area (starting with the default figure) and the controls below it.
+    player : StaticPlayer or None
+        None when built with ``static=False``.
+    """
+
+    def __init__(self, box, player, default_png, text):
+        self.box = box
+        self.player = player
+        self.default_png = default_png
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {}
+        view = self.box._repr_mimebundle_()
+        if view and _WIDGET_VIEW in view:
+            data[_WIDGET_VIEW] = view[_WIDGET_VIEW]
+        if self.player is not None:
+            data["text/html"] = self.player.html
+        if self.default_png is not None:
+            data["image/png"] = base64.b64encode(self.default_png).decode("ascii")
+        data["text/plain"] = self.text
+        return data
+
+    def __repr__(self):
+        return self.text
+
+
+def live_explorer(plot_fn, controls, *, show_default=True, static=True, static_param=None,
+                  static_values=None, static_overrides=None):
+    """Live controls in a kernel, a precomputed player in the built book: one output.
+
+    Parameters
+    ----------
+    plot_fn : callable
+        ``plot_fn(**values)`` computes and draws; it must create and return a
+        matplotlib figure.
+    controls : dict
+        Keyword name -> ipywidgets value widget (a slider, a dropdown, ...).
+        Their current values are the defaults.
+    show_default : bool, default True
+        Start the live output area with the figure at the defaults (otherwise
+        it stays empty until a control moves).  The static player is built
+        either way.
+    static : bool, default True
+        Build the precomputed player (see :func:`static_player`).  Each frame
+        costs one ``plot_fn`` call; keep the grid cheap (a chapter executes in
+        under a minute).
+    static_param, static_values, static_overrides
+        The sweep of the player, see :func:`static_player`.
+
+    Returns
+    -------
+    Explorer
+        Already displayed; ``.box`` is the ipywidgets VBox, ``.player`` the
+        :class:`StaticPlayer`.
+
+    Notes
+    -----
+    The HTML book shows the player only if MyST-NB ranks ``text/html`` above
+    the widget view for the html builder, in ``_config.yml``::
+
+        sphinx:
+          config:
+            nb_mime_priority_overrides:
+              - ["html", "text/html", 5]
+            nb_ipywidgets_js: {}
+
+    (the second line stops loading the ipywidgets JavaScript, which no page
+    uses then).  LaTeX/PDF builders take the ``image/png``.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    _check_controls(controls)
+    player = None
+    if static:
+        player = static_player(plot_fn, controls, static_param=static_param,
+                               static_values=static_values, static_overrides=static_overrides)
+
+    def values():
+        return {k: c.value for k, c in controls.items()}
+
+    out = w.Output()
+    default_png = None
+    if show_default:
+        if player is not None and not player.overrides:
+            default_png = player.frames[player.default_index]
+        else:
+            fig = plot_fn(**values())
+            try:
+                default_png = _render_png(fig)
+            finally:
+                plt.close(fig)
+        with out:
+            display(Image(data=default_png))
+    elif player is not None:
+        default_png = player.frames[player.default_index]
+
+    def rerun(_change=None):
+        # the new figure is shown as a PNG like the default one, not through plt.show(),
+        # which draws nothing under a non-interactive backend (e.g. MPLBACKEND=Agg)
+        with out:
+            f = plot_fn(**values())
+            try:
+                png = _render_png(f)
+            finally:
+                plt.close(f)
+            out.clear_output(wait=True)
+            display(Image(data=png))
+
+    for c in controls.values():
+        if hasattr(c, "continuous_update"):
+            c.continuous_update = False
+        c.observe(rerun, names="value")
+    hint = w.HTML("<small>Move a control to recompute (needs a running kernel, "
+                  "e.g. <code>make lab</code>).</small>")
+    # the figure first, the controls below it (as book/running_live.md describes)
+    box = w.VBox([out, w.HBox(list(controls.values())[:3]), w.HBox(list(controls.values())[3:]),
+                  hint])
+    text = f"Exploration of {plot_fn.__name__ if hasattr(plot_fn, '__name__') else 'plot_fn'}" \
+           f" over {', '.join(controls)}"
+    if player is not None:
+        text += f" (static player: {player.param}, {len(player.values)} frames)"
+    ex = Explorer(box, player, default_png, text)
+    display(ex)
+    return ex
+
+
+def explore_emergent_beta(J=0.8, T=0.19, lattice_size=64, R_min=-2.0, R_max=2.0,
+                          n_points=25, n_steps=100, seed=1):
+    """Sliders for J, T, L and the scan range that re-run the emergent-beta scan.
+
+    The figure shows the scanned response, its logistic fit and the mean-field
+    curve, with the fitted beta beside the guide's J/T and the mean-field beta.
+    The static book shows J = 0, 0.2, 0.4, 0.8 (default), 1.2 precomputed, the
+    other controls at their defaults.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from utacbook.models._abm import ABMParams, EmergentBetaSimulator
+    from utacbook.viz._plotting import plot_scan
+    from utacbook.theory._mean_field import mean_field_beta, mean_field_response
+
+    def draw(J, T, lattice_size, R_range):
+        p = ABMParams(J=J, T=T, lattice_size=int(lattice_size), seed=seed)
+        r = EmergentBetaSimulator(p).compute_emergent_beta(R_range[0], R_range[1], n_points,
+                                                          n_steps=n_steps)
+        Rf = np.linspace(R_range[0], R_range[1], 200)
+        fig, ax = plt.subplots(figsize=(6.4, 3.8))
+        plot_scan(r["R_values"], r["sigma_values"], beta=r["beta_emergent"],
+                  theta=r["fit_info"]["theta"], mean_field=(Rf, mean_field_response(Rf, J, T)),
+                  ax=ax, label=f"simulation, L={int(lattice_size)}")
+        ax.set_title(fr"fitted $\beta$={r['beta_emergent']:.3g} (R²={r['r_squared']:.3f}); "
+                     fr"guide's J/T={J / T:.3g}; mean-field $\beta$={mean_field_beta(J, T):.3g}",
+                     fontsize=9)
+        return fig
+
+    controls = {
+        "J": w.FloatSlider(value=J, min=0.0, max=1.5, step=0.01, description="J"),
+        "T": w.FloatSlider(value=T, min=0.02, max=1.0, step=0.01, description="T"),
+        "lattice_size": w.IntSlider(value=lattice_size, min=16, max=256, step=16,
+                                    description="L"),
+        "R_range": w.FloatRangeSlider(value=(R_min, R_max), min=-5.0, max=5.0, step=0.1,
+                                      description="R range"),
+    }
+    return live_explorer(draw, controls, static_param="J",
+                         static_values=(0.0, 0.2, 0.4, 0.8, 1.2))
