@@ -1,6 +1,7 @@
 # Build, test and explore the utacbook research book.
 #
-#   make book   build the HTML book into _build/html (executes every chapter)
+#   make book   build the HTML book into _build/html (executes the chapters whose
+#               code or package changed; nothing changed: no execution)
 #   make test   unit tests + the strict book build (executes every chapter once)
 #               + checks of the built book and the browser test of its pages
 #   make browser-test   only the browser test, on the current _build/html
@@ -32,11 +33,24 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 export JUPYTER_PREFER_ENV_PATH := 1
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
+# No progress bars in built pages or test logs (utacbook._progress).
+export UTACBOOK_PROGRESS := 0
+
+# Execution cache (jupyter-cache, _config.yml: execute_notebooks: cache). It keys a
+# chapter by its code cells only, so it is emptied whenever the package or the stored
+# results change: a stamp in the cache holds their hash.
+JCACHE := _build/.jupyter_cache
+PKG_HASH := $(shell cat $(sort $(wildcard utacbook/*.py utacbook/*/*.py utacbook/*/*/*.py book/data/*.json)) pyproject.toml /dev/null | sha1sum | cut -c1-12)
+define CHECK_JCACHE
+	@if [ -d $(JCACHE) ] && [ "$$(cat $(JCACHE)/.utacbook-sources 2>/dev/null)" != "$(PKG_HASH)" ]; then \
+	  echo "package sources changed: emptying the execution cache $(JCACHE)"; rm -rf $(JCACHE); fi
+	@mkdir -p $(JCACHE) && echo "$(PKG_HASH)" > $(JCACHE)/.utacbook-sources
+endef
 
 .PHONY: help install browser-deps book test browser-test lab bench clean
 
 help:
-	@echo "make book   build the HTML book into _build/html (executes every chapter)"
+	@echo "make book   build the HTML book into _build/html (re-executes only chapters whose code or the package changed)"
 	@echo "make test   unit tests, the strict book build (every chapter executed once), then the built-book and browser tests"
 	@echo "make browser-test   open every page of _build/html in headless Chromium (screenshots in _build/screenshots)"
 	@echo "make lab    open the chapters (book/) in JupyterLab"
@@ -86,6 +100,7 @@ browser-deps:
 # would lose its figures (tests/conftest.py selects Agg for the unit tests).
 
 book: $(STAMP)
+	$(CHECK_JCACHE)
 	$(JB_BUILD)
 	@echo "The book is in _build/html/index.html"
 
@@ -94,9 +109,12 @@ book: $(STAMP)
 BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 test: $(STAMP) browser-deps
-	@echo "== 1/3 unit tests and repository checks"
+	@echo "== 1/3 lint (ruff), unit tests, doctests and repository checks"
+	$(BIN)/ruff check .
 	$(BIN)/pytest tests --ignore=tests/browser
-	@echo "== 2/3 strict book build: executes every chapter once (any Sphinx warning or cell error fails)"
+	MPLBACKEND=Agg $(BIN)/pytest --doctest-modules utacbook -q -p no:cacheprovider
+	@echo "== 2/3 strict book build: executes every changed chapter once (any Sphinx warning or cell error fails)"
+	$(CHECK_JCACHE)
 	$(JB_BUILD)
 	@echo "== 3/3 the built book: glue, claims, run times, and every page in headless Chromium"
 	$(BROWSER_TEST)
@@ -117,4 +135,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ising.py $(BENCH_ISING_FLAGS)
 
 clean:
-	rm -rf _build .numba_cache .pytest_cache
+	rm -rf _build .numba_cache .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ check that has silently stopped working fails too.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -123,8 +124,10 @@ def environment_packages(env: dict) -> set[str]:
 def config_problems(config: dict, repo: Path) -> list[str]:
     problems = []
     execute = config.get("execute") or {}
-    if execute.get("execute_notebooks") != "force":
-        problems.append(f"execute.execute_notebooks is {execute.get('execute_notebooks')!r}, not 'force'")
+    # "cache": a chapter re-executes when its code changed; the Makefile empties the cache
+    # whenever the package sources change (a stamp holds their hash).
+    if execute.get("execute_notebooks") != "cache":
+        problems.append(f"execute.execute_notebooks is {execute.get('execute_notebooks')!r}, not 'cache'")
     if config.get("only_build_toc_files") is not True:
         problems.append("only_build_toc_files is not true")
     bibfiles = config.get("bibtex_bibfiles") or []
@@ -233,3 +236,74 @@ def test_gitignore_ignores_numba_cache():
     )
     conftest = (REPO / "tests" / "conftest.py").read_text(encoding="utf-8")
     assert f'"{folder}"' in conftest, "tests/conftest.py uses a different NUMBA_CACHE_DIR"
+
+
+# ---------------------------------------------------------------- the one-hop layout (issue 12)
+
+CHAPTERS = sorted(p for p in BOOK.glob("*/[0-9][0-9]_*.ipynb"))
+STUDIES = REPO / "utacbook" / "studies"
+
+
+def _study_name(chapter):
+    return chapter.stem.split("_", 1)[1]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.relative_to(BOOK).as_posix() for c in CHAPTERS])
+def test_chapter_has_study_module_and_tests(chapter):
+    """book/<part>/NN_<name>.ipynb <-> utacbook/studies/<part>/<name>.py <-> tests/studies/<part>/test_<name>.py."""
+    part, name = chapter.parent.name, _study_name(chapter)
+    module = STUDIES / part / f"{name}.py"
+    test = REPO / "tests" / "studies" / part / f"test_{name}.py"
+    assert module.is_file(), f"{chapter.name} has no study module {module.relative_to(REPO)}"
+    assert test.is_file(), f"{chapter.name} has no tests {test.relative_to(REPO)}"
+    src = "".join("".join(c["source"]) for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "code")
+    assert re.search(rf"from utacbook\.studies\.{part} import {name}\b", src), (
+        f"{chapter.name} does not import its study module utacbook.studies.{part}.{name}")
+
+
+def test_every_study_module_has_a_chapter():
+    chapters = {(c.parent.name, _study_name(c)) for c in CHAPTERS}
+    modules = {(p.parent.name, p.stem) for p in STUDIES.glob("*/*.py") if p.name != "__init__.py"}
+    assert modules == chapters, f"study modules without a chapter: {sorted(modules - chapters)}"
+
+
+@pytest.mark.parametrize("module", sorted(STUDIES.glob("*/*.py")), ids=lambda p: p.relative_to(STUDIES).as_posix())
+def test_studies_do_not_import_each_other(module):
+    """Shared code lives in the core subpackages, not in a sibling study."""
+    tree = ast.parse(module.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("utacbook.studies"):
+            pytest.fail(f"{module.relative_to(REPO)} imports {node.module} (line {node.lineno})")
+        if isinstance(node, ast.Import) and any(a.name.startswith("utacbook.studies") for a in node.names):
+            pytest.fail(f"{module.relative_to(REPO)} imports a study module (line {node.lineno})")
+
+
+def test_core_does_not_import_studies():
+    for p in (REPO / "utacbook").rglob("*.py"):
+        if STUDIES in p.parents:
+            continue
+        assert "utacbook.studies." not in "\n".join(
+            line for line in p.read_text().splitlines() if line.lstrip().startswith(("from ", "import "))), p
+
+
+def test_numba_cache_key_covers_every_kernel_source():
+    """Every module with a compiled kernel is hashed into the Numba cache folder's name."""
+    from conftest import kernel_sources
+    keyed = set(kernel_sources())
+    for p in (REPO / "utacbook").rglob("*.py"):
+        if "njit" in p.read_text():
+            assert p in keyed, f"{p.relative_to(REPO)} holds a kernel but does not key the Numba cache"
+    make = (REPO / "Makefile").read_text()
+    assert "utacbook/_kernels/*.py" in make and "grep -rl --include='*.py' 'numba' utacbook" in make
+
+
+def test_public_names_are_unique_across_the_core():
+    """No two public functions of the core share a name (the top level re-exports them all)."""
+    import utacbook
+    seen = {}
+    for sub in ("models", "theory", "stats"):
+        mod = getattr(utacbook, sub)
+        for name in mod.__all__:
+            assert name not in seen, f"{name} is public in both utacbook.{seen[name]} and utacbook.{sub}"
+            seen[name] = sub
+            assert getattr(utacbook, name) is getattr(mod, name)

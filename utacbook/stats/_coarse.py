@@ -140,10 +140,7 @@ def block_variance_profile(lattice, block_sizes=None):
     return bs, np.array([coarse_grain(lat, int(b)).var() for b in bs])
 
 
-# --- additions for the coarse-graining chapter ---
-
-__all__ += ["block_moment_profile", "block_variance_curves", "neighbour_correlation",
-            "scale_statistics", "emergent_beta_by_scale"]
+__all__ += ["block_moment_profile"]
 
 
 def _sq_sides(lat, name="lattice"):

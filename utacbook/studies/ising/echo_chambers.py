@@ -1,4 +1,19 @@
-"""Moved from ``utacbook.social``; TODO docstring."""
+"""Echo chambers: how long a polarised two-community network stays polarised.
+
+Study module of the chapter "Echo chambers" (``book/ising/05_echo_chambers.ipynb``).
+The two-block mean-field (Weiss) and Bethe (cavity) theory of a polarised state
+lives in :mod:`utacbook.theory` (:func:`utacbook.theory.two_block_solution`,
+:func:`utacbook.theory.polarised_stability`); this module simulates it on a
+stochastic block model (:func:`two_block_sbm`): where the polarised start
+survives (:func:`polarisation_survival`, :func:`polarisation_boundary`), how
+long it lives (:func:`polarisation_lifetimes`, :func:`lifetime_boundary`,
+:func:`arrhenius_fit`), and what survives as T -> 0 (:func:`surviving_alignment`).
+:func:`echo_claims` states the claims the chapter judges.
+
+All temperatures are the essay's T_social in units of the coupling J (k_B = 1).
+Every stochastic function takes a root ``seed``; run ``i`` of a grid uses
+``numpy.random.SeedSequence([seed, ...indices])``.
+"""
 
 from __future__ import annotations
 

@@ -1,31 +1,18 @@
-"""Study module for the social chapters of the Ising essay (echo chambers,
-hysteresis in polarisation, hub-targeted fields).
+"""Hub targeting: fields spread over chosen nodes of a network (chapter "Hub targeting").
 
-Three groups of functions, one per chapter:
+Study module of ``book/ising/07_hub_targeting.ipynb``.  Field budgets spread
+over chosen nodes (:func:`target_nodes`, :func:`allocate_budget`), the quenched
+mean-field response of a graph (:func:`mf_magnetisations`,
+:func:`mf_susceptibility_matrix`, :func:`mf_strategy_gain`), simulated gains
+(:func:`field_gain`, :func:`gain_vs_budget`) and the smallest budget that flips
+an ordered network (:func:`flip_budget`); the susceptibility-peak T_c of
+Barabási–Albert graphs against their size (:func:`ba_tc_size_scan`,
+:func:`size_for_tc`; it grows like ln N).  :func:`hub_claims` states the claims
+the chapter judges.
 
-* **Echo chambers** (``book/ising/05_echo_chambers.ipynb``): the two-block
-  mean-field (Weiss) and Bethe (cavity) theory of a polarised state on a
-  two-community network, its local stability, and simulations of how long a
-  polarised start survives on a stochastic block model; the ordering
-  temperature of whole graphs from the susceptibility peak; lifetimes of the
-  polarised state (survival against run length, Arrhenius fits, T -> 0 runs).
-* **Hysteresis** (``06_hysteresis.ipynb``): field sweeps (up branch, then the
-  down branch chained from the up branch's final spins), loop areas,
-  remanence at h = 0, a temperature loop, and a loop in the inter-community
-  coupling ("antagonism").
-* **Hub targeting** (``07_hub_targeting.ipynb``): field budgets spread over
-  chosen nodes, the quenched mean-field response of a graph (nonlinear
-  fixed point and susceptibility matrix), simulated gains and the smallest
-  budget that flips an ordered network; the susceptibility-peak T_c of
-  Barabási–Albert graphs against their size (it grows like ln N).
-
-``echo_claims``, ``hysteresis_claims`` and ``hub_claims`` state the claims
-the chapters judge, with their criteria (:mod:`utacbook.claims`).
-
-All temperatures are the essay's T_social, in units of the coupling J
-(k_B = 1).  Every stochastic function takes a root ``seed``; run ``i`` of a
-grid uses ``numpy.random.SeedSequence([seed, ...indices])`` so each number
-is reproducible on its own.
+All temperatures are in units of the coupling J (k_B = 1); every stochastic
+function takes a root ``seed``; run ``i`` of a grid uses
+``numpy.random.SeedSequence([seed, ...indices])``.
 """
 
 from __future__ import annotations

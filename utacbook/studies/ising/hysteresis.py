@@ -1,4 +1,18 @@
-"""Moved from ``utacbook.social``; TODO docstring."""
+"""Hysteresis in polarisation: field loops, remanence, temperature and antagonism loops.
+
+Study module of the chapter "Hysteresis" (``book/ising/06_hysteresis.ipynb``).
+Field sweeps on a graph (:func:`network_hysteresis_loop`: up branch, then the
+down branch chained from the up branch's final spins), loop areas against
+sweep rate (:func:`loop_area_scan`, :func:`rate_exponent`, with the shoelace
+area :func:`utacbook.stats.loop_area`), remanence at h = 0 (:func:`remanence`),
+a temperature loop (:func:`temperature_loop`, :func:`biased_cooling`) and a
+loop in the inter-community coupling (:func:`antagonism_loop`,
+:func:`antagonism_window`).  :func:`hysteresis_claims` states the claims the
+chapter judges.
+
+All temperatures are in units of the coupling J (k_B = 1); every stochastic
+function takes a root ``seed``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,14 @@
-"""Moved from ``utacbook.criticality``; TODO docstring."""
+"""Coarse-graining the agent model at its critical coupling (chapter "Coarse-graining").
+
+Study module of ``book/rg/03_coarse_graining.ipynb``.  Final lattices of the
+guide's protocol (:func:`final_lattices`), block-variance curves
+(:func:`block_variance_curves`) and their exponent (:func:`block_variance_exponent`),
+nearest-neighbour correlations (:func:`neighbour_correlation`), statistics and
+the emergent beta per coarse-graining scale (:func:`scale_statistics`,
+:func:`emergent_beta_by_scale`), and the chapter's claims (:func:`claims`,
+:func:`judge_claims`).  The critical coupling itself (Binder crossings of the
+agent model) is in :mod:`utacbook.stats`.
+"""
 
 from __future__ import annotations
 

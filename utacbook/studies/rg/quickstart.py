@@ -1,4 +1,14 @@
-"""Moved from ``utacbook.troubleshooting``; TODO docstring."""
+"""How many sweeps the guide's quick start needs (chapter "Quick start").
+
+Study module of ``book/rg/01_quickstart.ipynb``.  :func:`sweeps_study` records
+the mean activation after every sweep at scan points next to the midpoint
+(:func:`scan_points_next_to_midpoint`) and finds after how many sweeps it is
+within a few standard errors of its long-run value (:func:`worst_deviation`,
+:func:`first_within`); :func:`sweeps_spot_check` re-runs a few of its tasks in
+the build, and :func:`plot_sweeps_study` draws it.  :func:`equilibration_study`
+and :func:`convergence_sweep` test the guide's statement that the mean
+activation "stabilizes after ~50-100 steps"; :func:`plot_traces` draws them.
+"""
 
 from __future__ import annotations
 
@@ -245,7 +255,7 @@ def sweeps_study(*, K_near=None, systems=None, lattice_size=64, n_sweeps=6000, t
         a point of the guide's grid.
     systems : dict, optional
         Name -> dict with ``J`` and ``T``; default the guide's six systems
-        (:func:`utacbook.studies.rg.validation.guide_systems`).
+        (:func:`utacbook.models.microscopic_to_beta_map`).
     lattice_size : int, default 64
     n_sweeps : int, default 6000
         Length of every run.
@@ -280,7 +290,7 @@ def sweeps_study(*, K_near=None, systems=None, lattice_size=64, n_sweeps=6000, t
         ``seed`` (the root).
     """
     from utacbook.stats._mcstats import integrated_autocorrelation_time
-    from utacbook.studies.rg.validation import guide_systems
+    from utacbook.models._abm import microscopic_to_beta_map
 
     n_sweeps = v.integer("n_sweeps", n_sweeps, low=2)
     tail = v.integer("tail", tail, low=2, high=n_sweeps - 1)
@@ -289,7 +299,7 @@ def sweeps_study(*, K_near=None, systems=None, lattice_size=64, n_sweeps=6000, t
                      for c in np.atleast_1d(check_sweeps)})
     n_stored = v.integer("n_stored", n_stored, low=2)
     L = v.integer("lattice_size", lattice_size, low=2)
-    table = guide_systems() if systems is None else systems
+    table = microscopic_to_beta_map() if systems is None else systems   # the guide's six systems
     conds = [(str(n), v.real("J", d["J"]), v.real("T", d["T"], positive=True))
              for n, d in table.items()]
     if K_near is not None:
