@@ -6,7 +6,8 @@ writes one ``<part>__<chapter>.txt`` per executed notebook with every code cell'
 source-free text outputs (streams, ``text/plain``, ``text/markdown``, ``text/html``
 tables and error tracebacks), so that two builds can be compared with ``diff -r``.
 Images are left out (Matplotlib's PNG bytes are not reproducible across versions);
-wall-clock times are masked, as they differ between any two runs.
+consecutive chunks of one stream are merged (where the kernel splits them depends
+on timing). Wall-clock times still differ between any two runs.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import re
 import sys
 from pathlib import Path
 
-_TIME = re.compile(r"\b\d+(\.\d+)?\s*(s|ms|µs|us|min)\b(?=[^\w]|$)")
 
 
 def chapter_text(nb_path: Path) -> str:
@@ -24,7 +24,14 @@ def chapter_text(nb_path: Path) -> str:
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
-        for o in cell.get("outputs", []):
+        merged = []   # consecutive stream chunks of one name are one stream (the kernel's
+        for o in cell.get("outputs", []):   # flush points depend on timing)
+            if (o["output_type"] == "stream" and merged and merged[-1]["output_type"] == "stream"
+                    and merged[-1]["name"] == o["name"]):
+                merged[-1] = {**merged[-1], "text": "".join(merged[-1]["text"]) + "".join(o["text"])}
+            else:
+                merged.append(o)
+        for o in merged:
             if o["output_type"] == "stream":
                 txt = "".join(o["text"])
             elif o["output_type"] == "error":
