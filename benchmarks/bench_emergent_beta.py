@@ -268,7 +268,7 @@ def agreement(seeds, lattice, sweeps, h_values=(-0.2, -0.6)):
     for h in h_values:
         ms = {n: mean_sem(res[n][h]) for n in names}
 
-        def z(a, b):
+        def z(a, b, ms=ms):
             (ma, sa), (mb, sb) = ms[a], ms[b]
             return (ma - mb) / np.hypot(sa, sb)
 
@@ -501,7 +501,6 @@ def markdown(info, agree, ut, refs, tp):
                  "(full task) | utacbook faster by (interleaved pairs: median [range]) | "
                  "other processes (cores) | β (seed 1) |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
-    ut_best = ut["by_threads"][n_thr]["best"]
     ut_med = ut["by_threads"][n_thr]["median"]
     for thr in sorted(ut["by_threads"], reverse=True):
         d = ut["by_threads"][thr]

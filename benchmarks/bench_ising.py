@@ -70,8 +70,8 @@ from bench_emergent_beta import (  # noqa: E402  (shared helpers)
     CpuWatch, heading, load_str, wait_quiet)
 from bench_emergent_beta import machine_info as _machine_info  # noqa: E402
 from utacbook.theory import _exact as exact  # noqa: E402
-from utacbook.models import _ising as ising
-from utacbook.stats import _mcstats as mcstats
+from utacbook.models import _ising as ising  # noqa: E402
+from utacbook.stats import _mcstats as mcstats  # noqa: E402
 
 TC = exact.onsager_tc()
 TARGET_LATTICE_PER_NS = 0.3
@@ -192,11 +192,11 @@ def lattice_section(L, sweeps, repeats):
                 for r in range(repeats):
                     for thr in thread_counts:
                         numba.set_num_threads(thr)
-                        dt, _ = timed(lambda: ising.simulate_lattice(  # noqa: B023
+                        dt, _ = timed(lambda alg=alg, r=r: ising.simulate_lattice(
                             L, TC, sweeps=sweeps, burn_in=0, algorithm=alg, seed=100 + r))
                         rates[f"utacbook_{thr}"].append(sweeps * N / dt / 1e9)
                     c0 = time.thread_time()
-                    dt, _ = timed(lambda: R.CheckerboardIsing(  # noqa: B023
+                    dt, _ = timed(lambda peer_alg=peer_alg, r=r: R.CheckerboardIsing(
                         L, TC, algorithm=peer_alg, seed=100 + r).run(sweeps))
                     cpu_wall.append((time.thread_time() - c0) / dt)
                     rates["numpy"].append(sweeps * N / dt / 1e9)
@@ -261,12 +261,12 @@ def wolff_section(sizes, target_flips, repeats, py_flips):
                 ising.simulate_lattice(L, TC, sweeps=2, burn_in=0, init=spins, seed=1)
                 w_ns, w_frac, m_ns = [], [], []
                 for r in range(repeats):
-                    dt, res = timed(lambda: ising.simulate_lattice(  # noqa: B023
+                    dt, res = timed(lambda L=L, steps=steps, spins=spins, r=r: ising.simulate_lattice(
                         L, TC, sweeps=steps, burn_in=0, algorithm="wolff", init=spins,
                         seed=200 + r))
                     w_ns.append(dt / res.cluster_sizes.sum() * 1e9)
                     w_frac.append(res.mean_cluster_size / N)
-                    dt, _ = timed(lambda: ising.simulate_lattice(  # noqa: B023
+                    dt, _ = timed(lambda L=L, met_sweeps=met_sweeps, spins=spins, r=r: ising.simulate_lattice(
                         L, TC, sweeps=met_sweeps, burn_in=0, init=spins, seed=300 + r))
                     m_ns.append(dt / (met_sweeps * N) * 1e9)
                 row = {"L": L, "steps": steps, "metropolis_sweeps": met_sweeps,
@@ -274,7 +274,7 @@ def wolff_section(sizes, target_flips, repeats, py_flips):
                        "metropolis_ns_per_update": m_ns}
                 # plain-Python peer: a few steps from the same state
                 py_steps = max(5, int(py_flips / eq.mean_cluster_size))
-                dt, (_, _, _, sizes_py) = timed(lambda: R.wolff_python(  # noqa: B023
+                dt, (_, _, _, sizes_py) = timed(lambda L=L, py_steps=py_steps, spins=spins: R.wolff_python(
                     L, TC, py_steps, seed=9, spins=spins))
                 row["python_ns_per_flip"] = dt / sizes_py.sum() * 1e9
                 row["python_steps"] = py_steps
@@ -319,12 +319,12 @@ def graph_section(n, sweeps, repeats, T=None):
     out["T"] = T
     print(f"  T = {T} ({t_note}); mean-field T_c = {exact.mean_field_tc(G):.2f}, Bethe T_c = "
           f"{exact.bethe_tc(G):.2f} (J = 1)")
-    t_prep, g = timed(lambda: ising.prepare_graph(G))
+    t_prep, g = timed(lambda G=G: ising.prepare_graph(G))
     out["prepare_graph_s"] = t_prep
     out["n_colours"] = g.n_colours
     print(f"  utacbook.models.prepare_graph (networkx -> CSR, checks, colouring, relabel): "
           f"{t_prep:.2f} s; {g.n_colours} colours")
-    t_csr, A = timed(lambda: nx.to_scipy_sparse_array(G, format="csr", dtype=np.float64))
+    t_csr, A = timed(lambda G=G: nx.to_scipy_sparse_array(G, format="csr", dtype=np.float64))
     t_col, classes = timed(lambda: R.greedy_colour_classes(A))
     t_build, sim_proto = timed(lambda: R.GraphColourIsing(A, T, classes=classes, seed=1))
     out.update(peer_csr_s=t_csr, peer_colour_s=t_col, peer_relabel_s=t_build,
@@ -350,7 +350,7 @@ def graph_section(n, sweeps, repeats, T=None):
                 for r in range(repeats):
                     for thr in thread_counts:
                         numba.set_num_threads(thr)
-                        dt, _ = timed(lambda: ising.simulate_graph(  # noqa: B023
+                        dt, _ = timed(lambda alg=alg, r=r: ising.simulate_graph(
                             g, T, sweeps=sweeps, burn_in=0, algorithm=alg, seed=400 + r))
                         rates[f"utacbook_{thr}"].append(sweeps * n / dt)
 

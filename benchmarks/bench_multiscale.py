@@ -144,7 +144,7 @@ def main(argv=None):
     for nt in threads:
         numba.set_num_threads(nt)
         models = iter([GovernmentMultiscaleModel(N, C, seed=r) for r in range(a.repeats)])
-        med, lo, hi, _, watch = _timed(lambda: next(models).run(S, quantiles=False), a.repeats)
+        med, lo, hi, _, watch = _timed(lambda models=models: next(models).run(S, quantiles=False), a.repeats)
         res[f"run_{nt}t_s"] = med
         print(f"utacbook run({S}, quantiles=False), {nt} thread(s): median {med:.3f} s "
               f"[{lo:.3f}, {hi:.3f}]  -> {N * S / med / 1e6:.1f} M citizen-updates/s; {watch}")

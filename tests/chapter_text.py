@@ -12,7 +12,6 @@ on timing). Wall-clock times still differ between any two runs.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 

@@ -21,13 +21,16 @@ PAGES = sorted(p for p in (REPO / "book").rglob("*") if p.suffix in (".ipynb", "
 
 
 def test_typed_verdicts_are_found():
-    bad = 'rows = [{"quantity": "x", "verdict": "held"}]\nf(verdict="not reproduced")\ns = "held with caveats"\n%matplotlib inline'
+    bad = ('rows = [{"quantity": "x", "verdict": "held"}]\nf(verdict="not reproduced")\ns = "held with caveats"\n'
+           '%matplotlib inline')
     probs = typed_verdict_problems_code(bad)
     assert len(probs) == 5, probs          # dict entry, keyword, and the three literals
-    good = '"""held in a module docstring is fine"""\nimport utacbook.claims as uc\nj = claim.judge(m)\nprint(j.verdict)'
+    good = ('"""held in a module docstring is fine"""\nimport utacbook.claims as uc\nj = claim.judge(m)\n'
+            'print(j.verdict)')
     assert typed_verdict_problems_code(good) == []
     assert typed_verdict_problems_code("def f():\n    '''holds: a docstring'''\n    return 1") == []
-    assert len(typed_verdict_problems_markdown("| claim | verdict |\n|---|---|\n| a | held |\n| b | **not reproduced** |")) == 2
+    assert len(typed_verdict_problems_markdown(
+        "| claim | verdict |\n|---|---|\n| a | held |\n| b | **not reproduced** |")) == 2
     assert typed_verdict_problems_markdown("| claim | value |\n|---|---|\n| a | held |") == []
     assert typed_verdict_problems_markdown(
         "| claim | verdict |\n|:--|:--|\n| a | {glue:text}`x.ipynb::claim.a.verdict` |") == []

@@ -214,7 +214,8 @@ def test_environment_yml_matches_pyproject():
         "environment.yml must install the package itself with `-e .` under pip:"
     )
     want, have = pyproject_packages(project), environment_packages(env)
-    assert want == have, f"only in pyproject.toml: {sorted(want - have)}; only in environment.yml: {sorted(have - want)}"
+    assert want == have, (f"only in pyproject.toml: {sorted(want - have)}; "
+                          f"only in environment.yml: {sorted(have - want)}")
 
 
 def test_book_config():
@@ -288,8 +289,11 @@ def test_core_does_not_import_studies():
 
 def test_numba_cache_key_covers_every_kernel_source():
     """Every module with a compiled kernel is hashed into the Numba cache folder's name."""
-    from conftest import kernel_sources
-    keyed = set(kernel_sources())
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_tests_conftest", REPO / "tests" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)     # by path: tests/browser has a conftest too
+    keyed = set(conftest.kernel_sources())
     for p in (REPO / "utacbook").rglob("*.py"):
         if "njit" in p.read_text():
             assert p in keyed, f"{p.relative_to(REPO)} holds a kernel but does not key the Numba cache"

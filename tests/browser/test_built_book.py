@@ -30,7 +30,8 @@ CHAPTERS = sorted(str(p.relative_to(REPO / "book").with_suffix("")) for p in (RE
 MAX_SECONDS = 60.0
 NO_BOOK = f"no built book at {HTML_DIR}: run `make book` first (or set UTACBOOK_HTML_DIR)"
 
-INTRO_REF = re.compile(r"\{glue:text\}`([^`:]+)::claim\.([a-z0-9_.\-]+)\.(claim|verdict|finding|measured|source)(?::s)?`")
+INTRO_REF = re.compile(r"\{glue:text\}`([^`:]+)::claim\.([a-z0-9_.\-]+)\."
+                       r"(claim|verdict|finding|measured|source)(?::s)?`")
 
 
 def _text(plain: str) -> str:

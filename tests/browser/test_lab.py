@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 TOKEN = "utacbook-browser-test"
-SHOT = Path(os.environ.get("UTACBOOK_SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "_build" / "screenshots")) / "jupyterlab_live_explorer.png"
+SHOT = Path(os.environ.get("UTACBOOK_SCREENSHOT_DIR",
+                          Path(__file__).resolve().parents[2] / "_build" / "screenshots")
+            ) / "jupyterlab_live_explorer.png"
 
 CELL = """\
 import ipywidgets as w

@@ -14,7 +14,8 @@ from numba import njit
 from scipy import stats
 
 from utacbook._kernels import rng as _rng
-from utacbook._kernels.rng import STREAM_STRIDE, make_streams, next_double, next_normal, next_pair_below, next_u64, resolve_seed
+from utacbook._kernels.rng import (STREAM_STRIDE, make_streams, next_double, next_normal, next_pair_below, next_u64,
+                                   resolve_seed)
 
 MASK64 = (1 << 64) - 1
 

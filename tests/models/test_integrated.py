@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from utacbook.models import Policy, create_example_policies
-from utacbook.models import COMMUNITY_VARIANCE_THRESHOLD, IntegratedGovernmentModel, compare_single_vs_multiscale, cross_scale_statistics, scale_transitions
+from utacbook.models import (COMMUNITY_VARIANCE_THRESHOLD, IntegratedGovernmentModel, compare_single_vs_multiscale,
+                             cross_scale_statistics, scale_transitions)
 
 N_SERIES = 61
 

@@ -7,7 +7,8 @@ import pytest
 
 from utacbook._kernels import multiscale as K
 from utacbook.models import Policy
-from utacbook.models import GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState, analyze_scale_separation, gini
+from utacbook.models import (GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState,
+                             analyze_scale_separation, gini)
 
 
 def _sigmoid(x):
@@ -17,7 +18,7 @@ def _sigmoid(x):
 def _history_arrays(model, n_steps):
     """Everything that evolves, stacked per step (for exact comparisons)."""
     out = []
-    for rec in model.run(n_steps, quantiles=False):
+    for _rec in model.run(n_steps, quantiles=False):
         out.append(np.concatenate([model.agents["satisfaction"], model.cohesion,
                                    model.mean_satisfaction,
                                    [model.approval, model.trust]]))

@@ -172,10 +172,6 @@ checks use tolerances of 4 standard errors from the runs themselves.
 """
 
 
-import pytest
-
-
-
 def _free_energy(ma, mb, T, k_in, k_out):
     def s(x):
         p, q = (1 + x) / 2, (1 - x) / 2

@@ -149,7 +149,7 @@ def test_kaufman_specific_heat_peak_grows_like_ln_L():
     Ls = np.array([32, 64, 128, 256])
     cmax, tmax = [], []
     for L in Ls:
-        r = minimize_scalar(lambda T: -ex.kaufman_specific_heat(int(L), T),
+        r = minimize_scalar(lambda T, L=L: -ex.kaufman_specific_heat(int(L), T),
                             bounds=(2.2, 2.4), method="bounded", options={"xatol": 1e-8})
         cmax.append(-r.fun)
         tmax.append(r.x)

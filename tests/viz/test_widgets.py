@@ -205,5 +205,5 @@ def test_explore_hysteresis_adds_the_start_value_and_builds_the_player_without_d
                                     show_default=False)
     p = ex.player
     assert p.param == "n_steps" and p.values == [2, 5, 10, 20, 50, 100]
-    assert p.default_index == 2 and f".set_frame(2);" in p.html
+    assert p.default_index == 2 and ".set_frame(2);" in p.html
     assert "text/html" in ex._repr_mimebundle_()

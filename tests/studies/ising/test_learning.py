@@ -304,7 +304,7 @@ def test_lineage_checks_years_match_and_one_arrow_runs_backwards():
     n_dated = sum("ML" not in e and "MLP" not in e for e in L.LINEAGE_EDGES)
     assert len(arrows) == n_dated + n_mlp * len(L.MLP_DATINGS)
     # the essay's years in LINEAGE_SOURCES are those of the diagram
-    for k, (lab, essay, *_rest) in L.LINEAGE_SOURCES.items():
+    for k, (_lab, essay, *_rest) in L.LINEAGE_SOURCES.items():
         assert L.LINEAGE[k][1] == str(essay)
 
 

@@ -185,7 +185,7 @@ def test_pruning_keeps_the_optimum_on_random_plaquette_sets():
     # pruning (many pairs are blocked by a third frustrated plaquette)
     import networkx as nx
     rng = np.random.default_rng(12)
-    for trial in range(300):
+    for _trial in range(300):
         P = int(rng.integers(3, 11))
         mask = rng.random((P, P)) < rng.uniform(0.05, 0.7)
         fi, fj = (a.astype(np.int64) for a in np.nonzero(mask))

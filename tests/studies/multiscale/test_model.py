@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import utacbook.claims as uc
 from utacbook.studies.multiscale import model as ms
 from utacbook.models import GovernmentMultiscaleModel, MultiscaleModel
 
@@ -116,7 +117,6 @@ def test_plot_three_scales_draws_replica_means():
 
 
 # ------------------------------------------------------- claims and their measurements
-import utacbook.claims as uc
 
 
 def test_claims_are_the_texts_with_criteria():

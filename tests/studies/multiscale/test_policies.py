@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from utacbook.studies.multiscale import policies as S
-from utacbook.models import Policy, create_example_policies
+from utacbook.models import IntegratedGovernmentModel, Policy, create_example_policies, scale_transitions
 
 
 def test_sem_known_values():
@@ -87,8 +87,6 @@ def test_bad_input():
 
 
 # ------------------------------------------------------- claims and their nulls
-
-from utacbook.models import IntegratedGovernmentModel, scale_transitions
 
 
 def test_claims_are_the_texts_with_criteria():

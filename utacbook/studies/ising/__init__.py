@@ -1,4 +1,25 @@
 """Study modules of Part II, the Ising lens (the Ising essay).
 
-One per chapter: :mod:`utacbook.studies.ising.coarse_graining`, :mod:`utacbook.studies.ising.early_warning`, :mod:`utacbook.studies.ising.echo_chambers`, :mod:`utacbook.studies.ising.engine`, :mod:`utacbook.studies.ising.hub_targeting`, :mod:`utacbook.studies.ising.hysteresis`, :mod:`utacbook.studies.ising.learning`, :mod:`utacbook.studies.ising.limits`, :mod:`utacbook.studies.ising.phases`, :mod:`utacbook.studies.ising.spin_glass`.
+One per chapter, in the order of the chapters:
+
+* :mod:`utacbook.studies.ising.engine` -- "The engine and its checks"
+  (``book/ising/01_engine.ipynb``);
+* :mod:`utacbook.studies.ising.phases` -- "Phase states on the lattice"
+  (``book/ising/02_phases.ipynb``);
+* :mod:`utacbook.studies.ising.coarse_graining` -- "Coarse-graining: from spins to dials"
+  (``book/ising/03_coarse_graining.ipynb``);
+* :mod:`utacbook.studies.ising.spin_glass` -- "Spin glasses and frustration"
+  (``book/ising/04_spin_glass.ipynb``);
+* :mod:`utacbook.studies.ising.echo_chambers` -- "Echo chambers on networks"
+  (``book/ising/05_echo_chambers.ipynb``);
+* :mod:`utacbook.studies.ising.hysteresis` -- "Hysteresis in polarisation"
+  (``book/ising/06_hysteresis.ipynb``);
+* :mod:`utacbook.studies.ising.hub_targeting` -- "Hub-targeted fields"
+  (``book/ising/07_hub_targeting.ipynb``);
+* :mod:`utacbook.studies.ising.early_warning` -- "Early-warning signals before a flip"
+  (``book/ising/08_early_warning.ipynb``);
+* :mod:`utacbook.studies.ising.learning` -- "Learning systems as Ising engines"
+  (``book/ising/09_learning.ipynb``);
+* :mod:`utacbook.studies.ising.limits` -- "Limits of the lens: Potts spins"
+  (``book/ising/10_limits.ipynb``).
 """

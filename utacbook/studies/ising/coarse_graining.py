@@ -293,7 +293,7 @@ def _mean_sem(x, axis=0):
 
 
 def flow(configs, *, b=3, n_levels=None, seed=0):
-    """Flow of |m| and the nearest-neighbour correlation c under repeated blocking.
+    """Flow of ``|m|`` and the nearest-neighbour correlation c under repeated blocking.
 
     Parameters
     ----------
@@ -404,7 +404,7 @@ def eta_squared(values):
 
 
 def critical_reference(sides=(9, 27, 81, 243), *, steps=4000, burn_in=500, seed=0):
-    """<|m|> and the nearest-neighbour correlation of the *original* model at T_c, per side.
+    """``<|m|>`` and the nearest-neighbour correlation of the *original* model at T_c, per side.
 
     The reference for the critical flow: if majority-rule blocking maps the
     critical model to (near) itself, the block lattice of side L' should look
@@ -553,7 +553,7 @@ def keeps_order_measurements(flows):
 
 
 def slow_flow_measurements(flows, critical, *, levels=2):
-    """|Δc| over ``levels`` steps away from T_c minus |Δc| at T_c, one per off-critical flow.
+    """``|Δc|`` over ``levels`` steps away from T_c minus ``|Δc|`` at T_c, one per off-critical flow.
 
     Parameters
     ----------
@@ -634,7 +634,7 @@ def plot_levels(configs_by_T, labels, *, b=3, n_show=4, seed=0):
 
 
 def plot_flow(flows, labels, *, reference=None, axes=None):
-    """|m| and c against blocking level for several temperatures, with s.e.m. error bars.
+    """``|m|`` and c against blocking level for several temperatures, with s.e.m. error bars.
 
     Parameters
     ----------
@@ -734,7 +734,7 @@ def explore_figure(T=TC, b=3, seed=1):
     cfg = equilibrium_configs(T, L=L, n_configs=1, seed=seed)[0]
     lv = block_levels(cfg, b, 4, seed=seed)
     fig, axes = plt.subplots(1, 5, figsize=(11, 2.6))
-    for k, (ax, x) in enumerate(zip(axes, lv)):
+    for _k, (ax, x) in enumerate(zip(axes, lv)):
         d = domain_stats(x)
         ax.imshow(x, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
         ax.set_xticks([])

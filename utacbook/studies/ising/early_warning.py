@@ -89,7 +89,7 @@ def ar1(n_steps=1000, *, phi=0.5, sigma=1.0, n_series=1, x0="stationary", seed=N
 
 
 def ar1_variance(phi, sigma=1.0):
-    """Exact stationary variance σ²/(1-φ²) of the AR(1) process (|φ| < 1)."""
+    """Exact stationary variance σ²/(1-φ²) of the AR(1) process (``|φ| < 1``)."""
     phi = np.asarray(phi, dtype=float)
     if np.any(np.abs(phi) >= 1):
         raise ValueError("phi must lie strictly inside (-1, 1)")
@@ -166,8 +166,8 @@ def rolling_variance(x, *, window=100):
 
     Returns
     -------
-    ndarray, shape (n - window + 1,) or (n_series, n - window + 1);
-    entry k covers x[k : k + window].
+    ndarray, shape (n - window + 1,) or (n_series, n - window + 1)
+        entry k covers x[k : k + window].
     """
     X, one = _as_2d("x", x)
     window = _check_window(X, window)
@@ -235,9 +235,10 @@ def indicators(x, *, window=100, detrend_method="gaussian", bandwidth=50.0):
 
     Returns
     -------
-    dict with ``residuals``, ``variance``, ``ac1`` (rolling, per window end),
-    ``t_end`` (index of each window's last point), ``tau_variance``,
-    ``tau_ac1``.
+    dict
+        With ``residuals``, ``variance``, ``ac1`` (rolling, per window end),
+        ``t_end`` (index of each window's last point), ``tau_variance``,
+        ``tau_ac1``.
     """
     x = v.real_array("x", x, ndim=1, min_len=3)
     r = detrend(x, method=detrend_method, bandwidth=bandwidth)
@@ -303,8 +304,9 @@ def field_ramp_runs(system, *, T=2.0, h_start=0.0, h_end=-0.6, sweeps=2000, burn
 
     Returns
     -------
-    dict with ``m`` (n_runs, sweeps), ``h`` (sweeps,), ``flip`` (first sweep
-    with m < 0, -1 if none).
+    dict
+        With ``m`` (n_runs, sweeps), ``h`` (sweeps,), ``flip`` (first sweep
+        with m < 0, -1 if none).
     """
     T = v.real("T", T, positive=True)
     h_start = v.real("h_start", h_start)
@@ -370,13 +372,14 @@ def roc(positive, negative, *, n_boot=1000, seed=0):
 
     Returns
     -------
-    dict with ``threshold``, ``tpr`` (hit rate), ``fpr`` (false-alarm rate),
-    ``auc`` = P(score_pos > score_neg) + ½ P(tie) (Mann-Whitney),
-    ``auc_err`` (bootstrap standard error), ``p_value`` (one-sided
-    Mann-Whitney U test of "positive scores are larger", normal approximation
-    with tie correction; valid for independent runs, unlike the bootstrap
-    error, which is 0 when the two samples do not overlap) and the sample
-    sizes ``n_pos``, ``n_neg``.
+    dict
+        With ``threshold``, ``tpr`` (hit rate), ``fpr`` (false-alarm rate),
+        ``auc`` = P(score_pos > score_neg) + ½ P(tie) (Mann-Whitney),
+        ``auc_err`` (bootstrap standard error), ``p_value`` (one-sided
+        Mann-Whitney U test of "positive scores are larger", normal approximation
+        with tie correction; valid for independent runs, unlike the bootstrap
+        error, which is 0 when the two samples do not overlap) and the sample
+        sizes ``n_pos``, ``n_neg``.
     """
     p = np.asarray(positive, dtype=float)
     q = np.asarray(negative, dtype=float)
@@ -442,8 +445,9 @@ def bethe_metastable(h, *, k=4, T=2.0, J=1.0, n_iter=20000, tol=1e-13):
 
     Returns
     -------
-    m, chi : ndarray (nan where the up branch no longer exists, beyond the
-    spinodal, i.e. where the iteration ends on the down branch).
+    m, chi : ndarray
+        (nan where the up branch no longer exists, beyond the
+        spinodal, i.e. where the iteration ends on the down branch).
     """
     k = v.integer("k", k, low=3)
     T = v.real("T", T, positive=True)
@@ -521,9 +525,10 @@ def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
 
     Returns
     -------
-    dict with ``h``, ``response`` and ``response_err`` (mean ± s.e.m. over the
-    replicas that stayed up), ``chi_fluct`` and ``chi_fluct_err``, ``n_ok``
-    (replicas used), ``m`` (mean m of the unperturbed runs).
+    dict
+        With ``h``, ``response`` and ``response_err`` (mean ± s.e.m. over the
+        replicas that stayed up), ``chi_fluct`` and ``chi_fluct_err``, ``n_ok``
+        (replicas used), ``m`` (mean m of the unperturbed runs).
     """
     hv = v.real_array("h_values", h_values, ndim=1, min_len=1)
     T = v.real("T", T, positive=True)
@@ -577,9 +582,10 @@ def ramp_study(system, *, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40
 
     Returns
     -------
-    dict with ``ramp`` and ``null`` (outputs of :func:`field_ramp_runs`),
-    ``cut``, ``flip_h`` (field at each flip, nan if none), ``tau`` (dict
-    "variance"/"ac1" → (ramped τ, null τ)), ``roc`` (same keys → :func:`roc`).
+    dict
+        With ``ramp`` and ``null`` (outputs of :func:`field_ramp_runs`),
+        ``cut``, ``flip_h`` (field at each flip, nan if none), ``tau`` (dict
+        "variance"/"ac1" → (ramped τ, null τ)), ``roc`` (same keys → :func:`roc`).
     """
     gap = v.integer("gap", gap, low=0)
     r = field_ramp_runs(system, T=T, h_start=0.0, h_end=h_end, sweeps=sweeps, burn_in=burn_in,
@@ -603,9 +609,10 @@ def hit_false_alarm_table(tau_ramp, tau_null, *, hit_rate=0.8):
 
     Returns
     -------
-    dict with ``threshold`` (the (1-hit_rate) quantile of the ramped τ), ``hits``,
-    ``misses``, ``false_alarms``, ``correct_rejections`` (counts) and
-    ``false_alarm_rate`` with its binomial standard error.
+    dict
+        With ``threshold`` (the (1-hit_rate) quantile of the ramped τ), ``hits``,
+        ``misses``, ``false_alarms``, ``correct_rejections`` (counts) and
+        ``false_alarm_rate`` with its binomial standard error.
     """
     hit_rate = v.real("hit_rate", hit_rate, positive=True, high=1.0)
     p = np.asarray(tau_ramp, float)
@@ -631,10 +638,11 @@ def auc_vs_lead(study, gaps, *, window_frac=0.5, bandwidth=50.0, seed=0):
 
     Returns
     -------
-    list of dict with ``gap``, ``h_cut`` (mean field at the segment end),
-    ``auc_variance``, ``auc_variance_err``, ``p_variance``, ``auc_ac1``,
-    ``auc_ac1_err``, ``p_ac1`` (one-sided Mann-Whitney p-values, see
-    :func:`roc`).
+    list of dict
+        With ``gap``, ``h_cut`` (mean field at the segment end),
+        ``auc_variance``, ``auc_variance_err``, ``p_variance``, ``auc_ac1``,
+        ``auc_ac1_err``, ``p_ac1`` (one-sided Mann-Whitney p-values, see
+        :func:`roc`).
     """
     flip = study["ramp"]["flip"]
     n = study["ramp"]["m"].shape[1]
@@ -847,8 +855,9 @@ def response_ratios(pulse):
 
     Returns
     -------
-    ratio, err : ndarray (the first entry is 1 with error 0); replicas at
-    different fields are independent, so relative errors add in quadrature.
+    ratio, err : ndarray
+        (the first entry is 1 with error 0); replicas at
+        different fields are independent, so relative errors add in quadrature.
     """
     r = np.asarray(pulse["response"], float)
     e = np.asarray(pulse["response_err"], float)

@@ -29,7 +29,10 @@ from utacbook.stats._mcstats import fraction_error
 from utacbook.theory._two_community import _check_block_params, polarised_stability
 from utacbook.viz._plotting import _plt
 
-__all__ = ['polarisation_boundary', 'polarisation_survival', 'two_block_sbm', 'lifetime_checkpoints', 'polarisation_lifetimes', 'survival_after', 'lifetime_boundary', 'arrhenius_fit', 'surviving_alignment', 'echo_claims']
+__all__ = [
+    'polarisation_boundary', 'polarisation_survival', 'two_block_sbm', 'lifetime_checkpoints', 'polarisation_lifetimes',
+    'survival_after', 'lifetime_boundary', 'arrhenius_fit', 'surviving_alignment', 'echo_claims'
+]
 
 
 def polarisation_boundary(*, k_in=7.0, k_out=1.0, J=1.0, method="mf"):
@@ -81,7 +84,7 @@ def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2
     seed the run starts with block A all +1 and block B all -1 and runs
     ``sweeps`` sweeps (no burn-in).  A run is "still polarised" if its final
     polarisation P = (m_A - m_B)/2 exceeds both ``threshold`` and the
-    consensus |M| = |m_A + m_B|/2.
+    consensus ``|M| = |m_A + m_B|/2``.
 
     Parameters
     ----------
@@ -102,11 +105,11 @@ def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2
     dict
         ``ratios``, ``temperatures``, ``k_in``, ``k_out`` (per ratio),
         ``frac`` and ``frac_err`` (n_r, n_T) (posterior sd, see
-        :func:`fraction_error`), ``P`` and ``P_err`` (mean final
+        :func:`utacbook.stats.fraction_error`), ``P`` and ``P_err`` (mean final
         polarisation ± s.e.m. over seeds), ``Q_blocks`` (modularity of the
         planted blocks), ``Q_opinions`` (n_r, n_T) mean modularity of the
         final opinion camps (s = +1 vs -1), ``intra`` (n_r, n_T) mean
-        |m_A|, |m_B| intra-block alignment.
+        ``|m_A|``, ``|m_B|`` intra-block alignment.
     """
     ratios = v.real_array("ratios", ratios, ndim=1, min_len=1)
     if np.any(ratios < 0) or np.any(ratios >= 1):
@@ -128,7 +131,7 @@ def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2
     Qb = np.zeros(nr)
     k_in = k_mean / (1 + ratios)
     k_out = ratios * k_in
-    for i, r in enumerate(ratios):
+    for i, _r in enumerate(ratios):
         p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in[i], k_out=k_out[i])
         G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=seed + i)
         lab = networks.block_labels(G)
@@ -208,7 +211,7 @@ def polarisation_lifetimes(ratios, temperatures, *, block_size=500, k_mean=8.0, 
     all -1 and run up to ``max_sweeps`` sweeps, chained in pieces that end at
     :func:`lifetime_checkpoints`.  At every checkpoint the run is tested with
     the chapter's criterion (P = (m_A - m_B)/2 exceeds ``threshold`` and the
-    consensus |m_A + m_B|/2); the lifetime tau is the first checkpoint at
+    consensus ``|m_A + m_B|/2``); the lifetime tau is the first checkpoint at
     which it fails (the loss happened in the piece that ended there), and
     ``inf`` for a run still polarised at ``max_sweeps`` (censored).  Lost
     runs stop early.  The survival after any run length t <= max_sweeps is
@@ -292,8 +295,9 @@ def survival_after(lifetimes, run_lengths):
 
     Returns
     -------
-    (frac, frac_err) : lists (one per ratio) of arrays (n_run_lengths, n_T);
-    the error is the posterior sd of :func:`fraction_error`.
+    (frac, frac_err) : lists
+        (one per ratio) of arrays (n_run_lengths, n_T);
+        the error is the posterior sd of :func:`utacbook.stats.fraction_error`.
     """
     ts = v.real_array("run_lengths", run_lengths, ndim=1, min_len=1)
     if np.any(ts > lifetimes["max_sweeps"]) or np.any(ts < 0):
@@ -403,12 +407,13 @@ def arrhenius_fit(lifetimes, index):
 
 
 def surviving_alignment(survival, *, min_runs=2):
-    """Intra-block alignment (|m_A| + |m_B|)/2 over the runs of :func:`polarisation_survival` still polarised.
+    """Intra-block alignment ``(|m_A| + |m_B|)/2`` over the runs of :func:`polarisation_survival` still polarised.
 
     Returns
     -------
-    (mean, err, n) : arrays (n_ratios, n_T); nan where fewer than
-    ``min_runs`` runs survived (err: s.e.m. over the surviving runs).
+    (mean, err, n) : arrays
+        (n_ratios, n_T); nan where fewer than
+        ``min_runs`` runs survived (err: s.e.m. over the surviving runs).
     """
     P, M = survival["P_all"], survival["M_all"]
     ma, mb = P + M, M - P
@@ -504,8 +509,9 @@ def survival_boundary(res, *, level=0.5):
 
     Returns
     -------
-    (T_half, lo, hi) : arrays over ratios (nan where the fraction never
-    crosses ``level`` on the grid)
+    (T_half, lo, hi) : arrays
+        over ratios (nan where the fraction never
+        crosses ``level`` on the grid)
     """
     T = res["temperatures"]
     f = res["frac"]

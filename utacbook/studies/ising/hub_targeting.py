@@ -27,7 +27,11 @@ from utacbook.models import _networks as networks
 from utacbook.models._networks import _seed, _ss, network_tc_scan
 from utacbook.viz._plotting import _plt
 
-__all__ = ['target_nodes', 'allocate_budget', 'mf_magnetisations', 'mf_susceptibility_matrix', 'mf_strategy_gain', 'field_gain', 'ranking_difference', 'flip_budget', 'gain_vs_budget', 'ba_tc_size_scan', 'size_for_tc', 'STRATEGIES', 'hub_claims']
+__all__ = [
+    'target_nodes', 'allocate_budget', 'mf_magnetisations', 'mf_susceptibility_matrix', 'mf_strategy_gain',
+    'field_gain', 'ranking_difference', 'flip_budget', 'gain_vs_budget', 'ba_tc_size_scan', 'size_for_tc', 'STRATEGIES',
+    'hub_claims'
+]
 
 
 # =============================================================================
@@ -247,7 +251,11 @@ def _node_degrees(g):
     return np.asarray(g.degree)
 
 
-def flip_budget(graph, *, T=3.0, budgets=np.geomspace(1, 300, 12), k=10, strategies=STRATEGIES,
+#: default field budgets of :func:`flip_budget` (a module constant, so the default is evaluated once, as before)
+_FLIP_BUDGETS = np.geomspace(1, 300, 12)
+
+
+def flip_budget(graph, *, T=3.0, budgets=_FLIP_BUDGETS, k=10, strategies=STRATEGIES,
                 J=1.0, sweeps=200, n_seeds=6, refine=4, seed=0):
     """Smallest field budget that flips a network ordered against the field.
 
@@ -308,8 +316,12 @@ def flip_budget(graph, *, T=3.0, budgets=np.geomspace(1, 300, 12), k=10, strateg
             "H_min_err": err, "n_flipped": nf, "T": T, "k": k}
 
 
+#: default T / T_Bethe grid of :func:`ba_tc_size_scan`
+_BA_REL_TEMPERATURES = tuple(np.round(np.linspace(0.5, 1.0, 11), 3))
+
+
 def ba_tc_size_scan(*, sizes=(500, 1000, 2000, 4000), m=3, graph_seed=707,
-                    rel_temperatures=tuple(np.round(np.linspace(0.5, 1.0, 11), 3)), sweeps=1000,
+                    rel_temperatures=_BA_REL_TEMPERATURES, sweeps=1000,
                     burn_in=200, n_seeds=6, seed=757):
     """Susceptibility-peak T_c of Barabási–Albert graphs of growing size.
 
@@ -318,7 +330,7 @@ def ba_tc_size_scan(*, sizes=(500, 1000, 2000, 4000), m=3, graph_seed=707,
     inside the other (the graph of size N is the first N nodes of every
     larger one), a single growing network.  For each, χ(T) is scanned on
     the grid ``rel_temperatures`` × (its Bethe T_c from its own degree
-    moments) with :func:`network_tc_scan` (Metropolis, random start, root
+    moments) with :func:`utacbook.models.network_tc_scan` (Metropolis, random start, root
     seed ``seed + N``, so that the entry of one size does not depend on the
     others).  The peak is compared with the Bethe and annealed-network
     (⟨k²⟩/⟨k⟩) estimates of the same graph, and T_peak is fitted against

@@ -29,7 +29,11 @@ from utacbook.models._networks import _block_mags, _seed, _ss
 from utacbook.theory._two_community import _check_block_params, polarised_stability
 from utacbook.viz._plotting import _plt
 
-__all__ = ['loop_area', 'network_hysteresis_loop', 'loop_area_scan', 'fit_power_law', 'remanence', 'temperature_loop', 'biased_cooling', 'antagonism_loop', 'antagonism_threshold', 'antagonism_window', 'rate_exponent', 'hysteresis_claims']
+__all__ = [
+    'loop_area', 'network_hysteresis_loop', 'loop_area_scan', 'fit_power_law', 'remanence', 'temperature_loop',
+    'biased_cooling', 'antagonism_loop', 'antagonism_threshold', 'antagonism_window', 'rate_exponent',
+    'hysteresis_claims'
+]
 
 
 # =============================================================================
@@ -203,9 +207,9 @@ def temperature_loop(L=64, *, T_hot=3.5, T_cold=1.5, n_steps=21, sweeps_per_step
     Cooling starts from random spins at T_hot and visits ``n_steps``
     temperatures down to T_cold, ``sweeps_per_step`` sweeps each; heating
     starts from the cooling run's final spins and retraces the temperatures
-    upwards.  At each step the energy per spin e and |m| are averaged over
+    upwards.  At each step the energy per spin e and ``|m|`` are averaged over
     the step's sweeps.  The gap areas ∫ (e_cool - e_heat) dT and
-    ∫ (|m|_heat - |m|_cool) dT measure how far the two paths differ.  The
+    ``∫ (|m|_heat - |m|_cool) dT`` measure how far the two paths differ.  The
     2-D Ising transition is continuous, so any gap is a finite-rate
     (out-of-equilibrium) effect that must close as the ramp slows.
 
@@ -215,7 +219,7 @@ def temperature_loop(L=64, *, T_hot=3.5, T_cold=1.5, n_steps=21, sweeps_per_step
         ``T`` (cooling order, hot to cold), ``e_cool``, ``e_heat``,
         ``m_cool``, ``m_heat`` (n_rates, n_T), mean over seeds (heating
         aligned to ``T``), ``gap_e``, ``gap_e_err``, ``gap_m``, ``gap_m_err``
-        (n_rates; mean ± s.e.m. over seeds), ``rate`` (|dT| per sweep).
+        (n_rates; mean ± s.e.m. over seeds), ``rate`` (``|dT|`` per sweep).
     """
     L = v.integer("L", L, low=4)
     T_hot = v.real("T_hot", T_hot, positive=True)
@@ -358,15 +362,15 @@ def antagonism_loop(*, block_size=500, k_in=6.0, k_out=2.0, T=3.0, w_max=1.0, n_
     (antagonism) and raises w in ``n_w`` steps of ``sweeps_per_step``
     sweeps, each step chained from the previous spins; the down branch
     continues from the up branch's end and lowers w back.  Recorded at the
-    end of each step: the polarisation |P| = |m_A - m_B|/2 and the
-    consensus |M| = |m_A + m_B|/2.
+    end of each step: the polarisation ``|P| = |m_A - m_B|/2`` and the
+    consensus ``|M| = |m_A + m_B|/2``.
 
     Returns
     -------
     dict
         ``w``, ``P_up``, ``P_down``, ``M_up``, ``M_down`` (mean over seeds,
         down branch aligned to ``w``), their ``*_err`` (s.e.m.), ``area``
-        and ``area_err`` (∮ |P| dw, mean ± s.e.m.), ``w_star_mf`` and
+        and ``area_err`` (``∮ |P| dw``, mean ± s.e.m.), ``w_star_mf`` and
         ``w_star_bethe``.
     """
     n = v.integer("block_size", block_size, low=2)
@@ -417,7 +421,7 @@ def antagonism_loop(*, block_size=500, k_in=6.0, k_out=2.0, T=3.0, w_max=1.0, n_
 def antagonism_window(loop, *, level=0.5):
     """Where a w-cycle of :func:`antagonism_loop` loses and regains polarisation.
 
-    For every seed, the coupling at which |P| first drops below ``level``
+    For every seed, the coupling at which ``|P|`` first drops below ``level``
     on the rising branch (``w_lost``) and the last coupling, scanning from
     +w_max down, at which it is still below ``level`` on the falling branch
     before rising above it (``w_regained``), both by linear interpolation
@@ -565,7 +569,7 @@ def plot_area_scan(scan, *, T_c=None, slow_from=2):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     cmap = plt.get_cmap("plasma")
     rates = scan["rate"]
-    for j, rt in enumerate(rates):
+    for j, _rt in enumerate(rates):
         a1.errorbar(scan["temperatures"], scan["area"][:, j], yerr=scan["area_err"][:, j], marker="o",
                     ms=3, capsize=2, color=cmap(j / max(1, rates.size - 1)),
                     label=f"{scan['sweeps_per_branch'][j]} sweeps/branch")
@@ -670,7 +674,7 @@ def plot_antagonism(al):
 
 
 def plot_antagonism_loops(loops):
-    """|P| along w-cycles at several temperatures (one panel each) and sweep rates (line style).
+    """``|P|`` along w-cycles at several temperatures (one panel each) and sweep rates (line style).
 
     ``loops``: dict label -> list of :func:`antagonism_loop` results at one temperature
     (different ``sweeps_per_step``)."""

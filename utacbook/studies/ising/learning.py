@@ -171,8 +171,9 @@ def sgd_quadratic(h, *, eta=0.1, batch=1, sigma_g=1.0, noise="isotropic", n_step
 
     Returns
     -------
-    dict with ``theta`` (n_seeds, d) final weights, ``loss`` (n_seeds,) final
-    loss, and if ``burn_in`` is given ``mean_sq`` (n_seeds, d).
+    dict
+        With ``theta`` (n_seeds, d) final weights, ``loss`` (n_seeds,) final
+        loss, and if ``burn_in`` is given ``mean_sq`` (n_seeds, d).
     """
     h = _curvatures(h)
     n_steps = v.integer("n_steps", n_steps, low=1)
@@ -209,8 +210,9 @@ def second_moment_trajectory(h, *, eta=0.1, batch=1, sigma_g=1.0, noise="isotrop
 
     Returns
     -------
-    ndarray, shape (n_steps + 1, d): row t is E[θ²] after t steps (row 0 the
-    initial variance).
+    ndarray, shape (n_steps + 1, d)
+        row t is E[θ²] after t steps (row 0 the
+        initial variance).
     """
     h = _curvatures(h)
     n_steps = v.integer("n_steps", n_steps, low=1)
@@ -240,10 +242,11 @@ def linreg_data(*, n=5000, scales=(1.0, 0.5, 0.25), w_true=(1.0, -1.0, 0.5), noi
 
     Returns
     -------
-    dict with ``X`` (n, d), ``y`` (n,), ``w_star`` (the exact least-squares
-    minimum), ``H`` = XᵀX/n (the Hessian), ``C`` (covariance of the
-    per-sample gradients x_i r_i at w*, r_i = x_i·w* − y_i; their mean is 0
-    at the minimum) and its Cholesky factor ``C_chol``.
+    dict
+        With ``X`` (n, d), ``y`` (n,), ``w_star`` (the exact least-squares
+        minimum), ``H`` = XᵀX/n (the Hessian), ``C`` (covariance of the
+        per-sample gradients x_i r_i at w*, r_i = x_i·w* − y_i; their mean is 0
+        at the minimum) and its Cholesky factor ``C_chol``.
     """
     n = v.integer("n", n, low=10)
     sc = v.real_array("scales", scales, ndim=1, min_len=1)
@@ -340,9 +343,10 @@ def sgd_linear_regression(data, *, eta=0.01, batch=8, noise="minibatch", n_steps
 
     Returns
     -------
-    dict with ``msd`` (n_replicas,): per replica the time average of
-    |w − w*|² after burn-in, and its mean and standard error over replicas
-    (``mean``, ``err``).
+    dict
+        With ``msd`` (n_replicas,): per replica the time average of
+        ``|w − w*|²`` after burn-in, and its mean and standard error over replicas
+        (``mean``, ``err``).
     """
     X = np.ascontiguousarray(data["X"], dtype=float)
     n = X.shape[0]
@@ -368,9 +372,10 @@ def power_law_exponents(eta, batch, value, err):
 
     Returns
     -------
-    dict with ``a``, ``a_err``, ``b``, ``b_err`` (one standard error from
-    the fit covariance, relative errors err/value as weights), ``c`` and
-    ``chi2_dof``.  T ∝ η/B predicts a = b = 1.
+    dict
+        With ``a``, ``a_err``, ``b``, ``b_err`` (one standard error from
+        the fit covariance, relative errors err/value as weights), ``c`` and
+        ``chi2_dof``.  T ∝ η/B predicts a = b = 1.
     """
     eta, batch, value, err = (np.asarray(x, dtype=float) for x in (eta, batch, value, err))
     if np.any(value <= 0) or np.any(err <= 0):
@@ -394,16 +399,17 @@ def fluctuation_scaling(*, etas=(0.005, 0.01, 0.02), batches=(2, 8, 32), time=20
     For each η and B (and for both noise models of
     :func:`sgd_linear_regression`) the replicas run ``time/η`` steps after
     ``burn/η`` discarded ones (the same number of relaxation times at every
-    η), and the exponents of ⟨|w − w*|²⟩ ∝ η^a B^(−b) are fitted
+    η), and the exponents of ``⟨|w − w*|²⟩ ∝ η^a B^(−b)`` are fitted
     (:func:`power_law_exponents`).
 
     Returns
     -------
-    dict with ``eta``, ``batch`` (the grid, flattened), ``data``, and for each
-    noise model ("minibatch", "gaussian") a dict with ``mean``, ``err`` (per
-    grid point) and the fit (``a``, ``a_err``, ``b``, ``b_err``,
-    ``chi2_dof``); ``eta_h_max`` (largest η × Hessian eigenvalue) and
-    ``batch_fraction`` (largest B/n).
+    dict
+        With ``eta``, ``batch`` (the grid, flattened), ``data``, and for each
+        noise model ("minibatch", "gaussian") a dict with ``mean``, ``err`` (per
+        grid point) and the fit (``a``, ``a_err``, ``b``, ``b_err``,
+        ``chi2_dof``); ``eta_h_max`` (largest η × Hessian eigenvalue) and
+        ``batch_fraction`` (largest B/n).
     """
     data = linreg_data(n=n, seed=data_seed)
     E, Bg = np.meshgrid(np.asarray(etas, float), np.asarray(batches, int), indexing="ij")
@@ -619,8 +625,9 @@ def sgd_double_well(*, eta=0.01, batch=1, sigma_g=1.0, n_steps=20000, n_seeds=25
 
     Returns
     -------
-    dict with ``theta`` (n_seeds,), ``wide`` (bool, final side) and
-    optionally ``wide_time_fraction`` and ``transitions`` (n_seeds,).
+    dict
+        With ``theta`` (n_seeds,), ``wide`` (bool, final side) and
+        optionally ``wide_time_fraction`` and ``transitions`` (n_seeds,).
     """
     n_steps = v.integer("n_steps", n_steps, low=1)
     n_seeds = v.integer("n_seeds", n_seeds, low=1)
@@ -700,8 +707,9 @@ def train_softmax_regression(*, n_classes=4, n_features=2, n_samples=2000, eta=0
 
     Returns
     -------
-    dict with ``W`` (n_features + 1, n_classes) weights (last row: bias), the
-    data ``X``, ``y`` and ``logits`` = [X, 1] W.
+    dict
+        With ``W`` (n_features + 1, n_classes) weights (last row: bias), the
+        data ``X``, ``y`` and ``logits`` = [X, 1] W.
     """
     K = v.integer("n_classes", n_classes, low=2)
     d = v.integer("n_features", n_features, low=1)
@@ -825,10 +833,11 @@ def recall_vs_load(alphas, *, N=400, n_sets=8, n_cues=10, cue_noise=0.1, T=0.0,
 
     Returns
     -------
-    dict with ``alpha`` (the realised P/N), ``overlap`` and ``overlap_err``
-    (mean over cues and sets, s.e.m. over sets), ``success`` (fraction with
-    m > 0.9) and its s.e.m., ``overlaps`` (all values, shape
-    (len(alpha), n_sets, n_cues)).
+    dict
+        With ``alpha`` (the realised P/N), ``overlap`` and ``overlap_err``
+        (mean over cues and sets, s.e.m. over sets), ``success`` (fraction with
+        m > 0.9) and its s.e.m., ``overlaps`` (all values, shape
+        (len(alpha), n_sets, n_cues)).
     """
     al = v.real_array("alphas", alphas, ndim=1, min_len=1)
     N = v.integer("N", N, low=10)
@@ -980,8 +989,11 @@ def hopfield_from_patterns(patterns, starts, *, max_sweeps=500, seed=0, return_s
 
     Returns
     -------
-    overlaps (float array, m = ξ^μ·s/N of the final state with its start
-    pattern), sweeps (int array)[, final states (int array)].
+    overlaps : float array
+        m = ξ^μ·s/N of the final state with its start pattern.
+    sweeps : int array
+    states : int array
+        The final states, only with ``return_states=True``.
     """
     xi = np.asarray(patterns)
     if xi.ndim != 2 or not np.all(np.isin(xi, (-1, 1))):
@@ -1010,11 +1022,12 @@ def capacity_scan(alphas=None, sizes=(100, 200, 400, 800), *, n_sets=20, n_start
 
     Returns
     -------
-    dict (JSON-ready) with ``alpha`` (the grid), ``sizes``, ``threshold`` and,
-    per size (key ``str(N)``), ``P``, ``overlap_sets`` and ``success_sets``
-    (shape (n_alpha, n_sets): per pattern set, the mean final overlap and the
-    fraction of starts that end with m > threshold), ``max_sweeps_hit``
-    (runs stopped by the sweep cap, should be 0).
+    dict (JSON-ready)
+        With ``alpha`` (the grid), ``sizes``, ``threshold`` and,
+        per size (key ``str(N)``), ``P``, ``overlap_sets`` and ``success_sets``
+        (shape (n_alpha, n_sets): per pattern set, the mean final overlap and the
+        fraction of starts that end with m > threshold), ``max_sweeps_hit``
+        (runs stopped by the sweep cap, should be 0).
     """
     al = np.round(np.arange(0.05, 0.2501, 0.01), 4) if alphas is None else \
         v.real_array("alphas", alphas, ndim=1, min_len=2)
@@ -1088,10 +1101,11 @@ def capacity_estimates(scan, *, level=0.5, n_boot=400, seed=0):
 
     Returns
     -------
-    dict with ``sizes``, ``alpha_half`` and ``alpha_half_err`` (per N),
-    ``alpha_inf``, ``alpha_inf_err``, ``slope``, ``chi2_dof``, ``crossing``,
-    ``crossing_err``, ``crossing_sizes``, ``boot_failures`` (resamples without a
-    crossing, dropped).
+    dict
+        With ``sizes``, ``alpha_half`` and ``alpha_half_err`` (per N),
+        ``alpha_inf``, ``alpha_inf_err``, ``slope``, ``chi2_dof``, ``crossing``,
+        ``crossing_err``, ``crossing_sizes``, ``boot_failures`` (resamples without a
+        crossing, dropped).
     """
     al = np.asarray(scan["alpha"], float)
     sizes = [int(N) for N in scan["sizes"]]
@@ -1208,7 +1222,7 @@ def lineage_checks():
     list of (condition label, bool) in a fixed order: the years, then the arrows.
     """
     out = []
-    for key, (lab, essay, cited, _, _) in LINEAGE_SOURCES.items():
+    for _key, (lab, essay, cited, _, _) in LINEAGE_SOURCES.items():
         out.append((f"{lab} ({essay})", essay == cited))
     for a, b in LINEAGE_EDGES:
         if "ML" in (a, b):

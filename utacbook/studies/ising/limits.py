@@ -29,13 +29,13 @@ Exact results used as checks
             \\quad 2\\cosh\\theta = \\sqrt q ,
 
   where :math:`\\ell` is the latent heat per spin (Baxter 1973; Wu 1982).
-  For q = 10 this gives e_+ = -0.9682, e_- = -1.6643,
+  For q = 10 this gives :math:`e_+ = -0.9682`, :math:`e_- = -1.6643`,
   :math:`\\ell = 0.6961`, the values used by Challa, Landau & Binder (1986).
 * q = 2 is the Ising model: :math:`\\delta(\\sigma,\\sigma') = (1 + s s')/2`,
   so :math:`H_{\\rm Potts}(J) = -J N_{\\rm bonds}/2 + H_{\\rm Ising}(J/2)` and
   :math:`e_{\\rm Potts}(T) = -J + e_{\\rm Ising}(T; J/2)` on the same torus
   (checked against Kaufman's exact finite-lattice solution).
-* Complete enumeration of tiny lattices (:func:`enumerate_potts`).
+* Complete enumeration of tiny lattices (:func:`utacbook.models.enumerate_potts`).
 """
 
 from __future__ import annotations
@@ -46,9 +46,13 @@ import numpy as np
 
 from utacbook import _validate as v
 from utacbook.stats import _mcstats as mcstats
-from utacbook.models._potts import Q_MAX, latent_heat, potts_tc, simulate_potts, simulate_potts_wolff, transition_energies
+from utacbook.models._potts import (Q_MAX, latent_heat, potts_tc, simulate_potts, simulate_potts_wolff,
+                                    transition_energies)
 
-__all__ = ['ising_equivalent_energy', 'phase_split', 'reweight_to_equal_weight', 'histogram_study', 'scaling_slope', 'cluster_study', 'universality_study', 'ising_reference', 'effective_exponent', 'claims', 'explore_potts']
+__all__ = [
+    'ising_equivalent_energy', 'phase_split', 'reweight_to_equal_weight', 'histogram_study', 'scaling_slope',
+    'cluster_study', 'universality_study', 'ising_reference', 'effective_exponent', 'claims', 'explore_potts'
+]
 
 
 def ising_equivalent_energy(L, T, J=1.0):
@@ -263,7 +267,7 @@ def ising_reference(sizes):
 def effective_exponent(sizes, values, errors):
     """Slope of ln|values| against ln L (weighted), with its error: the effective exponent.
 
-    Used for |e(L, T_c) - e_c| (Ising: -1; q = 3 Potts: 1/ν - 2 = -4/5) and
+    Used for ``|e(L, T_c) - e_c|`` (Ising: -1; q = 3 Potts: 1/ν - 2 = -4/5) and
     for C(L, T_c) (Ising: 0 with a logarithm; q = 3: α/ν = 2/5).
     """
     vals = np.abs(v.real_array("values", values, ndim=1))

@@ -19,7 +19,7 @@ Contents
 * :func:`structure_factors`, :func:`second_moment_xi` -- the second-moment
   correlation length from S(0) and S(k_min);
 * :func:`exact_xi` -- the exact exponential correlation length above T_c;
-* :func:`power_law_fit` -- weighted least squares of log y on log x;
+* :func:`utacbook.stats.power_law_fit` -- weighted least squares of log y on log x;
 * study drivers :func:`thermo_scan`, :func:`binder_crossings`,
   :func:`fss_at_tc`, :func:`metropolis_tau_at_tc`, :func:`high_t_scan`;
 * plot helpers (return figures, never call ``plt.show``).
@@ -36,7 +36,13 @@ from utacbook.theory import _exact as exact
 from utacbook.stats import _mcstats as mcstats
 from utacbook.models._ising import simulate_lattice
 
-__all__ = ['TC', 'correlation_function', 'structure_factors', 'second_moment_xi', 'exact_xi', 'tau_error', 'thermo_scan', 'binder_crossings', 'fss_at_tc', 'metropolis_tau_at_tc', 'high_t_scan', 'snapshot_figure', 'claims', 'order_below_measurements', 'disorder_measurements', 'approach_measurements', 'exponent_measurement', 'xi_measurements', 'crossing_measurements', 'kaufman_deviations', 'Z_METROPOLIS', 'Z_WOLFF_RANGE', 'plot_thermo', 'plot_slowing', 'plot_correlations', 'plot_fss']
+__all__ = [
+    'TC', 'correlation_function', 'structure_factors', 'second_moment_xi', 'exact_xi', 'tau_error', 'thermo_scan',
+    'binder_crossings', 'fss_at_tc', 'metropolis_tau_at_tc', 'high_t_scan', 'snapshot_figure', 'claims',
+    'order_below_measurements', 'disorder_measurements', 'approach_measurements', 'exponent_measurement',
+    'xi_measurements', 'crossing_measurements', 'kaufman_deviations', 'Z_METROPOLIS', 'Z_WOLFF_RANGE', 'plot_thermo',
+    'plot_slowing', 'plot_correlations', 'plot_fss'
+]
 
 #: Onsager's critical temperature for J = 1
 TC = exact.onsager_tc(1.0)
@@ -216,7 +222,7 @@ def _observables(r):
 
 def thermo_scan(*, sizes=(16, 32, 64), temperatures=None, sweeps=4000, wolff_steps=4000,
                 wolff_window=0.3, burn_in=500, seed=0):
-    """<|m|>, e, χ, C and the Binder cumulant against T for several L.
+    """``<|m|>``, e, χ, C and the Binder cumulant against T for several L.
 
     Runs within ``wolff_window`` of T_c use Wolff (``wolff_steps`` cluster
     steps after ``burn_in`` steps, started ordered -- a random start needs far
@@ -346,7 +352,7 @@ def _crossing(T, d):
 
 
 def fss_at_tc(*, sizes=(8, 16, 32, 64, 128), steps=10000, burn_in=500, seed=0):
-    """Wolff runs at T_c: <|m|>, χ, τ_int (steps and sweeps) and cluster sizes per L.
+    """Wolff runs at T_c: ``<|m|>``, χ, τ_int (steps and sweeps) and cluster sizes per L.
 
     Parameters
     ----------
@@ -360,7 +366,7 @@ def fss_at_tc(*, sizes=(8, 16, 32, 64, 128), steps=10000, burn_in=500, seed=0):
     -------
     dict of ndarray over sizes
         ``L``, ``abs_m``, ``chi`` (n_L, 2) of (value, error); ``cluster_frac``
-        (⟨|C|⟩/N); ``tau_e_steps``, ``tau_m_steps`` and ``tau_e_sweeps``,
+        (``⟨|C|⟩/N``); ``tau_e_steps``, ``tau_m_steps`` and ``tau_e_sweeps``,
         ``tau_m_sweeps`` (n_L, 2) of (value, error).
     """
     seed = _seed(seed)
@@ -389,7 +395,7 @@ def fss_at_tc(*, sizes=(8, 16, 32, 64, 128), steps=10000, burn_in=500, seed=0):
 def metropolis_tau_at_tc(*, sizes=(8, 16, 32, 64, 128), sweeps=(40000, 60000, 100000, 100000,
                                                                    150000),
                          burn_in=2000, seed=0):
-    """Checkerboard-Metropolis τ_int of e and |m| at T_c against L (sweeps).
+    """Checkerboard-Metropolis τ_int of e and ``|m|`` at T_c against L (sweeps).
 
     L a multiple of 128 uses the multi-spin-coded kernel (same chain law).
 
@@ -438,7 +444,7 @@ def high_t_scan(*, temperatures=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), L_over_xi=8.0, 
     sweeps; the configuration at the end of every block is kept for G(r),
     S(0) and S(k_min).  χ = S(0)/T = N<m^2>/T (the zero-field susceptibility
     above T_c, where <m> = 0) and ξ_2 get jackknife errors over the snapshot
-    series (bins longer than its autocorrelation time); τ_int of |m| and e come
+    series (bins longer than its autocorrelation time); τ_int of ``|m|`` and e come
     from the full per-sweep series.
 
     Parameters
@@ -639,12 +645,12 @@ def claims(*, seed=2026, high_T=(2.35, 2.4, 2.5, 2.6, 2.8, 3.0), fss_sizes=(16, 
 
 
 def critical_ratio(L_small, L_large):
-    """⟨|m|⟩(L_large) / ⟨|m|⟩(L_small) at T_c: (L_large/L_small)^(−β/ν), β/ν = 1/8 (2D Ising)."""
+    """``⟨|m|⟩(L_large) / ⟨|m|⟩(L_small)`` at T_c: (L_large/L_small)^(−β/ν), β/ν = 1/8 (2D Ising)."""
     return float((L_large / L_small) ** (-BETA / NU))
 
 
 def order_ratio_measurements(scan, *, L_small=16, L_large=64, side="below"):
-    """R − R_c per scan temperature on one side of T_c, R = ⟨|m|⟩(L_large)/⟨|m|⟩(L_small).
+    """R − R_c per scan temperature on one side of T_c, ``R = ⟨|m|⟩(L_large)/⟨|m|⟩(L_small)``.
 
     At T_c finite-size scaling gives R_c = (L_large/L_small)^(−β/ν).  Below
     T_c the order parameter tends to a finite limit, so R → 1 > R_c; above
@@ -682,7 +688,7 @@ def order_ratio_measurements(scan, *, L_small=16, L_large=64, side="below"):
 
 
 def order_below_measurements(scan, *, L=64):
-    """⟨|m|⟩ − m₀(T) (Yang) at every scan temperature below T_c, for one size (claim yang-l64)."""
+    """``⟨|m|⟩ − m₀(T)`` (Yang) at every scan temperature below T_c, for one size (claim yang-l64)."""
     from utacbook.claims import Measurement
     i = list(scan["sizes"]).index(L)
     out = []
@@ -695,7 +701,7 @@ def order_below_measurements(scan, *, L=64):
 
 
 def disorder_measurements(scan, *, L_small=16, L_large=64):
-    """⟨|m|⟩(L_large) − ⟨|m|⟩(L_small) at every scan temperature above T_c."""
+    """``⟨|m|⟩(L_large) − ⟨|m|⟩(L_small)`` at every scan temperature above T_c."""
     from utacbook.claims import Measurement
     sizes = list(scan["sizes"])
     a, b = sizes.index(L_small), sizes.index(L_large)
@@ -708,7 +714,7 @@ def disorder_measurements(scan, *, L_small=16, L_large=64):
 
 
 def approach_measurements(high, key):
-    """``high[key]`` (value, error) in order of falling T, for an increasing :class:`Ordering`."""
+    """``high[key]`` (value, error) in order of falling T, for an increasing :class:`utacbook.claims.Ordering`."""
     from utacbook.claims import Measurement
     order = np.argsort(high["T"])[::-1]
     return [Measurement(float(high[key][j][0]), float(high[key][j][1]),
@@ -716,7 +722,7 @@ def approach_measurements(high, key):
 
 
 def exponent_measurement(fit, *, sign=1, condition=""):
-    """``sign * fit["exponent"]`` with its error (a :func:`power_law_fit` result)."""
+    """``sign * fit["exponent"]`` with its error (a :func:`utacbook.stats.power_law_fit` result)."""
     from utacbook.claims import Measurement
     return Measurement(sign * fit["exponent"], fit["exponent_err"], condition=condition)
 
@@ -754,7 +760,7 @@ def _tc_line(ax):
 
 
 def plot_thermo(scan, *, axes=None):
-    """Four panels: <|m|>, e, χ, C against T per L, with exact infinite-lattice curves.
+    """Four panels: ``<|m|>``, e, χ, C against T per L, with exact infinite-lattice curves.
 
     Returns
     -------
@@ -797,7 +803,7 @@ def plot_slowing(tau_metro, fss, high, *, fits=None, axes=None):
     fss : dict from :func:`fss_at_tc` (Wolff)
     high : dict from :func:`high_t_scan`
     fits : dict, optional
-        Power-law fits (from :func:`power_law_fit`) keyed by ``"metro_m"``,
+        Power-law fits (from :func:`utacbook.stats.power_law_fit`) keyed by ``"metro_m"``,
         ``"metro_e"``, ``"wolff_m"``, ``"wolff_e"``; each is drawn as a line.
 
     Returns
@@ -904,7 +910,7 @@ def plot_correlations(high, *, fit_nu=None, axes=None):
 
 
 def plot_fss(binder, fss, *, fit_gamma=None, fit_beta=None, axes=None):
-    """Binder cumulants near T_c, χ(T_c, L) and <|m|>(T_c, L) with power-law fits.
+    """Binder cumulants near T_c, χ(T_c, L) and ``<|m|>(T_c, L)`` with power-law fits.
 
     Returns
     -------

@@ -213,7 +213,7 @@ def unsatisfied_fraction(spins, Jh, Jv):
 
 
 def ground_state_bound(Jh, Jv):
-    """Lower bound on the ground-state energy per spin from frustration (|J_ij| = 1).
+    """Lower bound on the ground-state energy per spin from frustration (``|J_ij| = 1``).
 
     Each frustrated plaquette contains an odd number (>= 1) of unsatisfied
     bonds in any configuration and each bond lies on at most two plaquettes,
@@ -392,20 +392,20 @@ def ground_state_open(Jh, Jv):
     form strings that end on the frustrated plaquettes or on the outer
     boundary; conversely any such set of strings is the set of unsatisfied
     bonds of exactly two (globally flipped) configurations, because the
-    open lattice is planar.  With |J_ij| = 1 the energy is
+    open lattice is planar.  With ``|J_ij| = 1`` the energy is
     E = -N_b + 2 N_unsat (N_b = 2L(L-1) bonds), so the ground state joins
     the frustrated plaquettes in pairs, or to the boundary, by strings of
     least total length: a minimum-weight perfect matching (Bieche et al.
     1980; Barahona 1982).  Plaquette a reaches the boundary in b_a steps and
-    a partner c in |Δi| + |Δj| steps; we maximise the saving
-    b_a + b_c - |Δi| - |Δj| over matchings (networkx's blossom algorithm,
+    a partner c in ``|Δi| + |Δj|`` steps; we maximise the saving
+    ``b_a + b_c - |Δi| - |Δj|`` over matchings (networkx's blossom algorithm,
     exact for integer weights).
 
     To keep the graph sparse, a pair (a, c) is offered to the matching only
     if some shortest (monotone) dual path from a to c meets no third
     frustrated plaquette.  The exchange behind this: if every shortest a-c
     path passes a frustrated d, matched to e (or to the boundary), then
-    |ac| = |ad| + |dc|, and by the triangle inequality the pairs (a, d),
+    ``|ac| = |ad| + |dc|``, and by the triangle inequality the pairs (a, d),
     (c, e) cost no more than (a, c), (d, e).  That such exchanges always end
     in a matching made of offered pairs alone is not proved here; it is
     checked instead: the tests compare the pruned optimum with
@@ -640,7 +640,7 @@ def temperature_chain(Jh, Jv, temps, *, sweeps_per_temp=100, n_snapshots=1, init
     Jh, Jv : array (C, L, L)
         Couplings of the C copies.
     temps : 1-D array of float > 0
-        Temperatures in order (units of |J|, k_B = 1).
+        Temperatures in order (units of ``|J|``, k_B = 1).
     sweeps_per_temp : int >= 1
     n_snapshots : int, 1 <= n_snapshots <= sweeps_per_temp
     init : "random" or array (C, L, L) of +-1
@@ -913,7 +913,7 @@ def overlap_histogram(q, *, L, bins=None):
 
 
 def overlap_weight(q, *, q_max=0.5):
-    """Weight of P(q) at |q| < q_max, disorder-averaged, with its s.e.m. over samples.
+    """Weight of P(q) at ``|q| < q_max``, disorder-averaged, with its s.e.m. over samples.
 
     ``q`` has shape (n_samples, n_meas) (one temperature of
     :func:`overlap_study`).  A ferromagnet below T_c puts almost no weight
@@ -1058,12 +1058,13 @@ def triangular_antiferromagnet(m=12, n=12, *, T=0.2, sweeps=400, n_snapshots=20,
 
     Every triangle is frustrated; in a ground state exactly one bond of each
     triangle is unsatisfied, so 1/3 of all bonds are unsatisfied and
-    e_0 = -1 per spin with |J| = 1 (Wannier 1950).
+    e_0 = -1 per spin with ``|J| = 1`` (Wannier 1950).
 
     Returns
     -------
-    dict with ``unsat`` (mean), ``unsat_err`` (τ_int-corrected error over
-    snapshots), ``energy``, ``energy_err`` per spin, ``N``.
+    dict
+        With ``unsat`` (mean), ``unsat_err`` (τ_int-corrected error over
+        snapshots), ``energy``, ``energy_err`` per spin, ``N``.
     """
     import networkx as nx
 

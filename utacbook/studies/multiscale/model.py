@@ -33,6 +33,7 @@ __all__ = ["replica_seeds", "run_replicas", "mean_sem", "plot_three_scales", "me
            "timescale_validity", "timescale_measurements", "TIMESCALE_OBSERVABLES",
            "half_coupling", "polarisation_measurements"]
 
+#: the per-step series :func:`run_replicas` records (keys of its result)
 SERIES = ("avg_satisfaction", "micro_std", "avg_cohesion", "resource_inequality", "approval",
           "trust")
 
@@ -107,7 +108,7 @@ def run_replicas(*, n_agents=1000, n_communities=10, n_steps=50, n_seeds=12, see
         computed every step), ``micro_std`` (population std of s),
         ``avg_cohesion``, ``resource_inequality`` (Gini of R_c), ``approval``
         and ``trust`` (values of the last macro update);
-        ``separation``: list of :func:`analyze_scale_separation` dicts of the
+        ``separation``: list of :func:`utacbook.models.analyze_scale_separation` dicts of the
         final states; ``between_fraction`` and ``log10_ratio`` (arrays,
         n_seeds) of the final states; ``models``: the final models.
     """
@@ -206,7 +207,7 @@ def mean_preservation(model):
         ``up_error`` (their absolute difference); ``macro_approval``,
         ``down_micro_mean`` (population mean after downscaling approval
         MACRO→MESO→MICRO), ``down_error``; ``meso_roundtrip_error``: the
-        largest |community mean - upscale(downscale(community mean))|.
+        largest ``|community mean - upscale(downscale(community mean))|``.
     """
     if not isinstance(model, MultiscaleModel):
         raise TypeError(f"model must be a MultiscaleModel, got {type(model).__name__}")
@@ -244,12 +245,13 @@ def coupling_scan(J_values=(0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0), *, n_agen
 
     Returns
     -------
-    dict of arrays (len(J_values)): ``J``; ``between_fraction``, ``_err``
-    (between / total variance of the final states, mean ± s.e.m.);
-    ``log10_ratio``, ``_err`` (log10 of between / within);
-    ``approval``, ``_err``; ``cohesion``, ``_err`` (final averages);
-    ``between_fraction_seeds`` (array (len(J_values), n_seeds): the value of
-    every replica, paired across J).
+    dict of arrays (len(J_values))
+        ``J``; ``between_fraction``, ``_err``
+        (between / total variance of the final states, mean ± s.e.m.);
+        ``log10_ratio``, ``_err`` (log10 of between / within);
+        ``approval``, ``_err``; ``cohesion``, ``_err`` (final averages);
+        ``between_fraction_seeds`` (array (len(J_values), n_seeds): the value of
+        every replica, paired across J).
     """
     J = V.real_array("J_values", J_values, ndim=1, min_len=1)
     keys = ("between_fraction", "log10_ratio", "approval", "cohesion")
@@ -343,8 +345,9 @@ def mean_field_coupling_threshold(*, noise=0.3, trust=0.5, trust_noise=1.0, cohe
 
     Returns
     -------
-    dict of float: ``J_c``, ``T_eff``, ``cohesion``, ``slope`` (the expectation
-    of sigma').
+    dict of float
+        ``J_c``, ``T_eff``, ``cohesion``, ``slope`` (the expectation
+        of sigma').
     """
     noise = V.real("noise", noise, positive=True)
     trust = V.real("trust", trust, low=0.0, high=1.0)
@@ -413,7 +416,7 @@ def timescale_comparison(*, meso_interval=5, macro_interval=10, n_agents=1000,
         and ``meso_interval``/``macro_interval``); ``diff``: dict of arrays
         (n_seeds, n_steps), slow - fast, for each series; ``final``: dict
         name -> (mean, sem) of the paired difference at the last step;
-        ``max_abs``: dict name -> (mean, sem) of the largest |difference|
+        ``max_abs``: dict name -> (mean, sem) of the largest ``|difference|``
         over the run.
     """
     fast = run_replicas(n_agents=n_agents, n_communities=n_communities, n_steps=n_steps,
@@ -445,8 +448,9 @@ def polarisation_measurements(scan, *, level=0.5, reference=0.0):
 
     Returns
     -------
-    list of :class:`utacbook.claims.Measurement` (mean ± s.e.m. over replicas),
-    condition ``"J = ..."``.
+    list of :class:`utacbook.claims.Measurement`
+        (mean ± s.e.m. over replicas),
+        condition ``"J = ..."``.
     """
     J = [float(j) for j in scan["J"]]
     out = []
@@ -515,9 +519,10 @@ def timescale_validity(couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0), *, steps=(50, 
 
     Returns
     -------
-    dict: ``couplings``, ``steps``, ``tolerance``; ``d[(J, T)][name] = (d,
-    err)``; ``raw[(J, T)][name] = (mean difference, s.e.m.)`` in the
-    observable's units; ``fast_mean[(J, T)][name]``.
+    dict
+        ``couplings``, ``steps``, ``tolerance``; ``d[(J, T)][name] = (d,
+        err)``; ``raw[(J, T)][name] = (mean difference, s.e.m.)`` in the
+        observable's units; ``fast_mean[(J, T)][name]``.
     """
     Js = [V.real("couplings", j) for j in couplings]
     Ts = [V.integer("steps", t, low=1) for t in steps]
@@ -578,11 +583,12 @@ def downward_causation(*, trusts=(0.2, 0.8), n_agents=1000, n_communities=10, n_
 
     Returns
     -------
-    dict of arrays (len(trusts)): ``trust``, ``T_eff``; ``micro_std``,
-    ``_err`` (population std of satisfaction at the end, mean ± s.e.m.);
-    ``between_fraction``, ``_err``; plus ``paired_std_diff`` (mean, sem) of
-    micro_std(last trust) - micro_std(first trust) and ``paired_between_diff``
-    (the same for between_fraction).
+    dict of arrays (len(trusts))
+        ``trust``, ``T_eff``; ``micro_std``,
+        ``_err`` (population std of satisfaction at the end, mean ± s.e.m.);
+        ``between_fraction``, ``_err``; plus ``paired_std_diff`` (mean, sem) of
+        micro_std(last trust) - micro_std(first trust) and ``paired_between_diff``
+        (the same for between_fraction).
     """
     params = dict(params)
     params["trust_rate"] = 0.0
@@ -630,13 +636,14 @@ def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10
 
     Returns
     -------
-    dict: ``N``, ``t_N``, ``t_N_err``, ``slope_N``; ``C``, ``t_C``, ``t_C_err``,
-    ``slope_C`` (seconds per step; dimensionless slopes); ``slope_N_err`` and
-    ``slope_C_err``: standard error of the slope from the spread of the
-    slopes fitted to each repeat separately (nan for one repeat);
-    ``fixed_N`` and ``per_citizen``: intercept (s) and slope (s per citizen)
-    of a straight-line fit t = fixed + per_citizen · N over all N (the
-    "+ 1" and "N" terms of O(N + C + 1) at fixed C).
+    dict
+        ``N``, ``t_N``, ``t_N_err``, ``slope_N``; ``C``, ``t_C``, ``t_C_err``,
+        ``slope_C`` (seconds per step; dimensionless slopes); ``slope_N_err`` and
+        ``slope_C_err``: standard error of the slope from the spread of the
+        slopes fitted to each repeat separately (nan for one repeat);
+        ``fixed_N`` and ``per_citizen``: intercept (s) and slope (s per citizen)
+        of a straight-line fit t = fixed + per_citizen · N over all N (the
+        "+ 1" and "N" terms of O(N + C + 1) at fixed C).
     """
     Ns = [V.integer("N_values", n, low=1) for n in N_values]
     Cs = [V.integer("C_values", c, low=1) for c in C_values]
@@ -692,9 +699,10 @@ def memory_per_citizen(*, N_values=(50_000, 100_000, 200_000), n_communities=10,
 
     Returns
     -------
-    dict: ``N``, ``bytes`` (array), ``slope`` (bytes per citizen from a
-    linear fit of bytes against N), ``intercept`` (bytes), ``exponent`` (slope
-    of log bytes against log N: 1 for memory proportional to N).
+    dict
+        ``N``, ``bytes`` (array), ``slope`` (bytes per citizen from a
+        linear fit of bytes against N), ``intercept`` (bytes), ``exponent`` (slope
+        of log bytes against log N: 1 for memory proportional to N).
     """
     Ns = [V.integer("N_values", n, low=1) for n in N_values]
     b = []

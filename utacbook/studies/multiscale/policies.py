@@ -84,15 +84,15 @@ def cross_scale_replicas(*, population_size=5000, n_communities=20, time_steps=1
                          n_seeds=16, burn_ins=(0, 30), seed=0):
     """Cross-scale statistics of the text's example run, over seeds.
 
-    Each replica runs :class:`IntegratedGovernmentModel` with
-    :func:`create_example_policies` applied at step 0 (as the text) and
-    applies :meth:`~IntegratedGovernmentModel.analyze_cross_scale_dynamics`
+    Each replica runs :class:`utacbook.models.IntegratedGovernmentModel` with
+    :func:`utacbook.models.create_example_policies` applied at step 0 (as the text) and
+    applies :meth:`~utacbook.models.IntegratedGovernmentModel.analyze_cross_scale_dynamics`
     for each ``burn_in`` in ``burn_ins``.
 
     Parameters
     ----------
     population_size, n_communities, time_steps : int
-        As :class:`IntegratedGovernmentModel` (time_steps >= 3).
+        As :class:`utacbook.models.IntegratedGovernmentModel` (time_steps >= 3).
     n_seeds : int >= 1
     burn_ins : sequence of int >= 0
         Records discarded before the analysis (each < time_steps - 2).
@@ -100,9 +100,10 @@ def cross_scale_replicas(*, population_size=5000, n_communities=20, time_steps=1
 
     Returns
     -------
-    dict: ``level[b][pair]``, ``diff[b][pair]`` (arrays over seeds of the
-    level and first-difference Pearson correlations; nan if undefined),
-    ``volatility[b][scale]`` (arrays, series units per step), ``burn_ins``.
+    dict
+        ``level[b][pair]``, ``diff[b][pair]`` (arrays over seeds of the
+        level and first-difference Pearson correlations; nan if undefined),
+        ``volatility[b][scale]`` (arrays, series units per step), ``burn_ins``.
     """
     N, C, T, R, s = _common(population_size, n_communities, time_steps, n_seeds, seed)
     burn_ins = tuple(V.integer("burn_ins", b, low=0, high=T - 3) for b in burn_ins)
@@ -131,7 +132,7 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
     Parameters
     ----------
     scenario : {"none", "start", "midrun"}
-        "none": no policies; "start": :func:`create_example_policies` at step
+        "none": no policies; "start": :func:`utacbook.models.create_example_policies` at step
         0 (the text); "midrun": ``community_grants`` switched on after
         ``switch_step`` steps (it acts from step switch_step + 1).
     population_size, n_communities, time_steps, n_seeds, seed : int
@@ -150,17 +151,18 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
 
     Returns
     -------
-    dict: ``counts`` (type -> int array over seeds), ``n_steps`` (steps
-    analysed per run), ``rate`` (type -> (mean, s.e.m.) events per analysed
-    step), ``cascade_at_switch`` (bool array over seeds: a cross_scale event
-    at a step within ``window`` of switch_step + 1; all False unless
-    "midrun"), ``cascade_at_control`` (the same at the control step),
-    ``micro_at_switch`` (a micro transition within ``window`` of
-    switch_step + 1), ``cascade_lags`` (list of the lags of the cascades at
-    the switch); ``flags`` (per seed: the steps of the ``micro``
-    transitions, of the meso or macro transitions ``followers``, and the
-    ``first`` and ``last`` analysed step) and ``window``, for
-    :func:`cascade_permutation_test`.
+    dict
+        ``counts`` (type -> int array over seeds), ``n_steps`` (steps
+        analysed per run), ``rate`` (type -> (mean, s.e.m.) events per analysed
+        step), ``cascade_at_switch`` (bool array over seeds: a cross_scale event
+        at a step within ``window`` of switch_step + 1; all False unless
+        "midrun"), ``cascade_at_control`` (the same at the control step),
+        ``micro_at_switch`` (a micro transition within ``window`` of
+        switch_step + 1), ``cascade_lags`` (list of the lags of the cascades at
+        the switch); ``flags`` (per seed: the steps of the ``micro``
+        transitions, of the meso or macro transitions ``followers``, and the
+        ``first`` and ``last`` analysed step) and ``window``, for
+        :func:`cascade_permutation_test`.
     """
     N, C, T, R, s = _common(population_size, n_communities, time_steps, n_seeds, seed)
     V.choice("scenario", scenario, ("none", "start", "midrun"))
@@ -231,8 +233,9 @@ def cascade_permutation_test(tr, *, n_perm=2000, seed=0):
 
     Returns
     -------
-    dict: ``observed`` (int), ``null_mean``, ``null_sd``, ``p_value``
-    (one-sided, ``(1 + #{null >= observed}) / (n_perm + 1)``), ``n_perm``.
+    dict
+        ``observed`` (int), ``null_mean``, ``null_sd``, ``p_value``
+        (one-sided, ``(1 + #{null >= observed}) / (n_perm + 1)``), ``n_perm``.
     """
     n_perm = V.integer("n_perm", n_perm, low=1)
     rng = np.random.default_rng(V.integer("seed", seed, low=0))
@@ -260,10 +263,10 @@ def policy_impacts(*, population_size=5000, n_communities=20, warmup=30, n_steps
                    n_seeds=16, policies=None, seed=0):
     """Micro, meso and macro impact of each policy, over seeds.
 
-    Each replica warms an :class:`IntegratedGovernmentModel` up for
+    Each replica warms an :class:`utacbook.models.IntegratedGovernmentModel` up for
     ``warmup`` steps without policies, then evaluates each policy alone from
     that same state with
-    :meth:`~IntegratedGovernmentModel.implement_policy_multiscale`
+    :meth:`~utacbook.models.IntegratedGovernmentModel.implement_policy_multiscale`
     (``n_steps`` paired steps, common random numbers).
 
     Parameters
@@ -271,15 +274,16 @@ def policy_impacts(*, population_size=5000, n_communities=20, warmup=30, n_steps
     population_size, n_communities, n_seeds, seed : int
     warmup : int >= 1
     n_steps : int >= 2
-    policies : list of Policy, default :func:`create_example_policies`
+    policies : list of Policy, default :func:`utacbook.models.create_example_policies`
 
     Returns
     -------
-    dict name -> dict of arrays over seeds: ``micro_mean`` (mean change of
-    satisfaction), ``micro_better_off`` (fraction of citizens better off),
-    ``meso_between_sd`` (size-weighted spread of the community changes),
-    ``meso_cohesion`` (change of avg_cohesion), ``meso_inequality`` (change of
-    resource_inequality), ``macro_approval``, ``macro_trust``.
+    dict name -> dict of arrays over seeds
+        ``micro_mean`` (mean change of
+        satisfaction), ``micro_better_off`` (fraction of citizens better off),
+        ``meso_between_sd`` (size-weighted spread of the community changes),
+        ``meso_cohesion`` (change of avg_cohesion), ``meso_inequality`` (change of
+        resource_inequality), ``macro_approval``, ``macro_trust``.
     """
     N, C, _, R, s = _common(population_size, n_communities, 3, n_seeds, seed)
     warmup = V.integer("warmup", warmup, low=1)
@@ -322,16 +326,17 @@ def insight_scan(*, n_communities_list=(1, 5, 10, 20, 50), population_size=1000,
                  time_steps=50, n_seeds=8, policies=None, seed=0):
     """How often each ``use_multiscale_when`` insight fires, versus C.
 
-    Runs :func:`compare_single_vs_multiscale` with ``policies`` (default
-    :func:`create_example_policies`) for every C in ``n_communities_list``
+    Runs :func:`utacbook.models.compare_single_vs_multiscale` with ``policies`` (default
+    :func:`utacbook.models.create_example_policies`) for every C in ``n_communities_list``
     and every seed (``seed + r``).
 
     Returns
     -------
-    dict: ``C`` (array), ``fires`` (insight prefix -> array over C of the
-    fraction of seeds in which it fires), ``fired`` (insight prefix -> bool
-    array (len(C), n_seeds)), ``between_fraction`` and ``max_z`` (arrays
-    (len(C), n_seeds) of the measurements behind the first two rules).
+    dict
+        ``C`` (array), ``fires`` (insight prefix -> array over C of the
+        fraction of seeds in which it fires), ``fired`` (insight prefix -> bool
+        array (len(C), n_seeds)), ``between_fraction`` and ``max_z`` (arrays
+        (len(C), n_seeds) of the measurements behind the first two rules).
     """
     Cs = [V.integer("n_communities_list", c, low=1) for c in n_communities_list]
     N, _, T, R, s = _common(population_size, 1, time_steps, n_seeds, seed)
@@ -358,7 +363,7 @@ def insight_null_scan(*, n_communities_list=(5, 10, 20, 50), population_size=100
     """The insight rules with the example policies against a null without community targeting.
 
     Runs :func:`insight_scan` twice with the same seeds: with
-    :func:`create_example_policies` and with :func:`null_policies` (the same
+    :func:`utacbook.models.create_example_policies` and with :func:`null_policies` (the same
     policies without ``community_grants``, so no policy acts on communities
     as such).  For each rule and C, a one-sided Fisher exact test asks
     whether the rule fires more often with the example policies than under
@@ -366,10 +371,11 @@ def insight_null_scan(*, n_communities_list=(5, 10, 20, 50), population_size=100
 
     Returns
     -------
-    dict: ``C``; ``example`` and ``null`` (the two :func:`insight_scan`
-    results); ``count`` (rule -> {"example", "null"} -> int array over C:
-    seeds in which the rule fired); ``p_value`` (rule -> array over C);
-    ``n_seeds``.
+    dict
+        ``C``; ``example`` and ``null`` (the two :func:`insight_scan`
+        results); ``count`` (rule -> {"example", "null"} -> int array over C:
+        seeds in which the rule fired); ``p_value`` (rule -> array over C);
+        ``n_seeds``.
     """
     kw = dict(n_communities_list=n_communities_list, population_size=population_size,
               time_steps=time_steps, n_seeds=n_seeds, seed=seed)
@@ -428,11 +434,12 @@ def emergence_correlation(*, population_size=5000, n_communities=20, time_steps=
 
     Returns
     -------
-    dict: arrays over seeds ``full`` (whole run, levels: the text's),
-    ``after_burn_in`` (levels after ``burn_in`` records), ``differences``
-    (first differences after ``burn_in``), ``gap_differences`` (differences
-    of micro_sat against ``gap``); ``surrogate``: the same four with
-    mismatched seeds; ``burn_in``.
+    dict
+        arrays over seeds ``full`` (whole run, levels: the text's),
+        ``after_burn_in`` (levels after ``burn_in`` records), ``differences``
+        (first differences after ``burn_in``), ``gap_differences`` (differences
+        of micro_sat against ``gap``); ``surrogate``: the same four with
+        mismatched seeds; ``burn_in``.
     """
     N, C, T, R, s = _common(population_size, n_communities, time_steps, n_seeds, seed)
     burn_in = V.integer("burn_in", burn_in, low=0, high=T - 3)
@@ -460,8 +467,9 @@ def emergence_measurements(em):
 
     Returns
     -------
-    list of :class:`utacbook.claims.Measurement`, one per kind of
-    :data:`EMERGENCE_KINDS` (condition labels name the burn-in).
+    list of :class:`utacbook.claims.Measurement`
+        one per kind of
+        :data:`EMERGENCE_KINDS` (condition labels name the burn-in).
     """
     out = []
     for k, lab in EMERGENCE_KINDS.items():
@@ -521,9 +529,10 @@ def gap_experiment(policy, *, population_size=5000, n_communities=20, warmup=30,
 
     Returns
     -------
-    dict: ``d_approval``, ``d_between_var``, ``base_between_var`` (arrays over
-    seeds) and ``both`` (fraction of seeds with :math:`\Delta A > 0` and
-    :math:`\Delta V_B > 0`) with its binomial standard error ``both_err``.
+    dict
+        ``d_approval``, ``d_between_var``, ``base_between_var`` (arrays over
+        seeds) and ``both`` (fraction of seeds with :math:`\Delta A > 0` and
+        :math:`\Delta V_B > 0`) with its binomial standard error ``both_err``.
     """
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a Policy, got {type(policy).__name__}")
@@ -566,8 +575,7 @@ def composition_null(policy, *, couplings=(0.0, 0.5, 1.0), population_size=5000,
 
     .. math::
 
-        \Delta^{
-m null}_c = f_c\,\Delta_T + (1 - f_c)\,\Delta_U ,
+        \Delta^{\rm null}_c = f_c\,\Delta_T + (1 - f_c)\,\Delta_U ,
 
     with :math:`\Delta_T, \Delta_U` the mean changes of targeted and
     untargeted citizens when the targets are spread at random across the
@@ -579,7 +587,7 @@ m null}_c = f_c\,\Delta_T + (1 - f_c)\,\Delta_U ,
 
     .. math::
 
-        A = rac{\mathrm{slope\ of\ } \Delta_c \mathrm{\ against\ } f_c}{\Delta_T - \Delta_U}
+        A = \frac{\mathrm{slope\ of\ } \Delta_c \mathrm{\ against\ } f_c}{\Delta_T - \Delta_U}
 
     (size-weighted least squares over communities) is 1 if the community
     effects are composition alone, and larger if the community interaction
@@ -601,11 +609,11 @@ m null}_c = f_c\,\Delta_T + (1 - f_c)\,\Delta_U ,
 
     Returns
     -------
-    dict: ``J`` (array); arrays (len(J), n_seeds): ``A``, ``corr`` (Pearson
-    correlation of :math:`\Delta_c` with :math:`f_c`), ``sd`` (size-weighted
-    s.d. of :math:`\Delta_c`), ``sd_null`` (the same of
-    :math:`\Delta^{
-m null}_c`), ``d_targeted``, ``d_untargeted``.
+    dict
+        ``J`` (array); arrays (len(J), n_seeds): ``A``, ``corr`` (Pearson
+        correlation of :math:`\Delta_c` with :math:`f_c`), ``sd`` (size-weighted
+        s.d. of :math:`\Delta_c`), ``sd_null`` (the same of
+        :math:`\Delta^{\rm null}_c`), ``d_targeted``, ``d_untargeted``.
     """
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a Policy, got {type(policy).__name__}")
@@ -666,7 +674,7 @@ m null}_c`), ``d_targeted``, ``d_untargeted``.
 
 
 def composition_measurements(results, *, reference=0.0):
-    """Paired excess of the amplification A over the same runs without interaction.
+    r"""Paired excess of the amplification A over the same runs without interaction.
 
     ``results``: dict policy name -> :func:`composition_null` result (with
     ``reference`` among its couplings).  One

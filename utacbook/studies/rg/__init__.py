@@ -1,4 +1,16 @@
 """Study modules of Part I, the microscopic derivation of beta (the RG-Phase-2 guide).
 
-One per chapter: :mod:`utacbook.studies.rg.beyond`, :mod:`utacbook.studies.rg.coarse_graining`, :mod:`utacbook.studies.rg.examples`, :mod:`utacbook.studies.rg.mean_field`, :mod:`utacbook.studies.rg.quickstart`, :mod:`utacbook.studies.rg.validation`.
+One per chapter, in the order of the chapters:
+
+* :mod:`utacbook.studies.rg.quickstart` -- "The model and the quick start"
+  (``book/rg/01_quickstart.ipynb``);
+* :mod:`utacbook.studies.rg.mean_field` -- "Mean-field theory of the emergent β"
+  (``book/rg/02_mean_field.ipynb``);
+* :mod:`utacbook.studies.rg.coarse_graining` -- "Coarse-graining"
+  (``book/rg/03_coarse_graining.ipynb``);
+* :mod:`utacbook.studies.rg.validation` -- "The six-system validation table"
+  (``book/rg/04_validation.ipynb``);
+* :mod:`utacbook.studies.rg.examples` -- "The guide's examples and troubleshooting advice"
+  (``book/rg/05_examples.ipynb``);
+* :mod:`utacbook.studies.rg.beyond` -- "Beyond the guide" (``book/rg/06_beyond.ipynb``).
 """

@@ -11,7 +11,7 @@ tests the assumptions behind the guide's scan protocol:
 * :func:`update_order_comparison` -- the guide's random sequential order
   against the checkerboard order, point by point and through the fitted beta;
 * :func:`hysteresis_study` -- field sweeps up and down that carry the lattice
-  state along, with loop areas (:func:`loop_area`), switching fields
+  state along, with loop areas (:func:`utacbook.stats.loop_area`), switching fields
   (:func:`switching_fields`) and the mean-field spinodals and branches
   (:func:`mean_field_branches`); :func:`midpoint_memory` tests bistability
   directly, by holding a lattice prepared low or high at the midpoint;
@@ -40,10 +40,16 @@ from utacbook import claims as uc
 from utacbook._kernels.rng import resolve_seed
 from utacbook.models._abm import UPDATE_RULES, adaptive_scan, hysteresis_loop, scan_field
 from utacbook.stats._fitting import extract_emergent_beta, logistic
-from utacbook.theory._mean_field import critical_coupling_ratio, mean_field_beta, mean_field_emergent_beta, mean_field_s_curve, mean_field_spinodals
+from utacbook.theory._mean_field import (critical_coupling_ratio, mean_field_beta, mean_field_emergent_beta,
+                                         mean_field_s_curve, mean_field_spinodals)
 from utacbook.stats._curves import loop_area
 
-__all__ = ['finite_size_study', 'stored_finite_size', 'spot_check_finite_size', 'update_order_comparison', 'switching_fields', 'hysteresis_study', 'midpoint_memory', 'mean_field_branches', 'compare_adaptive', 'points_in_transition', 'plot_finite_size_study', 'plot_update_order', 'plot_hysteresis', 'plot_adaptive', 'hysteresis_figure', 'explore_hysteresis', 'claims', 'judge_claims']
+__all__ = [
+    'finite_size_study', 'stored_finite_size', 'spot_check_finite_size', 'update_order_comparison', 'switching_fields',
+    'hysteresis_study', 'midpoint_memory', 'mean_field_branches', 'compare_adaptive', 'points_in_transition',
+    'plot_finite_size_study', 'plot_update_order', 'plot_hysteresis', 'plot_adaptive', 'hysteresis_figure',
+    'explore_hysteresis', 'claims', 'judge_claims'
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -131,7 +137,7 @@ def _welch_p(a, b):
 
 
 def points_in_transition(R, beta, theta):
-    """Number of scan points inside the fitted 10-90 % rise, |R - theta| < ln 9 / |beta|.
+    """Number of scan points inside the fitted 10-90 % rise, ``|R - theta| < ln 9 / |beta|``.
 
     A grid resolves a transition only if several points fall inside it;
     unlike ``fit_info['grid_limited']`` (which compares the width with the
@@ -164,7 +170,7 @@ def finite_size_study(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8,
 
     For each size L, ``n_replicas`` independent scans of the guide's protocol
     (``n_points`` fields on [R_min, R_max], each from a fresh uniform random
-    lattice, ``n_steps`` sweeps) run in one parallel :func:`scan_field` call,
+    lattice, ``n_steps`` sweeps) run in one parallel :func:`utacbook.models.scan_field` call,
     and each replica's curve gets the guide's logistic fit.
 
     Parameters
@@ -461,7 +467,7 @@ def update_order_comparison(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice
 
     The dynamics has no detailed balance, so its stationary state may depend
     on the order of the updates.  Both orders run the guide's scan protocol
-    for every coupling (one parallel :func:`scan_field` call per order); the
+    for every coupling (one parallel :func:`utacbook.models.scan_field` call per order); the
     two are compared point by point (difference of the replica means, with
     its standard error) and through the fitted beta and midpoint.
 
@@ -621,7 +627,7 @@ def mean_field_branches(J, T, h_min, h_max, *, n=4001):
     The mean-field response m = g((J m + h) / T) is the curve
     x -> (h, m) = (T x - J g(x), g(x)); it is stable where
     dh/dx = T - J g'(x) > 0.  When the coupling is beyond the threshold
-    (J/T > 1/g'(0)) the unstable middle part (|x| < x*) separates a lower
+    (J/T > 1/g'(0)) the unstable middle part (``|x| < x*``) separates a lower
     branch (x < -x*) from an upper one (x > x*); otherwise both "branches" are
     the whole curve.  This gives the same points as
     :func:`utacbook.theory.mean_field_response` with ``branch="lower"`` /
@@ -947,7 +953,7 @@ def compare_adaptive(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, b
     """The guide's uniform grid against an adaptive scan with as many points.
 
     Uniform: ``n_points`` evenly spaced fields, ``n_replicas`` replicas in one
-    :func:`scan_field` call.  Adaptive: :func:`utacbook.models.adaptive_scan`
+    :func:`utacbook.models.scan_field` call.  Adaptive: :func:`utacbook.models.adaptive_scan`
     with ``n_total = n_points`` (``n_initial`` even points, then ``batch``
     midpoints of the intervals where sigma jumps most, per round), once per
     replica.  Every point of both is the guide's protocol (fresh random
@@ -1115,9 +1121,11 @@ def claims(*, K_c=None, seed=2025, llm_sizes=(32, 64, 128, 256, 512), qv_sizes=(
                  scope=f"J/T = 3 (below {kc}), 6 and 11 (above), T = 0.08, L = 64, 4 replicas, seed {seed}"),
         uc.Claim("rg.beyond.early_switch", source="ours", section="",
                  text="the lattice leaves the metastable branch before the mean-field spinodal (nucleation)",
-                 quantity="mean-field spinodal |h + J/2| minus the lattice's switching |h + J/2| (100 sweeps per field)",
+                 quantity=("mean-field spinodal |h + J/2| minus the lattice's switching |h + J/2| "
+                           "(100 sweeps per field)"),
                  criterion=uc.Sign(+1, k=3),
-                 scope=f"J/T = 6 and 11 (mean field bistable), T = 0.08, L = 64, {hyst_replicas} replicas, seed {seed}"),
+                 scope=(f"J/T = 6 and 11 (mean field bistable), T = 0.08, L = 64, {hyst_replicas} replicas, "
+                        f"seed {seed}")),
         uc.Claim("rg.beyond.rate", source="ours", section="",
                  text="a faster field sweep widens the hysteresis loop",
                  quantity="loop area at 10 sweeps per field minus at 100",
@@ -1127,7 +1135,8 @@ def claims(*, K_c=None, seed=2025, llm_sizes=(32, 64, 128, 256, 512), qv_sizes=(
                  text="an adaptive 25-point scan gives the same β as the guide's uniform grid",
                  quantity="β(adaptive) − β(uniform), mean ± s.e.m. over replicas",
                  criterion=uc.Agreement(0.0, k=2),
-                 scope=f"LLM (J/T = 4.21) and Urban Heat (J/T = 11), L = 64, {adaptive_replicas} replicas, seed {seed}"),
+                 scope=(f"LLM (J/T = 4.21) and Urban Heat (J/T = 11), L = 64, {adaptive_replicas} replicas, "
+                        f"seed {seed}")),
         uc.Claim("rg.beyond.urban_heat", source="guide", section="Validation Results: Systems Tested",
                  text="Urban Heat (mod): β_emergent ~9.5",
                  quantity="fitted β over 9.5",
@@ -1175,7 +1184,8 @@ def judge_claims(*, llm, qv, order, order_names, hyst, memory, adaptive, claimed
     out.append(C["rg.beyond.beta_size"].judge(
         [uc.Measurement(r["fs_slope"], r["fs_slope_err"], condition=size_label(n, r)) for n, r in fsr],
         summary=("β(L=32) − β(L_max): " + ", ".join(
-            f"{format_pm(r['beta_mean'][0] - r['beta_mean'][-1], np.hypot(r['beta_sem_pooled'][0], r['beta_sem_pooled'][-1]))} ({n})"
+            format_pm(r['beta_mean'][0] - r['beta_mean'][-1],
+                      np.hypot(r['beta_sem_pooled'][0], r['beta_sem_pooled'][-1])) + f" ({n})"
             for n, r in fsr))))
     out.append(C["rg.beyond.claimed_beta"].judge(
         [uc.Measurement(r["beta_mean"][-1] / claimed_beta[n], r["beta_sem_pooled"][-1] / claimed_beta[n],

@@ -229,7 +229,7 @@ def judge_claims(*, example_lattice, example_scales, by_scale, stats, K_show, K_
     K_near : float
         The one of them near K_c.
     stored : dict or StoredResult
-        :func:`critical_coupling_study` (the stored long run).
+        :func:`utacbook.stats.critical_coupling_study` (the stored long run).
     block_slope : dict
         :func:`block_variance_exponent` with ``center=0.5`` at ``K_near``.
     K_mf : float
@@ -303,14 +303,14 @@ def judge_claims(*, example_lattice, example_scales, by_scale, stats, K_show, K_
 
 
 def block_variance_curves(lattices, block_sizes=None, *, center=None):
-    """:func:`block_moment_profile` averaged over independent lattices.
+    """:func:`utacbook.stats.block_moment_profile` averaged over independent lattices.
 
     Parameters
     ----------
     lattices : array_like, shape (n, L0, L1)
         Independent configurations (n >= 2).
     block_sizes, center
-        As :func:`block_moment_profile`.
+        As :func:`utacbook.stats.block_moment_profile`.
 
     Returns
     -------
@@ -366,7 +366,7 @@ def scale_statistics(lattice, n_scales=4, block_size=2, *, center=0.5):
     ----------
     lattice : array_like, shape (n, n)
     n_scales : int, default 4
-        Coarse-graining steps (as :func:`multi_scale_coarsening`).
+        Coarse-graining steps (as :func:`utacbook.stats.multi_scale_coarsening`).
     block_size : int, default 2
     center : float, default 0.5
         Reference value c for the order-parameter-like statistics (the
@@ -417,7 +417,7 @@ def emergent_beta_by_scale(R_values, lattices, n_scales=4, block_size=2, *, thet
     lattices : array_like, shape (n_points, L, L)
         The final lattice of each scan point.
     n_scales, block_size
-        As :func:`multi_scale_coarsening`.
+        As :func:`utacbook.stats.multi_scale_coarsening`.
     theta : float, default 0.5
         Starting guess of the logistic fit.
 
@@ -427,7 +427,7 @@ def emergent_beta_by_scale(R_values, lattices, n_scales=4, block_size=2, *, thet
         ``size`` (sites a side at each scale), ``sigma`` (shape
         (n_scales + 1, n_points): mean of each coarse-grained lattice),
         ``beta``, ``r_squared`` (one fit per scale), ``max_sigma_diff``
-        (largest |sigma difference| from the original scale) and
+        (largest ``|sigma difference|`` from the original scale) and
         ``max_beta_diff``.
     """
     from utacbook.stats._fitting import extract_emergent_beta

@@ -10,11 +10,12 @@ with one seed, and returns one row per setting with the fitted beta, the
 fit's R^2, the cost and the change against the base.  :func:`settings_table`
 and :func:`plot_settings` show the rows.
 
-:func:`equilibration_study` checks the guide's statement that the mean
+:func:`utacbook.studies.rg.quickstart.equilibration_study` checks the guide's statement that the mean
 activation "stabilizes after ~50-100 steps": it records the mean activation
 after every sweep and reports the sweep after which the replica-mean trace
 stays within four replica standard errors of its final value
-(:func:`convergence_sweep`).  :func:`plot_traces` draws the traces.
+(:func:`utacbook.studies.rg.quickstart.convergence_sweep`).
+:func:`utacbook.studies.rg.quickstart.plot_traces` draws the traces.
 """
 
 from __future__ import annotations

@@ -20,7 +20,10 @@ from utacbook import _validate as v
 from utacbook._kernels.rng import resolve_seed
 from utacbook.models._abm import scan_field
 
-__all__ = ['convergence_sweep', 'equilibration_study', 'plot_traces', 'scan_points_next_to_midpoint', 'sweeps_study', 'worst_deviation', 'first_within', 'worst_deviation_from', 'sweeps_spot_check', 'plot_sweeps_study']
+__all__ = [
+    'convergence_sweep', 'equilibration_study', 'plot_traces', 'scan_points_next_to_midpoint', 'sweeps_study',
+    'worst_deviation', 'first_within', 'worst_deviation_from', 'sweeps_spot_check', 'plot_sweeps_study'
+]
 
 
 # --------------------------------------------------------------------------- equilibration
@@ -332,7 +335,7 @@ def sweeps_study(*, K_near=None, systems=None, lattice_size=64, n_sweeps=6000, t
 
 
 def worst_deviation(condition, check_sweeps, at):
-    """The largest |z| of a condition of :func:`sweeps_study` at one check sweep.
+    """The largest ``|z|`` of a condition of :func:`sweeps_study` at one check sweep.
 
     Parameters
     ----------
@@ -347,7 +350,7 @@ def worst_deviation(condition, check_sweeps, at):
     -------
     dict
         ``z``, ``dev``, ``dev_err``, ``h`` and ``observable`` of the point and
-        observable with the largest |z| at sweep ``at``.
+        observable with the largest ``|z|`` at sweep ``at``.
     """
     checks = [int(c) for c in check_sweeps]
     if int(at) not in checks:
@@ -365,7 +368,7 @@ def worst_deviation(condition, check_sweeps, at):
 
 
 def worst_deviation_from(condition, stored_sweeps, start, *, stop=None):
-    """The largest |z| of a condition over all stored sweeps from ``start`` on.
+    """The largest ``|z|`` of a condition over all stored sweeps from ``start`` on.
 
     Where :func:`worst_deviation` looks at one check sweep, this scans every
     sweep at which :func:`sweeps_study` stored the replica means (log-spaced),
@@ -391,7 +394,7 @@ def worst_deviation_from(condition, stored_sweeps, start, *, stop=None):
     -------
     dict
         ``z``, ``dev``, ``dev_err``, ``sweep``, ``h`` and ``observable`` of the
-        largest |z|, and ``n_sweeps`` (stored sweeps scanned per point and
+        largest ``|z|``, and ``n_sweeps`` (stored sweeps scanned per point and
         observable).
 
     Raises
@@ -422,7 +425,7 @@ def worst_deviation_from(condition, stored_sweeps, start, *, stop=None):
 
 
 def first_within(condition, check_sweeps, *, n_sigma=3.0):
-    """The first check sweep at which every |z| of a condition is below ``n_sigma``.
+    """The first check sweep at which every ``|z|`` of a condition is below ``n_sigma``.
 
     The first entry into the band, not "stays within from then on": with
     several check sweeps and observables, a later chance excursion beyond
@@ -491,7 +494,7 @@ def sweeps_spot_check(stored, condition, *, n_check=200):
 def plot_sweeps_study(stored, *, ax=None, n_sigma=3.0, guide_band=(50, 100)):
     """Deviation of each condition from its long-run state, in standard errors, per sweep.
 
-    For every condition and stored sweep, the largest |z| over its points and
+    For every condition and stored sweep, the largest ``|z|`` over its points and
     both observables (deviation of the replica mean from the long-run value,
     over its error): below ``n_sigma`` the condition cannot be told from its
     long-run state.

@@ -225,7 +225,7 @@ def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_
         summaries ``beta_mean, beta_std, beta_sem, n_ok, r2_mean, r2_std,
         theta_mean, theta_std, theta_sem, theta_exact (= -J/2),
         grid_limited (number of replicas flagged), reasons``;
-        ``deviation`` (|beta_mean - J/T| / (J/T)), ``deviation_sem``,
+        ``deviation`` (``|beta_mean - J/T| / (J/T)``), ``deviation_sem``,
         ``deviation_empirical`` (relative to beta_empirical);
         theory ``beta_mf_slope`` (:func:`utacbook.theory.mean_field_beta`),
         ``beta_mf_grid``, ``theta_mf_grid``, ``mf_grid_limited`` (the same fit
@@ -787,7 +787,7 @@ def summary_claims(rows, finite=None, *, chi=(), K_c=None, claims_=None):
             hm.append(uc.Measurement(bool(ok), condition=f"{r['system']} (J/T = {r['J_over_T']:.3g})",
                                      text=f"{g}/{n_r} grid-limited"))
         out.append(C["rg.validation.grid_limited"].judge(
-            hm, summary=(f"grid-limited: " + ", ".join(f"{r['system']} {r['grid_limited']}/{r['betas'].size}"
+            hm, summary=("grid-limited: " + ", ".join(f"{r['system']} {r['grid_limited']}/{r['betas'].size}"
                                                        for r in rows if r["grid_limited"]))))
     if chi:
         cm = finite_size_measurements([], chi, K_c=K_c)
