@@ -19,7 +19,9 @@ from scipy.stats import chi2, kstest, norm
 
 from utacbook._kernels import abm as K
 from utacbook._kernels.rng import make_streams, next_normal, next_pair_below
-from utacbook.models import ABMParams, EmergentBetaSimulator, MicroscopicABM, hysteresis_loop, microscopic_to_beta_map, scan_field
+from utacbook.models import (ABMParams, EmergentBetaSimulator, MicroscopicABM, hysteresis_loop,
+                             microscopic_to_beta_map, scan_field)
+from utacbook.models._abm import EMERGENT_BETA_KEYS
 from utacbook.theory import _mean_field as mean_field
 
 RULES = ["sequential", "checkerboard"]
@@ -124,7 +126,7 @@ def test_J0_matches_exact_single_site_response(update):
     # The sites are independent, so the replica variance of the lattice mean is
     # exactly Var(sigma)/L^2 with Var(sigma) = E[s^2] - g^2 (quad):
     # (n-1) s^2 / (Var/L^2) is chi-square with n-1 dof; two-sided p > 1e-4.
-    ex2 = np.array([quad(lambda z: expit(h / T + z) ** 2 * norm.pdf(z), -np.inf, np.inf,
+    ex2 = np.array([quad(lambda z, h=h, T=T: expit(h / T + z) ** 2 * norm.pdf(z), -np.inf, np.inf,
                          epsabs=1e-13)[0] for h, T in zip(hs, Ts)])
     var_mean = (ex2 - exact ** 2) / L ** 2
     q = (n_rep - 1) * s.var(axis=0, ddof=1) / var_mean
@@ -407,8 +409,9 @@ def test_params_are_copied_guide_example_2():
 def test_compute_emergent_beta_keys_and_types():
     sim = EmergentBetaSimulator(ABMParams(J=0.8, T=0.3, lattice_size=16, seed=17))
     res = sim.compute_emergent_beta(n_points=13, n_steps=20)
+    # the guide's keys, plus the keys shared with compute_emergent_beta_replicas (issue 12)
     assert set(res) == {"beta_emergent", "r_squared", "fit_info", "R_values", "sigma_values",
-                        "params"}
+                        "params"} | set(EMERGENT_BETA_KEYS)
     assert isinstance(res["R_values"], list) and len(res["R_values"]) == 13
     assert isinstance(res["sigma_values"], list) and len(res["sigma_values"]) == 13
     assert res["R_values"] == pytest.approx(list(np.linspace(-2, 2, 13)))

@@ -11,7 +11,8 @@ Every stochastic entry point takes keyword parameters and a ``seed``; the
 Numba kernels behind them live in the private ``utacbook._kernels`` package.
 """
 from ._abm import (
-    ABMParams, EmergentBetaSimulator, MicroscopicABM, UPDATE_RULES, adaptive_scan, hysteresis_loop,
+    EMERGENT_BETA_KEYS, MAX_FIELD_OVER_T, ABMParams, AdaptiveScanResult, EmergentBetaResult, EmergentBetaSimulator,
+    HysteresisResult, MicroscopicABM, ScanResult, UPDATE_RULES, adaptive_scan, hysteresis_loop,
     microscopic_to_beta_map, scan_field,
 )
 from ._government import (
@@ -39,16 +40,16 @@ from ._potts import (
 )
 
 __all__ = [
-    'ABMParams', 'COMMUNITY_VARIANCE_THRESHOLD', 'EmergentBetaSimulator', 'GRAPH_ALGORITHMS',
-    'GovernmentMultiscaleModel', 'GovernmentSimulation', 'GraphResult', 'HEADLINE',
-    'HETEROGENEITY_SE', 'IntegratedGovernmentModel', 'IsingGraph', 'IsingResult',
-    'LATTICE_ALGORITHMS', 'MicroscopicABM', 'MultiscaleModel', 'POLICY_SCALES', 'Policy',
-    'PottsResult', 'Q_MAX', 'ScaleLevel', 'ScaleState', 'UPDATE_RULES', 'adaptive_scan',
-    'adjacency', 'analyze_scale_separation', 'ba_moment_scan', 'barabasi_albert', 'block_labels',
-    'compare_single_vs_multiscale', 'create_example_policies', 'cross_scale_statistics',
-    'degree_moments', 'enumerate_potts', 'erdos_renyi', 'gini', 'hysteresis_loop', 'latent_heat',
-    'lattice_graph', 'microscopic_to_beta_map', 'modularity', 'network_tc_scan', 'potts_tc',
-    'prepare_graph', 'random_regular', 'sbm', 'sbm_probabilities', 'scale_transitions',
-    'scan_field', 'simulate_graph', 'simulate_lattice', 'simulate_potts', 'simulate_potts_wolff',
-    'transition_energies',
+    'ABMParams', 'AdaptiveScanResult', 'COMMUNITY_VARIANCE_THRESHOLD', 'EMERGENT_BETA_KEYS',
+    'EmergentBetaResult', 'EmergentBetaSimulator', 'GRAPH_ALGORITHMS', 'GovernmentMultiscaleModel',
+    'GovernmentSimulation', 'GraphResult', 'HEADLINE', 'HETEROGENEITY_SE', 'HysteresisResult',
+    'IntegratedGovernmentModel', 'IsingGraph', 'IsingResult', 'LATTICE_ALGORITHMS', 'MAX_FIELD_OVER_T',
+    'MicroscopicABM', 'MultiscaleModel', 'POLICY_SCALES', 'Policy', 'PottsResult', 'Q_MAX', 'ScaleLevel',
+    'ScaleState', 'ScanResult', 'UPDATE_RULES', 'adaptive_scan', 'adjacency', 'analyze_scale_separation',
+    'ba_moment_scan', 'barabasi_albert', 'block_labels', 'compare_single_vs_multiscale',
+    'create_example_policies', 'cross_scale_statistics', 'degree_moments', 'enumerate_potts', 'erdos_renyi',
+    'gini', 'hysteresis_loop', 'latent_heat', 'lattice_graph', 'microscopic_to_beta_map', 'modularity',
+    'network_tc_scan', 'potts_tc', 'prepare_graph', 'random_regular', 'sbm', 'sbm_probabilities',
+    'scale_transitions', 'scan_field', 'simulate_graph', 'simulate_lattice', 'simulate_potts',
+    'simulate_potts_wolff', 'transition_energies',
 ]
