@@ -40,7 +40,8 @@ def test_baxter_exact_values():
     assert eo == pytest.approx(-1.6643, abs=1e-4)
     assert potts_model.latent_heat(10) == pytest.approx(0.6960, abs=1e-4)
     # the latent heat vanishes continuously (essential singularity) as q -> 4+
-    assert 0 < potts_model.latent_heat(4.2) < 1e-3 < potts_model.latent_heat(5) < potts_model.latent_heat(8) < potts_model.latent_heat(10)
+    lh = potts_model.latent_heat
+    assert 0 < lh(4.2) < 1e-3 < lh(5) < lh(8) < lh(10)
 
 
 def test_same_seed_identical_at_1_and_2_threads(at_1_and_2_threads):

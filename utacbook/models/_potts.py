@@ -1,4 +1,20 @@
-"""Moved from ``utacbook.potts``; TODO docstring."""
+"""The q-state Potts model on the periodic square lattice: heat-bath and Wolff engines.
+
+:func:`simulate_potts` (checkerboard heat-bath), :func:`simulate_potts_wolff`
+(Wolff clusters) and their result :class:`PottsResult`; the exact transition
+temperature :func:`potts_tc`, latent heat :func:`latent_heat`, the energies at
+T_c :func:`transition_energies` (Baxter 1973) and exact enumeration of small
+lattices :func:`enumerate_potts`.  The chapter's study of first-order versus
+continuous transitions is :mod:`utacbook.studies.ising.limits`.
+
+A :class:`PottsResult` prints as one short line, exports with
+``to_xarray()``/``to_dataframe()`` and round-trips exactly through
+``save(path)``/``PottsResult.load(path)`` (netCDF-3 via xarray's
+``engine="scipy"``, as the Ising results).  Temperatures at which the
+heat-bath weights exp(4|J|/T) overflow, couplings whose energies overflow and
+lattices that do not fit in memory are refused before the run, naming the
+parameter.  A run is one kernel call, so there is no progress bar.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +27,32 @@ from numba import njit
 from utacbook._kernels import potts as K
 from utacbook import _validate as v
 from utacbook._kernels.rng import make_streams, next_double
-from utacbook.models._ising import _Estimators
+from utacbook._memory import check_memory
+from utacbook.models._ising import (_attr_float, _attr_int, _check_beta, _check_energy_scale, _Estimators,
+                                    _Exports, _num, _seed_from_attr, _seed_repr)
 
-__all__ = ['simulate_potts', 'PottsResult', 'potts_tc', 'latent_heat', 'transition_energies', 'enumerate_potts', 'simulate_potts_wolff']
+__all__ = ['simulate_potts', 'PottsResult', 'potts_tc', 'latent_heat', 'transition_energies',
+           'enumerate_potts', 'simulate_potts_wolff']
 
 #: lattices at least this large use the parallel checkerboard driver (same run)
 _PARALLEL_MIN_L = 32
 #: largest q accepted (states are int8)
 Q_MAX = 64
+#: largest 4|J|/T: the heat-bath weights exp(beta J c), c = 0..4, stay finite and nonzero
+_MAX_BETA_J4 = 700.0
 
 
-@dataclass(eq=False)
-class PottsResult(_Estimators):
+def _check_weights(T, J):
+    """Refuse T so small against |J| that the heat-bath weights exp(4J/T) overflow or vanish."""
+    x = 4.0 * abs(J) / T
+    if not x <= _MAX_BETA_J4:
+        raise ValueError(f"T = {T!r} is too small for J = {J!r}: the heat-bath weights exp(4J/T) "
+                         f"{'overflow' if J > 0 else 'underflow to 0'} (4|J|/T = {x:.3g} must stay "
+                         f"below {_MAX_BETA_J4:g}); raise T or lower |J|")
+
+
+@dataclass(eq=False, repr=False)
+class PottsResult(_Estimators, _Exports):
     """A Potts run: time series, final state, parameters and estimators.
 
     Attributes
@@ -36,10 +66,15 @@ class PottsResult(_Estimators):
     spins : ndarray of int8, shape (L, L)
         Final configuration (states 0..q-1).
     L, T, q, J, sweeps, burn_in, init, seed : parameters as given.
+    algorithm : str
+        ``"heatbath"`` (:func:`simulate_potts`) or ``"wolff"``
+        (:func:`simulate_potts_wolff`).
 
     Estimators return ``(value, error)``: ``mean_energy``, ``mean_order``,
     ``specific_heat`` (per spin), ``susceptibility`` N(⟨m²⟩ − ⟨m⟩²)/T,
-    ``binder``, ``tau_int``.
+    ``binder``, ``tau_int``.  ``repr`` is one short line; ``to_xarray()``,
+    ``to_dataframe()``, ``save(path)`` and ``PottsResult.load(path)`` export
+    and store the run.
     """
 
     L: int
@@ -54,11 +89,66 @@ class PottsResult(_Estimators):
     magnetization: np.ndarray
     spins: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    algorithm: str = "heatbath"
 
     @property
     def N(self):
         """Number of spins L²."""
         return self.L * self.L
+
+    def _check_state(self):
+        v.integer("PottsResult.L", self.L, low=2)
+        v.integer("PottsResult.q", self.q, low=2, high=Q_MAX)
+        super()._check_state()
+
+    def __repr__(self):
+        try:
+            head = (f"PottsResult(L={self.L!r}, q={self.q!r}, T={_num(self.T)}, J={_num(self.J)}, "
+                    f"algorithm={self.algorithm!r}, sweeps={self.sweeps!r}, burn_in={self.burn_in!r}, "
+                    f"seed={_seed_repr(self.seed)}")
+        except Exception as exc:  # pragma: no cover (a repr must not raise)
+            return f"PottsResult(<inconsistent: {type(exc).__name__}>)"
+        return f"{head}; {self._repr_estimates('<m>', 'mean_magnetization')})"
+
+    def to_xarray(self):
+        """The run as an :class:`xarray.Dataset`.
+
+        Data variables ``energy`` and ``magnetization`` (the order parameter;
+        dimension ``sweep``) and ``spins`` (``row``, ``col``, states 0..q-1);
+        ``attrs`` hold ``L``, ``N``, ``q``, ``T``, ``J``, ``sweeps``,
+        ``burn_in``, ``algorithm``, ``init`` and ``seed`` (its ``repr``).
+        Arrays are copies.
+        """
+        return self._dataset()
+
+    def _dataset(self, *, for_file=False):
+        import xarray as xr
+        self._check_state()
+        L = self.L
+        spins = np.asarray(self.spins)
+        if spins.shape != (L, L):
+            raise ValueError(f"PottsResult.spins must have shape (L, L) = ({L}, {L}), got {spins.shape}")
+        data = {
+            "energy": ("sweep", self.energy.copy(), {"long_name": "energy per spin -J B/N", "units": "J"}),
+            "magnetization": ("sweep", self.magnetization.copy(),
+                              {"long_name": "order parameter (q max_k n_k/N - 1)/(q - 1)"}),
+            "spins": (("row", "col"), spins.astype(np.int8), {"long_name": "final configuration (0..q-1)"}),
+        }
+        attrs = {"result_type": "PottsResult", "model": "q-state Potts, periodic square lattice", "L": L,
+                 "N": L * L, "q": int(self.q), "T": float(self.T), "J": float(self.J),
+                 "sweeps": int(self.sweeps), "burn_in": int(self.burn_in), "algorithm": str(self.algorithm),
+                 "init": str(self.init), "seed": repr(self.seed)}
+        return xr.Dataset(data, coords={"sweep": np.arange(self.sweeps)}, attrs=attrs)
+
+    @classmethod
+    def _from_dataset(cls, ds):
+        return cls(L=_attr_int(ds, "L"), T=_attr_float(ds, "T"), q=_attr_int(ds, "q"), J=_attr_float(ds, "J"),
+                   sweeps=_attr_int(ds, "sweeps"), burn_in=_attr_int(ds, "burn_in"),
+                   init=str(ds.attrs["init"]), seed=_seed_from_attr(ds),
+                   energy=ds["energy"].values.astype(np.float64),
+                   magnetization=ds["magnetization"].values.astype(np.float64),
+                   spins=np.ascontiguousarray(ds["spins"].values, dtype=np.int8),
+                   algorithm=str(ds.attrs["algorithm"]))
 
     @property
     def order(self):
@@ -111,15 +201,41 @@ def simulate_potts(L, T, *, q, J=1.0, sweeps=1000, burn_in=100, init="random", s
     Returns
     -------
     PottsResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad argument, naming it; also for T so small against |J| that
+        the heat-bath weights exp(4J/T) overflow (4|J|/T > 700) and for |J|
+        so large that the energies overflow.
+    MemoryError
+        If the lattice and the series would not fit in memory.
+
+    Examples
+    --------
+    >>> from utacbook.models._potts import potts_tc, simulate_potts
+    >>> r = simulate_potts(16, 0.8 * potts_tc(3), q=3, sweeps=200, burn_in=100, seed=1)
+    >>> r.energy.shape, int(r.spins.max()) <= 2
+    ((200,), True)
+    >>> m, dm = r.mean_order
+    >>> bool(m > 0.8)
+    True
+    >>> len(repr(r)) < 400
+    True
     """
     L = v.integer("L", L, low=2, high=65536)
     if L % 2:
         raise ValueError(f"L must be even (checkerboard), got {L}")
     T = v.real("T", T, positive=True)
+    _check_beta(T)
     q = v.integer("q", q, low=2, high=Q_MAX)
     J = v.real("J", J)
+    _check_energy_scale("J", abs(J), 2 * L * L, "|J| x (2N bonds)")
+    _check_weights(T, J)
     sweeps = v.integer("sweeps", sweeps, low=1)
     burn_in = v.integer("burn_in", burn_in, low=0)
+    check_memory(2 * L * L + 16 * L * q + 160 * L + 16 * sweeps,
+                 what=f"simulate_potts(L={L}, q={q}, sweeps={sweeps})")
     states, seed_used = make_streams(seed, L + 1)
     spins, init_name = _init_states(init, L, q, states[L])
     e = np.empty(sweeps)
@@ -339,9 +455,11 @@ def simulate_potts_wolff(L, T, *, q, sweeps=10_000, burn_in=500, seed=None):
     """
     L = v.integer("L", L, low=2, high=65536)
     T = v.real("T", T, positive=True)
+    _check_beta(T)
     q = v.integer("q", q, low=2, high=Q_MAX)
     sweeps = v.integer("sweeps", sweeps, low=2)
     burn_in = v.integer("burn_in", burn_in, low=1)
+    check_memory(10 * L * L + 16 * sweeps, what=f"simulate_potts_wolff(L={L}, q={q}, sweeps={sweeps})")
     states, seed_used = make_streams(seed, 2)
     spins = K.random_states(L, q, states[1])
     flat = spins.reshape(-1)
@@ -349,4 +467,5 @@ def simulate_potts_wolff(L, T, *, q, sweeps=10_000, burn_in=500, seed=None):
     m = np.empty(sweeps)
     _wolff_run(flat, q, 1.0 - np.exp(-1.0 / T), burn_in, states[0], e, m)
     return PottsResult(L=L, T=T, q=q, J=1.0, sweeps=sweeps, burn_in=burn_in, init="random",
-                       seed=seed_used, energy=e, magnetization=m, spins=flat.reshape(L, L))
+                       seed=seed_used, energy=e, magnetization=m, spins=flat.reshape(L, L),
+                       algorithm="wolff")
