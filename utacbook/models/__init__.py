@@ -27,7 +27,7 @@ from ._ising import (
     simulate_graph, simulate_lattice,
 )
 from ._multiscale import (
-    GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState, analyze_scale_separation,
+    History, GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState, analyze_scale_separation,
     gini,
 )
 from ._networks import (
@@ -42,7 +42,7 @@ from ._potts import (
 __all__ = [
     'ABMParams', 'AdaptiveScanResult', 'COMMUNITY_VARIANCE_THRESHOLD', 'EMERGENT_BETA_KEYS',
     'EmergentBetaResult', 'EmergentBetaSimulator', 'GRAPH_ALGORITHMS', 'GovernmentMultiscaleModel',
-    'GovernmentSimulation', 'GraphResult', 'HEADLINE', 'HETEROGENEITY_SE', 'HysteresisResult',
+    'GovernmentSimulation', 'GraphResult', 'HEADLINE', 'HETEROGENEITY_SE', 'History', 'HysteresisResult',
     'IntegratedGovernmentModel', 'IsingGraph', 'IsingResult', 'LATTICE_ALGORITHMS', 'MAX_FIELD_OVER_T',
     'MicroscopicABM', 'MultiscaleModel', 'POLICY_SCALES', 'Policy', 'PottsResult', 'Q_MAX', 'ScaleLevel',
     'ScaleState', 'ScanResult', 'UPDATE_RULES', 'adaptive_scan', 'adjacency', 'analyze_scale_separation',

@@ -27,8 +27,10 @@ from typing import Dict
 import numpy as np
 
 from utacbook import _validate as V
+from utacbook.models._multiscale import (
+    GovernmentMultiscaleModel, History, _check_history_memory, _check_model_memory,
+)
 from utacbook.stats._mcstats import mean_with_error
-from utacbook.models._multiscale import GovernmentMultiscaleModel
 
 __all__ = ["Policy", "create_example_policies", "GovernmentSimulation"]
 
@@ -68,13 +70,22 @@ class Policy:
     effects: Dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
+        self.cost, self.effects = self._checked()
+
+    def _checked(self):
+        """``(cost, effects)`` checked and normalised; raises naming the bad attribute.
+
+        Run at construction and again by a model whenever it (re)computes the
+        policy fields, so a policy changed after construction (``p.cost =
+        -1``, ``p.effects["satisfaction"] = nan``) is refused, not applied.
+        """
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"name must be a non-empty string, got {self.name!r}")
         V.choice("scale", self.scale, POLICY_SCALES)
-        self.cost = V.real("cost", self.cost, nonnegative=True)
+        cost = V.real("cost", self.cost, nonnegative=True)
         if not isinstance(self.effects, dict):
             raise TypeError(f"effects must be a dict, got {type(self.effects).__name__}")
-        unknown = sorted(set(self.effects) - set(_EFFECT_KEYS))
+        unknown = sorted(set(self.effects) - set(_EFFECT_KEYS), key=repr)
         if unknown:
             raise ValueError(f"effects has unknown key(s) {unknown}; allowed: {list(_EFFECT_KEYS)}")
         eff = dict(self.effects)
@@ -87,7 +98,7 @@ class Policy:
             if not q > 0:
                 raise ValueError(f"effects['target_quantile'] must be in (0, 1], got {q}")
             eff["target_quantile"] = q
-        self.effects = eff
+        return cost, eff
 
     @property
     def target_quantile(self):
@@ -140,6 +151,22 @@ class GovernmentSimulation:
     ----------
     model : GovernmentMultiscaleModel
         The underlying model (``n_communities=1, meso_rate=0``).
+
+    Examples
+    --------
+    >>> from utacbook.models import GovernmentSimulation, create_example_policies
+    >>> sim = GovernmentSimulation(500, seed=1)
+    >>> h = sim.run(20)
+    >>> len(h), sorted(h[-1])
+    (20, ['approval', 'avg_satisfaction', 'policy_effectiveness', 'std_satisfaction', 'step', 'trust'])
+    >>> welfare = create_example_policies()[0]
+    >>> r = sim.implement_policy(welfare, n_steps=20)    # paired runs, then keeps it
+    >>> [p.name for p in sim.policies]
+    ['targeted_welfare']
+    >>> round(r["satisfaction_change"], 4), round(r["policy_effectiveness"], 3)
+    (-0.0026, 0.224)
+    >>> h.to_dataframe().columns.tolist()[:2]
+    ['avg_satisfaction', 'std_satisfaction']
     """
 
     def __init__(self, population_size=1000, *, seed=None, cohesion=0.5, **params):
@@ -147,9 +174,10 @@ class GovernmentSimulation:
             if bad in params:
                 raise TypeError(f"{bad} is fixed in the single-scale simulation")
         cohesion = V.real("cohesion", cohesion, low=0.0, high=1.0)
+        N = V.integer("population_size", population_size, low=1)
+        _check_model_memory(N, 1, f"GovernmentSimulation(population_size={N})")
         self.model = GovernmentMultiscaleModel(
-            V.integer("population_size", population_size, low=1), 1, seed=seed,
-            meso_rate=0.0, initial_cohesion=cohesion, **params)
+            N, 1, seed=seed, meso_rate=0.0, initial_cohesion=cohesion, **params)
 
     @property
     def population_size(self):
@@ -174,9 +202,13 @@ class GovernmentSimulation:
         return self._metrics(self.model.step(quantiles=False))
 
     def run(self, n_steps):
-        """Run ``n_steps`` (int >= 0) steps; list of the :meth:`step` dicts."""
+        """Run ``n_steps`` (int >= 0) steps; a ``History`` (a list) of the :meth:`step` dicts.
+
+        ``History.to_dataframe()`` gives one row per step.
+        """
         n_steps = V.integer("n_steps", n_steps, low=0)
-        return [self.step() for _ in range(n_steps)]
+        _check_history_memory(n_steps, 1, f"run(n_steps={n_steps})")
+        return History([self.step() for _ in range(n_steps)])
 
     def implement_policy(self, policy, *, n_steps=50):
         """Measure a policy's effect by a paired run, then keep the policy active.

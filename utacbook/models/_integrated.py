@@ -33,8 +33,11 @@ import numpy as np
 
 from utacbook import _validate as V
 from utacbook.models._government import GovernmentSimulation, Policy
+from utacbook.models._multiscale import (
+    GovernmentMultiscaleModel, History, _check_history_memory, _check_model_memory,
+    analyze_scale_separation,
+)
 from utacbook.stats._mcstats import mean_with_error
-from utacbook.models._multiscale import GovernmentMultiscaleModel, analyze_scale_separation
 
 __all__ = ["IntegratedGovernmentModel", "cross_scale_statistics", "scale_transitions",
            "compare_single_vs_multiscale", "HEADLINE", "COMMUNITY_VARIANCE_THRESHOLD",
@@ -205,8 +208,9 @@ def scale_transitions(micro, meso, macro, *, threshold=2.0, window=2, steps=None
         steps = np.asarray(steps)
         if steps.shape != (n,) or not np.issubdtype(steps.dtype, np.integer):
             raise ValueError(f"steps must be {n} integers")
-    if len(names) != 3 or not all(isinstance(x, str) for x in names):
-        raise TypeError("names must be three strings")
+    if (isinstance(names, str) or not hasattr(names, "__len__") or len(names) != 3
+            or not all(isinstance(x, str) for x in names)):
+        raise TypeError(f"names must be three strings, got {names!r}")
     events, at = [], {}
     for (scale, x), name in zip(s.items(), names):
         d = np.diff(x)
@@ -263,8 +267,24 @@ class IntegratedGovernmentModel:
     ----------
     model : GovernmentMultiscaleModel
         The single underlying state (micro, meso and macro).
-    history : list of dict
-        The records of the last :meth:`run`.
+    history : History (a list) of dict
+        The records of the last :meth:`run` (``history.to_dataframe()``,
+        ``history.to_xarray()`` give tables).
+
+    Examples
+    --------
+    >>> from utacbook.models import IntegratedGovernmentModel, create_example_policies
+    >>> m = IntegratedGovernmentModel(population_size=1000, n_communities=10, time_steps=40,
+    ...                               seed=0)
+    >>> history = m.run(create_example_policies())        # all four from step 1 on
+    >>> len(history), history[-1]["active_policies"][0]
+    (40, 'targeted_welfare')
+    >>> a = m.analyze_cross_scale_dynamics(burn_in=10)
+    >>> sorted(a["correlations"])
+    ['meso_macro', 'micro_macro', 'micro_meso']
+    >>> df = history.to_dataframe()
+    >>> df[["micro_metrics.avg_satisfaction", "meso_metrics.avg_cohesion"]].shape
+    (40, 2)
     """
 
     def __init__(self, population_size=5000, n_communities=20, time_steps=100, *, seed=None,
@@ -274,9 +294,10 @@ class IntegratedGovernmentModel:
         if C > N:
             raise ValueError(f"n_communities must be <= population_size ({N}), got {C}")
         self.time_steps = V.integer("time_steps", time_steps, low=1)
+        _check_model_memory(N, C, f"IntegratedGovernmentModel(population_size={N}, n_communities={C})")
         self.model = GovernmentMultiscaleModel(N, C, seed=seed, **params)
         self.seed = self.model.seed
-        self.history = []
+        self.history = History()
 
     @property
     def population_size(self):
@@ -310,11 +331,14 @@ class IntegratedGovernmentModel:
         ``meso_metrics`` with ``avg_cohesion`` and ``resource_inequality``,
         ``macro_metrics`` with ``policy_effectiveness``, ``approval``,
         ``trust``) plus ``active_policies`` (list of names).  Also stored as
-        :attr:`history`.
+        :attr:`history`.  A ``History`` is a list with ``to_dataframe()`` and
+        ``to_xarray()``.
         """
+        T = V.integer("time_steps", self.time_steps, low=1)
         schedule = self._schedule(policies)
-        hist = []
-        for k in range(self.time_steps):
+        _check_history_memory(T, self.model.n_communities, f"run() with time_steps={T}")
+        hist = History()
+        for k in range(T):
             for pol in schedule.get(k, ()):
                 self.model.apply_policy(pol)
             rec = self.model.step(quantiles=quantiles)
@@ -339,6 +363,8 @@ class IntegratedGovernmentModel:
 
     @staticmethod
     def _policy_list(pols):
+        if isinstance(pols, (str, bytes)) or not hasattr(pols, "__iter__"):
+            raise TypeError(f"policies must be a list of Policy objects, got {type(pols).__name__}")
         pols = list(pols)
         for p in pols:
             if not isinstance(p, Policy):

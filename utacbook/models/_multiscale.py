@@ -105,9 +105,131 @@ import numpy as np
 from utacbook import _validate as V
 from utacbook._kernels.multiscale import CHUNK, community_sums, micro_step, reduce_partials
 from utacbook._kernels.rng import make_streams, resolve_seed
+from utacbook._memory import check_memory
 
 __all__ = ["ScaleLevel", "ScaleState", "MultiscaleModel", "GovernmentMultiscaleModel",
-           "analyze_scale_separation", "gini"]
+           "analyze_scale_separation", "gini", "History"]
+
+#: estimates below this many bytes are not checked (check_memory itself costs ~50 us)
+_CHECK_ABOVE = 1 << 26
+
+
+def _check_model_memory(n_agents, n_communities, what):
+    """MemoryError naming ``what`` if a model of this size cannot be allocated.
+
+    Peak of the construction: about 65 bytes per citizen (measured; the
+    community shuffle, the Pareto draw and its temporaries, the agent arrays,
+    the derived individual term), counted as 80, and a few arrays of C entries.
+    """
+    nbytes = 80 * n_agents + 64 * n_communities
+    if nbytes > _CHECK_ABOVE:
+        check_memory(nbytes, what=what)
+
+
+def _check_history_memory(n_steps, n_communities, what):
+    """MemoryError naming ``what`` if ``n_steps`` records of a run cannot be kept.
+
+    A record holds about 2.5 KiB of dicts and floats plus five arrays of C
+    entries (the meso state).
+    """
+    nbytes = n_steps * (2560 + 5 * (8 * n_communities + 112))
+    if nbytes > _CHECK_ABOVE:
+        check_memory(nbytes, what=what)
+
+
+def _flat_record(rec, prefix=""):
+    """Scalars of a (nested) record as {"a.b": value}; per-community arrays are left out."""
+    out = {}
+    for key, val in rec.items():
+        name = f"{prefix}{key}"
+        if isinstance(val, dict):
+            out.update(_flat_record(val, name + "."))
+        elif isinstance(val, np.ndarray):
+            continue
+        elif isinstance(val, list):
+            out[name] = tuple(val)
+        else:
+            out[name] = val
+    return out
+
+
+class History(list):
+    """The records of a run: a ``list`` of dicts (one per step) with table exports.
+
+    Returned by :meth:`MultiscaleModel.run`,
+    :meth:`utacbook.models.GovernmentSimulation.run` and
+    :meth:`utacbook.models.IntegratedGovernmentModel.run`.  It is a plain
+    list in every respect (indexing, ``len``, iteration, equality, JSON,
+    pickling; a slice is a plain list); it adds :meth:`to_dataframe`,
+    :meth:`to_xarray` and a one-line repr.
+
+    Examples
+    --------
+    >>> from utacbook.models import GovernmentMultiscaleModel
+    >>> h = GovernmentMultiscaleModel(200, 4, seed=1).run(3)
+    >>> h
+    History(3 steps, step 1..3; keys: step, micro, meso, macro, micro_metrics, meso_metrics, macro_metrics)
+    >>> df = h.to_dataframe()
+    >>> df.index.name, len(df), "macro.trust" in df.columns
+    ('step', 3, True)
+    >>> h.to_xarray()["meso.cohesion"].dims
+    ('step', 'community')
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self:
+            return "History(0 steps)"
+        first, last = self[0], self[-1]
+        span = ""
+        if isinstance(first, dict) and "step" in first and isinstance(last, dict) and "step" in last:
+            span = f", step {first['step']}..{last['step']}"
+        keys = ", ".join(map(str, first)) if isinstance(first, dict) else type(first).__name__
+        return f"History({len(self)} step{'s' if len(self) != 1 else ''}{span}; keys: {keys})"
+
+    def to_dataframe(self):
+        """One row per step, one column per scalar of the records.
+
+        Nested keys are joined with dots (``"micro.mean"``,
+        ``"micro.quantiles.q10"``, ``"macro.trust"``,
+        ``"meso_metrics.avg_cohesion"``); lists (``active_policies``) become
+        tuples; the per-community arrays of ``meso`` are left out (see
+        :meth:`to_xarray`).  Indexed by ``step`` when the records have one.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+        df = pd.DataFrame([_flat_record(rec) for rec in self])
+        if "step" in df.columns:
+            df = df.set_index("step")
+        return df
+
+    def to_xarray(self):
+        """The records as an :class:`xarray.Dataset`.
+
+        The scalars of :meth:`to_dataframe` as variables over ``step``, and
+        every per-community array of ``meso`` (``satisfaction``,
+        ``satisfaction_std``, ``cohesion``, ``resources``, ``size``) as
+        ``"meso.<name>"`` over ``(step, community)``.
+
+        Returns
+        -------
+        xarray.Dataset
+        """
+        import xarray as xr
+        df = self.to_dataframe()
+        ds = xr.Dataset.from_dataframe(df) if len(df.columns) else xr.Dataset()
+        meso = self[0].get("meso") if self and isinstance(self[0], dict) else None
+        if isinstance(meso, dict):
+            dim = df.index.name or "index"
+            for key in meso:
+                arr = np.array([rec["meso"][key] for rec in self])
+                ds[f"meso.{key}"] = xr.DataArray(arr, dims=(dim, "community"),
+                                                 coords={dim: df.index.to_numpy()})
+        return ds
 
 
 class ScaleLevel(enum.Enum):
@@ -204,6 +326,48 @@ _PARAMS = {
 
 _AGENT_CORE = ("satisfaction", "wealth", "community", "field")
 
+#: rounding slack of the [0, 1] checks of a running state (sums of weights n_c/N may exceed 1 by an ulp)
+_SLACK = 1e-9
+
+
+class _Params(dict):
+    """The model parameters: a dict that checks every value written to it.
+
+    ``model.params["noise"] = 0.0`` raises at once (naming ``noise``), so the
+    dynamics never run on a parameter outside its range.  Entries cannot be
+    added or removed.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, values=()):
+        super().__init__()
+        for name, value in dict(values).items():
+            self[name] = value
+
+    def __setitem__(self, name, value):
+        if name not in _PARAMS:
+            raise TypeError(f"unknown model parameter {name!r}; allowed: {sorted(_PARAMS)}")
+        super().__setitem__(name, V.real(name, value, **_PARAMS[name][1]))
+
+    def update(self, *args, **kwargs):
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name, default=None):
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def _no_removal(self, *args, **kwargs):
+        raise TypeError("params entries cannot be removed (every model parameter is needed)")
+
+    __delitem__ = pop = popitem = clear = _no_removal
+
 
 class MultiscaleModel:
     r"""Base multiscale model: the micro/meso/macro dynamics of the module docstring.
@@ -247,7 +411,10 @@ class MultiscaleModel:
     Memory: 48 bytes per citizen (six 8-byte arrays: the four agent
     arrays, the wealth before policy transfers and the cached individual
     term :math:`u_i`), plus O(C) per community and 128 bytes of random
-    state per 4096 citizens.
+    state per 4096 citizens.  Construction peaks at about 65 bytes per
+    citizen; a model that would not fit raises ``MemoryError`` with the
+    estimate before anything is allocated, and so does :meth:`run` for a
+    history that would not fit (about 2.5 KiB + 40 C bytes per step).
     """
 
     def __init__(self, n_agents, n_communities, *, seed=None, meso_interval=1, macro_interval=1,
@@ -256,15 +423,15 @@ class MultiscaleModel:
         C = V.integer("n_communities", n_communities, low=1)
         if C > N:
             raise ValueError(f"n_communities must be <= n_agents ({N}), got {C}")
-        self.n_agents, self.n_communities = N, C
+        self._n_agents, self._n_communities = N, C
         self.meso_interval = V.integer("meso_interval", meso_interval, low=1)
         self.macro_interval = V.integer("macro_interval", macro_interval, low=1)
         unknown = sorted(set(params) - set(_PARAMS))
         if unknown:
             raise TypeError(f"unknown model parameter(s) {unknown}; allowed: {sorted(_PARAMS)}")
-        self.params = {}
-        for name, (default, kw) in _PARAMS.items():
-            self.params[name] = V.real(name, params.get(name, default), **kw)
+        self._params = _Params({name: params.get(name, default)
+                                for name, (default, _) in _PARAMS.items()})
+        _check_model_memory(N, C, f"{type(self).__name__}(n_agents={N}, n_communities={C})")
 
         seq, self.seed = resolve_seed(seed)
         init_seq, noise_seq = seq.spawn(2)
@@ -301,6 +468,63 @@ class MultiscaleModel:
         self._micro_to_meso()
         self.approval = self._approval()
 
+    # ------------------------------------------------------------ attributes
+    @property
+    def n_agents(self):
+        """Number of citizens N (fixed at construction)."""
+        return self._n_agents
+
+    @n_agents.setter
+    def n_agents(self, value):
+        raise AttributeError("n_agents is fixed at construction (the agent arrays have this length); "
+                             "build a new model instead")
+
+    @property
+    def n_communities(self):
+        """Number of communities C (fixed at construction)."""
+        return self._n_communities
+
+    @n_communities.setter
+    def n_communities(self, value):
+        raise AttributeError("n_communities is fixed at construction; build a new model, or "
+                             "reassign citizens with set_agent_variable('community', ...)")
+
+    @property
+    def params(self):
+        """dict of the model parameters (see the class docstring).
+
+        Values may be changed between steps (``model.params["noise"] = 0.5``);
+        every value written is checked against its range at once.
+        """
+        return self._params
+
+    @params.setter
+    def params(self, value):
+        if not isinstance(value, dict):
+            raise TypeError(f"params must be a dict of the model parameters, got {type(value).__name__}")
+        missing = sorted(set(_PARAMS) - set(value))
+        if missing:
+            raise ValueError(f"params lacks the model parameter(s) {missing}")
+        self._params = _Params(value)
+
+    def _check_state(self):
+        """Raise, naming the attribute, if a public attribute was set to garbage (O(C))."""
+        V.integer("current_step", self.current_step, low=0)
+        V.integer("meso_interval", self.meso_interval, low=1)
+        V.integer("macro_interval", self.macro_interval, low=1)
+        V.real("trust", self.trust, low=-_SLACK, high=1.0 + _SLACK)
+        C = self._n_communities
+        for name in ("cohesion", "mean_satisfaction"):
+            val = getattr(self, name)
+            if not isinstance(val, np.ndarray):
+                raise TypeError(f"{name} must be an array of {C} floats (one per community), "
+                                f"got {type(val).__name__}")
+            if val.shape != (C,):
+                raise ValueError(f"{name} must have shape ({C},) (one value per community), "
+                                 f"got {val.shape}")
+            if not (np.all(val >= -_SLACK) and np.all(val <= 1.0 + _SLACK)):
+                raise ValueError(f"{name} must lie in [0, 1] (no NaN)")
+
     # ------------------------------------------------------------------ agents
     @property
     def agents(self):
@@ -310,12 +534,17 @@ class MultiscaleModel:
         effective wealth including policy transfers), ``community`` (int64,
         0..C-1), ``field`` (float, the policy field :math:`h_i`).  Subclasses
         may add their own entries with :meth:`set_agent_variable`.
+
+        Only ``satisfaction`` may be changed in place (a step refuses a
+        non-finite value); ``wealth``, ``community`` and ``field`` must be
+        changed with :meth:`set_agent_variable`, which checks them (the
+        micro step does not check the community labels it indexes with).
         """
         return self._agents
 
     def get_agent_variable(self, name):
         """Return the per-citizen array ``name`` (the model's own array, not a copy)."""
-        if name not in self._agents:
+        if not isinstance(name, str) or name not in self._agents:
             raise ValueError(f"name must be one of {sorted(self._agents)}, got {name!r}")
         return self._agents[name]
 
@@ -387,7 +616,15 @@ class MultiscaleModel:
     def _update_micro(self):
         """The synchronous micro step (Numba kernel, one normal per citizen)."""
         p = self.params
-        g = p["coupling"] * self.cohesion * (2.0 * self.mean_satisfaction - 1.0)
+        try:
+            g = p["coupling"] * self.cohesion * (2.0 * self.mean_satisfaction - 1.0)
+            ok = np.shape(g) == (self._n_communities,) and bool(np.isfinite(g).all())
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:  # cohesion or mean_satisfaction was set to garbage: say which
+            self._check_state()
+            raise ValueError("the community term coupling * cohesion * (2 mean_satisfaction - 1) "
+                             "must be finite, one value per community")
         micro_step(self._agents["satisfaction"], self._agents["community"], g, self._u,
                    1.0 / self.effective_temperature, p["inertia"], self._states,
                    self._part_sum, self._part_sq, self._use_partials)
@@ -428,9 +665,17 @@ class MultiscaleModel:
 
         See :meth:`run` for the record.
         """
+        t = self.trust
+        if not (type(self.current_step) is int and type(self.meso_interval) is int
+                and type(self.macro_interval) is int and self.meso_interval >= 1
+                and self.macro_interval >= 1 and type(t) is float and -_SLACK <= t <= 1.0 + _SLACK):
+            self._check_state()  # slow path: raises if an attribute was set to garbage
         self.current_step += 1
         self._update_micro()
         self._micro_to_meso()
+        if not -_SLACK <= self._approval() <= 1.0 + _SLACK:  # NaN fails too
+            raise ValueError("agents['satisfaction'] must lie in [0, 1] (it holds NaN, inf or values "
+                             "outside; it was changed in place)")
         if self.current_step % self.meso_interval == 0:
             self._update_meso()
         if self.current_step % self.macro_interval == 0:
@@ -443,13 +688,14 @@ class MultiscaleModel:
         Parameters
         ----------
         n_steps : int >= 0
+            ``run(0)`` returns an empty history.
         quantiles : bool
             Include the 10/25/50/75/90 % quantiles of satisfaction in
             ``record['micro']`` (costs one O(N) partition per step).
 
         Returns
         -------
-        list of dict, each with keys
+        History (a list) of dict, each with keys
 
         * ``step``: int, 1-based;
         * ``micro``: ``mean``, ``std`` (ddof 0) of satisfaction, and
@@ -465,9 +711,12 @@ class MultiscaleModel:
 
         Approval, trust and effectiveness are the values of the last macro
         update (they change only every ``macro_interval`` steps).
+        :meth:`History.to_dataframe` and :meth:`History.to_xarray` turn the
+        records into a table.
         """
         n_steps = V.integer("n_steps", n_steps, low=0)
-        return [self.step(quantiles=quantiles) for _ in range(n_steps)]
+        _check_history_memory(n_steps, self._n_communities, f"run(n_steps={n_steps})")
+        return History([self.step(quantiles=quantiles) for _ in range(n_steps)])
 
     def _record(self, quantiles):
         s = self._agents["satisfaction"]
@@ -676,6 +925,22 @@ class GovernmentMultiscaleModel(MultiscaleModel):
     any value set with :meth:`set_agent_variable`.  Setting ``wealth`` sets
     the wealth before transfers; targets of active policies are not
     re-selected.
+
+    Examples
+    --------
+    >>> from utacbook.models import GovernmentMultiscaleModel, create_example_policies
+    >>> m = GovernmentMultiscaleModel(n_agents=1000, n_communities=10, seed=0)
+    >>> mask = m.apply_policy(create_example_policies()[0])   # targeted welfare
+    >>> int(mask.sum())                                        # the poorest 20 %
+    200
+    >>> history = m.run(30)
+    >>> rec = history[-1]
+    >>> rec["step"], sorted(rec["macro"])
+    (30, ['approval', 'effective_temperature', 'policy_effectiveness', 'trust'])
+    >>> bool(rec["macro"]["policy_effectiveness"] > 0)     # targets more satisfied
+    True
+    >>> history.to_dataframe()["macro.trust"].shape
+    (30,)
     """
 
     def __init__(self, n_agents=1000, n_communities=10, *, seed=None, meso_interval=1,
@@ -722,6 +987,7 @@ class GovernmentMultiscaleModel(MultiscaleModel):
         if not isinstance(policy, Policy):
             raise TypeError("policy must be a utacbook.models.Policy, "
                             f"got {type(policy).__name__}")
+        policy._checked()  # a Policy changed after construction is refused here
         if policy.name in self._policies:
             raise ValueError(f"policy name {policy.name!r} is already active")
         if targets is None:
@@ -734,20 +1000,32 @@ class GovernmentMultiscaleModel(MultiscaleModel):
             if mask.shape != (self.n_agents,) or mask.dtype != bool:
                 raise ValueError(f"targets must be a boolean array of length {self.n_agents}")
             mask, cmask = mask.copy(), None
+        before = dict(self._policies)
         self._policies[policy.name] = (policy, (mask, cmask))
-        self._apply_fields()
+        try:
+            self._apply_fields()
+        except (TypeError, ValueError):
+            self._policies = before  # an active policy was corrupted: leave the model as it was
+            raise
         return mask.copy()
 
     def remove_policy(self, name):
         """Deactivate the policy called ``name`` (ValueError if none is active)."""
-        if name not in self._policies:
+        if not isinstance(name, str) or name not in self._policies:
             raise ValueError(f"name must be an active policy {sorted(self._policies)}, "
                              f"got {name!r}")
+        before = dict(self._policies)
         del self._policies[name]
-        self._apply_fields()
+        try:
+            self._apply_fields()
+        except (TypeError, ValueError):
+            self._policies = before
+            raise
 
     def _apply_fields(self):
         N, C = self.n_agents, self.n_communities
+        for pol, _ in self._policies.values():
+            pol._checked()  # refuse a policy corrupted after it was applied, before any change
         h = np.zeros(N)
         transfers = np.zeros(C)
         cost = 0.0
@@ -779,7 +1057,7 @@ class GovernmentMultiscaleModel(MultiscaleModel):
         s = self._agents["satisfaction"]
         A = self._approval()
         vals = []
-        for pol, (mask, cmask) in self._policies.values():
+        for _pol, (mask, cmask) in self._policies.values():
             n_t = int(mask.sum()) if cmask is None else int(self.size[cmask].sum())
             if n_t == self.n_agents:
                 vals.append(A - 0.5)
@@ -820,6 +1098,8 @@ def analyze_scale_separation(model, variable="satisfaction"):
     """
     if not isinstance(model, MultiscaleModel):
         raise TypeError(f"model must be a MultiscaleModel, got {type(model).__name__}")
+    if not isinstance(variable, str) or variable not in model.agents:
+        raise ValueError(f"variable must be one of {sorted(model.agents)}, got {variable!r}")
     x = np.asarray(model.get_agent_variable(variable), dtype=float)
     comm = model.agents["community"]
     C = model.n_communities

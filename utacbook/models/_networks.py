@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from utacbook import _validate as v
-
 import math
 
-
+from utacbook import _validate as v
 from utacbook.models import _ising as ising
 
 __all__ = ["sbm", "sbm_probabilities", "erdos_renyi", "random_regular", "barabasi_albert",
@@ -28,7 +26,7 @@ __all__ = ["sbm", "sbm_probabilities", "erdos_renyi", "random_regular", "barabas
            "ba_moment_scan"]
 
 
-def _seed(seed):
+def _seed_or_none(seed):
     if seed is None:
         return None
     return v.integer("seed", seed, low=0)
@@ -88,7 +86,7 @@ def sbm(*, n_blocks=2, block_size=500, p_in=0.014, p_out=0.002, seed=0):
     p_out = v.real("p_out", p_out, low=0.0, high=1.0)
     P = np.full((n_blocks, n_blocks), p_out)
     np.fill_diagonal(P, p_in)
-    G = nx.stochastic_block_model([n] * n_blocks, P.tolist(), seed=_seed(seed))
+    G = nx.stochastic_block_model([n] * n_blocks, P.tolist(), seed=_seed_or_none(seed))
     G.graph.clear()
     return nx.Graph(G)
 
@@ -106,7 +104,7 @@ def erdos_renyi(*, n=1000, k_mean=8.0, seed=0):
     import networkx as nx
     n = v.integer("n", n, low=2)
     k_mean = v.real("k_mean", k_mean, low=0.0, high=n - 1)
-    return nx.gnp_random_graph(n, k_mean / (n - 1), seed=_seed(seed))
+    return nx.gnp_random_graph(n, k_mean / (n - 1), seed=_seed_or_none(seed))
 
 
 def random_regular(*, n=1000, k=4, seed=0):
@@ -116,7 +114,7 @@ def random_regular(*, n=1000, k=4, seed=0):
     k = v.integer("k", k, low=0, high=n - 1)
     if (n * k) % 2:
         raise ValueError(f"n * k must be even, got n={n}, k={k}")
-    return nx.random_regular_graph(k, n, seed=_seed(seed))
+    return nx.random_regular_graph(k, n, seed=_seed_or_none(seed))
 
 
 def barabasi_albert(*, n=1000, m=3, seed=0):
@@ -133,7 +131,7 @@ def barabasi_albert(*, n=1000, m=3, seed=0):
     import networkx as nx
     m = v.integer("m", m, low=1)
     n = v.integer("n", n, low=m + 1)
-    return nx.barabasi_albert_graph(n, m, seed=_seed(seed))
+    return nx.barabasi_albert_graph(n, m, seed=_seed_or_none(seed))
 
 
 def lattice_graph(L=16, *, periodic=True):
@@ -154,8 +152,17 @@ def lattice_graph(L=16, *, periodic=True):
     return nx.convert_node_labels_to_integers(G, ordering="sorted")
 
 
+def _graph(graph):
+    """``graph`` if it is a networkx graph, else TypeError naming it."""
+    import networkx as nx
+    if not isinstance(graph, nx.Graph):
+        raise TypeError(f"graph must be a networkx graph, got {type(graph).__name__}")
+    return graph
+
+
 def block_labels(graph, *, attr="block"):
     """Integer group label of every node, in node order (array of int)."""
+    _graph(graph)
     try:
         return np.array([graph.nodes[u][attr] for u in graph.nodes], dtype=int)
     except KeyError:
@@ -185,6 +192,7 @@ def modularity(graph, partition=None, *, attr="block"):
     float in [-1/2, 1)
     """
     from networkx.algorithms import community
+    _graph(graph)
     if graph.number_of_edges() == 0:
         raise ValueError("graph must have at least one edge")
     if partition is None:
@@ -204,18 +212,25 @@ def modularity(graph, partition=None, *, attr="block"):
 def degree_moments(graph):
     """Mean degree ⟨k⟩ and second moment ⟨k²⟩ of a graph (or degree sequence).
 
+    Parameters
+    ----------
+    graph : networkx.Graph or array_like
+        An undirected graph without self-loops and with at least one edge,
+        or a degree sequence (non-negative, positive mean).
+
     Returns
     -------
     (k1, k2) : tuple of float
     """
     from utacbook.theory._exact import _degree_moments
-    k1, k2 = _degree_moments(graph)
+    k1, k2 = _degree_moments(graph, name="graph")
     return float(k1), float(k2)
 
 
 def adjacency(graph, *, weight=None):
     """Sparse adjacency matrix (CSR, float) in node order."""
     import networkx as nx
+    _graph(graph)
     return nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes), weight=weight,
                                     dtype=float, format="csr")
 
@@ -241,10 +256,18 @@ def ba_moment_scan(sizes=(500, 1000, 2000, 4000), *, m=3, n_graphs=4, seed=0):
         ``slope_bethe_err``, ``m``, ``n_graphs``.
     """
     from utacbook.theory._exact import bethe_tc, mean_field_tc
-    Ns = np.asarray([v.integer("size", n, low=2) for n in sizes])
+    try:
+        if isinstance(sizes, (str, bytes)):
+            raise TypeError
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"sizes must be a sequence of int, got {sizes!r}") from None
+    Ns = np.asarray([v.integer("sizes", n, low=2) for n in sizes])
+    if Ns.size == 0:
+        raise ValueError("sizes must not be empty")
     m = v.integer("m", m, low=1)
     if np.any(Ns <= m):
-        raise ValueError(f"every size must exceed m = {m}")
+        raise ValueError(f"sizes must all exceed m = {m}, got {Ns.tolist()}")
     n_graphs = v.integer("n_graphs", n_graphs, low=2)
     seed = v.integer("seed", seed, low=0)
     rows = np.zeros((Ns.size, n_graphs, 5))
@@ -278,6 +301,7 @@ def _ss(*keys):
 
 
 def _seed(seed):
+    """The seed as an int >= 0 (None refused); also used by the social-chapter studies."""
     return v.integer("seed", seed, low=0)
 
 
@@ -297,7 +321,10 @@ def _parabola_peak(x, y):
     return float(np.clip(-b / (2 * a), xs[0], xs[2]))
 
 
-def network_tc_scan(graph, *, temperatures=np.linspace(4.0, 10.0, 13), J=1.0, sweeps=1500,
+_TC_SCAN_TEMPERATURES = np.linspace(4.0, 10.0, 13)
+
+
+def network_tc_scan(graph, *, temperatures=_TC_SCAN_TEMPERATURES, J=1.0, sweeps=1500,
                     burn_in=300, n_seeds=4, algorithm="metropolis", seed=0):
     """Ordering temperature of a graph from the peak of the susceptibility.
 
@@ -310,7 +337,9 @@ def network_tc_scan(graph, *, temperatures=np.linspace(4.0, 10.0, 13), J=1.0, sw
     Parameters
     ----------
     graph : networkx.Graph or IsingGraph
+        Undirected, at least one edge (see :func:`utacbook.models.prepare_graph`).
     temperatures : 1-D array of float > 0, >= 3 values, increasing
+        Default ``np.linspace(4.0, 10.0, 13)``.
     J : float > 0
     sweeps, burn_in : int
     n_seeds : int >= 2
@@ -329,7 +358,10 @@ def network_tc_scan(graph, *, temperatures=np.linspace(4.0, 10.0, 13), J=1.0, sw
         raise ValueError("temperatures must be positive and increasing")
     n_seeds = v.integer("n_seeds", n_seeds, low=2)
     seed = _seed(seed)
+    v.real("J", J, positive=True)
     g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    if g.n_edges == 0:
+        raise ValueError("graph must have at least one edge (free spins have no ordering temperature)")
     chi = np.zeros((n_seeds, temps.size))
     am = np.zeros_like(chi)
     U = np.zeros_like(chi)

@@ -131,6 +131,13 @@ def block_variance_profile(lattice, block_sizes=None):
         Population variance of the block means for each block size.
     """
     lat = _lattice(lattice)
+    if block_sizes is not None:
+        try:
+            if isinstance(block_sizes, (str, bytes)):
+                raise TypeError
+            block_sizes = list(block_sizes)
+        except TypeError:
+            raise TypeError(f"block_sizes must be a sequence of int, got {block_sizes!r}") from None
     if block_sizes is None:
         n = min(lat.shape)
         block_sizes = [2 ** k for k in range(int(np.log2(n)) + 1)

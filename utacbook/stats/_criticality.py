@@ -2,7 +2,8 @@
 
 At the field :math:`h = -J/2` an update reads
 
-.. math:: \\sigma_{ij} \\leftarrow \\mathrm{sigmoid}\\!\\Big(K\\big(\\tfrac14\\textstyle\\sum_{nn}\\sigma - \\tfrac12\\big) + \\xi\\Big),
+.. math:: \\sigma_{ij} \\leftarrow \\mathrm{sigmoid}\\!\\Big(K\\big(\\tfrac14\\textstyle\\sum_{nn}\\sigma
+          - \\tfrac12\\big) + \\xi\\Big),
           \\qquad K = J/T,\\quad \\xi \\sim N(0, 1),
 
 so the dynamics depends on the single coupling :math:`K` and is symmetric
@@ -34,7 +35,10 @@ from numpy.polynomial.hermite_e import hermegauss
 from utacbook import _validate as v
 from utacbook._kernels.rng import resolve_seed
 
-__all__ = ['binder_from_samples', 'binder_from_moments', 'order_parameter_moments', 'binder_scan', 'binder_crossing', 'critical_coupling', 'LONG_RUN_K', 'critical_coupling_study', 'spot_check_critical_coupling', 'susceptibility_by_size', 'stored_susceptibility', 'chi_exponent_at', 'ISING_BINDER_CROSSING', 'ISING_ETA']
+__all__ = ['binder_from_samples', 'binder_from_moments', 'order_parameter_moments', 'binder_scan',
+           'binder_crossing', 'critical_coupling', 'LONG_RUN_K', 'critical_coupling_study',
+           'spot_check_critical_coupling', 'susceptibility_by_size', 'stored_susceptibility',
+           'chi_exponent_at', 'ISING_BINDER_CROSSING', 'ISING_ETA']
 
 _NODES, _WEIGHTS = hermegauss(120)
 _WEIGHTS = _WEIGHTS / np.sqrt(2.0 * np.pi)
@@ -58,6 +62,10 @@ def binder_from_moments(m2, m4):
     """
     m2 = v.real_array("m2", m2)
     m4 = v.real_array("m4", m4)
+    try:
+        np.broadcast_shapes(m2.shape, m4.shape)
+    except ValueError:
+        raise ValueError(f"m2 and m4 must broadcast together, got shapes {m2.shape} and {m4.shape}") from None
     if np.any(m2 < 0) or np.any(m4 < 0):
         raise ValueError("m2 and m4 must be >= 0 (they are even moments)")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -84,6 +92,9 @@ def binder_from_samples(m, axis=-1):
         U along ``axis``; nan where all samples are zero.
     """
     m = v.real_array("m", m)
+    axis = v.integer("axis", axis)
+    if m.ndim and not -m.ndim <= axis < m.ndim:
+        raise ValueError(f"axis must lie in [{-m.ndim}, {m.ndim - 1}] for m of shape {m.shape}, got {axis}")
     if m.ndim == 0 or m.shape[axis] < 1:
         raise ValueError("m must hold at least one sample along axis")
     return binder_from_moments(np.mean(m ** 2, axis=axis), np.mean(m ** 4, axis=axis))
@@ -161,7 +172,13 @@ def order_parameter_moments(J, T=0.2, *, lattice_size=32, n_sweeps=4000, n_burn=
         ``lattice_size``, ``n_sweeps``, ``n_burn``, ``n_replicas``, ``seed``.
     """
     L, n_sweeps, n_burn, n_rep = _run_args(lattice_size, n_sweeps, n_burn, n_replicas, update)
-    Jb, Tb = np.broadcast_arrays(v.real_array("J", J), v.real_array("T", T))
+    Ja, Ta = v.real_array("J", J), v.real_array("T", T)
+    if Ja.size == 0:
+        raise ValueError("J must hold at least one coupling")
+    try:
+        Jb, Tb = np.broadcast_arrays(Ja, Ta)
+    except ValueError:
+        raise ValueError(f"J and T must broadcast together, got shapes {Ja.shape} and {Ta.shape}") from None
     if np.any(Tb <= 0):
         raise ValueError("T must be > 0 everywhere")
     Jb, Tb = np.array(Jb, dtype=float), np.array(Tb, dtype=float)  # own, writeable copies
@@ -188,6 +205,35 @@ def order_parameter_moments(J, T=0.2, *, lattice_size=32, n_sweeps=4000, n_burn=
            "lattice_size": L, "n_sweeps": n_sweeps, "n_burn": n_burn, "n_replicas": n_rep,
            "seed": res["seed"]}
     return out
+
+
+def _sizes(lattice_sizes):
+    """The lattice sizes as a non-empty list of int."""
+    try:
+        if isinstance(lattice_sizes, (str, bytes)):
+            raise TypeError
+        lattice_sizes = list(lattice_sizes)
+    except TypeError:
+        raise TypeError(f"lattice_sizes must be a sequence of int, got {lattice_sizes!r}") from None
+    sizes = [v.integer("lattice_sizes", L, low=2, high=65536) for L in lattice_sizes]
+    if not sizes:
+        raise ValueError("lattice_sizes must not be empty")
+    return sizes
+
+
+def _stored(name, values, keys):
+    """Check that ``values`` is a mapping with ``keys`` (a stored result or a scan)."""
+    if not hasattr(values, "__getitem__") or isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a dict (or StoredResult), got {type(values).__name__}")
+    missing = []
+    for k in keys:
+        try:
+            values[k]
+        except (KeyError, IndexError, TypeError):
+            missing.append(k)
+    if missing:
+        raise ValueError(f"{name} lacks the entries {missing}")
+    return values
 
 
 def _per_size(name, value, n):
@@ -233,9 +279,7 @@ def binder_scan(K_values, lattice_sizes=(16, 32, 64), *, T=0.2, n_sweeps=4000, n
         of the per-size results hold the same root entropy, not the child's).
     """
     K = v.real_array("K_values", K_values, ndim=1, min_len=2)
-    sizes = [v.integer("lattice_sizes", L, low=2, high=65536) for L in lattice_sizes]
-    if not sizes:
-        raise ValueError("lattice_sizes must not be empty")
+    sizes = _sizes(lattice_sizes)
     T = v.real("T", T, positive=True)
     sweeps = _per_size("n_sweeps", n_sweeps, len(sizes))
     burns = _per_size("n_burn", n_burn, len(sizes))
@@ -284,6 +328,14 @@ def binder_crossing(K, U_small, U_large, *, U_window=(0.1, 0.65)):
                          f"{K.shape[0]}, {a.shape[0]}, {b.shape[0]}")
     if np.any(np.diff(K) <= 0):
         raise ValueError("K must be strictly increasing")
+    try:
+        if isinstance(U_window, (str, bytes)):
+            raise TypeError
+        U_window = tuple(U_window)
+    except TypeError:
+        raise TypeError(f"U_window must be a pair (low, high), got {U_window!r}") from None
+    if len(U_window) != 2:
+        raise ValueError(f"U_window must be a pair (low, high), got {U_window!r}")
     lo, hi = (v.real("U_window", u) for u in U_window)
     if not lo < hi:
         raise ValueError(f"U_window must be (low, high) with low < high, got {U_window!r}")
@@ -329,6 +381,7 @@ def critical_coupling(scan, *, U_window=(0.1, 0.65)):
         whole grid bracket of its crossing is included); ``K_range`` (that
         interval).
     """
+    _stored("scan", scan, ("lattice_sizes", "K", "results"))
     sizes, K, results = scan["lattice_sizes"], scan["K"], scan["results"]
     if len(sizes) < 2:
         raise ValueError("scan must hold at least two lattice sizes")
@@ -352,7 +405,7 @@ def critical_coupling(scan, *, U_window=(0.1, 0.65)):
         ok = np.isfinite(loo_K)
         m = int(ok.sum())
 
-        def jk(x):
+        def jk(x, m=m):
             return float(np.sqrt((m - 1) / m * np.sum((x - x.mean()) ** 2))) if m > 1 else np.nan
 
         pairs.append({"sizes": (sizes[p], sizes[p + 1]), "K_cross": full["K_cross"],
@@ -434,7 +487,7 @@ def critical_coupling_study(*, K_values=None, lattice_sizes=(16, 32, 64), T=0.2,
         and the settings ``T``, ``n_sweeps``, ``n_burn``, ``n_replicas``,
         ``update``, ``seed``.
     """
-    K = np.asarray(LONG_RUN_K if K_values is None else K_values, dtype=float)
+    K = v.real_array("K_values", LONG_RUN_K if K_values is None else K_values, ndim=1, min_len=2)
     scan = binder_scan(K, lattice_sizes, T=T, n_sweeps=n_sweeps, n_burn=n_burn,
                        n_replicas=n_replicas, update=update, seed=seed)
     kc = critical_coupling(scan)
@@ -495,6 +548,8 @@ def spot_check_critical_coupling(values, *, size_index=0, n_replicas=2):
         ``identical`` (``max_rel_diff < 1e-9``), ``m2_rep`` (the re-run
         values).
     """
+    _stored("values", values, ("lattice_sizes", "n_replicas", "K", "T", "n_sweeps", "n_burn",
+                               "update", "seed", "m2_rep", "m4_rep"))
     sizes = list(values["lattice_sizes"])
     k = v.integer("size_index", size_index, low=0, high=len(sizes) - 1)
     n = v.integer("n_replicas", n_replicas, low=2, high=int(values["n_replicas"]))
@@ -529,7 +584,8 @@ def susceptibility_by_size(K, lattice_sizes=(16, 32, 64), *, T=0.2, n_sweeps=200
         size), ``n_sweeps``, ``n_burn``, ``n_replicas``, ``seed``.
     """
     K = v.real("K", K)
-    sizes = [v.integer("lattice_sizes", L, low=2, high=65536) for L in lattice_sizes]
+    T = v.real("T", T, positive=True)
+    sizes = _sizes(lattice_sizes)
     seq, entropy = resolve_seed(seed)
     children = seq.spawn(len(sizes))
     chi_rep, z = [], []
@@ -571,6 +627,7 @@ def chi_exponent_at(values, K, K_err=0.0):
         ``x_err`` (both in quadrature); ``slope`` (dx/dK between the grid
         points); ``bracket`` (the two grid couplings).
     """
+    _stored("values", values, ("K", "chi_exponent", "chi_exponent_err"))
     Ks = np.asarray(values["K"], dtype=float)
     x = np.asarray(values["chi_exponent"], dtype=float)
     e = np.asarray(values["chi_exponent_err"], dtype=float)
@@ -600,6 +657,8 @@ def stored_susceptibility(values, K=None):
     K : float, optional
         A coupling of its grid (default: the grid point nearest K_c, ``K_fss``).
     """
+    _stored("values", values, ("K", "K_fss", "lattice_sizes", "m2_rep", "burnin_z", "n_sweeps",
+                               "n_burn", "n_replicas", "seed"))
     Ks = np.asarray(values["K"], dtype=float)
     K = float(values["K_fss"]) if K is None else v.real("K", K)
     i = int(np.argmin(np.abs(Ks - K)))

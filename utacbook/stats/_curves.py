@@ -1,4 +1,4 @@
-"""Moved from ``utacbook.studies``; TODO docstring."""
+"""Areas of closed curves (hysteresis loops)."""
 
 from __future__ import annotations
 
@@ -34,11 +34,10 @@ def loop_area(h_path, sigma):
         Area in units of field x activation.
     """
     h = v.real_array("h_path", h_path, ndim=1, min_len=3)
-    s = np.asarray(sigma, dtype=float)
+    s = v.real_array("sigma", sigma)
     if s.ndim < 1 or s.shape[-1] != h.shape[0]:
         raise ValueError(f"sigma must have {h.shape[0]} entries along its last axis "
                          f"(one per point of h_path), got shape {s.shape}")
-    v.real_array("sigma", s)
     h1, s1 = np.roll(h, -1), np.roll(s, -1, axis=-1)
     area = 0.5 * np.sum(h * s1 - h1 * s, axis=-1)
     return float(area) if np.ndim(area) == 0 else area

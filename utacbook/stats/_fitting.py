@@ -19,11 +19,9 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import expit
 
-from utacbook import _validate as v
-
 import math
 
-
+from utacbook import _validate as v
 
 __all__ = ["logistic", "extract_emergent_beta", "r_squared"]
 
@@ -39,17 +37,51 @@ def logistic(R, beta, theta):
         Steepness (1 / units of R).
     theta : float
         Midpoint, where the response is 1/2 (units of R).
+
+    Returns
+    -------
+    float or ndarray
+        The response, in [0, 1], shaped like ``R``.
+
+    Examples
+    --------
+    >>> float(logistic(0.3, 5.0, 0.3))
+    0.5
     """
+    R = v.real_array("R", R)
+    return _logistic(R, v.real("beta", beta), v.real("theta", theta))
+
+
+def _logistic(R, beta, theta):
+    """:func:`logistic` without argument checks (the model function of the fit)."""
     return expit(beta * (np.asarray(R, dtype=float) - theta))
 
 
 def r_squared(y, y_model):
-    """Coefficient of determination ``1 - SS_res / SS_tot`` (nan if y is constant)."""
-    y = np.asarray(y, dtype=float)
+    """Coefficient of determination ``1 - SS_res / SS_tot`` (nan if y is constant).
+
+    Parameters
+    ----------
+    y : array_like, at least one finite value
+        The data.
+    y_model : array_like, the shape of ``y``
+        The model's values at the same points.
+
+    Returns
+    -------
+    float
+        At most 1; ``nan`` when ``y`` is constant (SS_tot = 0: nothing to explain).
+    """
+    y = v.real_array("y", y)
+    if y.size < 1:
+        raise ValueError("y must hold at least one value")
+    ym = v.real_array("y_model", y_model)
+    if ym.shape != y.shape:
+        raise ValueError(f"y_model must have the shape of y {y.shape}, got {ym.shape}")
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     if ss_tot == 0.0:
         return float("nan")
-    return 1.0 - float(np.sum((y - np.asarray(y_model)) ** 2)) / ss_tot
+    return 1.0 - float(np.sum((y - ym) ** 2)) / ss_tot
 
 
 def _fail(reason, **extra):
@@ -97,6 +129,17 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
         2 ln 9 / |beta|) and ``grid_limited`` (True when that width is below the
         spacing of the grid interval holding Theta: the transition falls
         between two grid points and beta is poorly determined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.linspace(-2.0, 2.0, 25)
+    >>> beta, r2, info = extract_emergent_beta(R, logistic(R, 3.0, -0.5))
+    >>> round(beta, 6), round(info["theta"], 6), info["converged"]
+    (3.0, -0.5, True)
+    >>> beta, r2, info = extract_emergent_beta(R, np.full(25, 0.4))   # no transition
+    >>> beta, info["reason"][:13]
+    (nan, 'flat response')
     """
     R = v.real_array("R_values", R_values, ndim=1, min_len=3)
     s = v.real_array("sigma_values", sigma_values, ndim=1)
@@ -105,6 +148,7 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
                          f"({R.shape[0]}), got {s.shape[0]}")
     theta = v.real("theta", theta)
     beta_max = v.real("beta_max", beta_max, positive=True)
+    flat_tol = v.real("flat_tol", flat_tol, nonnegative=True)
     if np.ptp(R) == 0:
         raise ValueError("R_values must not all be equal")
     err = None
@@ -143,7 +187,7 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
             with warnings.catch_warnings():
                 warnings.simplefilter("error", OptimizeWarning)
                 warnings.simplefilter("ignore", RuntimeWarning)
-                popt, pcov = curve_fit(logistic, R, s, p0=p0, sigma=err,
+                popt, pcov = curve_fit(_logistic, R, s, p0=p0, sigma=err,
                                        absolute_sigma=err is not None,
                                        bounds=(lo, hi), method="trf", maxfev=20000)
         except OptimizeWarning as exc:
@@ -153,7 +197,7 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
             last_reason = f"fit did not converge: {exc}"
             continue
         beta, th = float(popt[0]), float(popt[1])
-        model = logistic(R, beta, th)
+        model = _logistic(R, beta, th)
         r2 = r_squared(s, model)
         with np.errstate(invalid="ignore"):
             perr = np.sqrt(np.diag(pcov))
@@ -210,10 +254,14 @@ def power_law_fit(x, y, yerr, *, scale_by_chi2=True):
     e = v.real_array("yerr", yerr, ndim=1)
     if not (x.shape == y.shape == e.shape):
         raise ValueError(f"x, y and yerr must have the same length, got {x.size}, {y.size}, {e.size}")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be > 0 for a power-law fit in log space")
+    if np.any(x <= 0):
+        raise ValueError("x must be > 0 for a power-law fit in log space")
+    if np.any(y <= 0):
+        raise ValueError("y must be > 0 for a power-law fit in log space")
     if np.any(e <= 0):
         raise ValueError("yerr must be > 0 everywhere")
+    if np.ptp(x) == 0:
+        raise ValueError("x must not all be equal (the exponent is undetermined)")
     lx, ly, s = np.log(x), np.log(y), e / y
     w = 1.0 / s ** 2
     A = np.column_stack([np.ones_like(lx), lx])

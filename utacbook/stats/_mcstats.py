@@ -28,9 +28,6 @@ import numpy as np
 
 from utacbook import _validate as v
 
-
-
-
 __all__ = [
     "autocorrelation", "integrated_autocorrelation_time", "binning_error", "BinningResult",
     "mean_with_error", "jackknife", "susceptibility", "specific_heat", "binder_cumulant",
@@ -84,6 +81,21 @@ def integrated_autocorrelation_time(x, c=5.0):
         the criterion the series is too short and the value at ``W = n - 1``
         is returned (an underestimate).  An estimate <= 0, possible only for
         a handful of strongly anticorrelated points, is replaced by 0.5.
+
+    Examples
+    --------
+    An AR(1) series :math:`x_t = a x_{t-1} + \\epsilon_t` has
+    :math:`\\tau_{\\rm int} = \\tfrac12 (1 + a)/(1 - a)`, here 4.5:
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(20000)
+    >>> for t in range(1, x.size):
+    ...     x[t] = 0.8 * x[t - 1] + rng.normal()
+    >>> 4.0 < integrated_autocorrelation_time(x) < 5.0
+    True
+    >>> integrated_autocorrelation_time(np.ones(10))     # constant series
+    0.5
     """
     c = v.real("c", c, positive=True)
     rho = autocorrelation(x)
@@ -138,6 +150,18 @@ def binning_error(x, min_blocks=32):
     -------
     BinningResult
         ``(error, n_blocks, block_size)``.
+
+    Examples
+    --------
+    For independent samples the error is close to the naive :math:`\\sigma/\\sqrt n`:
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(1).normal(size=4096)
+    >>> r = binning_error(x)
+    >>> r.n_blocks, r.block_size
+    (512, 8)
+    >>> round(float(r.error / (x.std(ddof=1) / np.sqrt(x.size))), 2)
+    1.02
     """
     x = _series("x", x)
     min_blocks = v.integer("min_blocks", min_blocks, low=2)
@@ -215,6 +239,8 @@ def jackknife(func, *series, n_bins=None):
     (value, error) : tuple of float
         ``value`` is ``func`` of the full means (no bias correction).
     """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__} {func!r}")
     if not series:
         raise ValueError("series: give at least one time series")
     xs = [_series(f"series[{k}]", s) for k, s in enumerate(series)]
@@ -261,12 +287,17 @@ def specific_heat(e, T, N, *, n_bins=None):
 def binder_cumulant(m, *, n_bins=None):
     """Binder cumulant :math:`U = 1 - \\langle m^4\\rangle / (3\\langle m^2\\rangle^2)`, jackknife error.
 
-    U -> 2/3 in the ordered phase and -> 0 in the disordered phase.
+    U -> 2/3 in the ordered phase and -> 0 in the disordered phase.  For a
+    series that is identically 0 (e.g. an antiferromagnet frozen in a
+    checkerboard) U is undefined and ``(nan, nan)`` is returned, without
+    warnings.
     """
     m = _series("m", m)
     m2 = m * m
+    if not np.any(m):  # <m^2> = 0: U = 1 - 0/0 is undefined
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return jackknife(lambda a, b: 1.0 - b / (3.0 * a * a), m2, m2 * m2, n_bins=n_bins)
     return jackknife(lambda a, b: 1.0 - b / (3.0 * a * a), m2, m2 * m2, n_bins=n_bins)
-
 
 
 def fraction_error(k, n):
@@ -275,9 +306,37 @@ def fraction_error(k, n):
     The standard deviation of the Beta(k + 1, n - k + 1) posterior (uniform
     prior), which, unlike the binomial sqrt(f(1-f)/n), is not zero when all n
     runs agree.  Works element-wise on arrays.
+
+    Parameters
+    ----------
+    k : float or array_like
+        Successes, 0 <= k <= n.
+    n : float or array_like
+        Trials, >= 0 (broadcast against ``k``).  With n = 0 the posterior is
+        the uniform prior and the result is :math:`1/\\sqrt{12} \\approx 0.289`.
+
+    Returns
+    -------
+    float or ndarray
+        In (0, 0.29].
+
+    Examples
+    --------
+    >>> round(float(fraction_error(10, 10)), 4)      # all 10 runs agree: not 0
+    0.0767
+    >>> round(float(fraction_error(0, 0)), 4)        # no runs: the uniform prior
+    0.2887
     """
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
+    k = v.real_array("k", k)
+    n = v.real_array("n", n)
+    if np.any(n < 0):
+        raise ValueError("n must be >= 0 (a number of trials)")
+    try:
+        outside = np.any(k < 0) or np.any(k > n)
+    except ValueError:
+        raise ValueError(f"k and n must broadcast together, got shapes {k.shape} and {n.shape}") from None
+    if outside:
+        raise ValueError("k must lie in [0, n] (a number of successes)")
     a, b = k + 1.0, n - k + 1.0
     return np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
 

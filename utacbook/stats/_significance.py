@@ -1,4 +1,12 @@
-"""Moved from ``utacbook.engine_checks``; TODO docstring."""
+"""Significance of many comparisons against exact results.
+
+Deviations ``z = (measured - exact) / sigma`` of independent runs, summarised
+by their chi-square and the Šidák-corrected largest |z| (:func:`z_stats`,
+:func:`z_measurements`, :func:`consistency_stats`), the Šidák bound
+:func:`sidak_k`, and :func:`p_value_floor` for p-values below what a finite
+number of runs can resolve.  The test levels :data:`ALPHA_TEST` and
+:data:`ALPHA_CHECK` are the book's.
+"""
 
 from __future__ import annotations
 
@@ -54,10 +62,14 @@ def z_stats(zs):
         |z| among n: the chance that n standard normal deviates reach it).
     """
     from scipy.stats import chi2 as _chi2, norm
-    zs = np.asarray([z for z in np.ravel(np.asarray(zs, dtype=float)) if np.isfinite(z)])
+    try:
+        arr = np.asarray(zs, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"zs must be an array of real numbers ({exc})") from None
+    zs = np.asarray([z for z in np.ravel(arr) if np.isfinite(z)])
     n = zs.size
     if n == 0:
-        raise ValueError("no finite deviations to summarise")
+        raise ValueError("zs holds no finite deviations to summarise")
     chi2 = float(np.sum(zs ** 2))
     zmax = float(np.max(np.abs(zs)))
     p1 = float(2 * norm.sf(zmax))

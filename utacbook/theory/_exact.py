@@ -62,6 +62,7 @@ import scipy.sparse as sp
 from scipy.special import ellipe, ellipkm1, gammaln, logsumexp
 
 from utacbook import _validate as v
+from utacbook._memory import check_memory
 
 __all__ = [
     "onsager_tc", "yang_magnetization", "infinite_lattice_energy",
@@ -122,6 +123,13 @@ def onsager_tc(J=1.0):
     float
         :math:`T_c = 2J/\\ln(1+\\sqrt 2) \\approx 2.269185\\,J` (same units as J,
         :math:`k_B = 1`).
+
+    Examples
+    --------
+    >>> round(onsager_tc(), 6)
+    2.269185
+    >>> round(onsager_tc(J=0.5), 6)
+    1.134593
     """
     J = _positive_J(J)
     return 2.0 * J / math.log1p(math.sqrt(2.0))
@@ -143,6 +151,13 @@ def yang_magnetization(T, J=1.0):
         :math:`m_0 = (1 - \\sinh(2J/T)^{-4})^{1/8}` for :math:`T < T_c`, 0 for
         :math:`T \\ge T_c`; in [0, 1].  Near :math:`T_c`,
         :math:`m_0 \\propto (T_c - T)^{1/8}`.
+
+    Examples
+    --------
+    >>> round(yang_magnetization(2.0), 6)
+    0.911319
+    >>> yang_magnetization([1.0, 2.0, 3.0]).round(4)
+    array([0.9993, 0.9113, 0.    ])
     """
     T, scalar = _temperatures(T)
     J = _positive_J(J)
@@ -326,6 +341,9 @@ def _kaufman_args(L, T, J, M):
     M = L if M is None else v.integer("M", M, low=2)
     T, scalar = _temperatures(T)
     J = _positive_J(J)
+    # _gammas and _kaufman_K hold about a dozen float arrays of 2L entries at once
+    if L > 1 << 18:  # more than 64 MiB (check_memory itself costs ~50 us)
+        check_memory(256 * L + T.size * 24, what=f"kaufman(L={L}, ...)")
     return L, T, J, M, scalar
 
 
@@ -373,6 +391,15 @@ def kaufman(L, T, J=1.0, M=None):
         ``log_z`` (ln Z of the whole lattice), ``energy`` (per spin, units of
         J) and ``specific_heat`` (per spin), each a float or an array shaped
         like T.
+
+    Examples
+    --------
+    >>> r = kaufman(3, 2.0)
+    >>> round(r["energy"], 6), round(r["specific_heat"], 6)
+    (-1.767678, 0.519663)
+    >>> r = enumerate_lattice(3, 2.0)      # the same 3 x 3 torus by brute force (2**9 states)
+    >>> round(r["energy"], 6), round(r["specific_heat"], 6)
+    (-1.767678, 0.519663)
     """
     L, T, J, M, scalar = _kaufman_args(L, T, J, M)
     N = L * M
@@ -474,6 +501,8 @@ def _coupling_matrix(adjacency):
         if isinstance(adjacency, nx.Graph):
             if adjacency.is_directed():
                 raise ValueError("adjacency must be an undirected graph")
+            if adjacency.number_of_nodes() < 1:
+                raise ValueError("adjacency must have at least one node (got an empty graph)")
             adjacency = nx.to_scipy_sparse_array(adjacency, weight="weight", format="csr")
     except ImportError:  # pragma: no cover
         pass
@@ -533,6 +562,10 @@ def enumerate_graph(adjacency, T, h=0.0):
         Temperature(s), > 0.
     h : float or array_like, default 0.0
         Field, a scalar or one value per node (energy units).
+
+    A graph without edges (all :math:`J_{ij} = 0`) is allowed: its spins are
+    independent, :math:`\\ln Z = \\sum_i \\ln(2\\cosh(h_i/T))` and at h = 0
+    the energy and magnetisation are 0 and :math:`\\langle m^2\\rangle = 1/N`.
     """
     Jm = _coupling_matrix(adjacency)
     N = Jm.shape[0]
@@ -620,6 +653,9 @@ def curie_weiss(N, T, J=1.0, h=0.0):
     J = v.real("J", J)
     h = v.real("h", h)
     _temperatures(T)
+    # the levels and the per-level temporaries of _observables: about 20 arrays of N + 1 floats
+    if N > 1 << 18:  # more than 40 MiB (check_memory itself costs ~50 us)
+        check_memory(160 * (N + 1), what=f"curie_weiss(N={N}, ...)")
     k = np.arange(N + 1, dtype=float)       # number of up spins
     Mg = 2.0 * k - N
     logg = gammaln(N + 1.0) - gammaln(k + 1.0) - gammaln(N - k + 1.0)
@@ -627,7 +663,15 @@ def curie_weiss(N, T, J=1.0, h=0.0):
     return _over_T(E, Mg, logg, N, T)
 
 
-curie_weiss.__doc__ += _DOC_OBS
+curie_weiss.__doc__ += _DOC_OBS + """
+    Examples
+    --------
+    >>> r = curie_weiss(100, 0.8)
+    >>> round(r["abs_magnetization"], 4), round(r["binder"], 4)
+    (0.6644, 0.619)
+    >>> round(curie_weiss(1, 1.0)["log_z"], 6)     # one free spin: ln 2
+    0.693147
+"""
 
 
 def _ring_one(N, T, J, h):
@@ -721,22 +765,27 @@ def ring(N, T, J=1.0, h=0.0):
 # --------------------------------------------------------------------------
 
 
-def _degree_moments(degrees_or_graph):
+def _degree_moments(degrees_or_graph, name="degrees_or_graph"):
     obj = degrees_or_graph
     try:
         import networkx as nx
         if isinstance(obj, nx.Graph):
+            if obj.is_directed():
+                raise ValueError(f"{name} must be an undirected graph, got a directed one")
+            if nx.number_of_selfloops(obj):
+                raise ValueError(f"{name} must have no self-loops (a self-loop is not a neighbour "
+                                 "but adds 2 to the degree)")
             obj = [d for _, d in obj.degree()]
     except ImportError:  # pragma: no cover
         pass
-    if isinstance(obj, numbers.Number):
-        raise TypeError("degrees_or_graph must be a degree sequence or a networkx graph")
-    k = v.real_array("degrees_or_graph", obj, ndim=1, min_len=1)
+    if obj is None or isinstance(obj, (numbers.Number, str)):
+        raise TypeError(f"{name} must be a degree sequence or a networkx graph, got {obj!r}")
+    k = v.real_array(name, obj, ndim=1, min_len=1)
     if np.any(k < 0):
-        raise ValueError("degrees_or_graph must have non-negative degrees")
+        raise ValueError(f"{name} must have non-negative degrees")
     k1 = k.mean()
     if not k1 > 0:
-        raise ValueError("degrees_or_graph must have a positive mean degree")
+        raise ValueError(f"{name} must have a positive mean degree (a graph with edges)")
     return k1, float(np.mean(k * k))
 
 

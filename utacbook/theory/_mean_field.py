@@ -42,34 +42,62 @@ _NODES, _WEIGHTS = hermegauss(120)
 _WEIGHTS = _WEIGHTS / np.sqrt(2.0 * np.pi)
 
 
-def logistic_normal_mean(x):
-    """g(x) = E[sigmoid(x + xi)], xi ~ N(0, 1), by 120-point Gauss-Hermite quadrature.
-
-    Parameters
-    ----------
-    x : float or array_like
-        Argument (dimensionless, any real).
-
-    Returns
-    -------
-    float or ndarray
-        Values in (0, 1).
-    """
+def _g(x):
+    """g(x) without argument checks (the internal callers pass finite floats)."""
     x = np.asarray(x, dtype=float)
     out = expit(x[..., None] + _NODES) @ _WEIGHTS
     return float(out) if out.ndim == 0 else out
 
 
-def logistic_normal_slope(x):
-    """g'(x) = E[sigmoid'(x + xi)] = E[s (1 - s)], xi ~ N(0, 1)."""
+def _g_slope(x):
+    """g'(x) without argument checks."""
     x = np.asarray(x, dtype=float)
     s = expit(x[..., None] + _NODES)
     out = (s * (1.0 - s)) @ _WEIGHTS
     return float(out) if out.ndim == 0 else out
 
 
+def logistic_normal_mean(x):
+    """g(x) = E[sigmoid(x + xi)], xi ~ N(0, 1), by 120-point Gauss-Hermite quadrature.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Argument (dimensionless, any finite real).
+
+    Returns
+    -------
+    float or ndarray
+        Values in (0, 1).
+
+    Examples
+    --------
+    >>> round(logistic_normal_mean(0.0), 12)
+    0.5
+    >>> round(logistic_normal_mean(1.0) + logistic_normal_mean(-1.0), 12)
+    1.0
+    """
+    return _g(v.real_array("x", x))
+
+
+def logistic_normal_slope(x):
+    """g'(x) = E[sigmoid'(x + xi)] = E[s (1 - s)], xi ~ N(0, 1).
+
+    Parameters
+    ----------
+    x : float or array_like
+        Argument (dimensionless, any finite real).
+
+    Returns
+    -------
+    float or ndarray
+        Values in (0, 1/4].
+    """
+    return _g_slope(v.real_array("x", x))
+
+
 #: g'(0), the slope of the logistic-normal mean at zero (about 0.2066)
-GPRIME0 = logistic_normal_slope(0.0)
+GPRIME0 = _g_slope(0.0)
 
 
 def single_site_response(h, T):
@@ -78,12 +106,12 @@ def single_site_response(h, T):
     Parameters
     ----------
     h : float or array_like
-        Field.
+        Field (finite).
     T : float
         Noise temperature, > 0.
     """
     T = v.real("T", T, positive=True)
-    return logistic_normal_mean(np.asarray(h, dtype=float) / T)
+    return _g(v.real_array("h", h) / T)
 
 
 def mean_field_midpoint(J):
@@ -108,6 +136,19 @@ def mean_field_beta(J, T):
         Coupling (finite).
     T : float
         Noise temperature, > 0.
+
+    Returns
+    -------
+    float
+        beta_MF (1 / units of the field), ``inf`` for J/T >= 1/g'(0) (the
+        response is bistable: a jump, not a logistic).
+
+    Examples
+    --------
+    >>> round(mean_field_beta(1.0, 1.0), 4)
+    1.0417
+    >>> mean_field_beta(1.0, 0.2)            # J/T = 5 > 1/g'(0) = 4.84
+    inf
     """
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
@@ -124,7 +165,7 @@ def mean_field_fixed_points(J, h, T, *, grid=2001):
         Coupling and field.
     T : float
         Noise temperature, > 0.
-    grid : int
+    grid : int >= 2, default 2001
         Points of the bracketing grid on [0, 1].
 
     Returns
@@ -138,9 +179,10 @@ def mean_field_fixed_points(J, h, T, *, grid=2001):
     J = v.real("J", J)
     h = v.real("h", h)
     T = v.real("T", T, positive=True)
+    grid = v.integer("grid", grid, low=2)
 
     def F(m):
-        return logistic_normal_mean((J * m + h) / T) - m
+        return _g((J * m + h) / T) - m
 
     ms = np.linspace(0.0, 1.0, grid)
     Fs = F(ms)
@@ -153,7 +195,7 @@ def mean_field_fixed_points(J, h, T, *, grid=2001):
     if Fs[-1] == 0.0:  # g rounds to exactly 1 for very strong coupling
         roots.append(1.0)
     roots = np.array(sorted(roots))
-    slope = J * logistic_normal_slope((J * roots + h) / T) / T
+    slope = J * _g_slope((J * roots + h) / T) / T
     return roots, np.abs(slope) < 1.0
 
 
@@ -201,7 +243,7 @@ def mean_field_response(h_values, J, T, *, m0=0.5, branch="from_m0"):
         else:
             # the iteration from m0 converges monotonically to the nearest
             # stable root in the direction of F(m0)
-            F0 = logistic_normal_mean((J * m0 + h) / T) - m0
+            F0 = _g((J * m0 + h) / T) - m0
             if F0 > 0:
                 cand = rs[rs >= m0 - 1e-12]
                 out[k] = cand.min() if cand.size else rs.max()
@@ -223,11 +265,11 @@ def mean_field_spinodals(J, T):
     if J * GPRIME0 <= T:
         return float("nan"), float("nan")
     # turning points: J g'(x)/T = 1 with x = (J m + h)/T and m = g(x)
-    f = lambda x: J * logistic_normal_slope(x) / T - 1.0  # noqa: E731
+    f = lambda x: J * _g_slope(x) / T - 1.0  # noqa: E731
     x_star = brentq(f, 0.0, 60.0, xtol=1e-13)
     hs = []
     for x in (x_star, -x_star):
-        m = logistic_normal_mean(x)
+        m = _g(x)
         hs.append(T * x - J * m)
     return float(min(hs)), float(max(hs))
 
@@ -238,13 +280,28 @@ def mean_field_emergent_beta(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, m0=0.5
     This is the apples-to-apples mean-field prediction for a fitted beta: the
     same grid, the same fit, the mean-field curve in place of the simulation.
 
+    Parameters
+    ----------
+    J : float
+        Coupling.
+    T : float
+        Noise temperature, > 0.
+    R_min, R_max : float, default -2 and 2
+        Ends of the field grid (finite, different).
+    n_points : int >= 3, default 25
+        Points of the grid.
+    m0 : float in [0, 1], default 0.5
+        Initial mean activation (see :func:`mean_field_response`).
+
     Returns
     -------
     beta, r_squared, fit_info
         As :func:`utacbook.stats.extract_emergent_beta`.
     """
-    R = np.linspace(v.real("R_min", R_min), v.real("R_max", R_max),
-                    v.integer("n_points", n_points, low=3))
+    R_min, R_max = v.real("R_min", R_min), v.real("R_max", R_max)
+    if R_min == R_max:
+        raise ValueError(f"R_min and R_max must differ, got R_min = R_max = {R_min}")
+    R = np.linspace(R_min, R_max, v.integer("n_points", n_points, low=3))
     return extract_emergent_beta(R, mean_field_response(R, J, T, m0=m0))
 
 
@@ -261,13 +318,13 @@ def probit_approximation(x):
     Parameters
     ----------
     x : float or array_like
-        Argument.
+        Argument (finite).
 
     Returns
     -------
     float or ndarray
     """
-    out = expit(np.asarray(x, dtype=float) / np.sqrt(1.0 + np.pi / 8.0))
+    out = expit(v.real_array("x", x) / np.sqrt(1.0 + np.pi / 8.0))
     return float(out) if out.ndim == 0 else out
 
 
@@ -317,20 +374,24 @@ def mean_field_scan_response(h_values, J, T, *, n_iter=60):
     ndarray
         Mean activation, of the broadcast shape.
     """
-    h, J, T = np.broadcast_arrays(v.real_array("h_values", h_values),
-                                  v.real_array("J", J), v.real_array("T", T))
+    args = v.real_array("h_values", h_values), v.real_array("J", J), v.real_array("T", T)
+    try:
+        h, J, T = np.broadcast_arrays(*args)
+    except ValueError:
+        raise ValueError("h_values, J and T must broadcast to one shape, got shapes "
+                         f"{[a.shape for a in args]}") from None
     if np.any(J < 0):
         raise ValueError("J must be >= 0 (for J < 0 the iteration from m0 can oscillate)")
     if np.any(T <= 0):
         raise ValueError("T must be > 0 everywhere")
     n_iter = v.integer("n_iter", n_iter, low=1)
-    F_half = logistic_normal_mean((0.5 * J + h) / T) - 0.5
+    F_half = _g((0.5 * J + h) / T) - 0.5
     up = F_half > 0
     lo = np.where(up, 0.5, 0.0)
     hi = np.where(up, 1.0, 0.5)
     for _ in range(n_iter):
         m = 0.5 * (lo + hi)
-        pos = logistic_normal_mean((J * m + h) / T) - m > 0
+        pos = _g((J * m + h) / T) - m > 0
         lo = np.where(pos, m, lo)
         hi = np.where(pos, hi, m)
     return np.where(F_half == 0, 0.5, 0.5 * (lo + hi))
@@ -365,5 +426,5 @@ def mean_field_s_curve(J, T, *, x_max=12.0, n=2001):
     T = v.real("T", T, positive=True)
     x_max = v.real("x_max", x_max, positive=True)
     x = np.linspace(-x_max, x_max, v.integer("n", n, low=2))
-    m = logistic_normal_mean(x)
-    return T * x - J * m, m, J * logistic_normal_slope(x) / T < 1.0
+    m = _g(x)
+    return T * x - J * m, m, J * _g_slope(x) / T < 1.0

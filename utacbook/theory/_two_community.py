@@ -1,4 +1,16 @@
-"""Moved from ``utacbook.social``; TODO docstring."""
+"""Two-community mean-field (Weiss) and Bethe (cavity) theory of a polarised network.
+
+Two blocks A and B with k_in neighbours inside the own block and k_out in
+the other; block magnetisations obey
+
+.. math:: m_A = \\tanh\\big[\\beta J (k_{in} m_A + k_{out} m_B)\\big],\\quad
+          m_B = \\tanh\\big[\\beta J (k_{in} m_B + k_{out} m_A)\\big]
+
+(:func:`two_block_solution`, :func:`two_block_fixed_point`); the Hessian of the
+free energy (:func:`two_block_hessian`) decides whether the polarised state
+m_A = -m_B is metastable (:func:`polarised_stability`).  The Bethe version
+uses the cavity message ``bethe_u`` of the essay's networks.
+"""
 
 from __future__ import annotations
 
