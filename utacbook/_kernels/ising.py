@@ -260,7 +260,8 @@ def run_checkerboard_serial(spins, kind, beta, J, h_seq, n_burn, key, e_out, m_o
     Sweep ``t`` uses field ``h_seq[t]`` (``len(h_seq) == n_burn + len(e_out)``)
     and the Philox counters of sweep t under ``key`` (two uint64 words below
     2**32); ``a0`` is the Metropolis acceptance of zero-cost flips.  After each
-    post-burn-in sweep the energy and magnetisation per spin are written to ``e_out``/``m_out``; ``spins`` holds the final state.
+    post-burn-in sweep the energy and magnetisation per spin are written to
+    ``e_out``/``m_out``; ``spins`` holds the final state.
     Gives exactly the same run as :func:`run_checkerboard_parallel`.
     """
     L = spins.shape[0]
