@@ -17,6 +17,9 @@ __all__ = ["available_bytes", "check_memory", "format_bytes"]
 
 #: fraction of the available memory one call may claim
 SAFETY = 0.8
+#: below this many bytes a call is not checked (reading /proc costs ~50 µs), unless
+#: UTACBOOK_MEMORY_LIMIT is set
+UNCHECKED_BYTES = 16 * 2**20
 
 
 def format_bytes(n):
@@ -86,6 +89,8 @@ def check_memory(nbytes, *, what="this call"):
         ``nbytes`` (as an int), when it fits.
     """
     nbytes = int(nbytes)
+    if nbytes < UNCHECKED_BYTES and not os.environ.get("UTACBOOK_MEMORY_LIMIT"):
+        return nbytes
     if os.environ.get("UTACBOOK_MEMORY_LIMIT"):
         limit = int(float(os.environ["UTACBOOK_MEMORY_LIMIT"]))
     else:
