@@ -18,7 +18,7 @@ runs ``n_steps`` sweeps (default 100) and records the mean activation; a
 logistic :math:`1/(1 + e^{-\\beta(R - \\Theta)})` fitted to the curve gives
 the emergent :math:`\\beta`.
 
-All heavy work happens in the Numba kernels of :mod:`utacbook._kernels.abm`,
+All heavy work happens in the Numba kernels of ``utacbook._kernels.abm``,
 with one explicit xoshiro256** stream per scan point, so a seed reproduces a
 result exactly whatever the thread count.
 
@@ -64,7 +64,7 @@ __all__ = [
 #: update orders: the guide's random sequential order, and a checkerboard option
 UPDATE_RULES = {"sequential": K.RULE_SEQUENTIAL, "checkerboard": K.RULE_CHECKERBOARD}
 
-#: largest accepted |J| / T and |h| / T (and 1 / T): an update computes (J * mean + h) / T + xi in
+#: largest accepted ``|J|`` / T and ``|h|`` / T (and 1 / T): an update computes (J * mean + h) / T + xi in
 #: float64, and beyond this the arithmetic overflows (1 / T = inf turns a zero field into NaN)
 MAX_FIELD_OVER_T = 1e300
 
@@ -82,7 +82,7 @@ _BAR_MIN_UPDATES = 5e8
 def _check_overflow(T, **fields):
     """Refuse T, and fields (J, h, ...), whose ratio to T overflows the update's arithmetic.
 
-    Conservative: compares the largest |field| with the smallest T.
+    Conservative: compares the largest ``|field|`` with the smallest T.
     """
     Tmin = float(np.min(T))
     if Tmin < 1.0 / MAX_FIELD_OVER_T:
@@ -119,7 +119,7 @@ def _check_progress(progress):
 
 
 def _check_memory(nbytes, what):
-    """:func:`utacbook._memory.check_memory`, skipped for allocations under 1 MiB (it reads
+    """``utacbook._memory.check_memory``, skipped for allocations under 1 MiB (it reads
     /proc, ~40 us, which would double the cost of short calls made in a loop)."""
     if nbytes >= 2**20:
         check_memory(nbytes, what=what)

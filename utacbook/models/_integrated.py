@@ -120,7 +120,7 @@ def cross_scale_statistics(micro, meso, macro, *, max_lag=5):
       (ddof 0) of the first differences, in units of the series per step;
     * ``lagged_correlations``: for each pair ``a_b``, an array over lags
       k = 0..max_lag of corr(a[t], b[t+k]) (a leads b by k steps);
-    * ``best_lag``: for each pair, the k with the largest |correlation|
+    * ``best_lag``: for each pair, the k with the largest ``|correlation|``
       (``None`` if all are nan);
     * ``notes``: dict of str -> reason for every nan.
 
@@ -331,7 +331,7 @@ class IntegratedGovernmentModel:
         ``meso_metrics`` with ``avg_cohesion`` and ``resource_inequality``,
         ``macro_metrics`` with ``policy_effectiveness``, ``approval``,
         ``trust``) plus ``active_policies`` (list of names).  Also stored as
-        :attr:`history`.  A ``History`` is a list with ``to_dataframe()`` and
+        ``history``.  A ``History`` is a list with ``to_dataframe()`` and
         ``to_xarray()``.
         """
         T = V.integer("time_steps", self.time_steps, low=1)
@@ -386,7 +386,7 @@ class IntegratedGovernmentModel:
 
         Applies :func:`cross_scale_statistics` to avg_satisfaction (micro),
         avg_cohesion (meso) and policy_effectiveness (macro) of
-        :attr:`history`, after discarding the first ``burn_in`` (int >= 0)
+        ``history``, after discarding the first ``burn_in`` (int >= 0)
         records; see there for the keys (``correlations``, ``volatility``,
         ``difference_correlations``, ``lagged_correlations``, ``best_lag``,
         ``notes``).  Also returns ``series`` (the three arrays).  Without
@@ -518,7 +518,7 @@ class IntegratedGovernmentModel:
 
 # ------------------------------------------------------------- comparison
 def _max_pair_z(cc, ce):
-    """Largest |c_a - c_b| / se(a - b) over community pairs (nan if no pair has se > 0)."""
+    """Largest ``|c_a - c_b|`` / se(a - b) over community pairs (nan if no pair has se > 0)."""
     best = math.nan
     for a, b in itertools.combinations(range(cc.size), 2):
         se = math.hypot(ce[a], ce[b])

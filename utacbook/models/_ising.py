@@ -27,7 +27,7 @@ Algorithms
     ergodic (states in which every spin has zero local field, such as stripes,
     flip back and forth forever); 63/64 breaks the cycle and, unlike 1/2,
     leaves the autocorrelation time at T_c almost unchanged (see
-    :mod:`utacbook._kernels.ising`).
+    ``utacbook._kernels.ising``).
 ``"metropolis_msc"``
     The same checkerboard Metropolis chain, multi-spin coded: 64 spins of the
     lattice share one 64-bit word (the lattice is cut into 64 strips of
@@ -39,7 +39,7 @@ Algorithms
 ``"wolff"``
     Single-cluster algorithm (h = 0 and J >= 0 only).  **One "sweep" is one
     cluster flip**; the per-step cluster sizes are returned
-    (:attr:`IsingResult.cluster_sizes`) so that costs can be compared per
+    (``IsingResult.cluster_sizes``) so that costs can be compared per
     flipped spin (on average ``mean(cluster_sizes)/N`` sweeps' worth of flips
     per step).  Autocorrelation times of Wolff runs are therefore in cluster
     steps.
@@ -54,7 +54,7 @@ Graphs
 per sweep.  The graph is coloured greedily and relabelled so that each colour
 class is contiguous (CSR arrays); classes are updated one after another, each
 in parallel over fixed chunks with one stream per chunk (see
-:mod:`utacbook._kernels.graph`).  :func:`prepare_graph` does this once for
+``utacbook._kernels.graph``).  :func:`prepare_graph` does this once for
 repeated runs.
 
 Field ramps
@@ -82,10 +82,10 @@ as fresh-entropy seeds exceed 64 bits) and, for graphs, the prepared graph.
 
 Guards
 ------
-Couplings and fields so large that an energy would overflow (|J| times the
-number of bonds -- on a graph, times the sum of |w_ij| -- or max |h| times N,
+Couplings and fields so large that an energy would overflow (``|J|`` times the
+number of bonds -- on a graph, times the sum of ``|w_ij|`` -- or max ``|h|`` times N,
 above 5e299), temperatures so small that 1/T overflows, complex inputs and runs that do not fit in memory
-(:func:`utacbook._memory.check_memory`, before anything is allocated) are
+(``utacbook._memory.check_memory``, before anything is allocated) are
 refused up front with an error naming the parameter.  A whole run is one
 kernel call, so there is no progress bar.
 """
@@ -119,7 +119,7 @@ _PARALLEL_MIN_L = 32
 _PARALLEL_MIN_L_MSC = 512
 
 
-#: energies are refused when |J| x (number of bonds) or |h| x N exceeds this
+#: energies are refused when ``|J|`` x (number of bonds) or ``|h|`` x N exceeds this
 #: (their sum then stays below 1e300, far from float overflow at 1.8e308)
 _ENERGY_LIMIT = 5e299
 #: sweeps up to which a result's repr shows error bars (τ_int costs an FFT)
@@ -134,7 +134,7 @@ def _check_beta(T, name="T"):
 
 
 def _check_energy_scale(name, magnitude, count, what):
-    """Refuse ``magnitude * count`` (|J| x bonds, |h| x spins) beyond :data:`_ENERGY_LIMIT`."""
+    """Refuse ``magnitude * count`` (``|J|`` x bonds, ``|h|`` x spins) beyond :data:`_ENERGY_LIMIT`."""
     scale = float(magnitude) * float(count)
     if not scale <= _ENERGY_LIMIT:
         raise ValueError(f"{name} is too large in magnitude ({magnitude:.3g}): {what} would reach "
@@ -278,13 +278,13 @@ class _Estimators:
 
     @property
     def abs_magnetization(self):
-        """⟨|m|⟩, with error (τ_int-corrected)."""
+        """⟨``|m|``⟩, with error (τ_int-corrected)."""
         return self._memo("am", lambda: mcstats.mean_with_error(np.abs(self.magnetization))[:2],
                           "abs_magnetization")
 
     @property
     def susceptibility(self):
-        """χ = N(⟨m²⟩ − ⟨|m|⟩²)/T, with jackknife error."""
+        """χ = N(⟨m²⟩ − ⟨``|m|``⟩²)/T, with jackknife error."""
         return self._memo("chi", lambda: mcstats.susceptibility(self.magnetization, self.T, self.N),
                           "susceptibility")
 
@@ -301,7 +301,7 @@ class _Estimators:
 
     @property
     def tau_int(self):
-        """Integrated autocorrelation times (in sweeps) of e and |m|: dict."""
+        """Integrated autocorrelation times (in sweeps) of e and ``|m|``: dict."""
         return self._memo("tau", lambda: {
             "energy": mcstats.integrated_autocorrelation_time(self.energy),
             "abs_magnetization": mcstats.integrated_autocorrelation_time(
@@ -311,7 +311,7 @@ class _Estimators:
     # -- short repr ----------------------------------------------------------
 
     def _repr_estimates(self, m_name="<|m|>", m_attr="abs_magnetization"):
-        """'<e>=..., <|m|>=...' (with errors when cheap), or the last values of a ramp."""
+        """'<e>=..., <``|m|``>=...' (with errors when cheap), or the last values of a ramp."""
         try:
             self._check_state()
             if self.is_ramp():
@@ -588,7 +588,7 @@ def simulate_lattice(L, T, *, J=1.0, h=0.0, sweeps=None, burn_in=100, algorithm=
     J : float, default 1
         Coupling (any finite value for the checkerboard algorithms; J >= 0 for Wolff).
     h : float or array of shape (sweeps,), default 0
-        External field (|h| N below 5e299).  An array gives one value per
+        External field (``|h|`` N below 5e299).  An array gives one value per
         recorded sweep (a field ramp; the state is carried along); the burn-in
         sweeps use ``h[0]``.  With ``sweeps_per_field`` the array holds one
         value per step of the ramp.  Wolff requires h = 0.
@@ -1284,9 +1284,9 @@ def simulate_graph(graph, T, *, J=1.0, h=0.0, sweeps=None, burn_in=100, algorith
         Temperature (energy units, k_B = 1).
     J : float, default 1
         Overall coupling scale (finite; J = 1/N on the complete graph gives
-        the Curie-Weiss model with T_c = 1; |J| sum |w_ij| below 5e299).
+        the Curie-Weiss model with T_c = 1; ``|J|`` sum ``|w_ij|`` below 5e299).
     h : float or array, default 0
-        Field (energy units, max |h| N below 5e299): a scalar; one value per
+        Field (energy units, max ``|h|`` N below 5e299): a scalar; one value per
         node, shape (N,); one value per recorded sweep, shape (sweeps,) (a
         ramp, the state carried along; burn-in sweeps use the first row); or
         shape (sweeps, N).  Shapes (1, N) and (sweeps, 1) remove the

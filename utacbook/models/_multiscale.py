@@ -83,12 +83,12 @@ sets the coupling.  Upward causation: community means and spreads set
 cohesion and the community term; the national mean sets trust.
 
 Order within one step ``t = 1, 2, ...``: micro update, community means and
-spreads (:meth:`MultiscaleModel._micro_to_meso`), meso update if
+spreads (``_micro_to_meso``), meso update if
 ``t % meso_interval == 0``, macro update if ``t % macro_interval == 0``.
 
 Random numbers: the initial state comes from a NumPy generator and the
 micro noise from one xoshiro256** stream per fixed chunk of 4096 citizens
-(:mod:`utacbook._kernels.rng`), both derived from ``seed``; community sums are
+(``utacbook._kernels.rng``), both derived from ``seed``; community sums are
 reduced in a fixed order.  A seed therefore reproduces the identical history
 at any number of Numba threads.
 """
@@ -400,13 +400,13 @@ class MultiscaleModel:
 
     Notes
     -----
-    Subclasses customise the dynamics by overriding :meth:`_update_micro`,
-    :meth:`_micro_to_meso`, :meth:`_update_meso` and :meth:`_update_macro`.
+    Subclasses customise the dynamics by overriding ``_update_micro``,
+    ``_micro_to_meso``, ``_update_meso`` and ``_update_macro``.
     Agent variables are read and written through :attr:`agents` (a dict of
     NumPy arrays, one entry per citizen), :meth:`get_agent_variable` and
-    :meth:`set_agent_variable`.  Satisfaction may be changed in place; after
+    :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`.  Satisfaction may be changed in place; after
     changing ``wealth``, ``community`` or ``field`` call
-    :meth:`set_agent_variable` so that derived quantities are recomputed.
+    :meth:`~utacbook.models.MultiscaleModel.set_agent_variable` so that derived quantities are recomputed.
 
     Memory: 48 bytes per citizen (six 8-byte arrays: the four agent
     arrays, the wealth before policy transfers and the cached individual
@@ -533,11 +533,11 @@ class MultiscaleModel:
         Core entries: ``satisfaction`` (float, [0, 1]), ``wealth`` (float > 0,
         effective wealth including policy transfers), ``community`` (int64,
         0..C-1), ``field`` (float, the policy field :math:`h_i`).  Subclasses
-        may add their own entries with :meth:`set_agent_variable`.
+        may add their own entries with :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`.
 
         Only ``satisfaction`` may be changed in place (a step refuses a
         non-finite value); ``wealth``, ``community`` and ``field`` must be
-        changed with :meth:`set_agent_variable`, which checks them (the
+        changed with :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`, which checks them (the
         micro step does not check the community labels it indexes with).
         """
         return self._agents
@@ -922,7 +922,7 @@ class GovernmentMultiscaleModel(MultiscaleModel):
 
     The ``field`` agent variable is owned by the policies here: applying or
     removing a policy recomputes it from the active policies and overwrites
-    any value set with :meth:`set_agent_variable`.  Setting ``wealth`` sets
+    any value set with :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`.  Setting ``wealth`` sets
     the wealth before transfers; targets of active policies are not
     re-selected.
 

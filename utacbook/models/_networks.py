@@ -328,7 +328,7 @@ def network_tc_scan(graph, *, temperatures=_TC_SCAN_TEMPERATURES, J=1.0, sweeps=
                     burn_in=300, n_seeds=4, algorithm="metropolis", seed=0):
     """Ordering temperature of a graph from the peak of the susceptibility.
 
-    For every seed, χ(T) = N(⟨m²⟩ - ⟨|m|⟩²)/T is measured on the grid and
+    For every seed, χ(T) = N(⟨m²⟩ - ⟨``|m|``⟩²)/T is measured on the grid and
     its peak located by a parabola through the largest value and its two
     neighbours; T_peak is the mean over seeds ± s.e.m.  The finite-N peak
     sits near (usually a little above) the T_c of the infinite graph

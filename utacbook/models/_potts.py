@@ -43,7 +43,7 @@ _MAX_BETA_J4 = 700.0
 
 
 def _check_weights(T, J):
-    """Refuse T so small against |J| that the heat-bath weights exp(4J/T) overflow or vanish."""
+    """Refuse T so small against ``|J|`` that the heat-bath weights exp(4J/T) overflow or vanish."""
     x = 4.0 * abs(J) / T
     if not x <= _MAX_BETA_J4:
         raise ValueError(f"T = {T!r} is too small for J = {J!r}: the heat-bath weights exp(4J/T) "
@@ -205,8 +205,8 @@ def simulate_potts(L, T, *, q, J=1.0, sweeps=1000, burn_in=100, init="random", s
     Raises
     ------
     ValueError, TypeError
-        For a bad argument, naming it; also for T so small against |J| that
-        the heat-bath weights exp(4J/T) overflow (4|J|/T > 700) and for |J|
+        For a bad argument, naming it; also for T so small against ``|J|`` that
+        the heat-bath weights exp(4J/T) overflow (4|J|/T > 700) and for ``|J|``
         so large that the energies overflow.
     MemoryError
         If the lattice and the series would not fit in memory.

@@ -163,7 +163,7 @@ def order_parameter_moments(J, T=0.2, *, lattice_size=32, n_sweeps=4000, n_burn=
     dict
         ``K`` (J/T, shape S), ``J``, ``T``, ``h``;
         ``m2``, ``m4``, ``m_abs``, ``m_mean`` (replica means of the time
-        averages of m^2, m^4, |m|, m) each with ``*_err`` (standard error over
+        averages of m^2, m^4, ``|m|``, m) each with ``*_err`` (standard error over
         replicas); ``chi`` = N <m^2> (per-site fluctuation of the order
         parameter) and ``chi_err``; ``binder`` and ``binder_err`` (jackknife
         over replicas); ``m2_rep``, ``m4_rep`` (per-replica time averages,

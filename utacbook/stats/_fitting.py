@@ -109,7 +109,7 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
         Standard errors of ``sigma_values``; if given, the fit is weighted and
         the parameter errors are absolute.
     beta_max : float, default 1000
-        Bound on |beta|.  A fit that runs into it is a transition sharper than
+        Bound on ``|beta|``.  A fit that runs into it is a transition sharper than
         the R grid can resolve: beta is then reported as nan, with the reason.
     flat_tol : float, default 1e-3
         If sigma spans less than this, the curve is called flat and no fit is
@@ -126,7 +126,7 @@ def extract_emergent_beta(R_values, sigma_values, theta=0.5, *, sigma_err=None,
         ``beta_stderr``, ``theta_stderr`` (from the fit covariance),
         ``rms_residual``, ``n_points``, ``p0`` (the starting point used),
         ``width_10_90`` (R-distance over which the fit rises from 0.1 to 0.9,
-        2 ln 9 / |beta|) and ``grid_limited`` (True when that width is below the
+        2 ln 9 / ``|beta|``) and ``grid_limited`` (True when that width is below the
         spacing of the grid interval holding Theta: the transition falls
         between two grid points and beta is poorly determined).
 

@@ -1,7 +1,7 @@
 """Significance of many comparisons against exact results.
 
 Deviations ``z = (measured - exact) / sigma`` of independent runs, summarised
-by their chi-square and the Šidák-corrected largest |z| (:func:`z_stats`,
+by their chi-square and the Šidák-corrected largest ``|z|`` (:func:`z_stats`,
 :func:`z_measurements`, :func:`consistency_stats`), the Šidák bound
 :func:`sidak_k`, and :func:`p_value_floor` for p-values below what a finite
 number of runs can resolve.  The test levels :data:`ALPHA_TEST` and
@@ -22,7 +22,7 @@ __all__ = ['ALPHA_TEST', 'ALPHA_CHECK', 'sidak_k', 'p_value_floor', 'z_stats', '
 # --------------------------------------------------------------------------- 7. claims
 
 
-#: significance level of each of the two tests of one check (χ² and largest |z|): a correct
+#: significance level of each of the two tests of one check (χ² and largest ``|z|``): a correct
 #: engine fails a check by chance with probability at most 2 x ALPHA_TEST = 1 %
 ALPHA_TEST = 0.005
 
@@ -31,7 +31,7 @@ ALPHA_CHECK = 2 * ALPHA_TEST
 
 
 def sidak_k(n, alpha=ALPHA_CHECK):
-    """The |z| bound that n independent standard normal deviates all stay within, with prob. 1 - alpha.
+    """The ``|z|`` bound that n independent standard normal deviates all stay within, with prob. 1 - alpha.
 
     Šidák's correction for n comparisons: each comparison is tested at the
     two-sided level :math:`1 - (1 - \\alpha)^{1/n}`.
@@ -59,7 +59,7 @@ def z_stats(zs):
         ``n``, ``chi2`` (:math:`\\sum z^2`), ``p_chi2`` (its p-value for n
         degrees of freedom: the comparisons are independent runs),
         ``max_abs_z`` and ``p_max`` (the Šidák-corrected p-value of the largest
-        |z| among n: the chance that n standard normal deviates reach it).
+        ``|z|`` among n: the chance that n standard normal deviates reach it).
     """
     from scipy.stats import chi2 as _chi2, norm
     try:

@@ -485,9 +485,9 @@ _DOC_OBS = """
     dict
         Per-spin exact averages (floats, or arrays shaped like ``T``):
         ``log_z`` (ln Z of the whole system), ``energy`` <e> (field term
-        included), ``magnetization`` <m>, ``abs_magnetization`` <|m|>,
+        included), ``magnetization`` <m>, ``abs_magnetization`` ``<|m|>``,
         ``m2`` <m^2>, ``m4`` <m^4>, ``specific_heat``
-        N(<e^2> - <e>^2)/T^2, ``susceptibility`` N(<m^2> - <|m|>^2)/T,
+        N(<e^2> - <e>^2)/T^2, ``susceptibility`` ``N(<m^2> - <|m|>^2)/T``,
         ``susceptibility_h0`` N<m^2>/T, ``susceptibility_connected``
         N(<m^2> - <m>^2)/T and ``binder`` 1 - <m^4>/(3<m^2>^2); see the
         module docstring for the conventions.
@@ -737,7 +737,7 @@ def ring(N, T, J=1.0, h=0.0):
     N : int
         Number of spins, >= 2.
     T : float or array_like
-        Temperature(s), > 0 (units of |J|); |J|/T up to about 170.
+        Temperature(s), > 0 (units of ``|J|``); ``|J|``/T up to about 170.
     J : float, default 1.0
         Coupling (any finite value, negative = antiferromagnet).
     h : float, default 0.0

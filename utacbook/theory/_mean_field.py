@@ -174,7 +174,7 @@ def mean_field_fixed_points(J, h, T, *, grid=2001):
         Sorted fixed points.
     stable : ndarray of bool
         Whether each is stable under the iteration m <- g((J m + h)/T),
-        i.e. |J g'((J m + h)/T) / T| < 1.
+        i.e. ``|J g'((J m + h)/T) / T|`` < 1.
     """
     J = v.real("J", J)
     h = v.real("h", h)
