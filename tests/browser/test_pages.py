@@ -129,7 +129,8 @@ async () => {
 # Code (pre, code, .highlight) may show TeX on purpose and is skipped.
 RAW_TEX_JS = r"""
 () => {
-  const skip = 'pre, code, script, style, textarea, .highlight, mjx-container, mjx-assistive-mml';
+  // .sig: an API signature shows default values as code (e.g. ylabel=r"$\\beta$")
+  const skip = 'pre, code, script, style, textarea, .highlight, .sig, mjx-container, mjx-assistive-mml';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const raw = /\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$/;
   const hits = [];

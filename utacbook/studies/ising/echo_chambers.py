@@ -30,8 +30,10 @@ from utacbook.theory._two_community import _check_block_params, polarised_stabil
 from utacbook.viz._plotting import _plt
 
 __all__ = [
-    'polarisation_boundary', 'polarisation_survival', 'two_block_sbm', 'lifetime_checkpoints', 'polarisation_lifetimes',
-    'survival_after', 'lifetime_boundary', 'arrhenius_fit', 'surviving_alignment', 'echo_claims'
+    'polarisation_boundary', 'polarisation_survival', 'two_block_sbm', 'lifetime_checkpoints',
+    'polarisation_lifetimes', 'survival_after', 'lifetime_boundary', 'arrhenius_fit', 'surviving_alignment',
+    'echo_claims', 'survival_boundary', 'plot_survival', 'plot_lifetimes', 'plot_tc_scans',
+    'plot_polarisation_run',
 ]
 
 

@@ -40,11 +40,13 @@ from utacbook.stats._significance import consistency_stats, p_value_floor, sidak
 __all__ = [
     'TC', 'U_STAR', 'ALGORITHMS', 'run_lattice', 'trap_states', 'local_fields', 'naive_checkerboard_sweep',
     'zero_field_trap', 'format_trap', 'enumeration_table', 'onsager_yang_scan', 'kaufman_scan', 'kaufman_table',
-    'lattice_binder_crossing', 'algorithm_comparison', 'autocorrelation_times', 'curie_weiss_scan', 'ring_check',
-    'markdown_table', 'plot_onsager_yang', 'plot_kaufman', 'plot_binder', 'plot_curie_weiss', 'zero_cost_tau',
-    'zero_cost_tau_result', 'zero_cost_tau_spot_check', 'zero_cost_tau_rows', 'binder_point', 'binder_shift_result',
-    'binder_spot_check', 'crossing_shift_prediction', 'claims', 'check_deviations', 'binder_measurements',
-    'algorithm_measurements', 'judge_checks'
+    'lattice_binder_crossing', 'algorithm_comparison', 'autocorrelation_times', 'curie_weiss_scan',
+    'ring_check', 'markdown_table', 'plot_onsager_yang', 'plot_kaufman', 'plot_binder', 'plot_curie_weiss',
+    'zero_cost_tau', 'zero_cost_tau_result', 'zero_cost_tau_spot_check', 'zero_cost_tau_rows', 'binder_point',
+    'binder_shift_result', 'binder_spot_check', 'crossing_shift_prediction', 'claims', 'check_deviations',
+    'binder_measurements', 'algorithm_measurements', 'judge_checks', 'format_enumeration_table',
+    'format_zero_cost_tau', 'format_onsager_yang', 'format_binder', 'format_binder_at_tc',
+    'plot_autocorrelation', 'pairwise_z', 'format_comparison', 'format_autocorrelation', 'format_ring',
 ]
 
 #: the three lattice algorithms checked here ("metropolis_msc" is the same chain as "metropolis")

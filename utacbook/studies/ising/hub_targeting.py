@@ -29,8 +29,9 @@ from utacbook.viz._plotting import _plt
 
 __all__ = [
     'target_nodes', 'allocate_budget', 'mf_magnetisations', 'mf_susceptibility_matrix', 'mf_strategy_gain',
-    'field_gain', 'ranking_difference', 'flip_budget', 'gain_vs_budget', 'ba_tc_size_scan', 'size_for_tc', 'STRATEGIES',
-    'hub_claims'
+    'field_gain', 'ranking_difference', 'flip_budget', 'gain_vs_budget', 'ba_tc_size_scan', 'size_for_tc',
+    'STRATEGIES', 'hub_claims', 'plot_gain_vs_budget', 'plot_ba_tc_size', 'plot_targeting',
+    'plot_targeting_widget',
 ]
 
 

@@ -32,7 +32,8 @@ from utacbook.viz._plotting import _plt
 __all__ = [
     'loop_area', 'network_hysteresis_loop', 'loop_area_scan', 'fit_power_law', 'remanence', 'temperature_loop',
     'biased_cooling', 'antagonism_loop', 'antagonism_threshold', 'antagonism_window', 'rate_exponent',
-    'hysteresis_claims'
+    'hysteresis_claims', 'plot_loops', 'plot_area_scan', 'plot_remanence', 'plot_temperature_loop',
+    'plot_antagonism', 'plot_antagonism_loops', 'plot_field_cycle',
 ]
 
 

@@ -43,17 +43,16 @@ import numpy as np
 from utacbook import _validate as v
 from utacbook._kernels.rng import make_streams, next_double, next_normal
 
-__all__ = ["t_train", "stationary_variance", "sgd_quadratic", "second_moment_trajectory",
-           "schedule", "SCHEDULES", "double_well_loss", "double_well_grad",
-           "double_well_barrier", "sgd_double_well",
-           "boltzmann_wide_fraction", "softmax", "entropy", "train_softmax_regression",
-           "hebbian_couplings", "hopfield_recall", "recall_vs_load", "ags_overlap",
-           "ags_alpha_c", "LINEAGE", "LINEAGE_EDGES", "plot_lineage", "plot_schedules",
-           "explore_sgd", "explore_hopfield", "double_well_cores", "linreg_data",
-           "sgd_linear_regression", "power_law_exponents", "fluctuation_scaling",
-           "hopfield_from_patterns", "capacity_scan", "capacity_estimates", "scan_curves",
-           "LINEAGE_SOURCES", "MLP_DATINGS", "lineage_checks", "scaling_measurements",
-           "ratio_measurement", "paired_difference", "binomial_fraction"]
+__all__ = [
+    't_train', 'stationary_variance', 'sgd_quadratic', 'second_moment_trajectory', 'schedule', 'SCHEDULES',
+    'double_well_loss', 'double_well_grad', 'double_well_barrier', 'sgd_double_well', 'boltzmann_wide_fraction',
+    'softmax', 'entropy', 'train_softmax_regression', 'hebbian_couplings', 'hopfield_recall', 'recall_vs_load',
+    'ags_overlap', 'ags_alpha_c', 'LINEAGE', 'LINEAGE_EDGES', 'plot_lineage', 'plot_schedules', 'explore_sgd',
+    'explore_hopfield', 'double_well_cores', 'linreg_data', 'sgd_linear_regression', 'power_law_exponents',
+    'fluctuation_scaling', 'hopfield_from_patterns', 'capacity_scan', 'capacity_estimates', 'scan_curves',
+    'LINEAGE_SOURCES', 'MLP_DATINGS', 'lineage_checks', 'scaling_measurements', 'ratio_measurement',
+    'paired_difference', 'binomial_fraction', 'sample_double_well_boltzmann',
+]
 
 
 # --------------------------------------------------------------------------

@@ -37,11 +37,12 @@ from utacbook.stats import _mcstats as mcstats
 from utacbook.models._ising import simulate_lattice
 
 __all__ = [
-    'TC', 'correlation_function', 'structure_factors', 'second_moment_xi', 'exact_xi', 'tau_error', 'thermo_scan',
-    'binder_crossings', 'fss_at_tc', 'metropolis_tau_at_tc', 'high_t_scan', 'snapshot_figure', 'claims',
-    'order_below_measurements', 'disorder_measurements', 'approach_measurements', 'exponent_measurement',
-    'xi_measurements', 'crossing_measurements', 'kaufman_deviations', 'Z_METROPOLIS', 'Z_WOLFF_RANGE', 'plot_thermo',
-    'plot_slowing', 'plot_correlations', 'plot_fss'
+    'TC', 'correlation_function', 'structure_factors', 'second_moment_xi', 'exact_xi', 'tau_error',
+    'thermo_scan', 'binder_crossings', 'fss_at_tc', 'metropolis_tau_at_tc', 'high_t_scan', 'snapshot_figure',
+    'claims', 'order_below_measurements', 'disorder_measurements', 'approach_measurements',
+    'exponent_measurement', 'xi_measurements', 'crossing_measurements', 'kaufman_deviations', 'Z_METROPOLIS',
+    'Z_WOLFF_RANGE', 'plot_thermo', 'plot_slowing', 'plot_correlations', 'plot_fss', 'critical_ratio',
+    'order_ratio_measurements',
 ]
 
 #: Onsager's critical temperature for J = 1

@@ -23,7 +23,10 @@ from utacbook.stats._coarse import block_moment_profile
 from utacbook.stats._coarse import _lattice, _sq_sides, multi_scale_coarsening
 from utacbook.stats._criticality import ISING_BINDER_CROSSING, ISING_ETA, _NODES, _WEIGHTS, _sem, chi_exponent_at
 
-__all__ = ['final_lattices', 'single_site_variance', 'block_variance_exponent', 'claims', 'judge_claims']
+__all__ = [
+    'final_lattices', 'single_site_variance', 'block_variance_exponent', 'claims', 'judge_claims',
+    'block_variance_curves', 'neighbour_correlation', 'scale_statistics', 'emergent_beta_by_scale',
+]
 
 
 def final_lattices(J, T, h, *, lattice_size=128, n_sweeps=1000, n_replicas=4,
