@@ -30,7 +30,7 @@ SHOT = Path(os.environ.get("UTACBOOK_SCREENSHOT_DIR",
 CELL = """\
 import ipywidgets as w
 import matplotlib.pyplot as plt
-from utacbook.widgets import live_explorer
+from utacbook.viz import live_explorer
 
 def plot(a):
     fig, ax = plt.subplots(figsize=(3, 2))

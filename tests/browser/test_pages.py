@@ -10,7 +10,8 @@ For each HTML page under ``_build/html`` (``make book``) the test checks that
 * no cell output shows an error traceback, and no ipywidgets control is left
   without a kernel (a dead slider);
 
-and saves a full-page screenshot to ``_build/screenshots/<path, / replaced by __>.png``.
+and saves a full-page screenshot of a failing page (of every page with UTACBOOK_SCREENSHOTS=1)
+to ``_build/screenshots/<path, / replaced by __>.png``.
 On the pages with a static exploration (a matplotlib jshtml player) it moves the
 slider and checks that the figure shown changes.  It also checks that the search page
 finds chapters, and that every chapter page offers its notebook for download (the link
@@ -188,8 +189,9 @@ def check_page(
 ) -> tuple[list[str], dict]:
     """Open ``url`` and return (problems a reader would meet, facts about the page).
 
-    ``open_page`` is the ``new_page`` fixture. A screenshot is saved before the
-    checks are judged, so a failing page can be looked at. ``redirect_to``: the
+    ``open_page`` is the ``new_page`` fixture. A failing page is saved as a
+    full-page screenshot so that it can be looked at (every page with
+    ``UTACBOOK_SCREENSHOTS=1``). ``redirect_to``: the
     URL a redirect page must land on; the checks then apply to that page.
     """
     base_url = re.match(r"https?://[^/]+", url).group(0)
@@ -210,9 +212,6 @@ def check_page(
     tracebacks = page.evaluate(TRACEBACK_JS)
     dead_widgets = page.evaluate(DEAD_WIDGETS_JS)
     facts.update(math=math, n_images=images["n"])
-    if screenshot is not None:
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
     facts["seconds"] = time.perf_counter() - t0
 
     problems = []
@@ -236,6 +235,12 @@ def check_page(
     problems += tracebacks
     if dead_widgets:
         problems.append(f"{dead_widgets} ipywidgets view(s) with no widget manager (dead controls)")
+    # Full-page screenshots of long pages cost seconds each: taken of a page with a problem,
+    # or of every page with UTACBOOK_SCREENSHOTS=1.
+    if screenshot is not None and (problems or os.environ.get("UTACBOOK_SCREENSHOTS") == "1"):
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+        facts["screenshot"] = str(screenshot)
     return problems, facts
 
 
@@ -253,7 +258,7 @@ def book_url(serve):
 
 @pytest.mark.parametrize("path", PAGES or [pytest.param(None, id="no-book")])
 def test_page(path, book_url, new_page):
-    """Every page: no JS error, images loaded, maths typeset, no traceback; saves a screenshot."""
+    """Every page: no JS error, images loaded, maths typeset, no traceback (screenshot if it fails)."""
     if path is None:
         pytest.fail(NO_BOOK)
     url = f"{book_url}/{path}"
