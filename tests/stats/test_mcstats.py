@@ -161,30 +161,6 @@ def test_short_anticorrelated_series_give_a_positive_error():
     assert tau == 0.5 and err == pytest.approx(np.sqrt(2 * 0.5 * 0.25 / 4))
 
 
-# ---- moved from a split test file
-"""Tests of utacbook.social: two-block mean field, loop areas, budgets and physics checks.
-
-Exact references: the two-block mean-field equations solved by direct
-iteration, finite differences of an independently written free energy, the
-Bethe T_c of utacbook.exact, shoelace areas of constructed loops, the exact
-ring (transfer matrix) and Yang's spontaneous magnetisation.  Stochastic
-checks use tolerances of 4 standard errors from the runs themselves.
-"""
-
-
-def _free_energy(ma, mb, T, k_in, k_out):
-    def s(x):
-        p, q = (1 + x) / 2, (1 - x) / 2
-        return -(p * math.log(p) + q * math.log(q))
-    return -(k_in * (ma ** 2 + mb ** 2) + 2 * k_out * ma * mb) / 4 - T * (s(ma) + s(mb)) / 2
-
-
-def _fake_lifetimes(T, tau, cps=None):
-    cps = np.arange(1, 10001) if cps is None else np.asarray(cps)
-    return {"temperatures": [np.asarray(T, float)], "tau": [np.asarray(tau, float)],
-            "checkpoints": cps, "max_sweeps": int(cps[-1])}
-
-
 def test_fraction_error_is_posterior_sd():
     assert mcstats.fraction_error(0, 8) == pytest.approx(math.sqrt(1 * 9 / (100 * 11)))
     assert mcstats.fraction_error(8, 8) == mcstats.fraction_error(0, 8) > 0

@@ -1,10 +1,6 @@
-"""Tests of utacbook.social: two-block mean field, loop areas, budgets and physics checks.
+"""Tests of the two-community mean-field and Bethe theory (utacbook.theory).
 
-Exact references: the two-block mean-field equations solved by direct
-iteration, finite differences of an independently written free energy, the
-Bethe T_c of utacbook.exact, shoelace areas of constructed loops, the exact
-ring (transfer matrix) and Yang's spontaneous magnetisation.  Stochastic
-checks use tolerances of 4 standard errors from the runs themselves.
+Stochastic checks use tolerances of 4 standard errors from the runs themselves.
 """
 
 import math
@@ -20,12 +16,6 @@ def _free_energy(ma, mb, T, k_in, k_out):
         p, q = (1 + x) / 2, (1 - x) / 2
         return -(p * math.log(p) + q * math.log(q))
     return -(k_in * (ma ** 2 + mb ** 2) + 2 * k_out * ma * mb) / 4 - T * (s(ma) + s(mb)) / 2
-
-
-def _fake_lifetimes(T, tau, cps=None):
-    cps = np.arange(1, 10001) if cps is None else np.asarray(cps)
-    return {"temperatures": [np.asarray(T, float)], "tau": [np.asarray(tau, float)],
-            "checkpoints": cps, "max_sweeps": int(cps[-1])}
 
 
 # ------------------------------------------------------------------ two-block mean field

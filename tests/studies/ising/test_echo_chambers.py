@@ -1,10 +1,6 @@
-"""Tests of utacbook.social: two-block mean field, loop areas, budgets and physics checks.
+"""Tests of utacbook.studies.ising.echo_chambers: survival and lifetimes of a polarised two-community network.
 
-Exact references: the two-block mean-field equations solved by direct
-iteration, finite differences of an independently written free energy, the
-Bethe T_c of utacbook.exact, shoelace areas of constructed loops, the exact
-ring (transfer matrix) and Yang's spontaneous magnetisation.  Stochastic
-checks use tolerances of 4 standard errors from the runs themselves.
+Stochastic checks use tolerances of 4 standard errors from the runs themselves.
 """
 
 import math
@@ -19,13 +15,6 @@ from utacbook.studies.ising import hub_targeting as hubs
 from utacbook.studies.ising import hysteresis as hyst
 from utacbook.theory import _exact as exact
 from utacbook.theory import _two_community as two_community
-
-
-def _free_energy(ma, mb, T, k_in, k_out):
-    def s(x):
-        p, q = (1 + x) / 2, (1 - x) / 2
-        return -(p * math.log(p) + q * math.log(q))
-    return -(k_in * (ma ** 2 + mb ** 2) + 2 * k_out * ma * mb) / 4 - T * (s(ma) + s(mb)) / 2
 
 
 def _fake_lifetimes(T, tau, cps=None):

@@ -1,4 +1,4 @@
-"""Tests of utacbook.potts: exact enumeration, the q = 2 <-> Ising map, Baxter's results, kernels."""
+"""Tests of utacbook.studies.ising.limits: the Potts chapter's studies."""
 
 import numpy as np
 import pytest

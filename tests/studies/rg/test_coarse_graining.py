@@ -1,4 +1,4 @@
-"""Tests of utacbook.criticality and of the coarse-graining-chapter additions to utacbook.coarse.
+"""Tests of utacbook.studies.rg.coarse_graining.
 
 Analytic cases (Binder cumulants of known distributions, exact single-site
 variance, exactly preserved means) are checked to rounding; stochastic ones

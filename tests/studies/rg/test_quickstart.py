@@ -1,4 +1,4 @@
-"""Tests of utacbook.troubleshooting: the settings comparison and the equilibration study.
+"""Tests of utacbook.studies.rg.quickstart: the sweeps study.
 
 Statistical tolerances come from the replica standard errors of the quantity
 tested (4 s.e.m.), never from values the code happened to print.
