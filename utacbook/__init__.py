@@ -32,7 +32,7 @@ Examples
 2.269185
 """
 
-from . import claims, models, report, stats, stored, theory, viz  # noqa: F401
+from . import claims, models, report, stats, stored, studies, theory, viz  # noqa: F401
 from .models import *  # noqa: F401,F403
 from .models import __all__ as _models_all
 from .stats import *  # noqa: F401,F403

@@ -348,3 +348,19 @@ def test_kaufman_at_high_temperature_equals_the_infinite_lattice(L):
     np.testing.assert_allclose(k["energy"], ex.infinite_lattice_energy(T), rtol=0, atol=1e-9)
     np.testing.assert_allclose(k["specific_heat"], ex.infinite_lattice_specific_heat(T),
                                rtol=0, atol=1e-7)
+
+
+def test_onsager_low_temperature_limit_is_exact_not_nan():
+    """Below T ~ 0.006 cosh^2 2K overflows; the ground state is then exact to double precision."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ex.infinite_lattice_energy(0.005) == -2.0
+        assert ex.infinite_lattice_specific_heat(0.005) == 0.0
+        u = ex.infinite_lattice_energy(np.array([1.0, 0.005, 1e-6]))
+    assert np.all(np.isfinite(u)) and u[1] == u[2] == -2.0 and u[0] > -2.0
+
+
+def test_kaufman_refuses_temperatures_below_double_precision():
+    with pytest.raises(ValueError, match=r"T = 0\.002 is too low"):
+        ex.kaufman(16, 0.002)

@@ -8,3 +8,5 @@ lives in the core subpackages (:mod:`utacbook.models`,
 Study modules are imported on demand, e.g.
 ``from utacbook.studies.ising import hysteresis``.
 """
+
+from . import ising, multiscale, rg  # noqa: F401  (light: study modules load on first use)

@@ -172,10 +172,14 @@ def yang_magnetization(T, J=1.0):
 def _onsager_parts(T, J):
     """K = J/T, t = tanh 2K, complementary parameter p = 1 - k^2, elliptic K(k), E(k)."""
     K = J / T
-    s = np.sinh(2.0 * K)
-    c2 = np.cosh(2.0 * K) ** 2
-    # 1 - k^2 = (1 - sinh^2 2K)^2 / cosh^4 2K exactly; computed without cancellation
-    p = ((1.0 - s) * (1.0 + s) / c2) ** 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.sinh(2.0 * K)
+        c2 = np.cosh(2.0 * K) ** 2
+        # 1 - k^2 = (1 - sinh^2 2K)^2 / cosh^4 2K exactly; computed without cancellation
+        p = ((1.0 - s) * (1.0 + s) / c2) ** 2
+        # at low T (2K > ~355) cosh^2 2K overflows: there (1 - sinh^2)/cosh^2 = 2/cosh^2 - 1
+        # is -1 to double precision, so p = 1, and u = -2J, c = 0 follow exactly
+        p = np.where(np.isfinite(p), p, (2.0 / c2 - 1.0) ** 2)
     with np.errstate(divide="ignore"):
         ek = ellipkm1(p)        # K(k) with m = k^2 = 1 - p (inf at T_c)
     ee = ellipe(1.0 - p)        # E(k)
@@ -408,7 +412,13 @@ def kaufman(L, T, J=1.0, M=None):
     c = np.empty(T.shape)
     for i, t in np.ndenumerate(T):
         K = J / t
-        a, d1, d2 = _kaufman_K(K, L, M)
+        try:
+            a, d1, d2 = _kaufman_K(K, L, M)
+        except OverflowError:
+            raise ValueError(f"T = {t:g} is too low for Kaufman's formula in double precision "
+                             f"(sinh 2K overflows at K = J/T = {K:g}); there the lattice is in its "
+                             "ground state to double precision: energy -2J per spin, specific heat 0"
+                             ) from None
         lnz[i] = a
         e[i] = -J * d1 / N
         c[i] = K * K * d2 / N

@@ -23,3 +23,12 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.ising.limits` -- "Limits of the lens: Potts spins"
   (``book/ising/10_limits.ipynb``).
 """
+
+
+def __getattr__(name):
+    """Import a study module on first attribute access (``utacbook.studies.ising.<name>``)."""
+    import importlib
+    import pkgutil
+    if name in {m.name for m in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

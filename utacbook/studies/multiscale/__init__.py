@@ -7,3 +7,12 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.multiscale.policies` -- "Policies across scales"
   (``book/multiscale/02_policies.ipynb``).
 """
+
+
+def __getattr__(name):
+    """Import a study module on first attribute access (``utacbook.studies.multiscale.<name>``)."""
+    import importlib
+    import pkgutil
+    if name in {m.name for m in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,3 +14,12 @@ One per chapter, in the order of the chapters:
   (``book/rg/05_examples.ipynb``);
 * :mod:`utacbook.studies.rg.beyond` -- "Beyond the guide" (``book/rg/06_beyond.ipynb``).
 """
+
+
+def __getattr__(name):
+    """Import a study module on first attribute access (``utacbook.studies.rg.<name>``)."""
+    import importlib
+    import pkgutil
+    if name in {m.name for m in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
