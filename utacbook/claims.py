@@ -485,6 +485,7 @@ def familywise_k(n_conditions, alpha=0.05, *, two_sided=True):
 
     Examples
     --------
+    >>> from utacbook.claims import familywise_k
     >>> round(familywise_k(1), 2), round(familywise_k(20), 2)
     (1.96, 3.02)
     """
@@ -642,6 +643,7 @@ class Claim:
 
     Examples
     --------
+    >>> from utacbook.claims import Claim
     >>> c = Claim("demo.untested", source="essay", section="iii",
     ...           text="measured on Twitter and Facebook", quantity="modularity of real networks",
     ...           criterion=None, needs="follower graphs with opinions over time")

@@ -90,6 +90,7 @@ def format_value(value, *, digits=3, decimals=None, unicode_minus=True):
 
     Examples
     --------
+    >>> from utacbook.report import format_value
     >>> format_value(0.012345)
     '0.0123'
     >>> format_value(-2.5, decimals=2)
@@ -132,6 +133,7 @@ def format_pm(value, err, *, sig=2, unicode_minus=True):
 
     Examples
     --------
+    >>> from utacbook.report import format_pm
     >>> format_pm(0.90961, 0.00061)
     '0.90961 ± 0.00061'
     >>> format_pm(41.3, 2.71, sig=1)
@@ -199,6 +201,7 @@ def glue(name, value, *, err=None, sig=2, fmt=None):
 
     Examples
     --------
+    >>> from utacbook.report import glue
     >>> print(glue("ratio", 40.2, err=2.9))
     40.2 ± 2.9
     >>> print(glue("ratio", 40.2, err=2.9, sig=1))
@@ -252,6 +255,7 @@ def glue_table(prefix, values, **kwargs):
 
     Examples
     --------
+    >>> from utacbook.report import glue_table
     >>> glue_table("fit", {"slope": (1.74, 0.03), "n": 6})
     {'slope': 1.740 ± 0.030, 'n': 6}
     """

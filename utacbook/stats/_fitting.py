@@ -45,6 +45,7 @@ def logistic(R, beta, theta):
 
     Examples
     --------
+    >>> from utacbook.stats import logistic
     >>> float(logistic(0.3, 5.0, 0.3))
     0.5
     """

@@ -322,6 +322,7 @@ def fraction_error(k, n):
 
     Examples
     --------
+    >>> from utacbook.stats import fraction_error
     >>> round(float(fraction_error(10, 10)), 4)      # all 10 runs agree: not 0
     0.0767
     >>> round(float(fraction_error(0, 0)), 4)        # no runs: the uniform prior

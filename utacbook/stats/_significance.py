@@ -38,6 +38,7 @@ def sidak_k(n, alpha=ALPHA_CHECK):
 
     Examples
     --------
+    >>> from utacbook.stats import sidak_k
     >>> round(sidak_k(1, 0.05), 3)
     1.96
     """

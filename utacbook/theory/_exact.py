@@ -126,6 +126,7 @@ def onsager_tc(J=1.0):
 
     Examples
     --------
+    >>> from utacbook.theory import onsager_tc
     >>> round(onsager_tc(), 6)
     2.269185
     >>> round(onsager_tc(J=0.5), 6)
@@ -154,6 +155,7 @@ def yang_magnetization(T, J=1.0):
 
     Examples
     --------
+    >>> from utacbook.theory import yang_magnetization
     >>> round(yang_magnetization(2.0), 6)
     0.911319
     >>> yang_magnetization([1.0, 2.0, 3.0]).round(4)
@@ -398,6 +400,7 @@ def kaufman(L, T, J=1.0, M=None):
 
     Examples
     --------
+    >>> from utacbook.theory import enumerate_lattice, kaufman
     >>> r = kaufman(3, 2.0)
     >>> round(r["energy"], 6), round(r["specific_heat"], 6)
     (-1.767678, 0.519663)

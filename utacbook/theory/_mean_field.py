@@ -72,6 +72,7 @@ def logistic_normal_mean(x):
 
     Examples
     --------
+    >>> from utacbook.theory import logistic_normal_mean
     >>> round(logistic_normal_mean(0.0), 12)
     0.5
     >>> round(logistic_normal_mean(1.0) + logistic_normal_mean(-1.0), 12)
@@ -145,6 +146,7 @@ def mean_field_beta(J, T):
 
     Examples
     --------
+    >>> from utacbook.theory import mean_field_beta
     >>> round(mean_field_beta(1.0, 1.0), 4)
     1.0417
     >>> mean_field_beta(1.0, 0.2)            # J/T = 5 > 1/g'(0) = 4.84
