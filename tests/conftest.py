@@ -64,3 +64,17 @@ def at_1_and_2_threads():
         return out
 
     return run
+
+
+@pytest.fixture(scope="session")
+def small_kc_study(tmp_path_factory):
+    """A small stored critical-coupling study (3 couplings, L = 8 and 16), computed once per session.
+
+    Shared by the tests of :mod:`utacbook.stats` and of the coarse-graining chapter's study module.
+    """
+    import utacbook.stored as s
+    d = tmp_path_factory.mktemp("data")
+    s.compute("small_kc", "utacbook.stats:critical_coupling_study", data_dir=d,
+              K_values=[5.3, 5.5, 5.7], lattice_sizes=[8, 16], n_sweeps=[400, 600],
+              n_burn=[100, 150], n_replicas=4, seed=5)
+    return s.load("small_kc", data_dir=d)

@@ -1,4 +1,4 @@
-"""Tests of utacbook.criticality and of the coarse-graining-chapter additions to utacbook.coarse.
+"""Tests of the agent model's Binder crossings and critical coupling (utacbook.stats).
 
 Analytic cases (Binder cumulants of known distributions, exact single-site
 variance, exactly preserved means) are checked to rounding; stochastic ones
@@ -12,16 +12,6 @@ import pytest
 
 from utacbook.models import scan_field
 from utacbook.stats import _criticality as crit
-
-
-@pytest.fixture(scope="module")
-def small_study(tmp_path_factory):
-    import utacbook.stored as s
-    d = tmp_path_factory.mktemp("data")
-    s.compute("small_kc", "utacbook.stats:critical_coupling_study", data_dir=d,
-              K_values=[5.3, 5.5, 5.7], lattice_sizes=[8, 16], n_sweeps=[400, 600],
-              n_burn=[100, 150], n_replicas=4, seed=5)
-    return s.load("small_kc", data_dir=d)
 
 
 # --------------------------------------------------------------------------- Binder cumulant
@@ -215,8 +205,8 @@ def test_chi_exponent_at_interpolates_and_carries_the_error_of_K():
         crit.chi_exponent_at(vals, 5.5, -0.1)
 
 
-def test_critical_coupling_study_is_binder_scan_plus_critical_coupling(small_study):
-    v = small_study
+def test_critical_coupling_study_is_binder_scan_plus_critical_coupling(small_kc_study):
+    v = small_kc_study
     scan = crit.binder_scan([5.3, 5.5, 5.7], (8, 16), n_sweeps=(400, 600), n_burn=(100, 150),
                          n_replicas=4, seed=5)
     cc = crit.critical_coupling(scan)
@@ -230,23 +220,23 @@ def test_critical_coupling_study_is_binder_scan_plus_critical_coupling(small_stu
     assert v["chi_ratios"][0] == pytest.approx(v["chi"][1][i] / v["chi"][0][i])
 
 
-def test_spot_check_reproduces_the_stored_run_and_detects_a_change(small_study):
+def test_spot_check_reproduces_the_stored_run_and_detects_a_change(small_kc_study):
     for k in (0, 1):
-        ck = crit.spot_check_critical_coupling(small_study, size_index=k, n_replicas=3)
+        ck = crit.spot_check_critical_coupling(small_kc_study, size_index=k, n_replicas=3)
         assert ck["identical"] and ck["max_rel_diff"] == 0.0
-    altered = dict(small_study.values)
+    altered = dict(small_kc_study.values)
     altered["m2_rep"] = [[[x * (1 + 1e-6) for x in row] for row in size] for size in altered["m2_rep"]]
     assert not crit.spot_check_critical_coupling(altered)["identical"]
 
 
-def test_stored_susceptibility_is_N_times_the_replica_m2(small_study):
-    d = crit.stored_susceptibility(small_study, K=5.5)
-    i = small_study["K"].index(5.5)
-    for k, L in enumerate(small_study["lattice_sizes"]):
-        np.testing.assert_allclose(d["chi_rep"][k], L * L * np.array(small_study["m2_rep"][k])[:, i])
-    np.testing.assert_allclose(d["chi"], np.array(small_study["chi"])[:, i], rtol=1e-12)
+def test_stored_susceptibility_is_N_times_the_replica_m2(small_kc_study):
+    d = crit.stored_susceptibility(small_kc_study, K=5.5)
+    i = small_kc_study["K"].index(5.5)
+    for k, L in enumerate(small_kc_study["lattice_sizes"]):
+        np.testing.assert_allclose(d["chi_rep"][k], L * L * np.array(small_kc_study["m2_rep"][k])[:, i])
+    np.testing.assert_allclose(d["chi"], np.array(small_kc_study["chi"])[:, i], rtol=1e-12)
     with pytest.raises(ValueError, match="grid"):
-        crit.stored_susceptibility(small_study, K=5.4)
+        crit.stored_susceptibility(small_kc_study, K=5.4)
 
 
 def test_susceptibility_far_below_kc_does_not_grow_with_L():

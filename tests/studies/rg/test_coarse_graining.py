@@ -18,16 +18,6 @@ from utacbook.stats import _criticality as crit
 from utacbook.studies.rg import coarse_graining as cg
 
 
-@pytest.fixture(scope="module")
-def small_study(tmp_path_factory):
-    import utacbook.stored as s
-    d = tmp_path_factory.mktemp("data")
-    s.compute("small_kc", "utacbook.stats:critical_coupling_study", data_dir=d,
-              K_values=[5.3, 5.5, 5.7], lattice_sizes=[8, 16], n_sweeps=[400, 600],
-              n_burn=[100, 150], n_replicas=4, seed=5)
-    return s.load("small_kc", data_dir=d)
-
-
 # --------------------------------------------------------------------------- exact single site
 
 
@@ -164,7 +154,7 @@ def test_claims_of_the_chapter():
     assert "5.54" in byid["rg.coarse.fixed_point"].scope
 
 
-def test_judge_claims_on_independent_lattices(small_study):
+def test_judge_claims_on_independent_lattices(small_kc_study):
     # Independent uniform lattices: a 2x2 step discards 3/4 of the variance (within
     # the sampling error) and the mean is preserved exactly.  (The guide's list of
     # Example 3's scales is judged in the examples chapter, not here.)
@@ -178,7 +168,7 @@ def test_judge_claims_on_independent_lattices(small_study):
     lats += 1e-3 * rng.standard_normal(lats.shape)
     by_scale = cg.emergent_beta_by_scale(R, lats, n_scales=2)
     js = cg.judge_claims(example_lattice=lat, example_scales=scales, by_scale=by_scale, stats=reps,
-                        K_show=[4.0, 5.5, 6.5], K_near=5.5, stored=small_study,
+                        K_show=[4.0, 5.5, 6.5], K_near=5.5, stored=small_kc_study,
                         block_slope={"slope": -0.25, "slope_err": 0.01}, K_mf=4.84)
     J = {j.claim.id: j for j in js}
     assert [j.claim.id for j in js] == [c.id for c in cg.claims()]
@@ -186,8 +176,8 @@ def test_judge_claims_on_independent_lattices(small_study):
     assert "rg.coarse.scales" not in J
     # eta from chi is taken at K_c, interpolated, with the error of K_c carried along
     eta = J["rg.coarse.ising_eta"].results[0].measurement
-    if np.isfinite(small_study["K_c"]):
-        xc = crit.chi_exponent_at(small_study, small_study["K_c"], small_study["K_c_err"])
+    if np.isfinite(small_kc_study["K_c"]):
+        xc = crit.chi_exponent_at(small_kc_study, small_kc_study["K_c"], small_kc_study["K_c_err"])
         assert eta.value == pytest.approx(2 - xc["x"]) and eta.err == pytest.approx(xc["x_err"])
     else:
         assert np.isnan(eta.value)
