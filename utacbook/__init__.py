@@ -23,7 +23,9 @@ The package is organised by role, like QuantEcon.py or TeNPy:
 The public names of :mod:`~utacbook.models`, :mod:`~utacbook.theory` and
 :mod:`~utacbook.stats` are also available here, e.g. ``utacbook.simulate_lattice``
 or ``utacbook.onsager_tc``.  Set ``NUMBA_CACHE_DIR`` before importing to choose
-where compiled kernels are cached.
+where compiled kernels are cached, and ``NUMBA_NUM_THREADS`` to choose the number of
+threads of the parallel kernels (by default the CPUs this process may use: the affinity
+mask and a container's CPU quota, which ``os.cpu_count()`` ignores).
 
 Examples
 --------
@@ -32,13 +34,17 @@ Examples
 2.269185
 """
 
-from . import claims, models, report, stats, stored, studies, theory, viz  # noqa: F401
-from .models import *  # noqa: F401,F403
-from .models import __all__ as _models_all
-from .stats import *  # noqa: F401,F403
-from .stats import __all__ as _stats_all
-from .theory import *  # noqa: F401,F403
-from .theory import __all__ as _theory_all
+from ._threads import limit_numba_threads as _limit_numba_threads
+
+_limit_numba_threads()  # no more Numba threads than usable CPUs (see utacbook._threads)
+
+from . import claims, models, report, stats, stored, studies, theory, viz  # noqa: E402,F401
+from .models import *  # noqa: E402,F401,F403
+from .models import __all__ as _models_all  # noqa: E402
+from .stats import *  # noqa: E402,F401,F403
+from .stats import __all__ as _stats_all  # noqa: E402
+from .theory import *  # noqa: E402,F401,F403
+from .theory import __all__ as _theory_all  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -203,7 +203,8 @@ def _runs(seed):
     return out
 
 
-def test_same_seed_identical_at_1_and_2_threads(at_1_and_2_threads):
+def test_same_seed_identical_at_1_and_2_threads(at_1_and_2_threads, monkeypatch):
+    monkeypatch.setattr(ising, "_PARALLEL_MIN_L", 2)   # the parallel driver at L = 64
     one, two = at_1_and_2_threads(lambda: _runs(2025))
     for alg in ALGS:
         np.testing.assert_array_equal(one[alg], two[alg], err_msg=alg)

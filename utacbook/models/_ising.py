@@ -112,11 +112,14 @@ __all__ = ["simulate_lattice", "IsingResult", "LATTICE_ALGORITHMS", "simulate_gr
 
 LATTICE_ALGORITHMS = ("metropolis", "heatbath", "wolff", "metropolis_msc")
 
-#: lattices at least this large use the parallel checkerboard driver (the
-#: serial one gives the identical run and avoids thread start-up on tiny lattices)
-_PARALLEL_MIN_L = 32
-#: the same for the multi-spin-coded kernel (L/64 word-rows are shared out)
-_PARALLEL_MIN_L_MSC = 512
+#: lattices at least this large use the parallel checkerboard driver (the serial one
+#: gives the identical run).  Measured on 2 cores, 2 threads (ns per spin update,
+#: serial / parallel): L = 64: 1.8 / 3.4, L = 128: 1.3 / 1.5, L = 256: 1.1 / 0.8,
+#: L = 512: 1.0 / 0.5 -- two barriers per sweep cost more than they save below 256.
+_PARALLEL_MIN_L = 256
+#: the same for the multi-spin-coded kernel (L/64 word-rows are shared out):
+#: L = 128: 0.79 / 0.67, L = 256: 0.80 / 0.48, L = 512: 0.81 / 0.43 ns per spin
+_PARALLEL_MIN_L_MSC = 256
 
 
 #: energies are refused when ``|J|`` x (number of bonds) or ``|h|`` x N exceeds this
