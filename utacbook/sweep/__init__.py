@@ -24,7 +24,9 @@ Examples
 from . import demo  # noqa: F401
 from ._engine import (REPLICA, RESERVED_NAMES, SweepStoreError, check_address, local_client, open_sweep, run,
                       task_seed, task_seeds)
+from ._check import estimate_cost, reproduce, spec_toml
 from ._spec import load_spec, run_spec
 
 __all__ = ["run", "open_sweep", "task_seed", "task_seeds", "local_client", "check_address",
-           "load_spec", "run_spec", "SweepStoreError", "RESERVED_NAMES", "REPLICA"]
+           "load_spec", "run_spec", "reproduce", "estimate_cost", "spec_toml", "SweepStoreError",
+           "RESERVED_NAMES", "REPLICA"]

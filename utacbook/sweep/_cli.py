@@ -71,8 +71,8 @@ def status(spec):
                      f"({left / 3600:.3g} CPU-hours)")
     runs = ds.attrs["utacbook_sweep"].get("runs", [])
     for r in runs:
-        lines.append(f"run {r.get('started')} .. {r.get('finished', '(killed)')}: {r.get('tasks_run', '?')} "
-                     f"tasks, {r.get('where', '?')}")
+        end = r.get("finished", "(running, or killed)")
+        lines.append(f"run {r.get('started')} .. {end}: {r.get('tasks_run', '?')} tasks, {r.get('where', '?')}")
     return "\n".join(lines)
 
 

@@ -320,6 +320,7 @@ class _Sink:
 
     def set_schema(self, schema):
         self.schema = schema
+        self.identity["schema"] = schema
         for name, s in schema.items():
             self.data[name] = np.full(self.shape + tuple(s["shape"]), _fill(s["dtype"]),
                                       dtype=s["dtype"])
