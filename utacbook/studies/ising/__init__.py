@@ -21,7 +21,9 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.ising.learning` -- "Learning systems as Ising engines"
   (``book/ising/09_learning.ipynb``);
 * :mod:`utacbook.studies.ising.limits` -- "Limits of the lens: Potts spins"
-  (``book/ising/10_limits.ipynb``).
+  (``book/ising/10_limits.ipynb``);
+* :mod:`utacbook.studies.ising.large_lattices` -- "Exponents beyond L = 128: a stored sweep"
+  (``book/ising/11_large_lattices.ipynb``).
 """
 
 
