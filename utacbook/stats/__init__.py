@@ -3,7 +3,7 @@
 Autocorrelation-aware error bars (integrated autocorrelation time, binning,
 jackknife), the logistic "emergent beta" fit and power-law fits,
 block coarse-graining of lattices, Binder-cumulant crossings and the
-agent model's critical coupling, significance tests for many comparisons,
+agent model's critical coupling, finite-size scaling of grouped sweep data, significance tests for many comparisons,
 and the area of a hysteresis loop.
 """
 from ._coarse import (
@@ -22,6 +22,9 @@ from ._curves import (
 from ._fitting import (
     extract_emergent_beta, logistic, power_law_fit, r_squared,
 )
+from ._fss import (
+    group_jackknife, polynomial_crossing, scaling_collapse,
+)
 from ._mcstats import (
     BinningResult, autocorrelation, binder_cumulant, binning_error, fraction_error,
     integrated_autocorrelation_time, jackknife, mean_with_error, specific_heat, susceptibility,
@@ -36,9 +39,10 @@ __all__ = [
     'binder_from_moments', 'binder_scan', 'binning_error', 'block_moment_profile',
     'block_variance_profile', 'chi_exponent_at', 'coarse_grain', 'consistency_stats',
     'critical_coupling', 'critical_coupling_study', 'extract_emergent_beta', 'fraction_error',
+    'group_jackknife',
     'integrated_autocorrelation_time', 'jackknife', 'logistic', 'loop_area', 'mean_with_error',
-    'multi_scale_coarsening', 'order_parameter_moments', 'p_value_floor', 'power_law_fit',
-    'r_squared', 'sidak_k', 'specific_heat', 'spot_check_critical_coupling',
+    'multi_scale_coarsening', 'order_parameter_moments', 'p_value_floor', 'polynomial_crossing', 'power_law_fit',
+    'r_squared', 'scaling_collapse', 'sidak_k', 'specific_heat', 'spot_check_critical_coupling',
     'stored_susceptibility', 'susceptibility', 'susceptibility_by_size', 'variance_decomposition',
     'z_measurements', 'z_stats',
 ]

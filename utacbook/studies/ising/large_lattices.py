@@ -110,14 +110,9 @@ def _groups(ds, name):
 
 
 def _jack(f, arrays):
-    """Value and jackknife error of ``f(*group means)`` over the last axis (G groups), vectorised."""
-    G = arrays[0].shape[-1]
-    full = [a.mean(axis=-1) for a in arrays]
-    loo = [(a.sum(axis=-1, keepdims=True) - a) / (G - 1) for a in arrays]
-    value = f(*full)
-    fi = f(*loo)
-    err = np.sqrt((G - 1) / G * ((fi - fi.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1))
-    return value, err
+    """:func:`utacbook.stats.group_jackknife` (groups along the last axis)."""
+    from ...stats import group_jackknife
+    return group_jackknife(f, arrays)
 
 
 def _binder(m2, m4):
@@ -194,15 +189,9 @@ def exponent_fits(obs, *, L_min=32):
 
 
 def _crossing_T(T1, U1, T2, U2, deg=2):
-    """T where quadratic fits of U_1(T) and U_2(T) cross, inside the range of T2; NaN if none."""
-    p = np.polyfit(T1, U1, deg) - np.polyfit(T2, U2, deg)
-    roots = np.roots(p)
-    roots = roots[np.isreal(roots)].real
-    roots = roots[(roots >= T2.min()) & (roots <= T2.max())]
-    if roots.size != 1:
-        return np.nan, np.nan
-    t = float(roots[0])
-    return t, float(np.polyval(np.polyfit(T2, U2, deg), t))
+    """T where quadratic fits of U_1(T) and U_2(T) cross (:func:`utacbook.stats.polynomial_crossing`)."""
+    from ...stats import polynomial_crossing
+    return polynomial_crossing(T1, U1, T2, U2, deg=deg)
 
 
 def binder_crossings(ds):
@@ -248,34 +237,18 @@ def collapse(obs, *, L_min=64, deg=3):
 
     With T = T_c (1 + x/L), the scaling variable t L^(1/ν) is x L^(1/ν − 1).  The
     Binder cumulants of all L >= ``L_min`` are fitted by one polynomial of
-    degree ``deg`` in x L^a (weighted least squares, errors from the
-    jackknife); ν = 1/(1 + a), its error propagated from the fit covariance.
+    degree ``deg`` in x L^a (:func:`utacbook.stats.scaling_collapse`); ν = 1/(1 + a).
 
     Returns
     -------
     dict
         ``nu``, ``nu_err``, ``a``, ``a_err``, ``chi2``, ``dof``, ``coef`` (polynomial), ``L`` used.
     """
-    from scipy.optimize import curve_fit
+    from ...stats import scaling_collapse
     use = obs["L"] >= L_min
-    Ls = obs["L"][use].astype(float)
-    U, dU = obs["U"][0][use], obs["U"][1][use]
-    Lg = np.repeat(Ls, obs["x"].size)
-    xg = np.tile(obs["x"], Ls.size)
-    y, sy = U.ravel(), dU.ravel()
-
-    def model(X, a, *c):
-        return np.polyval(c, X[1] * X[0] ** a)
-
-    p0 = [0.0] + list(np.polyfit(xg, y, deg))
-    popt, pcov = curve_fit(model, np.vstack([Lg, xg]), y, p0=p0, sigma=sy, absolute_sigma=True)
-    chi2 = float((((model(np.vstack([Lg, xg]), *popt) - y) / sy) ** 2).sum())
-    dof = y.size - len(popt)
-    a, da = float(popt[0]), float(np.sqrt(pcov[0, 0]))
-    if chi2 / dof > 1:                     # scale by sqrt(chi2/dof), as power_law_fit does
-        da *= np.sqrt(chi2 / dof)
-    return {"a": a, "a_err": da, "nu": 1.0 / (1.0 + a), "nu_err": da / (1.0 + a) ** 2,
-            "chi2": chi2, "dof": dof, "coef": np.asarray(popt[1:]), "L": Ls.astype(int)}
+    out = scaling_collapse(obs["L"][use], obs["x"], obs["U"][0][use], obs["U"][1][use], deg=deg)
+    out["L"] = obs["L"][use].astype(int)
+    return out
 
 
 # --------------------------------------------------------------------------
