@@ -85,3 +85,11 @@ def test_collapse_bad_input(kw, match):
     args.update(kw)
     with pytest.raises((ValueError, TypeError), match=match):
         scaling_collapse(**args)
+
+
+def test_collapse_with_one_row_of_x_per_size():
+    L = np.array([32.0, 64.0, 128.0])
+    x = np.array([np.linspace(-1, 1, 5) + 0.1 * k for k in range(3)])        # different points per size
+    y = 0.5 + 0.1 * x * L[:, None] ** -0.1
+    r = scaling_collapse(L, x, y, np.full(y.shape, 1e-3), deg=1)
+    assert r["a"] == pytest.approx(-0.1, abs=1e-6)

@@ -107,7 +107,8 @@ def scaling_collapse(L, x, y, yerr, *, deg=3):
     Parameters
     ----------
     L : array_like (n_L,)
-    x : array_like (n_x,)
+    x : array_like (n_x,) or (n_L, n_x)
+        The scaled variable, shared by all sizes or one row per size.
     y, yerr : array_like (n_L, n_x)
     deg : int >= 1
 
@@ -130,15 +131,17 @@ def scaling_collapse(L, x, y, yerr, *, deg=3):
 
     deg = v.integer("deg", deg, low=1)
     L = v.real_array("L", L, ndim=1)
-    x = v.real_array("x", x, ndim=1)
+    x = v.real_array("x", x)
     y = v.real_array("y", y, ndim=2)
     yerr = v.real_array("yerr", yerr, ndim=2)
-    if y.shape != (L.size, x.size) or yerr.shape != y.shape:
-        raise ValueError(f"y and yerr must have shape (len(L), len(x)) = {(L.size, x.size)}, got {y.shape}, "
-                         f"{yerr.shape}")
+    if x.ndim == 1:
+        x = np.broadcast_to(x, (L.size, x.size))
+    if x.ndim != 2 or x.shape[0] != L.size or y.shape != x.shape or yerr.shape != y.shape:
+        raise ValueError(f"y and yerr must have shape (len(L), n_x) = {(L.size, x.shape[-1])} like x, got "
+                         f"{y.shape}, {yerr.shape}")
     if np.any(yerr <= 0) or np.any(L <= 0):
         raise ValueError("yerr and L must be > 0")
-    Lg, xg = np.repeat(L, x.size), np.tile(x, L.size)
+    Lg, xg = np.repeat(L, x.shape[1]), x.ravel()
     X = np.vstack([Lg, xg])
     yy, ss = y.ravel(), yerr.ravel()
     if yy.size <= deg + 2:

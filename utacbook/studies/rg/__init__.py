@@ -12,7 +12,9 @@ One per chapter, in the order of the chapters:
   (``book/rg/04_validation.ipynb``);
 * :mod:`utacbook.studies.rg.examples` -- "The guide's examples and troubleshooting advice"
   (``book/rg/05_examples.ipynb``);
-* :mod:`utacbook.studies.rg.beyond` -- "Beyond the guide" (``book/rg/06_beyond.ipynb``).
+* :mod:`utacbook.studies.rg.beyond` -- "Beyond the guide" (``book/rg/06_beyond.ipynb``);
+* :mod:`utacbook.studies.rg.universality` -- "Universality: is the guide's model an Ising model?"
+  (``book/rg/07_universality.ipynb``).
 """
 
 
