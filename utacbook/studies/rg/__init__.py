@@ -14,7 +14,9 @@ One per chapter, in the order of the chapters:
   (``book/rg/05_examples.ipynb``);
 * :mod:`utacbook.studies.rg.beyond` -- "Beyond the guide" (``book/rg/06_beyond.ipynb``);
 * :mod:`utacbook.studies.rg.universality` -- "Universality: is the guide's model an Ising model?"
-  (``book/rg/07_universality.ipynb``).
+  (``book/rg/07_universality.ipynb``);
+* :mod:`utacbook.studies.rg.equilibration` -- "Equilibration map: where are 100 sweeps enough?"
+  (``book/rg/08_equilibration.ipynb``).
 """
 
 
