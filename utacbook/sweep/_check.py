@@ -79,7 +79,7 @@ def reproduce(ds, *, n=3, max_seconds=5.0, seed=0):
     return pd.DataFrame(rows)
 
 
-def estimate_cost(ds, grid, *, scale_axis, params=None):
+def estimate_cost(ds, grid, *, scale_axis, min_value=None):
     """CPU time a sweep on another grid would take, scaled from this sweep's measured task times.
 
     The wall time of a task is modelled as ``c * value**p`` of ``scale_axis``
@@ -97,6 +97,9 @@ def estimate_cost(ds, grid, *, scale_axis, params=None):
         The grid of the sweep to estimate; it must have ``scale_axis``.
     scale_axis : str
         The axis the task time grows with.
+    min_value : float, optional
+        Fit only the measured values of ``scale_axis`` at or above this (small
+        tasks are dominated by fixed costs such as starting a run).
 
     Returns
     -------
@@ -110,12 +113,14 @@ def estimate_cost(ds, grid, *, scale_axis, params=None):
         raise ValueError(f"scale_axis {scale_axis!r} must be an axis of both grids")
     done = np.asarray(ds["task_done"].values, dtype=bool)
     wall = np.where(done, np.asarray(ds["task_wall_time"].values), np.nan)
-    ax = list(ident["grid"]).index(scale_axis)
-    vals = np.asarray(ident["grid"][scale_axis], dtype=float)
+    ax = ds["task_wall_time"].dims.index(scale_axis)
+    vals = np.asarray(ds[scale_axis].values, dtype=float)      # the Dataset's own axis (it may be a subset)
     other = tuple(i for i in range(wall.ndim) if i != ax)
     with np.errstate(invalid="ignore"):
         mean = np.nanmean(wall, axis=other) if other else wall
     good = np.isfinite(mean) & (mean > 0) & (vals > 0)
+    if min_value is not None:
+        good &= vals >= float(min_value)
     if good.sum() < 2:
         raise ValueError(f"need measured task times at two or more values of {scale_axis!r}")
     p, logc = np.polyfit(np.log(vals[good]), np.log(mean[good]), 1)
