@@ -184,6 +184,7 @@ def plot_map(dev, *, checkpoints=(50, 100, 200), axes=None):
             ax.set_xticks(range(dev.sizes["K"]), [f"{k:.3g}" for k in dev.K.values], fontsize=7, rotation=45)
             ax.set_yticks(range(dev.sizes["delta"]), [f"{d:g}" for d in dev.delta.values], fontsize=7)
             ax.set_title(f"L = {L}, after {t} sweeps", fontsize=9)
+            ax.grid(False)
             if i == len(Ls) - 1:
                 ax.set_xlabel("K = J/T")
             if j == 0:
@@ -203,7 +204,10 @@ def plot_tau(dev, *, ax=None):
                                                                             vmax=float(tau.max())))
     for i in range(tau.sizes["K"]):
         for j in range(tau.sizes["delta"]):
-            ax.text(i, j, f"{float(tau[i, j]):.0f}", ha="center", va="center", fontsize=7, color="w")
+            light = im.norm(float(tau[i, j])) > 0.6            # dark text on the light end of the colour map
+            ax.text(i, j, f"{float(tau[i, j]):.0f}", ha="center", va="center", fontsize=7,
+                    color="k" if light else "w")
+    ax.grid(False)
     ax.set_xticks(range(tau.sizes["K"]), [f"{k:.3g}" for k in dev.K.values], fontsize=7)
     ax.set_yticks(range(tau.sizes["delta"]), [f"{d:g}" for d in dev.delta.values], fontsize=7)
     ax.set(xlabel="K = J/T", ylabel="δ = (h + J/2)/T", title=f"τ_int of σ̄ (sweeps), L = {L}")
