@@ -2,7 +2,7 @@
 plots, and the widgets that make a chapter's figures interactive.
 """
 from ._plotting import (
-    PALETTE, plot_lattices, plot_scan, style,
+    PALETTE, log_size_axes, plot_lattices, plot_scan, style,
 )
 from ._widgets import (
     DEFAULT_N_STATIC, Explorer, MAX_N_STATIC, StaticPlayer, explore_emergent_beta, live_explorer,
@@ -11,5 +11,5 @@ from ._widgets import (
 
 __all__ = [
     'DEFAULT_N_STATIC', 'Explorer', 'MAX_N_STATIC', 'PALETTE', 'StaticPlayer',
-    'explore_emergent_beta', 'live_explorer', 'plot_lattices', 'plot_scan', 'static_player', 'style',
+    'explore_emergent_beta', 'live_explorer', 'log_size_axes', 'plot_lattices', 'plot_scan', 'static_player', 'style',
 ]

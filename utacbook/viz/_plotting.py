@@ -14,7 +14,7 @@ import numpy as np
 
 
 
-__all__ = ["style", "plot_scan", "plot_lattices", "PALETTE"]
+__all__ = ["style", "plot_scan", "plot_lattices", "log_size_axes", "PALETTE"]
 
 #: colours used across the book
 PALETTE = {"sim": "#1f77b4", "fit": "#d62728", "mf": "#2ca02c", "guide": "#7f7f7f",
@@ -111,3 +111,30 @@ def _plt():
     pass
     return plt, PALETTE
 
+
+
+def log_size_axes(ax, sizes):
+    """Log-log axes against lattice size with plain-number ticks at ``sizes`` (16, 32, ... not 2x10^1).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from utacbook.viz import log_size_axes
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([16, 32, 64], [1, 3, 9])
+    >>> log_size_axes(ax, [16, 32, 64])
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['16', '32', '64']
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([float(x) for x in sizes]))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())

@@ -322,6 +322,8 @@ def crossing_measurements(cr, key="T_cross"):
 def plot_fss(obs, fits, *, axes=None):
     """Three panels at T_c against L (log-log): dU/dβ, χ and ⟨|m|⟩ with their fitted power laws."""
     import matplotlib.pyplot as plt
+
+    from ...viz import log_size_axes
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     tc = at_tc(obs)
@@ -333,7 +335,8 @@ def plot_fss(obs, fits, *, axes=None):
         f = fits[key]
         ax.plot(Lf, f["amplitude"] * Lf ** f["exponent"], "-", lw=1,
                 label=f"fit L ≥ {fits['L'].min()}: {f['value']:.3f} ± {f['value_err']:.3f}")
-        ax.set(xscale="log", yscale="log", xlabel="L", title=label)
+        log_size_axes(ax, L)
+        ax.set(xlabel="L", title=label)
         ax.legend(fontsize=8)
     return axes
 

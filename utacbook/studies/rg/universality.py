@@ -355,6 +355,8 @@ def plot_binder(obs, cr=None, *, ax=None):
 def plot_fss(at, fits, *, axes=None):
     """dU/dK, χ and ⟨|m|⟩ at K* against L (log-log) with the fitted power laws and the Ising slopes."""
     import matplotlib.pyplot as plt
+
+    from ...viz import log_size_axes
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     L = at["L"].astype(float)
@@ -368,6 +370,7 @@ def plot_fss(at, fits, *, axes=None):
         Lm = float(fits["L"].max())
         ym = f["amplitude"] * Lm ** f["exponent"]
         ax.plot(Lf, ym * (Lf / Lm) ** (sign * ISING[key]), "--", lw=0.8, color="0.4", label="Ising slope")
-        ax.set(xscale="log", yscale="log", xlabel="L", title=label)
+        log_size_axes(ax, L)
+        ax.set(xlabel="L", title=label)
         ax.legend(fontsize=7)
     return axes
