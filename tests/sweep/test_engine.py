@@ -238,10 +238,15 @@ def test_chunks_stay_small():
 
 @pytest.fixture(scope="module")
 def local_client():
-    client = sweep.local_client(2)
-    yield client
+    with sweep.local_client(2) as client:
+        yield client
+
+
+def test_closing_the_client_closes_its_cluster():
+    client = sweep.local_client(1)
+    cluster = client.cluster
     client.close()
-    client.cluster.close()
+    assert cluster.status.name == "closed"
 
 
 def test_local_cluster_gives_the_same_dataset(local_client, reference, tmp_path):
@@ -294,12 +299,14 @@ def dask_processes(tmp_path):
     procs = []
     common = dict(env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   "--no-dashboard", "--scheduler-file", str(sched_file)], **common))
+                                   "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+                                   "--scheduler-file", str(sched_file)], **common))
     _wait_for(sched_file.exists, 30, "the scheduler file")
     address = json.loads(sched_file.read_text())["address"]
     for _ in range(2):
         procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
-                                       "--host", "127.0.0.1", "--no-dashboard"], **common))
+                                       "--host", "127.0.0.1", "--no-dashboard",
+                                       "--dashboard-address", "127.0.0.1:0"], **common))
     from distributed import Client
     client = Client(address, timeout="30s")
     client.wait_for_workers(2, timeout=60)
@@ -368,6 +375,7 @@ def test_driver_killed_mid_sweep_resumes_to_the_same_dataset(tmp_path):
     _same(ref, ds, ["y", "trace", "task_seed", "task_done"])
     runs = ds.attrs["utacbook_sweep"]["runs"]
     assert len(runs) == 2 and "finished" not in runs[0]                  # the killed run is on record
+    assert 0 < runs[0]["tasks_run"] <= n_before                          # with the tasks it had recorded
 
 
 def test_cli_status_and_refusals(tmp_path):

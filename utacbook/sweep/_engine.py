@@ -459,6 +459,7 @@ class _ZarrSink(_Sink):
                 for idx, value in vals:
                     block[tuple(i - r.start for i, r in zip(idx, region))] = value
                 arr[region] = block
+        self._write_identity()                      # the run record (tasks run so far) stays current
 
     def flush(self):
         self.write_buffer()
@@ -589,9 +590,14 @@ def local_client(n_workers=None, **kwargs):
     """A :class:`distributed.Client` on a :class:`~distributed.LocalCluster` bound to 127.0.0.1.
 
     One single-threaded worker process per usable CPU (``n_workers``),
-    ``NUMBA_NUM_THREADS=1`` in the workers, no dashboard unless asked for:
-    processes, not threads, share the cores.  Close it with ``client.close();
-    client.cluster.close()`` or use it as a context manager.
+    ``NUMBA_NUM_THREADS=1`` in the workers, no dashboard, the scheduler's HTTP
+    endpoint on a free loopback port: processes, not threads, share the cores.
+    The scheduler's worker time-to-live is switched off: a Numba kernel holds
+    the GIL, so a worker inside one long call cannot send heartbeats, and with
+    Dask's default (5 minutes) a task longer than that would be restarted
+    again and again.  ``client.close()`` (or leaving a ``with`` block) also
+    closes the cluster.  A script that calls this must do so under
+    ``if __name__ == "__main__":`` (the workers re-import the script).
 
     Parameters
     ----------
@@ -600,7 +606,8 @@ def local_client(n_workers=None, **kwargs):
     **kwargs
         Passed on to :class:`distributed.LocalCluster`.
     """
-    from distributed import Client, LocalCluster
+    import dask
+    from distributed import Client
 
     from .._threads import usable_cpus
 
@@ -609,11 +616,11 @@ def local_client(n_workers=None, **kwargs):
     if isinstance(n_workers, bool) or not isinstance(n_workers, numbers.Integral) or n_workers < 1:
         raise ValueError(f"n_workers must be an integer >= 1, got {n_workers!r}")
     opts = dict(n_workers=int(n_workers), threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}, silence_logs=40)
+                dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                env={"NUMBA_NUM_THREADS": "1"}, silence_logs=40)
     opts.update(kwargs)
-    cluster = LocalCluster(**opts)
-    client = Client(cluster)
-    return client
+    with dask.config.set({"distributed.scheduler.worker-ttl": None}):
+        return Client(**opts)                 # a Client that made its cluster also closes it
 
 
 def _describe_client(client):
