@@ -133,6 +133,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_emergent_beta.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/bench_ising.py $(BENCH_ISING_FLAGS)
+	$(BIN)/python benchmarks/bench_sweep.py $(BENCH_SWEEP_FLAGS)
 
 clean:
 	rm -rf _build .numba_cache .pytest_cache .ruff_cache
