@@ -132,6 +132,7 @@ lab: $(STAMP)
 # Performance is measured, not asserted: prints ratios against the shipped references.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_emergent_beta.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/bench_abm_kernel.py $(BENCH_ABM_FLAGS)
 	$(BIN)/python benchmarks/bench_ising.py $(BENCH_ISING_FLAGS)
 	$(BIN)/python benchmarks/bench_sweep.py $(BENCH_SWEEP_FLAGS)
 

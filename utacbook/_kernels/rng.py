@@ -227,6 +227,84 @@ def next_normal(st):
 
 
 # --------------------------------------------------------------------------
+# The same draws with the state in four local variables.  A loop that calls
+# next_u64(st) loads and stores the state through memory at every draw (the
+# compiler cannot prove that the kernel's other array stores leave ``st``
+# alone); these versions let a kernel load the state once, keep it in
+# registers and store it back once.  Same bits, same stream consumption.
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def xoshiro_step(s0, s1, s2, s3):
+    """:func:`next_u64` on a state held in locals: returns ``(bits, s0, s1, s2, s3)``."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
+def pair_below_bits(x, nn):
+    """The pair :func:`next_pair_below` makes of the 64 bits ``x`` (``nn`` = n as uint64), as uint64."""
+    a = ((x >> np.uint64(32)) * nn) >> np.uint64(32)
+    b = ((x & np.uint64(0xFFFFFFFF)) * nn) >> np.uint64(32)
+    return a, b
+
+
+#: signed layer widths: ``_ZIG_WS[r & 0x1FF]`` is ``_ZIG_WI[r & 0xFF]``, negated when bit 8 of r is set
+#: (``rabs * -w == -(rabs * w)`` exactly, so the sign costs no branch or mask)
+_ZIG_WS = np.concatenate((_ZIG_WI, -_ZIG_WI))
+
+
+@njit(cache=True, inline="always")
+def normal_first_try(r):
+    """:func:`next_normal`'s first try on the 64 bits ``r``: returns ``(x, rabs, accepted)``.
+
+    If ``accepted``, ``x`` is the deviate ``next_normal`` returns; otherwise
+    the caller finishes with ``normal_after_reject(st, r, rabs, x)`` on the
+    stream (advanced past ``r``).  (Two functions, not one taking ``st``: an
+    array argument of an inlined function costs a reference-count increment
+    and decrement around every call, which the compiler could not remove.)
+    """
+    rabs = np.int64((r >> np.uint64(9)) & np.uint64(0x000FFFFFFFFFFFFF))
+    x = rabs * _ZIG_WS[r & np.uint64(0x1FF)]
+    return x, rabs, rabs < _ZIG_KI[r & np.uint64(0xFF)]
+
+
+@njit(cache=True, inline="always")
+def normal_after_reject(st, r, rabs, x):
+    """The rest of :func:`next_normal` after the first try on ``r`` was rejected (about 1.2% of draws)."""
+    idx = np.int64(r & np.uint64(0xFF))
+    while True:
+        if idx == 0:  # tail beyond R (Marsaglia's method)
+            while True:
+                xx = -_ZIG_INV_R * np.log1p(-next_double(st))
+                yy = -np.log1p(-next_double(st))
+                if yy + yy > xx * xx:
+                    if (rabs >> 8) & 1:
+                        return -(_ZIG_R + xx)
+                    return _ZIG_R + xx
+        elif ((_ZIG_FI[idx - 1] - _ZIG_FI[idx]) * next_double(st) + _ZIG_FI[idx]
+              < np.exp(-0.5 * x * x)):
+            return x
+        r = next_u64(st)
+        idx = np.int64(r & np.uint64(0xFF))
+        r = r >> np.uint64(8)
+        rabs = np.int64((r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF))
+        x = rabs * _ZIG_WI[idx]
+        if r & np.uint64(1):
+            x = -x
+        if rabs < _ZIG_KI[idx]:
+            return x
+
+
+# --------------------------------------------------------------------------
 # Philox4x32-10 (counter-based).  Words are held in uint64 variables (always
 # < 2**32) so that a 32 x 32 -> 64-bit product is one exact multiplication.
 # --------------------------------------------------------------------------
