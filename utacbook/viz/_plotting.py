@@ -116,6 +116,8 @@ def _plt():
 def log_size_axes(ax, sizes):
     """Log-log axes against lattice size with plain-number ticks at ``sizes`` (16, 32, ... not 2x10^1).
 
+    Call it after plotting: the density of the y ticks follows the data's range.
+
     Examples
     --------
     >>> import matplotlib
@@ -135,6 +137,9 @@ def log_size_axes(ax, sizes):
     ax.xaxis.set_major_locator(FixedLocator([float(x) for x in sizes]))
     ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    lo, hi = ax.get_ylim()                                   # call after plotting: ticks follow the range
+    decades = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
+    subs = (1.0,) if decades > 2.5 else (1.0, 2.0, 5.0) if decades > 1.0 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=subs))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
