@@ -96,10 +96,23 @@ def _judgement(name, value, err, target):
 def test_answer_is_computed_from_the_verdicts():
     ok = [_judgement(n, t, 0.01, t) for n, t in (("inv-nu", 1), ("gamma-over-nu", 1.75), ("beta-over-nu", 0.125),
                                                  ("u-star", 0.61))]
-    assert un.answer(ok).startswith("Every test")
-    mixed = ok[:3] + [_judgement("u-star", 0.50, 0.01, 0.61)]
-    text = un.answer(mixed)
-    assert "not confirmed" in text and "U* do not" in text and "1/ν, γ/ν, β/ν agree" in text
+    assert un.answer(ok).endswith("behaves as a 2D Ising model, within the stated errors.")
+    mixed = [ok[0], _judgement("gamma-over-nu", 1.70, 0.02, 1.75), ok[2], ok[3]]
+    text = un.answer(mixed, sensitive=["gamma-over-nu"], u_cross=([0.58, 0.59], [0.01, 0.01]))
+    assert text.startswith("At K* the fits agree with the 2D Ising values for 1/ν and β/ν; miss γ/ν by 2.50σ.")
+    assert "But γ/ν pass or fail depending on where" in text
+    assert "All 2 Binder crossings lie below U* (by 2.1 to 3.1 standard errors" in text
+    assert text.endswith("These sizes do not decide the Ising hypothesis.")
+    failed = [_judgement(n, t + 1, 0.01, t) for n, t in (("inv-nu", 1), ("gamma-over-nu", 1.75))]
+    assert un.answer(failed).endswith("disagree with the 2D Ising values for 1/ν and γ/ν.")
+
+
+def test_sensitive_claims():
+    claims = {c.id: c for c in un.claims()}
+    f = lambda v: {"value": v, "value_err": 0.01}                                          # noqa: E731
+    fits = {"lo": {"inv_nu": f(1.0), "gamma_nu": f(1.70), "beta_nu": f(0.125)},
+            "hi": {"inv_nu": f(1.0), "gamma_nu": f(1.75), "beta_nu": f(0.125)}}
+    assert un.sensitive_claims(claims, fits) == ["gamma-over-nu"]
 
 
 def test_claims():

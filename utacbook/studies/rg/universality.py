@@ -309,27 +309,77 @@ def crossing_measurements(cr, key="U_cross"):
             for (a, b), v, e in zip(cr["pairs"], cr[key], cr[key + "_err"]) if np.isfinite(v) and np.isfinite(e)]
 
 
-def answer(judgements):
-    """One sentence that says what the verdicts decide about the Ising-class hypothesis (computed)."""
-    from utacbook.claims import CAVEATS, HELD, NOT_REPRODUCED
-    v = {j.claim.id.split(".")[-1]: j.verdict for j in judgements}
-    held = [k for k, x in v.items() if x == HELD]
-    failed = [k for k, x in v.items() if x == NOT_REPRODUCED]
-    partial = [k for k, x in v.items() if x == CAVEATS]
-    names = {"inv-nu": "1/ν", "gamma-over-nu": "γ/ν", "beta-over-nu": "β/ν", "u-star": "U*"}
-    lst = lambda ks: ", ".join(names.get(k, k) for k in ks)          # noqa: E731
-    if len(held) == len(v):
-        return ("Every test of the Ising hypothesis passed: at these sizes the model's exponents and its "
-                "Binder crossing value are those of the 2D Ising model, within the stated errors.")
+def sensitive_claims(claims, fits_by_coupling):
+    """Exponent claims whose verdict changes with where K_c is taken.
+
+    ``fits_by_coupling`` maps a label (e.g. "K* − σ") to an :func:`exponent_fits`
+    result; ``claims`` maps claim ids to claims.  Returns the short names
+    ("inv-nu", ...) whose verdicts are not all the same across the fits.
+    """
+    keys = {"inv-nu": "inv_nu", "gamma-over-nu": "gamma_nu", "beta-over-nu": "beta_nu"}
+    out = []
+    for name, key in keys.items():
+        c = claims[f"rg.universality.{name}"]
+        verdicts = {c.judge(fit_measurement(f[key])).verdict for f in fits_by_coupling.values()}
+        if len(verdicts) > 1:
+            out.append(name)
+    return out
+
+
+_NAMES = {"inv-nu": "1/ν", "gamma-over-nu": "γ/ν", "beta-over-nu": "β/ν", "u-star": "U*"}
+
+
+def _list(names):
+    names = [_NAMES.get(k, k) for k in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def answer(judgements, *, sensitive=(), u_cross=None):
+    """What the verdicts decide about the Ising-class hypothesis, as one paragraph (computed).
+
+    Parameters
+    ----------
+    judgements : list of utacbook.claims.Judgement
+        The chapter's four judged claims.
+    sensitive : sequence of str
+        Exponent claims whose verdict changes within K*'s uncertainty (:func:`sensitive_claims`).
+    u_cross : (values, errors), optional
+        The U crossings, to say on which side of U* they lie.
+    """
+    from utacbook.claims import HELD, NOT_REPRODUCED
+    v = {j.claim.id.split(".")[-1]: j for j in judgements}
+    expo = [k for k in ("inv-nu", "gamma-over-nu", "beta-over-nu") if k in v]
+    held = [k for k in expo if v[k].verdict == HELD]
+    failed = [k for k in expo if v[k].verdict == NOT_REPRODUCED]
     parts = []
     if held:
-        parts.append(f"{lst(held)} agree with the 2D Ising values")
-    if partial:
-        parts.append(f"{lst(partial)} agree at some conditions and not at others")
+        parts.append(f"at K* the fits agree with the 2D Ising values for {_list(held)}")
     if failed:
-        parts.append(f"{lst(failed)} do not")
-    return ("The Ising hypothesis is not confirmed at these sizes: " + "; ".join(parts) +
-            " (see the table for the numbers and the scope).")
+        def z(k):
+            m = v[k].results[0].measurement
+            return abs(m.value - v[k].claim.criterion.target) / m.err
+        parts.append("miss " + ", ".join(f"{_NAMES[k]} by {z(k):.2f}σ" for k in failed))
+    text = "; ".join(parts)
+    text = text[0].upper() + text[1:] + "." if text else ""
+    if sensitive:
+        text += (f" But {_list(sensitive)} pass or fail depending on where inside the uncertainty of K* the "
+                 f"critical coupling is taken.")
+    if u_cross is not None:
+        u, du = (np.asarray(a, dtype=float) for a in u_cross)
+        z = (u - ISING["U_star"]) / du
+        if np.all(z < 0) or np.all(z > 0):
+            side = "below" if z[0] < 0 else "above"
+            text += (f" All {u.size} Binder crossings lie {side} U* (by {np.abs(z).min():.1f} to "
+                     f"{np.abs(z).max():.1f} standard errors; the pairs share lattices, so these are not "
+                     f"independent).")
+    undecided = bool(sensitive) or (bool(failed) and bool(held))
+    if not failed and not sensitive and "u-star" in v and v["u-star"].verdict == HELD:
+        text += " At these sizes the model behaves as a 2D Ising model, within the stated errors."
+    elif undecided:
+        text += " These sizes do not decide the Ising hypothesis."
+    elif failed:
+        text += f" At these sizes the data disagree with the 2D Ising values for {_list(failed)}."
+    return text.strip()
 
 
 # --------------------------------------------------------------------------
