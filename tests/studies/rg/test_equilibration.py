@@ -50,7 +50,7 @@ def _synthetic(at, stat, stat_std, tau):
 
 def test_deviation_and_its_error():
     at = np.array([[0.30, 0.20, 0.12, 0.10]] * 4)
-    stat = np.array([0.10, 0.11, 0.09, 0.10])
+    stat = np.array([0.1000, 0.1004, 0.0997, 0.1001])        # replicas agree within 0.02 sqrt(2 * 5 / 10000)
     ds = _synthetic(at, stat, np.full(4, 0.02), np.full(4, 5.0))
     dev = eq.deviations(ds)
     d = dev.sel(K=4.0, delta=0.0, L=16)
@@ -62,6 +62,13 @@ def test_deviation_and_its_error():
     np.testing.assert_array_equal(ok, np.abs(at[0] - stat.mean()) <= 0.01 + 2 * err)
     m = eq.measurements(dev, checkpoint=100)
     assert len(m) == 1 and m[0].condition == "K = 4, δ = 0, L = 16"
+
+
+def test_replicas_that_disagree_make_a_point_unreliable():
+    stat = np.array([0.43, 0.43, 0.43, 0.06])                 # one run trapped away from the others
+    ds = _synthetic(np.zeros((4, 4)), stat, np.full(4, 0.01), np.full(4, 5.0))
+    d = eq.deviations(ds).sel(K=4.0, delta=0.0, L=16)
+    assert bool(d["long_enough"]) and not bool(d["replicas_agree"]) and not bool(d["reliable"])
 
 
 def test_unreliable_points_are_left_out():
