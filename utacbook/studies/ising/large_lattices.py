@@ -273,8 +273,8 @@ def claims(*, sizes=(16, 32, 64, 128, 256, 512), L_min_fit=32, L_min_collapse=64
     pairs = ", ".join(f"{a}/{b}" for a, b in pair_list)
     # chance that a correct measurement fails at least one of the pairs at k = 2
     p_any = 1.0 - math.erf(2.0 / math.sqrt(2.0)) ** len(pair_list)
-    chance = (f"; with {len(pair_list)} pairs at k = 2 a correct measurement fails at least one by chance "
-              f"with probability {p_any:.0%}")
+    chance = (f"the pairs share lattices, so they are not independent tests; if they were, a correct "
+              f"measurement would fail at least one of the {len(pair_list)} at k = 2 with probability {p_any:.0%}")
 
     def ours(name, text, quantity, criterion, scope, note=""):
         return uc.Claim(f"ising.large.{name}", source="ours", section="", text=text, quantity=quantity,
@@ -290,12 +290,12 @@ def claims(*, sizes=(16, 32, 64, 128, 256, 512), L_min_fit=32, L_min_collapse=64
         ours("tc-binder", "Binder cumulants of L and 2L cross at Onsager's T_c",
              "crossing temperature of quadratic fits of U_L(T) and U_2L(T)", uc.Agreement(TC, k=2),
              f"pairs {pairs}; seed {seed}",
-             note="finite-size shifts of the crossing are not corrected" + chance),
+             note=chance),
         ours("u-star", f"At the crossings U takes its universal value U* = {U_STAR} (periodic square "
              "lattice; Kamieniarz and Blöte; Salas and Sokal)", "U at the crossing of U_L and U_2L",
              uc.Agreement(U_STAR, k=2), f"pairs {pairs}; seed {seed}",
-             note="corrections to scaling shift the crossing value at small L" + chance),
-        ours("nu-collapse", "U(T, L) collapses onto one curve of (T − T_c)/T_c · L^(1/ν) with ν = 1",
+             note=chance),
+        ours("nu-collapse", "The best one-curve fit of U(T, L) against (T − T_c)/T_c · L^(1/ν) gives ν = 1",
              "ν of the best one-curve fit (cubic in x L^(1/ν − 1)) of U",
              uc.Agreement(NU, k=2), f"L = {L_min_collapse}–{max(sizes)}, |x| ≤ 1.5; seed {seed}",
              note="the error is scaled by √(χ²/dof) when the one-curve fit is poor"),

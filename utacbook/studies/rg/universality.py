@@ -291,8 +291,9 @@ def claims(*, sizes=(16, 24, 32, 48, 64, 96, 128), L_min_fit=32, seed=2027):
              "square lattice)", "U where U_L and U_2L cross", uc.Agreement(ISING["U_star"], k=2),
              f"pairs {pairs}; seed {seed}",
              note="U* is universal only for the same boundary conditions and aspect ratio (here: periodic, "
-                  f"square); small pairs carry corrections to scaling; with {len(pair_list)} pairs at k = 2 a "
-                  f"correct measurement fails at least one by chance with probability {p_any:.0%}"),
+                  f"square); the pairs share lattices, so they are not independent tests; if they were, a "
+                  f"correct measurement would fail at least one of the {len(pair_list)} at k = 2 with "
+                  f"probability {p_any:.0%}"),
     ]
 
 
