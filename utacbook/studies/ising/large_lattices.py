@@ -53,7 +53,7 @@ def wolff_point(*, L, x, steps=10000, burn_in=2000, n_blocks=20, seed=0):
     --------
     >>> from utacbook.studies.ising.large_lattices import wolff_point
     >>> r = wolff_point(L=8, x=0.0, steps=200, burn_in=50, n_blocks=4, seed=1)
-    >>> r["m2"].shape, 0 < r["abs_m"].mean() < 1
+    >>> r["m2"].shape, bool(0 < r["abs_m"].mean() < 1)
     ((4,), True)
     """
     L = v.integer("L", L, low=4)

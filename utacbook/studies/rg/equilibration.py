@@ -175,7 +175,8 @@ def claims(*, checkpoint=100, seed=2028, n_points=None):
         quantity=f"replica mean of |σ̄ − ½| after {checkpoint} sweeps minus its long-run value",
         criterion=uc.Agreement(0.0, abs_tol=TOLERANCE, k=2, tolerance_from="ours: 1 % of the activation range"),
         scope=(f"K = J/T from 2 to 7, field offsets δ = (h + J/2)/T from 0 to 5, L = 16, 32, 64; 4 replicas; "
-               f"grid points whose long-run value is reliable (≥ {MIN_TAU_RATIO} τ_int){points}; "
+               f"grid points whose long-run value is reliable (≥ {MIN_TAU_RATIO} τ_int, and the replicas' "
+               f"long-run values agree, χ² p ≥ {AGREE_P:g}){points}; "
                f"seed {seed}"),
         note="the guide's own statement is judged at its six systems in the quick-start chapter; this is the map. "
              "Criterion of reliability revised after the first run, on a referee's reading: it was only "
