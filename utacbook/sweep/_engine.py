@@ -407,9 +407,10 @@ class _ZarrSink(_Sink):
                          "task_finished": (names, np.full(self.shape, np.nan))},
                         coords={n: np.asarray(v) for n, v in grid.items()})
         _annotate(ds)
-        ds.attrs[ATTR] = json.dumps(self.identity)
         enc = {k: {"chunks": ch} for k in ds.data_vars}
         ds.to_zarr(str(self.path), mode="w-", encoding=enc, consolidated=False)
+        import zarr                                  # the identity last: a store that has it is complete
+        zarr.open_group(str(self.path), mode="r+").attrs[ATTR] = json.dumps(self.identity)
 
     def set_schema(self, schema):
         import dask.array as da
@@ -480,8 +481,9 @@ def _read_identity(path):
         raise SweepStoreError(f"store {str(path)!r} cannot be read as a zarr group ({exc}); it was left "
                               f"untouched") from exc
     if ATTR not in attrs:
-        raise SweepStoreError(f"store {str(path)!r} is a zarr group but not a utacbook sweep store; it was "
-                              f"left untouched: choose another path")
+        raise SweepStoreError(f"store {str(path)!r} is a zarr group but not a utacbook sweep store (or a sweep "
+                              f"was killed while creating it); it was left untouched: choose another path, or "
+                              f"delete it")
     ident = attrs[ATTR]
     return json.loads(ident) if isinstance(ident, str) else ident
 
@@ -530,6 +532,10 @@ def open_sweep(store):
     if ident is None:
         raise FileNotFoundError(f"no sweep store at {str(path)!r}")
     ds = xr.open_zarr(str(path), consolidated=False)
+    missing = [k for k in RESERVED_NAMES if k not in ds.variables]
+    if missing:
+        raise SweepStoreError(f"store {str(path)!r} is incomplete (no {missing}): it is being created, or its "
+                              f"creation was interrupted")
     ds.attrs[ATTR] = ident
     return ds
 
