@@ -10,7 +10,7 @@ cluster (:func:`local_client` for this machine's cores).  Because seeds do not
 depend on who runs a task or when, the Dataset is bit-identical in all cases.
 
 ``python -m utacbook.sweep SPEC`` runs a sweep described in a TOML or YAML
-file from the command line (see :mod:`utacbook.sweep._cli`).
+file from the command line (``python -m utacbook.sweep --help``).
 
 Examples
 --------
@@ -25,8 +25,8 @@ from . import demo  # noqa: F401
 from ._engine import (REPLICA, RESERVED_NAMES, SweepStoreError, check_address, local_client, open_sweep, run,
                       task_seed, task_seeds)
 from ._check import estimate_cost, reproduce, spec_toml
-from ._spec import load_spec, run_spec
+from ._spec import load_spec, load_stored, run_spec, stored_spec_path
 
 __all__ = ["run", "open_sweep", "task_seed", "task_seeds", "local_client", "check_address",
-           "load_spec", "run_spec", "reproduce", "estimate_cost", "spec_toml", "SweepStoreError",
-           "RESERVED_NAMES", "REPLICA"]
+           "load_spec", "run_spec", "load_stored", "stored_spec_path", "reproduce", "estimate_cost",
+           "spec_toml", "SweepStoreError", "RESERVED_NAMES", "REPLICA"]

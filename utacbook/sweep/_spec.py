@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_spec", "run_spec"]
+__all__ = ["load_spec", "run_spec", "stored_spec_path", "load_stored"]
 
 _KEYS = {"function", "seed", "store", "grid", "params", "dims", "description"}
 
@@ -108,3 +108,28 @@ def run_spec(spec, *, client=None, progress=None):
         spec = load_spec(spec)
     return run(spec["function"], spec["grid"], seed=spec["seed"], params=spec["params"], dims=spec["dims"],
                store=spec["store"], client=client, progress=progress)
+
+
+def stored_spec_path(name):
+    """Path of a sweep specification committed with the book: ``book/data/sweeps/<name>.toml``.
+
+    Examples
+    --------
+    >>> from utacbook.sweep import stored_spec_path
+    >>> stored_spec_path("ising_large_lattices").name
+    'ising_large_lattices.toml'
+    """
+    from ..stored import DATA_DIR
+    if not isinstance(name, str) or not name or "/" in name or name.endswith(".toml"):
+        raise ValueError(f"name must be a spec's name without folder or suffix, got {name!r}")
+    return DATA_DIR / "sweeps" / f"{name}.toml"
+
+
+def load_stored(name):
+    """A sweep committed with the book, loaded into memory: ``(Dataset, spec)``.
+
+    The chapters built on stored sweeps call this; see :func:`stored_spec_path`.
+    """
+    from ._engine import open_sweep
+    spec = load_spec(stored_spec_path(name))
+    return open_sweep(spec["store"]).load(), spec

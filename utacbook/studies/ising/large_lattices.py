@@ -31,7 +31,7 @@ def wolff_point(*, L, x, steps=10000, burn_in=2000, n_blocks=20, seed=0):
     ----------
     L : int >= 4
         Lattice size (L x L, periodic).
-    x : float, |x| < L
+    x : float, ``|x| < L``
         Scaled reduced temperature (T - T_c) L / T_c (with nu = 1 the scaling variable).
     steps : int >= n_blocks
         Wolff cluster steps measured (after ``burn_in``).
@@ -92,15 +92,14 @@ NU, GAMMA_OVER_NU, BETA_OVER_NU = 1.0, 7 / 4, 1 / 8
 
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/ising_large_lattices.toml``)."""
-    from ...stored import DATA_DIR
-    return DATA_DIR / "sweeps" / SPEC
+    from ...sweep import stored_spec_path
+    return stored_spec_path("ising_large_lattices")
 
 
 def load():
-    """The stored sweep as an :class:`xarray.Dataset` (loaded into memory), and its spec (a dict)."""
-    from ...sweep import load_spec, open_sweep
-    spec = load_spec(spec_path())
-    return open_sweep(spec["store"]).load(), spec
+    """The stored sweep as an :class:`xarray.Dataset` (in memory), and its spec (a dict)."""
+    from ...sweep import load_stored
+    return load_stored("ising_large_lattices")
 
 
 def _groups(ds, name):
@@ -125,7 +124,7 @@ def _b(c, like):
 
 
 def observables(ds):
-    """Binder cumulant, its β-derivative, χ and ⟨|m|⟩ on the whole grid, with jackknife errors.
+    """Binder cumulant, its β-derivative, χ and ``⟨|m|⟩`` on the whole grid, with jackknife errors.
 
     Returns
     -------
@@ -166,14 +165,14 @@ def at_tc(obs):
 
 
 def exponent_fits(obs, *, L_min=32):
-    """Power-law fits over L >= ``L_min`` at T_c: 1/ν (dU/dβ), γ/ν (χ), β/ν (⟨|m|⟩).
+    """Power-law fits over L >= ``L_min`` at T_c: 1/ν (dU/dβ), γ/ν (χ), β/ν (``⟨|m|⟩``).
 
     Returns
     -------
     dict
         ``inv_nu``, ``gamma_nu``, ``beta_nu``: :func:`utacbook.stats.power_law_fit`
         results with ``value``/``value_err`` set to the exponent with the sign
-        of the quantity (β/ν = −slope of ⟨|m|⟩); ``L`` the sizes used.
+        of the quantity (β/ν = −slope of ``⟨|m|⟩``); ``L`` the sizes used.
     """
     from ...stats import power_law_fit
     tc = at_tc(obs)
@@ -320,7 +319,7 @@ def crossing_measurements(cr, key="T_cross"):
 # --------------------------------------------------------------------------
 
 def plot_fss(obs, fits, *, axes=None):
-    """Three panels at T_c against L (log-log): dU/dβ, χ and ⟨|m|⟩ with their fitted power laws."""
+    """Three panels at T_c against L (log-log): dU/dβ, χ and ``⟨|m|⟩`` with their fitted power laws."""
     import matplotlib.pyplot as plt
 
     from ...viz import log_size_axes

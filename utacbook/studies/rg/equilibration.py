@@ -43,7 +43,7 @@ def relaxation_point(*, L, K, delta, T=0.19, n_sweeps=20000, seed=0):
     dict
         ``sigma_at`` (σ̄ after each of :data:`CHECKPOINTS` sweeps), ``stat_mean``,
         ``stat_std`` (of σ̄ over the second half), ``abs_m_at``, ``stat_abs_m``,
-        ``stat_abs_m_std`` (the same for the order parameter |σ̄ − 1/2|, which does
+        ``stat_abs_m_std`` (the same for the order parameter ``|σ̄ − 1/2|``, which does
         not depend on which of two symmetric states a run settles in), ``tau_int`` (of σ̄, sweeps),
         ``drift`` (mean of the third quarter minus the fourth: ~0 if stationary),
         ``h``, ``J``.
@@ -95,24 +95,23 @@ AGREE_P = 1e-3
 
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/rg_equilibration.toml``)."""
-    from ...stored import DATA_DIR
-    return DATA_DIR / "sweeps" / SPEC
+    from ...sweep import stored_spec_path
+    return stored_spec_path("rg_equilibration")
 
 
 def load():
-    """The stored sweep as an :class:`xarray.Dataset` (in memory), and its spec (a dict)."""
-    from ...sweep import load_spec, open_sweep
-    spec = load_spec(spec_path())
-    ds = open_sweep(spec["store"]).load()
+    """The stored sweep as an :class:`xarray.Dataset` (in memory, with checkpoint coordinates), and its spec."""
+    from ...sweep import load_stored
+    ds, spec = load_stored("rg_equilibration")
     return ds.assign_coords(checkpoint=list(CHECKPOINTS)), spec
 
 
 def deviations(ds):
-    """How far |σ̄ − 1/2| is, after each checkpoint, from its long-run value; per (K, δ, L).
+    """How far ``|σ̄ − 1/2|`` is, after each checkpoint, from its long-run value; per (K, δ, L).
 
-    The deviation is the replica mean of |σ̄(t) − 1/2| minus the replica mean of
+    The deviation is the replica mean of ``|σ̄(t) − 1/2|`` minus the replica mean of
     its long-run average.  Its standard error combines the spread of a single
-    snapshot (the long-run standard deviation of |σ̄ − 1/2|, averaged over
+    snapshot (the long-run standard deviation of ``|σ̄ − 1/2|``, averaged over
     replicas) and the spread of the long-run averages between replicas, each
     over √R.
 

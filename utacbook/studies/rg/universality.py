@@ -18,7 +18,7 @@ from ... import _validate as v
 
 __all__ = ["agent_point", "MOMENTS", "sweeps_for"]
 
-#: the moments a task returns: block averages of m, |m|, m^2, m^4 (m = mean activation - 1/2)
+#: the moments a task returns: block averages of m, ``|m|``, m^2, m^4 (m = mean activation - 1/2)
 MOMENTS = ("m", "abs_m", "m2", "m4")
 
 
@@ -38,7 +38,7 @@ def agent_point(*, L, y, K0=5.542, T=0.2, sweeps_at_16=8000, burn_fraction=0.25,
     Parameters
     ----------
     L : int >= 4
-    y : float, |y| < L
+    y : float, ``|y| < L``
         Scaled coupling (K − K0) L / K0.
     K0 : float > 0
         Centre of the grid (an earlier estimate of K_c).
@@ -53,7 +53,7 @@ def agent_point(*, L, y, K0=5.542, T=0.2, sweeps_at_16=8000, burn_fraction=0.25,
     Returns
     -------
     dict
-        ``K``, ``n_sweeps``, ``tau_abs_m`` (τ_int of |m| in sweeps, over the
+        ``K``, ``n_sweeps``, ``tau_abs_m`` (τ_int of ``|m|`` in sweeps, over the
         measured part) and, for each name in :data:`MOMENTS`, the ``n_blocks``
         block averages.
 
@@ -107,15 +107,14 @@ ISING = {"inv_nu": 1.0, "gamma_nu": 7 / 4, "beta_nu": 1 / 8, "U_star": 0.61069}
 
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/rg_universality.toml``)."""
-    from ...stored import DATA_DIR
-    return DATA_DIR / "sweeps" / SPEC
+    from ...sweep import stored_spec_path
+    return stored_spec_path("rg_universality")
 
 
 def load():
     """The stored sweep as an :class:`xarray.Dataset` (in memory), and its spec (a dict)."""
-    from ...sweep import load_spec, open_sweep
-    spec = load_spec(spec_path())
-    return open_sweep(spec["store"]).load(), spec
+    from ...sweep import load_stored
+    return load_stored("rg_universality")
 
 
 def _groups(ds, name):
@@ -128,14 +127,14 @@ def _b(c, like):
 
 
 def observables(ds):
-    """Binder cumulant, χ = N⟨m²⟩, connected χ' = N(⟨m²⟩ − ⟨|m|⟩²) and ⟨|m|⟩ on the grid.
+    """Binder cumulant, χ = N⟨m²⟩, connected χ' = N(⟨m²⟩ − ``⟨|m|⟩``²) and ``⟨|m|⟩`` on the grid.
 
     Returns
     -------
     dict
         ``L`` (n_L,), ``y`` (n_y,), ``K`` (n_L, n_y); (value, error) pairs of
         (n_L, n_y) arrays ``U``, ``chi``, ``chi_conn``, ``abs_m`` (jackknife over
-        the replica x block groups); ``tau`` (n_L, n_y), the mean τ_int of |m|
+        the replica x block groups); ``tau`` (n_L, n_y), the mean τ_int of ``|m|``
         over replicas (sweeps); ``n_sweeps`` (n_L,); ``G``.
     """
     from ...stats import group_jackknife
@@ -190,7 +189,7 @@ def crossings(ds, *, deg=2):
 
 
 def at_coupling(ds, K_star, *, deg=2):
-    """dU/dK, χ and ⟨|m|⟩ at the coupling ``K_star`` for every L (quadratic fits in K), jackknife errors.
+    """dU/dK, χ and ``⟨|m|⟩`` at the coupling ``K_star`` for every L (quadratic fits in K), jackknife errors.
 
     Returns
     -------
@@ -384,7 +383,7 @@ def plot_binder(obs, cr=None, *, ax=None):
 
 
 def plot_fss(at, fits, *, axes=None):
-    """dU/dK, χ and ⟨|m|⟩ at K* against L (log-log) with the fitted power laws and the Ising slopes."""
+    """dU/dK, χ and ``⟨|m|⟩`` at K* against L (log-log) with the fitted power laws and the Ising slopes."""
     import matplotlib.pyplot as plt
 
     from ...viz import log_size_axes
