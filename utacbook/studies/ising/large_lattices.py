@@ -81,8 +81,8 @@ def wolff_point(*, L, x, steps=10000, burn_in=2000, n_blocks=20, seed=0):
 # the stored sweep
 # --------------------------------------------------------------------------
 
-#: the sweep's specification and store, committed with the book
-SPEC = "ising_large_lattices.toml"
+#: the stored sweep this chapter analyses (``book/data/sweeps/<SWEEP>.toml`` and ``.zarr``)
+SWEEP = "ising_large_lattices"
 #: literature: U* of the square-lattice Ising model with periodic boundaries
 #: (Salas and Sokal 2000; Kamieniarz and Blöte 1993 give 0.61069)
 U_STAR = 0.61069
@@ -93,13 +93,13 @@ NU, GAMMA_OVER_NU, BETA_OVER_NU = 1.0, 7 / 4, 1 / 8
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/ising_large_lattices.toml``)."""
     from ...sweep import stored_spec_path
-    return stored_spec_path("ising_large_lattices")
+    return stored_spec_path(SWEEP)
 
 
 def load():
     """The stored sweep as an :class:`xarray.Dataset` (in memory), and its spec (a dict)."""
     from ...sweep import load_stored
-    return load_stored("ising_large_lattices")
+    return load_stored(SWEEP)
 
 
 def _groups(ds, name):

@@ -82,8 +82,8 @@ def relaxation_point(*, L, K, delta, T=0.19, n_sweeps=20000, seed=0):
 # the stored sweep and its analysis
 # --------------------------------------------------------------------------
 
-#: the sweep's specification (book/data/sweeps/), committed with its store
-SPEC = "rg_equilibration.toml"
+#: the stored sweep this chapter analyses (``book/data/sweeps/<SWEEP>.toml`` and ``.zarr``)
+SWEEP = "rg_equilibration"
 #: our tolerance: a deviation of the order parameter below 1 % of the activation range is "stable"
 TOLERANCE = 0.01
 #: a run's stationary half must cover this many τ_int for its long-run value to be trusted
@@ -96,13 +96,13 @@ AGREE_P = 1e-3
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/rg_equilibration.toml``)."""
     from ...sweep import stored_spec_path
-    return stored_spec_path("rg_equilibration")
+    return stored_spec_path(SWEEP)
 
 
 def load():
     """The stored sweep as an :class:`xarray.Dataset` (in memory, with checkpoint coordinates), and its spec."""
     from ...sweep import load_stored
-    ds, spec = load_stored("rg_equilibration")
+    ds, spec = load_stored(SWEEP)
     return ds.assign_coords(checkpoint=list(CHECKPOINTS)), spec
 
 

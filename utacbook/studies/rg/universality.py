@@ -99,8 +99,8 @@ def agent_point(*, L, y, K0=5.542, T=0.2, sweeps_at_16=8000, burn_fraction=0.25,
 # the stored sweep and its analysis
 # --------------------------------------------------------------------------
 
-#: the sweep's specification (book/data/sweeps/), committed with its store
-SPEC = "rg_universality.toml"
+#: the stored sweep this chapter analyses (``book/data/sweeps/<SWEEP>.toml`` and ``.zarr``)
+SWEEP = "rg_universality"
 #: 2D Ising values the model is compared with (exact; U* from Kamieniarz and Blöte 1993)
 ISING = {"inv_nu": 1.0, "gamma_nu": 7 / 4, "beta_nu": 1 / 8, "U_star": 0.61069}
 
@@ -108,13 +108,13 @@ ISING = {"inv_nu": 1.0, "gamma_nu": 7 / 4, "beta_nu": 1 / 8, "U_star": 0.61069}
 def spec_path():
     """Path of the committed sweep specification (``book/data/sweeps/rg_universality.toml``)."""
     from ...sweep import stored_spec_path
-    return stored_spec_path("rg_universality")
+    return stored_spec_path(SWEEP)
 
 
 def load():
     """The stored sweep as an :class:`xarray.Dataset` (in memory), and its spec (a dict)."""
     from ...sweep import load_stored
-    return load_stored("rg_universality")
+    return load_stored(SWEEP)
 
 
 def _groups(ds, name):
