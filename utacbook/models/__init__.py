@@ -5,7 +5,8 @@ The agent model of the RG-Phase-2 guide (``ABMParams``, ``MicroscopicABM``,
 lattice and on any graph, the q-state Potts model, the graph generators and
 network scans of the social chapters, and the multiscale government models
 of the multiscale text (``GovernmentMultiscaleModel``,
-``GovernmentSimulation``, ``IntegratedGovernmentModel``).
+``GovernmentSimulation``, ``IntegratedGovernmentModel``) and the model whose scales
+interact (``CoupledGovernmentModel``).
 
 Every stochastic entry point takes keyword parameters and a ``seed``; the
 Numba kernels behind them live in the private ``utacbook._kernels`` package.
@@ -15,6 +16,7 @@ from ._abm import (
     HysteresisResult, MicroscopicABM, ScanResult, UPDATE_RULES, adaptive_scan, hysteresis_loop,
     microscopic_to_beta_map, scan_field,
 )
+from ._coupled import COUPLED_DEFAULTS, UNCOUPLED, CoupledGovernmentModel, community_graph_csr
 from ._government import (
     GovernmentSimulation, POLICY_SCALES, Policy, create_example_policies,
 )
@@ -40,15 +42,16 @@ from ._potts import (
 )
 
 __all__ = [
-    'ABMParams', 'AdaptiveScanResult', 'COMMUNITY_VARIANCE_THRESHOLD', 'EMERGENT_BETA_KEYS',
+    'ABMParams', 'AdaptiveScanResult', 'COMMUNITY_VARIANCE_THRESHOLD', 'COUPLED_DEFAULTS', 'CoupledGovernmentModel',
+    'EMERGENT_BETA_KEYS',
     'EmergentBetaResult', 'EmergentBetaSimulator', 'GRAPH_ALGORITHMS', 'GovernmentMultiscaleModel',
     'GovernmentSimulation', 'GraphResult', 'HEADLINE', 'HETEROGENEITY_SE', 'History', 'HysteresisResult',
     'IntegratedGovernmentModel', 'IsingGraph', 'IsingResult', 'LATTICE_ALGORITHMS', 'MAX_FIELD_OVER_T',
     'MicroscopicABM', 'MultiscaleModel', 'POLICY_SCALES', 'Policy', 'PottsResult', 'Q_MAX', 'ScaleLevel',
-    'ScaleState', 'ScanResult', 'UPDATE_RULES', 'adaptive_scan', 'adjacency', 'analyze_scale_separation',
+    'ScaleState', 'ScanResult', 'UNCOUPLED', 'UPDATE_RULES', 'adaptive_scan', 'adjacency', 'analyze_scale_separation',
     'ba_moment_scan', 'barabasi_albert', 'block_labels', 'compare_single_vs_multiscale',
-    'create_example_policies', 'cross_scale_statistics', 'degree_moments', 'enumerate_potts', 'erdos_renyi',
-    'gini', 'hysteresis_loop', 'latent_heat', 'lattice_graph', 'microscopic_to_beta_map', 'modularity',
+    'community_graph_csr', 'create_example_policies', 'cross_scale_statistics', 'degree_moments', 'enumerate_potts',
+    'erdos_renyi', 'gini', 'hysteresis_loop', 'latent_heat', 'lattice_graph', 'microscopic_to_beta_map', 'modularity',
     'network_tc_scan', 'potts_tc', 'prepare_graph', 'random_regular', 'sbm', 'sbm_probabilities',
     'scale_transitions', 'scan_field', 'simulate_graph', 'simulate_lattice', 'simulate_potts',
     'simulate_potts_wolff', 'transition_energies',
