@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from utacbook.models import GovernmentSimulation, Policy, create_example_policies
+from utacbook.models import GovernmentMultiscaleModel, GovernmentSimulation, Policy, create_example_policies
 
 
 def _sigmoid(x):
@@ -22,6 +22,53 @@ def test_example_policies():
     assert pols[0].target_quantile == 0.2 and pols[1].target_quantile == 0.3
     assert Policy("x", "individual").target_quantile == 0.2
     assert Policy("x", "community").target_quantile == 0.3
+
+
+def _what_a_policy_does(policy, n=2000, C=5, seed=3):
+    """Field, wealth and individual term u_i = h_i + b (ln w_i - <ln w>) after applying ``policy``."""
+    m = GovernmentMultiscaleModel(n, C, seed=seed)
+    m.apply_policy(policy)
+    w = m.agents["wealth"]
+    lw = np.log(w)
+    b = m.params["wealth_weight"]
+    return m.agents["field"].copy(), w.copy(), m.agents["field"] + b * (lw - lw.mean())
+
+
+def test_no_two_example_policies_act_alike():
+    """Each pair differs in the field or in the wealth it leaves, hence in what citizens feel."""
+    pols = create_example_policies()
+    done = {p.name: _what_a_policy_does(p) for p in pols}
+    names = list(done)
+    for i, a in enumerate(names):
+        for c in names[i + 1:]:
+            (fa, wa, ua), (fc, wc, uc) = done[a], done[c]
+            same = np.array_equal(fa, fc) and np.array_equal(wa, wc)
+            assert not same, (a, c)
+            assert not np.allclose(ua, uc, rtol=0, atol=1e-3), (a, c)
+    # the two national policies: the same net field on everyone, different wealth
+    (f_ni, w_ni, u_ni), (f_ph, w_ph, u_ph) = done["national_infrastructure"], done["public_health"]
+    np.testing.assert_allclose(f_ni, 0.05, atol=1e-12)
+    np.testing.assert_allclose(f_ph, 0.05, atol=1e-12)
+    np.testing.assert_allclose(w_ph - w_ni, 0.3, atol=1e-12)
+    # the transfer in kind lifts the poor more than the rich (through b ln w)
+    base = GovernmentMultiscaleModel(2000, 5, seed=3)
+    w0 = base.agents["wealth"]
+    lw0 = np.log(w0)
+    u0 = base.params["wealth_weight"] * (lw0 - lw0.mean())
+    du = u_ph - u0
+    poor, rich = w0 < np.quantile(w0, 0.2), w0 > np.quantile(w0, 0.8)
+    assert du[poor].mean() > 2 * du[rich].mean() > 0
+    np.testing.assert_allclose(u_ni - u0, 0.05, atol=1e-12)    # infrastructure: uniform
+
+
+def test_example_policies_differ_in_effect():
+    """Paired runs (same seed, same random numbers) of the two national policies differ."""
+    out = {}
+    for p in create_example_policies()[2:]:
+        sim = GovernmentSimulation(1000, seed=5)
+        sim.run(5)
+        out[p.name] = sim.implement_policy(p, n_steps=10)["satisfaction_change"]
+    assert out["national_infrastructure"] != out["public_health"]
 
 
 @pytest.mark.parametrize("kwargs, exc, name", [

@@ -326,3 +326,79 @@ def test_bad_analysis_input():
         compare_single_vs_multiscale(create_example_policies(), 10, 5, n_communities=20)
     with pytest.raises(ValueError, match="policies"):
         compare_single_vs_multiscale([], 10, 5)
+
+
+# ------------------------------------------- the text's calls on the integrated model (issue 14)
+
+def test_integrated_model_forwards_the_multiscale_api():
+    from utacbook.models import ScaleLevel, analyze_scale_separation
+    m = IntegratedGovernmentModel(400, 8, 10, seed=4)
+    m.run(create_example_policies()[:1])
+    inner = m.model
+    assert m.n_agents == inner.n_agents == m.population_size == 400
+    assert m.agents is inner.agents
+    for name in ("micro_state", "meso_state", "macro_state"):
+        a, b = getattr(m, name), getattr(inner, name)
+        assert a.level is b.level and a.timestamp == b.timestamp == 10 and set(a.variables) == set(b.variables)
+    assert len(m.micro_state.get_variable("agents")) == 400
+    for lo, hi in ((ScaleLevel.MICRO, ScaleLevel.MESO), (ScaleLevel.MESO, ScaleLevel.MACRO),
+                   (ScaleLevel.MICRO, ScaleLevel.MACRO)):
+        up, ref = m.upscale(lo, hi), inner.upscale(lo, hi)
+        assert set(up) == set(ref)
+        for k in up:
+            np.testing.assert_array_equal(up[k], ref[k])
+        down, ref = m.downscale(hi, lo), inner.downscale(hi, lo)
+        assert set(down) == set(ref) and all(np.array_equal(down[k], ref[k]) for k in down)
+    custom = {"x": np.arange(400.0)}
+    np.testing.assert_array_equal(m.upscale(ScaleLevel.MICRO, ScaleLevel.MESO, custom)["x"],
+                                  inner.upscale(ScaleLevel.MICRO, ScaleLevel.MESO, custom)["x"])
+    with pytest.raises(TypeError, match="from_level"):
+        m.upscale("micro", ScaleLevel.MESO)
+    # analyze_scale_separation takes the integrated model (its state)
+    assert analyze_scale_separation(m) == analyze_scale_separation(inner)
+    with pytest.raises(TypeError, match="MultiscaleModel or an IntegratedGovernmentModel"):
+        analyze_scale_separation("model")
+
+
+def test_run_refuses_a_community_policy_with_one_community_before_any_step():
+    grants = create_example_policies()[1]
+    for pols in ([grants], {3: [create_example_policies()[0]], 5: [grants]}):
+        m = IntegratedGovernmentModel(100, 1, 10, seed=0)
+        with pytest.raises(ValueError, match=r"\['community_grants'\] are 'community' policies, which need"):
+            m.run(pols)
+        assert m.model.current_step == 0 and m.model.policies == [] and len(m.history) == 0
+    with pytest.raises(ValueError, match="needs n_communities >= 2"):
+        IntegratedGovernmentModel(100, 1, 10, seed=0).implement_policy_multiscale(grants, n_steps=3)
+
+
+def test_compare_does_not_apply_a_community_policy_where_it_targets_nobody():
+    from utacbook.models import GovernmentSimulation
+    pols = create_example_policies()
+    c = compare_single_vs_multiscale(pols, 300, 10, n_communities=6, seed=2)
+    single = c["single_scale"]["policy_results"]
+    assert list(single) == [p.name for p in pols]           # every policy has its entry
+    entry = single["community_grants"]
+    assert entry["applicable"] is False and "one community" in entry["reason"] and "tax" in entry["reason"]
+    assert all("satisfaction_change" in single[p.name] for p in pols if p.scale != "community")
+    assert all("micro_impact" in r for r in c["multiscale"]["policy_results"].values())
+    meas = c["insights"]["measurements"]
+    assert math.isnan(meas["single_scale_satisfaction_change"]["community_grants"])
+    assert meas["not_applicable"] == {"single_scale": ["community_grants"], "multiscale": []}
+    # the single-scale side is the simulation without the community policy
+    sim = GovernmentSimulation(300, seed=2)
+    for p in pols:
+        if p.scale != "community":
+            assert sim.implement_policy(p, n_steps=10) == single[p.name]
+    assert sim.run(10) == c["single_scale"]["history"]
+    # one community: not applicable in the multiscale model either; the rest still works
+    c1 = compare_single_vs_multiscale(pols[:2], 300, 10, n_communities=1, seed=2)
+    assert c1["multiscale"]["policy_results"]["community_grants"]["applicable"] is False
+    m1 = c1["insights"]["measurements"]
+    assert m1["not_applicable"] == {"single_scale": ["community_grants"], "multiscale": ["community_grants"]}
+    assert math.isnan(m1["max_community_effect_z"])
+    levels = [s for s in c1["insights"]["use_multiscale_when"] if s.startswith("multiple levels")]
+    assert levels and levels[0].endswith("not applicable to the multiscale model with one community: "
+                                         "community_grants")
+    only = compare_single_vs_multiscale(pols[1:2], 300, 10, n_communities=1, seed=2)
+    assert only["insights"]["use_multiscale_when"] == []
+    assert math.isnan(only["insights"]["measurements"]["community_effect_z"]["community_grants"])

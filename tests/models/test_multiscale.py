@@ -347,3 +347,159 @@ def test_downscale_macro_to_micro_and_back():
     assert up["trust"] == pytest.approx(m.trust, rel=1e-13) and up["trust_std"] < 1e-13
     with pytest.raises(ValueError, match="variables"):
         m.upscale(ScaleLevel.MESO, ScaleLevel.MACRO, variables={"x": np.ones(5)})
+
+
+# ------------------------------------------------------ extension hooks (issue 14)
+
+def test_agent_view_is_a_read_only_sequence_of_records_and_exposes_the_arrays():
+    from collections.abc import Sequence
+
+    from utacbook.models._multiscale import AgentRecord, AgentView
+    m = GovernmentMultiscaleModel(300, 4, seed=2)
+    view = m.micro_state.get_variable("agents", [])
+    assert isinstance(view, AgentView) and isinstance(view, Sequence)
+    assert len(view) == 300 and view.keys() == ("satisfaction", "wealth", "community", "field")
+    assert "wealth" in view and "nope" not in view and view[5] in view
+    # records: item and attribute access, Python scalars, live values
+    r = view[-1]
+    assert isinstance(r, AgentRecord) and r.index == 299
+    assert r["wealth"] == r.wealth == m.agents["wealth"][299] and type(r.community) is int
+    assert dict(r) == {k: m.agents[k][299].item() for k in m.agents}
+    assert [x.index for x in view[10:13]] == [10, 11, 12]
+    assert sum(x.satisfaction for x in view) == pytest.approx(m.agents["satisfaction"].sum(), rel=1e-12)
+    m.run(2)
+    assert r.satisfaction == m.agents["satisfaction"][299]          # a kept record shows the current state
+    # arrays: the model's memory, not writeable through the view
+    s = view["satisfaction"]
+    assert np.shares_memory(s, m.agents["satisfaction"]) and not s.flags.writeable
+    assert set(view.arrays) == set(m.agents) and not view.arrays["wealth"].flags.writeable
+    with pytest.raises(ValueError):
+        s[0] = 0.0
+    for write in (lambda: r.__setitem__("satisfaction", 0.1), lambda: setattr(r, "wealth", 2.0),
+                  lambda: view.__setitem__(0, None)):
+        with pytest.raises(TypeError, match="read-only: change citizens with model.set_agent_variable"):
+            write()
+    with pytest.raises(IndexError):
+        view[300]
+    with pytest.raises(KeyError, match="the agent variables are"):
+        view["state"]
+    with pytest.raises(KeyError, match="agent record has the variables"):
+        r["state"]
+    with pytest.raises(TypeError, match="indexed by"):
+        view[1.5]
+    # a custom variable appears in the view; the micro state keeps the arrays beside the view
+    m.set_agent_variable("opinion", np.linspace(0, 1, 300))
+    assert view["opinion"][-1] == 1.0 and view[0].opinion == 0.0
+    assert m.micro_state.get_variable("satisfaction") is m.agents["satisfaction"]
+
+
+class _Returning(MultiscaleModel):
+    """A _micro_to_meso override that returns whatever the class attribute ``groups`` gives."""
+
+    groups = None
+
+    def _micro_to_meso(self):
+        g = type(self).groups
+        return g(self) if callable(g) else g
+
+
+def _returning(groups):
+    return type("Returning", (_Returning,), {"groups": staticmethod(groups) if callable(groups) else groups})
+
+
+def test_groups_returned_by_micro_to_meso_become_the_membership():
+    N, C = 600, 6
+    labels = np.arange(N) * C // N
+    for groups in (labels, list(labels), [np.flatnonzero(labels == c) for c in range(C)]):
+        m = _returning(groups)(N, C, seed=3)
+        np.testing.assert_array_equal(m.agents["community"], labels)
+        np.testing.assert_array_equal(m.size, np.full(C, N // C))
+        m.run(5)
+        # the means are computed for the new membership: same as setting it on the base model
+        ref = MultiscaleModel(N, C, seed=3)
+        ref.set_agent_variable("community", labels)
+        ref.run(5)
+        np.testing.assert_allclose(m.mean_satisfaction, ref.mean_satisfaction, rtol=1e-12)
+        np.testing.assert_allclose(m.agents["satisfaction"], ref.agents["satisfaction"], rtol=1e-12)
+        assert m.approval == pytest.approx(ref.approval, rel=1e-12) and 0.3 < m.approval < 0.7
+    # groups that change every step are honoured every step
+    moving = _returning(lambda self: np.roll(np.arange(N) % C, self.current_step))(N, C, seed=3)
+    moving.run(3)
+    np.testing.assert_array_equal(moving.agents["community"], np.roll(np.arange(N) % C, 3))
+    s, c = moving.agents["satisfaction"], moving.agents["community"]
+    np.testing.assert_allclose(moving.mean_satisfaction, [s[c == k].mean() for k in range(C)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("groups, exc, got", [
+    (np.linspace(0, 5, 600), TypeError, "an array of shape (600,) and dtype float64"),
+    (np.arange(300) % 6, ValueError, "300 labels"),
+    ({"a": 1}, TypeError, "a dict"),
+    ("groups", TypeError, "a str"),
+    ([], ValueError, "an empty list"),
+    ([np.arange(300), np.arange(300, 600)], ValueError, "2 index arrays"),
+    ([np.arange(100 * k, 100 * k + 100) for k in range(5)] + [np.array([], dtype=int)], ValueError,
+     "an empty group 5"),
+    ([np.arange(100 * k, 100 * k + 100) for k in range(5)] + [np.arange(0, 100)], ValueError,
+     "6 index arrays that do not hold every citizen 0..599 exactly once"),
+    ([np.arange(100 * k, 100 * k + 100) * 1.0 for k in range(6)], TypeError, "group 0 of dtype float64"),
+])
+def test_micro_to_meso_returning_something_else_is_refused_saying_what_to_return(groups, exc, got):
+    with pytest.raises(exc) as info:
+        _returning(groups)(600, 6, seed=0)
+    msg = str(info.value)
+    assert f"Returning._micro_to_meso returned {got}" in msg
+    assert ("return the groups: an integer array of 600 community labels in 0..5, or a sequence of 6 integer "
+            "index arrays that partition 0..599") in msg
+
+
+def test_groups_with_bad_labels_and_silent_overrides_are_refused():
+    with pytest.raises(ValueError, match="the groups returned by Returning._micro_to_meso must lie in 0..5"):
+        _returning(np.arange(600) % 7)(600, 6, seed=0)
+    with pytest.raises(ValueError, match="the groups returned by Returning._micro_to_meso must leave no community"):
+        _returning(np.arange(600) % 5)(600, 6, seed=0)
+
+    class Silent(MultiscaleModel):          # neither returns groups nor sets the means
+        def _micro_to_meso(self):
+            self.agents["satisfaction"]
+
+    with pytest.raises(TypeError, match="Silent._micro_to_meso left mean_satisfaction unset: it must return None"):
+        Silent(100, 4, seed=0)
+
+    class OwnMeans(MultiscaleModel):        # sets the means itself: accepted
+        def _micro_to_meso(self):
+            s, c = self.agents["satisfaction"], self.agents["community"]
+            self.mean_satisfaction = np.bincount(c, weights=s) / self.size
+            self.std_satisfaction = np.sqrt(np.bincount(c, weights=s * s) / self.size - self.mean_satisfaction ** 2)
+
+    m = OwnMeans(100, 4, seed=0)
+    ref = MultiscaleModel(100, 4, seed=0)
+    np.testing.assert_allclose(m.mean_satisfaction, ref.mean_satisfaction, rtol=1e-12)
+
+
+def test_base_aggregation_path_is_unchanged_by_the_hook():
+    class Super(GovernmentMultiscaleModel):
+        def _micro_to_meso(self):
+            return super()._micro_to_meso()   # None: the base path
+
+    for N, C in ((1000, 10), (20000, 10000)):   # both reduction paths of the kernel
+        a = _history_arrays(GovernmentMultiscaleModel(N, C, seed=5), 4)
+        b = _history_arrays(Super(N, C, seed=5), 4)
+        np.testing.assert_array_equal(a, b)
+    assert MultiscaleModel._micro_to_meso(MultiscaleModel(50, 5, seed=0)) is None
+
+
+def test_community_policy_refused_with_one_community():
+    from utacbook.models import GovernmentSimulation
+    grants = Policy("grants", "community", cost=0.8, effects={"satisfaction": 0.3, "resources": 0.3})
+    m = GovernmentMultiscaleModel(200, 1, seed=0)
+    h0 = m.agents["field"].copy()
+    with pytest.raises(ValueError, match="'community' policy, which needs n_communities >= 2: .* tax every citizen"):
+        m.apply_policy(grants)
+    assert m.policies == [] and np.array_equal(m.agents["field"], h0)
+    # the single-scale simulation is one community: it refuses too, and stays as it was
+    sim = GovernmentSimulation(200, seed=0)
+    with pytest.raises(ValueError, match="single-scale GovernmentSimulation has one community"):
+        sim.implement_policy(grants, n_steps=5)
+    assert sim.policies == [] and sim.model.current_step == 0
+    # with two communities it is applied as before
+    assert GovernmentMultiscaleModel(200, 2, seed=0).apply_policy(grants).sum() > 0

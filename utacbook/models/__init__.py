@@ -29,8 +29,8 @@ from ._ising import (
     simulate_graph, simulate_lattice,
 )
 from ._multiscale import (
-    History, GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState, analyze_scale_separation,
-    gini,
+    AgentRecord, AgentView, History, GovernmentMultiscaleModel, MultiscaleModel, ScaleLevel, ScaleState,
+    analyze_scale_separation, gini,
 )
 from ._networks import (
     adjacency, ba_moment_scan, barabasi_albert, block_labels, degree_moments, erdos_renyi,
@@ -42,8 +42,8 @@ from ._potts import (
 )
 
 __all__ = [
-    'ABMParams', 'AdaptiveScanResult', 'COMMUNITY_VARIANCE_THRESHOLD', 'COUPLED_DEFAULTS', 'CoupledGovernmentModel',
-    'EMERGENT_BETA_KEYS',
+    'ABMParams', 'AdaptiveScanResult', 'AgentRecord', 'AgentView', 'COMMUNITY_VARIANCE_THRESHOLD', 'COUPLED_DEFAULTS',
+    'CoupledGovernmentModel', 'EMERGENT_BETA_KEYS',
     'EmergentBetaResult', 'EmergentBetaSimulator', 'GRAPH_ALGORITHMS', 'GovernmentMultiscaleModel',
     'GovernmentSimulation', 'GraphResult', 'HEADLINE', 'HETEROGENEITY_SE', 'History', 'HysteresisResult',
     'IntegratedGovernmentModel', 'IsingGraph', 'IsingResult', 'LATTICE_ALGORITHMS', 'MAX_FIELD_OVER_T',

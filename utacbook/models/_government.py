@@ -107,21 +107,46 @@ class Policy:
 
 
 def create_example_policies():
-    """Four example policies, one per kind of intervention.
+    """Four example policies, one per kind of intervention; no two act alike.
+
+    With the default ``cost_weight`` :math:`\\gamma = 0.1` (a cost is a tax
+    :math:`\\gamma\\,\\mathrm{cost}` on every citizen's field) and
+    ``wealth_weight`` :math:`b = 0.2`:
 
     * ``targeted_welfare`` (individual): the poorest 20 % of citizens get a
-      field +0.5 and +0.5 wealth; cost 1.0.
+      field +0.5 and +0.5 wealth; cost 1.0.  *Rationale:* means-tested aid,
+      paid by everyone, received by few.
     * ``community_grants`` (community): communities in the poorest 30 % by
-      mean wealth get a field +0.3 and +0.3 resources; cost 0.8.
+      mean wealth get a field +0.3 and +0.3 resources :math:`R_c`; cost 0.8.
+      *Rationale:* place-based aid; the only policy whose targets are
+      communities, so it has no single-scale counterpart.
     * ``national_infrastructure`` (national): everyone gets a field +0.2;
-      cost 1.5 (net field +0.2 - 0.1 * 1.5 = +0.05 with the default
-      ``cost_weight``).
-    * ``public_health`` (national): everyone gets a field +0.1; cost 0.5
-      (net +0.05).
+      cost 1.5 (net field +0.2 - 0.1 * 1.5 = +0.05, the same for everyone).
+      *Rationale:* a uniform public good, expensive, that does not change who
+      is rich.
+    * ``public_health`` (national): everyone gets a field +0.1 and a transfer
+      in kind of +0.3 wealth; cost 0.5.  *Rationale:* a universal service
+      worth the same to everyone in wealth units, hence worth more to the
+      poor: its net field is also +0.05, but through
+      :math:`b(\\ln w_i - \\langle \\ln w \\rangle)` the transfer lifts the
+      poor and lowers the relative standing of the rich (the richest 20 %
+      gain about +0.02 in their field, the poorest 20 % about +0.07).
+      Without the transfer it would act exactly like
+      ``national_infrastructure`` on every citizen.
 
     Returns
     -------
     list of Policy
+        In the order above (names and scales are those of the multiscale text).
+
+    Examples
+    --------
+    >>> from utacbook.models import create_example_policies
+    >>> [(p.name, p.scale) for p in create_example_policies()]  # doctest: +NORMALIZE_WHITESPACE
+    [('targeted_welfare', 'individual'), ('community_grants', 'community'),
+     ('national_infrastructure', 'national'), ('public_health', 'national')]
+    >>> create_example_policies()[3].effects
+    {'satisfaction': 0.1, 'resources': 0.3}
     """
     return [
         Policy("targeted_welfare", "individual", cost=1.0,
@@ -129,7 +154,7 @@ def create_example_policies():
         Policy("community_grants", "community", cost=0.8,
                effects={"satisfaction": 0.3, "resources": 0.3, "target_quantile": 0.3}),
         Policy("national_infrastructure", "national", cost=1.5, effects={"satisfaction": 0.2}),
-        Policy("public_health", "national", cost=0.5, effects={"satisfaction": 0.1}),
+        Policy("public_health", "national", cost=0.5, effects={"satisfaction": 0.1, "resources": 0.3}),
     ]
 
 
@@ -142,6 +167,13 @@ class GovernmentSimulation:
     seed : int >= 0, SeedSequence or None
     cohesion : float in [0, 1], default 0.5
         The fixed cohesion :math:`\\kappa` (effective coupling ``coupling * cohesion``).
+        The default is the multiscale model's *initial* cohesion, not its
+        stationary one: with default parameters the cohesion of
+        :class:`utacbook.models.GovernmentMultiscaleModel` relaxes to about
+        0.75 within a few tens of steps.  A comparison of the two models that
+        keeps 0.5 here mixes this different default with the effect of the
+        scale structure; pass the multiscale model's measured stationary
+        cohesion to separate them (the chapter "Policies across scales" does).
     **params
         Model parameters of :class:`utacbook.models.MultiscaleModel`
         (``coupling``, ``noise``, ``inertia``, ...) except ``meso_rate`` and
@@ -151,6 +183,16 @@ class GovernmentSimulation:
     ----------
     model : GovernmentMultiscaleModel
         The underlying model (``n_communities=1, meso_rate=0``).
+
+    Notes
+    -----
+    ``individual`` and ``national`` policies act here as in the multiscale
+    model.  A ``community`` policy has no single-scale counterpart: the only
+    community is the nation, so there is no community below a resource
+    quantile to target (what ``apply_policy`` does with it when
+    ``n_communities == 1`` is stated in
+    :meth:`utacbook.models.GovernmentMultiscaleModel.apply_policy`).  Compare
+    community policies in the multiscale model only.
 
     Examples
     --------

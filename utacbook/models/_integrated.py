@@ -309,6 +309,96 @@ class IntegratedGovernmentModel:
         """Number of communities C."""
         return self.model.n_communities
 
+    # ------------------------------------------- forwarded to the model
+    # The text calls these on the integrated model (``model.upscale(...)``);
+    # they act on the single underlying state ``self.model``.
+    @property
+    def n_agents(self):
+        """Number of citizens N (the same as ``population_size``; the name the multiscale model uses)."""
+        return self.model.n_agents
+
+    @property
+    def agents(self):
+        """dict of str -> ndarray (length N): the citizens of ``model`` (its own arrays).
+
+        See :attr:`utacbook.models.MultiscaleModel.agents`.
+        """
+        return self.model.agents
+
+    @property
+    def micro_state(self):
+        """ScaleState(MICRO) of ``model``: the agent arrays and ``"agents"`` (a read-only view).
+
+        See :attr:`utacbook.models.MultiscaleModel.micro_state`.
+        """
+        return self.model.micro_state
+
+    @property
+    def meso_state(self):
+        """ScaleState(MESO) of ``model``: per-community arrays (length C).
+
+        See :attr:`utacbook.models.MultiscaleModel.meso_state`.
+        """
+        return self.model.meso_state
+
+    @property
+    def macro_state(self):
+        """ScaleState(MACRO) of ``model``: approval, trust, effectiveness, ... (floats).
+
+        See :attr:`utacbook.models.MultiscaleModel.macro_state`.
+        """
+        return self.model.macro_state
+
+    def upscale(self, from_level, to_level, variables=None):
+        """Aggregate variables of ``model`` from a finer level to a coarser one.
+
+        Forwards to :meth:`utacbook.models.MultiscaleModel.upscale` (same
+        parameters and result; the state is not modified).
+
+        Parameters
+        ----------
+        from_level, to_level : ScaleLevel, from_level finer than to_level
+        variables : dict of str -> array, optional
+
+        Returns
+        -------
+        dict of str -> ndarray (to MESO, length C) or float (to MACRO)
+
+        Examples
+        --------
+        >>> from utacbook.models import IntegratedGovernmentModel, ScaleLevel
+        >>> m = IntegratedGovernmentModel(1000, 10, 5, seed=0)
+        >>> meso = m.upscale(ScaleLevel.MICRO, ScaleLevel.MESO)
+        >>> sorted(meso), meso["satisfaction"].shape
+        (['satisfaction', 'satisfaction_std', 'size', 'wealth', 'wealth_std'], (10,))
+        """
+        return self.model.upscale(from_level, to_level, variables)
+
+    def downscale(self, from_level, to_level, variables=None):
+        """Distribute variables of ``model`` from a coarser level to a finer one.
+
+        Forwards to :meth:`utacbook.models.MultiscaleModel.downscale` (same
+        parameters and result; the state is not modified).
+
+        Parameters
+        ----------
+        from_level, to_level : ScaleLevel, from_level coarser than to_level
+        variables : dict, optional
+
+        Returns
+        -------
+        dict of str -> ndarray (length C to MESO, N to MICRO)
+
+        Examples
+        --------
+        >>> from utacbook.models import IntegratedGovernmentModel, ScaleLevel
+        >>> m = IntegratedGovernmentModel(1000, 10, 5, seed=0)
+        >>> micro = m.downscale(ScaleLevel.MESO, ScaleLevel.MICRO)
+        >>> micro["cohesion"].shape
+        (1000,)
+        """
+        return self.model.downscale(from_level, to_level, variables)
+
     def run(self, policies=None, *, quantiles=False):
         """Run ``time_steps`` steps from the current state and return the history.
 
@@ -333,9 +423,19 @@ class IntegratedGovernmentModel:
         ``trust``) plus ``active_policies`` (list of names).  Also stored as
         ``history``.  A ``History`` is a list with ``to_dataframe()`` and
         ``to_xarray()``.
+
+        Raises
+        ------
+        ValueError
+            A ``community`` policy when ``n_communities == 1`` (before any
+            step; see :meth:`utacbook.models.GovernmentMultiscaleModel.apply_policy`).
         """
         T = V.integer("time_steps", self.time_steps, low=1)
         schedule = self._schedule(policies)
+        bad = [p.name for p in itertools.chain.from_iterable(schedule.values()) if p.scale == "community"]
+        if bad and self.model.n_communities == 1:  # refused before any step, not part-way through
+            raise ValueError(f"policies {bad} are 'community' policies, which need n_communities >= 2: with "
+                             "one community they would target nobody but their cost would still tax everyone")
         _check_history_memory(T, self.model.n_communities, f"run() with time_steps={T}")
         hist = History()
         for k in range(T):
@@ -530,6 +630,10 @@ def _max_pair_z(cc, ce):
     return best
 
 
+_NOT_APPLICABLE = ("{name!r} is a 'community' policy and {model}: it would target nobody but its cost would "
+                   "still tax everyone, so it is not applied (and not kept active for the later policies)")
+
+
 def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, *,
                                  n_communities=10, seed=None):
     r"""Run the same policies through the single-scale and the multiscale model.
@@ -540,6 +644,14 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
     :meth:`IntegratedGovernmentModel.implement_policy_multiscale`) and then
     kept active; finally both run ``time_steps`` more steps with all
     policies active.
+
+    A ``community`` policy is not applicable to a model with one community
+    (it would target nobody and still tax everyone): it is never applied to
+    the single-scale model, nor to the multiscale one when
+    ``n_communities == 1``.  Its entry in that model's ``policy_results``
+    is then ``{"applicable": False, "reason": str}``, it is not kept active
+    for the later policies, and the insights and measurements are computed
+    from the other policies.
 
     Parameters
     ----------
@@ -553,13 +665,17 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
     -------
     dict with
 
-    * ``single_scale``: ``policy_results`` (name -> implement_policy dict),
-      ``history`` (list of step dicts);
+    * ``single_scale``: ``policy_results`` (name -> implement_policy dict,
+      or the not-applicable entry), ``history`` (list of step dicts);
     * ``multiscale``: ``policy_results`` (name -> implement_policy_multiscale
-      dict), ``history``, ``cross_scale`` (analysis), ``transitions``,
-      ``scale_separation`` (of satisfaction at the end);
+      dict, or the not-applicable entry), ``history``, ``cross_scale``
+      (analysis), ``transitions``, ``scale_separation`` (of satisfaction at
+      the end);
     * ``insights``: ``use_multiscale_when`` (list of str, each derived from
-      the runs and quoting its number) and ``measurements`` (the numbers).
+      the runs and quoting its number) and ``measurements`` (the numbers;
+      ``single_scale_satisfaction_change`` and
+      ``multiscale_satisfaction_change`` are nan for a policy that was not
+      applicable, and ``not_applicable`` lists those policies per model).
 
     The insight rules:
 
@@ -569,7 +685,9 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
       communities' effects differ by more than :data:`HETEROGENEITY_SE`
       standard errors of the difference (no correction for the C(C-1)/2
       comparisons: with many communities expect occasional false positives);
-    * "multiple levels of intervention" if the policies span more than one scale.
+    * "multiple levels of intervention" if the policies span more than one
+      scale (a property of the policy list; it names any policy that was not
+      applicable to the multiscale model).
 
     The number of ``cross_scale`` transitions of the final run is reported
     in ``measurements`` but yields no insight: at threshold 2 a stationary
@@ -589,11 +707,16 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
         raise ValueError(f"n_communities must be <= population_size ({N}), got {C}")
 
     single = GovernmentSimulation(N, seed=seed)
-    s_res = {p.name: single.implement_policy(p, n_steps=T) for p in policies}
+    s_res = {p.name: single.implement_policy(p, n_steps=T) if p.scale != "community"
+             else {"applicable": False, "reason": _NOT_APPLICABLE.format(name=p.name, model="the single-scale "
+                                                                         "model has one community")}
+             for p in policies}
     s_hist = single.run(T)
 
     multi = IntegratedGovernmentModel(N, C, T, seed=seed)
-    m_res = {p.name: multi.implement_policy_multiscale(p, n_steps=T) for p in policies}
+    m_res = {p.name: multi.implement_policy_multiscale(p, n_steps=T) if p.scale != "community" or C > 1
+             else {"applicable": False, "reason": _NOT_APPLICABLE.format(name=p.name, model="n_communities = 1")}
+             for p in policies}
     m_hist = multi.run()
     cross = multi.analyze_cross_scale_dynamics()
     trans = multi.identify_scale_transitions()
@@ -603,12 +726,15 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
     frac = sep["between_group_variance"] / tot if tot > 0 else 0.0
     het = {name: _max_pair_z(r["meso_impact"]["community_change"],
                              r["meso_impact"]["community_change_error"])
+           if r.get("applicable", True) else math.nan
            for name, r in m_res.items()}
     het_vals = [v for v in het.values() if not math.isnan(v)]
     het = {k: float(v) for k, v in het.items()}
     max_z = float(max(het_vals)) if het_vals else math.nan
     max_pol = max(het, key=lambda k: -1 if math.isnan(het[k]) else het[k])
     scales = sorted({p.scale for p in policies})
+    skipped = {"single_scale": [k for k, r in s_res.items() if not r.get("applicable", True)],
+               "multiscale": [k for k, r in m_res.items() if not r.get("applicable", True)]}
     n_cascade = sum(1 for e in trans if e["type"] == "cross_scale")
     meas = {"between_variance_fraction": float(frac),
             "community_variance_threshold": COMMUNITY_VARIANCE_THRESHOLD,
@@ -616,9 +742,12 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
             "heterogeneity_threshold_se": HETEROGENEITY_SE,
             "policy_scales": scales, "n_cross_scale_transitions": n_cascade,
             "single_scale_satisfaction_change": {k: float(r["satisfaction_change"])
+                                                 if r.get("applicable", True) else math.nan
                                                  for k, r in s_res.items()},
             "multiscale_satisfaction_change": {k: r["micro_impact"]["mean"]
-                                               for k, r in m_res.items()}}
+                                               if r.get("applicable", True) else math.nan
+                                               for k, r in m_res.items()},
+            "not_applicable": skipped}
     use = []
     if frac > COMMUNITY_VARIANCE_THRESHOLD:
         use.append(f"community structure matters: {100 * frac:.1f}% of the variance of "
@@ -629,7 +758,9 @@ def compare_single_vs_multiscale(policies, population_size=1000, time_steps=50, 
                    f"between two communities by {max_z:.1f} s.e. (> {HETEROGENEITY_SE:g})")
     if len(scales) > 1:
         use.append(f"multiple levels of intervention: policies act at {len(scales)} scales "
-                   f"({', '.join(scales)})")
+                   f"({', '.join(scales)})" + (f"; not applicable to the multiscale model with one "
+                                                f"community: {', '.join(skipped['multiscale'])}"
+                                                if skipped["multiscale"] else ""))
     return {"single_scale": {"policy_results": s_res, "history": s_hist},
             "multiscale": {"policy_results": m_res, "history": m_hist, "cross_scale": cross,
                            "transitions": trans, "scale_separation": sep},

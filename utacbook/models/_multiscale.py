@@ -97,7 +97,10 @@ from __future__ import annotations
 
 import enum
 import math
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Dict
 
 import numpy as np
@@ -108,7 +111,7 @@ from utacbook._kernels.rng import make_streams, resolve_seed
 from utacbook._memory import check_memory
 
 __all__ = ["ScaleLevel", "ScaleState", "MultiscaleModel", "GovernmentMultiscaleModel",
-           "analyze_scale_separation", "gini", "History"]
+           "analyze_scale_separation", "gini", "History", "AgentView", "AgentRecord"]
 
 #: estimates below this many bytes are not checked (check_memory itself costs ~50 us)
 _CHECK_ABOVE = 1 << 26
@@ -240,6 +243,172 @@ class ScaleLevel(enum.Enum):
     MACRO = 2
 
 
+_READ_ONLY = ("the agents view is read-only: change citizens with model.set_agent_variable(name, values) "
+              "(satisfaction may also be changed in place through model.agents['satisfaction'])")
+
+
+def _read_only(arr):
+    """A read-only view of ``arr`` (no copy)."""
+    v = arr.view()
+    v.flags.writeable = False
+    return v
+
+
+class AgentRecord(Mapping):
+    """One citizen of a model, read-only: a mapping of variable name -> current value.
+
+    Returned by indexing or iterating an :class:`~utacbook.models.AgentView`.  Values are read
+    from the model's arrays when asked for (so a record kept across steps
+    shows the current values) and are Python floats (``int`` for
+    ``community``).  Read a value as ``rec["wealth"]`` or ``rec.wealth``;
+    ``rec.index`` is the citizen's index i; ``dict(rec)`` is a snapshot.
+    Assigning raises ``TypeError`` (see :class:`~utacbook.models.AgentView`).
+    """
+
+    __slots__ = ("_agents", "_i")
+
+    def __init__(self, agents, index):
+        object.__setattr__(self, "_agents", agents)
+        object.__setattr__(self, "_i", index)
+
+    @property
+    def index(self):
+        """The citizen's index i (int, 0 <= i < N)."""
+        return self._i
+
+    def __getitem__(self, name):
+        try:
+            arr = self._agents[name]
+        except (KeyError, TypeError):
+            raise KeyError(f"{name!r}: an agent record has the variables {list(self._agents)}") from None
+        return arr[self._i].item()
+
+    def __iter__(self):
+        return iter(self._agents)
+
+    def __len__(self):
+        return len(self._agents)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as err:
+            raise AttributeError(err.args[0]) from None
+
+    def __setitem__(self, name, value):
+        raise TypeError(_READ_ONLY)
+
+    def __delitem__(self, name):
+        raise TypeError(_READ_ONLY)
+
+    def __setattr__(self, name, value):
+        raise TypeError(_READ_ONLY)
+
+    def __repr__(self):
+        vals = ", ".join(f"{k}={self[k]:.4g}" if isinstance(self[k], float) else f"{k}={self[k]!r}"
+                         for k in self._agents)
+        return f"AgentRecord(index={self._i}, {vals})"
+
+
+class AgentView(Sequence):
+    """Read-only view of a model's citizens: a sequence of records that also exposes the arrays.
+
+    This is what ``model.micro_state.get_variable("agents")`` returns (the
+    extension hook of the multiscale text, whose custom subclasses read
+    ``self.micro_state.get_variable('agents', [])``).  It copies nothing:
+    it reads the model's own arrays (:attr:`~utacbook.models.MultiscaleModel.agents`) when
+    indexed, so a view kept across steps shows the current state.
+
+    * ``view[i]`` (int, negative counts from the end): the citizen i as an
+      :class:`~utacbook.models.AgentRecord` (``view[i]["satisfaction"]``,
+      ``view[i].wealth``); ``view[a:b]`` is a list of records; iterating
+      yields the N records in index order; ``len(view)`` is N.
+    * ``view["satisfaction"]`` (a variable name), ``view.arrays`` (mapping
+      name -> array): the per-citizen arrays as read-only NumPy views
+      (length N), for vectorised code; ``view.keys()`` lists the names
+      (``satisfaction``, ``wealth``, ``community``, ``field`` and any custom
+      variable); ``name in view`` tests a name.
+
+    Nothing can be written through the view (the arrays are not writeable;
+    assigning to a record raises ``TypeError``): change citizens with
+    :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`, or satisfaction in place
+    through ``model.agents["satisfaction"]``.
+
+    Examples
+    --------
+    >>> from utacbook.models import MultiscaleModel
+    >>> m = MultiscaleModel(1000, 10, seed=0)
+    >>> agents = m.micro_state.get_variable("agents", [])
+    >>> len(agents), agents.keys()
+    (1000, ('satisfaction', 'wealth', 'community', 'field'))
+    >>> a = agents[0]
+    >>> a["community"] == a.community == int(m.agents["community"][0])
+    True
+    >>> agents["wealth"] is not m.agents["wealth"], agents["wealth"].flags.writeable
+    (True, False)
+    >>> [round(r.satisfaction, 3) for r in agents[:3]]
+    [0.485, 0.405, 0.472]
+    >>> a["satisfaction"] = 1.0     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: the agents view is read-only: change citizens with model.set_agent_variable(...
+    """
+
+    __slots__ = ("_agents",)
+
+    def __init__(self, agents):
+        if not isinstance(agents, dict):
+            raise TypeError(f"agents must be a dict of per-citizen arrays, got {type(agents).__name__}")
+        self._agents = agents
+
+    def __len__(self):
+        return len(self._agents["satisfaction"])
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self._agents:
+                raise KeyError(f"{key!r}: the agent variables are {list(self._agents)}")
+            return _read_only(self._agents[key])
+        n = len(self)
+        if isinstance(key, slice):
+            return [AgentRecord(self._agents, i) for i in range(*key.indices(n))]
+        try:
+            i = operator.index(key)
+        except TypeError:
+            raise TypeError("an AgentView is indexed by a citizen index (int), a slice or a variable "
+                            f"name (str), got {type(key).__name__}") from None
+        if not -n <= i < n:
+            raise IndexError(f"citizen index {i} out of range for {n} citizens")
+        return AgentRecord(self._agents, i % n)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield AgentRecord(self._agents, i)
+
+    def __contains__(self, item):
+        if isinstance(item, str):
+            return item in self._agents
+        return (isinstance(item, AgentRecord) and item._agents is self._agents
+                and 0 <= item.index < len(self))
+
+    def keys(self):
+        """tuple of the variable names."""
+        return tuple(self._agents)
+
+    @property
+    def arrays(self):
+        """Read-only mapping name -> read-only per-citizen array (views, no copies)."""
+        return MappingProxyType({k: _read_only(v) for k, v in self._agents.items()})
+
+    def __setitem__(self, key, value):
+        raise TypeError(_READ_ONLY)
+
+    def __repr__(self):
+        return f"AgentView({len(self)} citizens; variables: {', '.join(self._agents)})"
+
+
 @dataclass
 class ScaleState:
     """A snapshot (view) of the variables of one level.
@@ -248,9 +417,10 @@ class ScaleState:
     ----------
     level : ScaleLevel
     variables : dict of str -> array or float
-        Micro: per-citizen arrays (length N); meso: per-community arrays
-        (length C); macro: floats.  Arrays are the model's own arrays (views),
-        not copies.
+        Micro: per-citizen arrays (length N), plus ``"agents"``: an
+        :class:`~utacbook.models.AgentView` of the citizens (records and read-only arrays);
+        meso: per-community arrays (length C); macro: floats.  Arrays are
+        the model's own arrays (views), not copies.
     timestamp : int
         The model step at which the snapshot was taken (0 = initial state).
     """
@@ -325,6 +495,17 @@ _PARAMS = {
 }
 
 _AGENT_CORE = ("satisfaction", "wealth", "community", "field")
+
+
+
+def _groups_contract(N, C):
+    """What ``_micro_to_meso`` may return, in words (for error messages)."""
+    return (f"it must return None after setting mean_satisfaction and std_satisfaction (arrays of {C} "
+            f"floats, as MultiscaleModel._micro_to_meso does: call super()._micro_to_meso()), or return "
+            f"the groups: an integer array of {N} community labels in 0..{C - 1}, or a sequence of {C} "
+            f"integer index arrays that partition 0..{N - 1}, every community non-empty "
+            f"(n_communities = {C} is fixed at construction)")
+
 
 #: rounding slack of the [0, 1] checks of a running state (sums of weights n_c/N may exceed 1 by an ulp)
 _SLACK = 1e-9
@@ -401,7 +582,27 @@ class MultiscaleModel:
     Notes
     -----
     Subclasses customise the dynamics by overriding ``_update_micro``,
-    ``_micro_to_meso``, ``_update_meso`` and ``_update_macro``.
+    ``_micro_to_meso``, ``_update_meso`` and ``_update_macro`` (called in
+    this order by :meth:`step`; none takes arguments).  The hooks'
+    contracts:
+
+    * ``self.micro_state.get_variable("agents")`` is an :class:`~utacbook.models.AgentView`:
+      a read-only sequence of per-citizen records that also exposes the
+      arrays (``agents["satisfaction"]``).
+    * ``_micro_to_meso`` (after every micro step, at construction and after
+      :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`) returns
+      either ``None``, having set ``mean_satisfaction`` and
+      ``std_satisfaction`` (arrays of C floats, as the base method does), or
+      the *groups*: an integer array of N community labels in 0..C-1, or a
+      sequence of C integer index arrays that partition 0..N-1, every
+      community non-empty.  Returned groups become the new membership
+      (``agents["community"]``, ``size``, resources), and the community
+      means and spreads are then computed for it by the base method.
+      Anything else raises ``TypeError`` or ``ValueError`` saying what to
+      return; an override that neither returns groups nor sets the means
+      is refused at construction (``TypeError``).  C is fixed at
+      construction.
+
     Agent variables are read and written through :attr:`agents` (a dict of
     NumPy arrays, one entry per citizen), :meth:`get_agent_variable` and
     :meth:`~utacbook.models.MultiscaleModel.set_agent_variable`.  Satisfaction may be changed in place; after
@@ -415,6 +616,24 @@ class MultiscaleModel:
     citizen; a model that would not fit raises ``MemoryError`` with the
     estimate before anything is allocated, and so does :meth:`run` for a
     history that would not fit (about 2.5 KiB + 40 C bytes per step).
+
+    Examples
+    --------
+    The text's "Alternative Aggregation" hook, returning groups: here
+    citizen i joins community ``i // 100``.
+
+    >>> import numpy as np
+    >>> from utacbook.models import MultiscaleModel
+    >>> class Grouped(MultiscaleModel):
+    ...     def _micro_to_meso(self):
+    ...         agents = self.micro_state.get_variable("agents", [])
+    ...         return np.arange(len(agents)) // 100        # N labels in 0..C-1
+    >>> m = Grouped(1000, 10, seed=0)
+    >>> m.agents["community"][[0, 99, 100, 999]].tolist(), m.size.tolist()[:3]
+    ([0, 0, 1, 9], [100, 100, 100])
+    >>> h = m.run(5)
+    >>> bool(0.3 < m.approval < 0.7 and np.all(m.mean_satisfaction > 0))
+    True
     """
 
     def __init__(self, n_agents, n_communities, *, seed=None, meso_interval=1, macro_interval=1,
@@ -457,15 +676,20 @@ class MultiscaleModel:
         self._weight = self.size / N  # community share n_c / N (float)
         self.cohesion = np.full(C, self.params["initial_cohesion"])
         self.community_transfers = np.zeros(C)
-        self.mean_satisfaction = np.zeros(C)
-        self.std_satisfaction = np.zeros(C)
+        self.mean_satisfaction = np.full(C, np.nan)  # set by the first aggregation (_micro_to_meso)
+        self.std_satisfaction = np.full(C, np.nan)
         self.resources = np.zeros(C)
         self.resource_inequality = 0.0
         self.trust = self.params["initial_trust"]
         self.policy_effectiveness = 0.0
         self.current_step = 0
         self._refresh_derived()
-        self._micro_to_meso()
+        self._aggregate()
+        for name in ("mean_satisfaction", "std_satisfaction"):
+            val = getattr(self, name)
+            if not (isinstance(val, np.ndarray) and val.shape == (C,) and not np.isnan(val).any()):
+                raise TypeError(f"{type(self).__name__}._micro_to_meso left {name} unset: "
+                                f"{_groups_contract(N, C)}")
         self.approval = self._approval()
 
     # ------------------------------------------------------------ attributes
@@ -560,17 +784,7 @@ class MultiscaleModel:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         N = self.n_agents
         if name == "community":
-            arr = np.asarray(values)
-            if arr.shape != (N,) or not np.issubdtype(arr.dtype, np.integer):
-                raise ValueError(f"values for 'community' must be {N} integers")
-            if arr.min() < 0 or arr.max() >= self.n_communities:
-                raise ValueError(f"values for 'community' must lie in 0..{self.n_communities - 1}")
-            size = np.bincount(arr, minlength=self.n_communities)
-            if np.any(size == 0):
-                raise ValueError("values for 'community' must leave no community empty")
-            self._agents["community"] = arr.astype(np.int64)
-            self.size = size.astype(np.int64)
-            self._weight = self.size / N
+            self._set_membership(values, "values for 'community'")
         else:
             arr = V.real_array("values", values, ndim=1)
             if arr.shape != (N,):
@@ -585,7 +799,25 @@ class MultiscaleModel:
                 self._agents[name] = arr.copy()
         self._pending_sums = None
         self._refresh_derived()
-        self._micro_to_meso()
+        self._aggregate()
+
+    def _set_membership(self, values, what):
+        """Check community labels (``what`` names them in errors) and make them the membership.
+
+        Does not recompute derived quantities or community means.
+        """
+        N, C = self.n_agents, self.n_communities
+        arr = np.asarray(values)
+        if arr.shape != (N,) or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"{what} must be {N} integers")
+        if arr.min() < 0 or arr.max() >= C:
+            raise ValueError(f"{what} must lie in 0..{C - 1}")
+        size = np.bincount(arr, minlength=C)
+        if np.any(size == 0):
+            raise ValueError(f"{what} must leave no community empty")
+        self._agents["community"] = arr.astype(np.int64)
+        self.size = size.astype(np.int64)
+        self._weight = self.size / N
 
     # --------------------------------------------------------------- derived
     def _refresh_derived(self):
@@ -632,7 +864,14 @@ class MultiscaleModel:
             self._pending_sums = reduce_partials(self._part_sum, self._part_sq, self.n_communities)
 
     def _micro_to_meso(self):
-        """Community means and population standard deviations of satisfaction."""
+        """Community means and population standard deviations of satisfaction.
+
+        The aggregation hook.  An override returns ``None`` after setting
+        ``mean_satisfaction`` and ``std_satisfaction`` (as this method
+        does), or returns groups (an integer array of N community labels in
+        0..C-1, or a sequence of C index arrays partitioning 0..N-1), which
+        become the new membership; see the class Notes.
+        """
         if self._pending_sums is not None:
             tot, sq = self._pending_sums
             self._pending_sums = None
@@ -642,6 +881,53 @@ class MultiscaleModel:
         m = tot / self.size
         self.mean_satisfaction = m
         self.std_satisfaction = np.sqrt(np.maximum(sq / self.size - m * m, 0.0))
+
+    def _aggregate(self):
+        """Run the aggregation hook ``_micro_to_meso`` and honour groups it returns."""
+        groups = self._micro_to_meso()
+        if groups is None:
+            return
+        self._set_membership(self._groups_to_labels(groups),
+                             f"the groups returned by {type(self).__name__}._micro_to_meso")
+        self._pending_sums = None  # partial sums of the micro step belong to the old membership
+        self._refresh_derived()
+        MultiscaleModel._micro_to_meso(self)
+
+    def _groups_to_labels(self, groups):
+        """Community labels (length N) from what ``_micro_to_meso`` returned, or TypeError/ValueError."""
+        N, C = self.n_agents, self.n_communities
+
+        def contract(got):
+            return f"{type(self).__name__}._micro_to_meso returned {got}: {_groups_contract(N, C)}"
+
+        if isinstance(groups, (list, tuple)) and not groups:
+            raise ValueError(contract(f"an empty {type(groups).__name__}"))
+        if isinstance(groups, (list, tuple)) and all(np.ndim(g) == 1 for g in groups):
+            if len(groups) != C:
+                raise ValueError(contract(f"{len(groups)} index arrays"))
+            parts = [np.asarray(g) for g in groups]
+            for c, g in enumerate(parts):
+                if g.size == 0:
+                    raise ValueError(contract(f"an empty group {c}"))
+                if not np.issubdtype(g.dtype, np.integer):
+                    raise TypeError(contract(f"group {c} of dtype {g.dtype}"))
+            idx = np.concatenate(parts)
+            if (idx.size != N or idx.min() < 0 or idx.max() >= N
+                    or np.any(np.bincount(idx, minlength=N) != 1)):
+                raise ValueError(contract(
+                    f"{C} index arrays that do not hold every citizen 0..{N - 1} exactly once"))
+            labels = np.empty(N, dtype=np.int64)
+            for c, g in enumerate(parts):
+                labels[g] = c
+            return labels
+        if not isinstance(groups, (np.ndarray, list, tuple)):
+            raise TypeError(contract(f"a {type(groups).__name__}"))
+        arr = np.asarray(groups)
+        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(contract(f"an array of shape {arr.shape} and dtype {arr.dtype}"))
+        if arr.shape != (N,):
+            raise ValueError(contract(f"{arr.shape[0]} labels"))
+        return arr
 
     def _update_meso(self):
         """Cohesion relaxes towards clip(1 - 2 std_c, 0, 1) at rate meso_rate."""
@@ -672,7 +958,7 @@ class MultiscaleModel:
             self._check_state()  # slow path: raises if an attribute was set to garbage
         self.current_step += 1
         self._update_micro()
-        self._micro_to_meso()
+        self._aggregate()
         if not -_SLACK <= self._approval() <= 1.0 + _SLACK:  # NaN fails too
             raise ValueError("agents['satisfaction'] must lie in [0, 1] (it holds NaN, inf or values "
                              "outside; it was changed in place)")
@@ -748,8 +1034,14 @@ class MultiscaleModel:
     # ----------------------------------------------------------------- states
     @property
     def micro_state(self):
-        """ScaleState(MICRO) whose variables are the :attr:`agents` arrays."""
-        return ScaleState(ScaleLevel.MICRO, dict(self._agents), self.current_step)
+        """ScaleState(MICRO) whose variables are the :attr:`agents` arrays, and ``"agents"``.
+
+        ``micro_state.get_variable("agents")`` is an :class:`~utacbook.models.AgentView` of the
+        citizens: a read-only sequence of per-citizen records that also
+        exposes the arrays (see there).
+        """
+        return ScaleState(ScaleLevel.MICRO, {**self._agents, "agents": AgentView(self._agents)},
+                          self.current_step)
 
     @property
     def meso_state(self):
@@ -982,12 +1274,25 @@ class GovernmentMultiscaleModel(MultiscaleModel):
             experiments that spread a policy's reach at random).  Only for
             ``individual`` policies: a community policy selects communities,
             a national one everybody.
+
+        Raises
+        ------
+        ValueError
+            A name that is already active; ``targets`` for a policy that is
+            not ``individual``; a ``community`` policy when
+            ``n_communities == 1`` (it would target nobody and tax everyone).
         """
         from utacbook.models._government import Policy  # lazy: government imports this module
         if not isinstance(policy, Policy):
             raise TypeError("policy must be a utacbook.models.Policy, "
                             f"got {type(policy).__name__}")
         policy._checked()  # a Policy changed after construction is refused here
+        if policy.scale == "community" and self.n_communities == 1:
+            raise ValueError(
+                f"policy {policy.name!r} is a 'community' policy, which needs n_communities >= 2: with one "
+                "community it would target nobody (it selects the communities whose mean wealth lies below "
+                "a quantile of the community means) but its cost would still tax every citizen; a "
+                "single-scale GovernmentSimulation has one community")
         if policy.name in self._policies:
             raise ValueError(f"policy name {policy.name!r} is already active")
         if targets is None:
@@ -1086,7 +1391,9 @@ def analyze_scale_separation(model, variable="satisfaction"):
 
     Parameters
     ----------
-    model : MultiscaleModel
+    model : MultiscaleModel or IntegratedGovernmentModel
+        An :class:`utacbook.models.IntegratedGovernmentModel` is analysed
+        through its ``model`` (the underlying state).
     variable : str
         Name of a per-citizen float array in ``model.agents``.
 
@@ -1096,8 +1403,12 @@ def analyze_scale_separation(model, variable="satisfaction"):
     ``between_group_variance``, ``variance_ratio`` (between / within; ``inf``
     if within is 0 and between is not, ``nan`` if both are 0).
     """
+    from utacbook.models._integrated import IntegratedGovernmentModel  # lazy: it imports this module
+    if isinstance(model, IntegratedGovernmentModel):
+        model = model.model
     if not isinstance(model, MultiscaleModel):
-        raise TypeError(f"model must be a MultiscaleModel, got {type(model).__name__}")
+        raise TypeError(f"model must be a MultiscaleModel or an IntegratedGovernmentModel, "
+                        f"got {type(model).__name__}")
     if not isinstance(variable, str) or variable not in model.agents:
         raise ValueError(f"variable must be one of {sorted(model.agents)}, got {variable!r}")
     x = np.asarray(model.get_agent_variable(variable), dtype=float)

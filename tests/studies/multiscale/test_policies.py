@@ -51,10 +51,11 @@ def test_policy_impacts_identities():
     imp = S.policy_impacts(population_size=400, n_communities=8, warmup=5, n_steps=20,
                            n_seeds=2, seed=2)
     # national_infrastructure (+0.2 - 0.1*1.5) and public_health (+0.1 - 0.1*0.5) have the
-    # same net field +0.05, hence identical paired effects
+    # same net field +0.05, but public health also transfers wealth to everyone: it compresses
+    # the community resources (lower Gini), infrastructure leaves them alone
     a, b = imp["national_infrastructure"], imp["public_health"]
-    for k in a:
-        np.testing.assert_allclose(a[k], b[k], rtol=0, atol=1e-12)
+    assert not np.allclose(a["micro_mean"], b["micro_mean"], rtol=0, atol=1e-9)
+    assert np.all(a["meso_inequality"] == 0.0) and np.all(b["meso_inequality"] < 0.0)
     # a national policy with net positive field makes everyone better off
     assert np.all(a["micro_better_off"] == 1.0)
     # micro mean and macro approval are the same quantity (approval = mean satisfaction)
@@ -93,7 +94,8 @@ def test_claims_are_the_texts_with_criteria():
     cl = S.claims(n_seeds=16)
     ids = [c.id for c in cl]
     assert len(ids) == len(set(ids)) and all(i.startswith("ms.policies.") for i in ids)
-    assert all(c.source == "multiscale" and c.criterion is not None for c in cl)
+    assert all(c.source in ("multiscale", "ours") and c.criterion is not None for c in cl)
+    assert [c.id for c in cl if c.source == "ours"] == ["ms.policies.default_cohesion"]
 
 
 def test_count_cascades_matches_scale_transitions():
@@ -170,3 +172,90 @@ def test_insight_null_scan_counts_and_tests():
     assert ins["count"]["multiple levels of intervention"]["null"][0] == 2
     back = S.as_arrays({"a": [1, 2], "b": {"c": [[1.0]]}, "d": 3})
     assert isinstance(back["a"], np.ndarray) and back["b"]["c"].shape == (1, 1) and back["d"] == 3
+
+
+# ------------------------------------------- single vs multiscale, through the sweep
+
+
+def test_cross_scale_replicas_are_the_sweep_tasks():
+    from utacbook import sweep
+    kw = dict(population_size=300, n_communities=5, time_steps=20)
+    cs = S.cross_scale_replicas(n_seeds=2, burn_ins=(0, 5), seed=3, **kw)
+    for r in range(2):
+        s = sweep.task_seed(3, {"replica": r})
+        assert cs["seeds"][r] == s
+        m = IntegratedGovernmentModel(300, 5, 20, seed=s)
+        m.run(create_example_policies())
+        a = m.analyze_cross_scale_dynamics(burn_in=5)
+        for p in S.PAIRS:
+            assert cs["level"][5][p][r] == pytest.approx(a["correlations"][p], abs=1e-15)
+            assert cs["diff"][5][p][r] == pytest.approx(a["difference_correlations"][p], abs=1e-15)
+        assert cs["volatility"][5]["meso"][r] == pytest.approx(a["volatility"]["meso"], abs=1e-15)
+
+
+@pytest.fixture(scope="module")
+def pred():
+    return S.policy_predictions(population_size=400, n_communities=5, warmup=4, n_steps=6,
+                                n_seeds=3, seed=2)
+
+
+def test_policy_predictions_pairs_the_three_models(pred):
+    from utacbook import sweep
+    from utacbook.models import GovernmentSimulation
+    names = [p.name for p in create_example_policies()]
+    assert pred["policies"] == names
+    assert pred["single_scale_policies"] == [n for n in names if n != "community_grants"]
+    ms, ss = pred["multiscale"], pred["single"]
+    np.testing.assert_array_equal(ss["task_seed"].values, ms["task_seed"].values)
+    assert list(ss["kappa"].values) == [0.5, pred["cohesion"][0]]
+    assert 0.5 < pred["cohesion"][0] < 1 and pred["cohesion"][1] > 0
+    # replica 1 of (a) is the text's call on a GovernmentSimulation with that replica's seed
+    s1 = sweep.task_seed(2, {"replica": 1})
+    sim = GovernmentSimulation(400, seed=s1)
+    sim.run(4)
+    r = sim.implement_policy(create_example_policies()[2], n_steps=6)
+    got = ss["satisfaction_change"].sel(policy="national_infrastructure").isel(kappa=0, replica=1)
+    assert float(got) == r["satisfaction_change"]
+    # and of (c) the text's multiscale call
+    m = IntegratedGovernmentModel(400, 5, 4, seed=s1)
+    m.run()
+    rm = m.implement_policy_multiscale(create_example_policies()[1], n_steps=6)
+    got = ms["between_community_sd"].sel(policy="community_grants").isel(replica=1)
+    assert float(got) == rm["meso_impact"]["between_community_sd"]
+
+
+def test_decomposition_table(pred):
+    t = S.decomposition(pred)
+    assert list(t.columns) == ["policy", "model", "quantity", "estimate", "error", "n_seeds"]
+    sat = t[t["quantity"] == "satisfaction_change"].set_index(["policy", "model"])
+    # the community policy: only the multiscale model predicts it
+    cg = sat.loc["community_grants"]
+    assert cg.loc[S.MODELS[2], "n_seeds"] == 3 and np.isfinite(cg.loc[S.MODELS[2], "estimate"])
+    for mdl in S.MODELS[:2] + S.MODELS[3:]:
+        assert cg.loc[mdl, "n_seeds"] == 0 and np.isnan(cg.loc[mdl, "estimate"])
+    # the steps are the differences of the predictions (paired means)
+    for name in pred["single_scale_policies"]:
+        e = sat.loc[name, "estimate"]
+        assert e[S.MODELS[3]] == pytest.approx(e[S.MODELS[1]] - e[S.MODELS[0]], abs=1e-14)
+        assert e[S.MODELS[4]] == pytest.approx(e[S.MODELS[2]] - e[S.MODELS[1]], abs=1e-14)
+        assert (sat.loc[name, "error"] > 0).all()
+    # the multiscale-only quantities appear for (c) only
+    only = t[t["quantity"].isin(S.MULTISCALE_ONLY)]
+    assert set(only["model"]) == {S.MODELS[2]}
+    ms_ = S.decomposition_measurements(t)
+    assert [m.condition for m in ms_] == pred["single_scale_policies"]
+    with pytest.raises(ValueError, match="step"):
+        S.decomposition_measurements(t, step=S.MODELS[0])
+
+
+def test_single_scale_task_refuses_community_policies():
+    grants = create_example_policies()[1]
+    d = {"name": grants.name, "scale": grants.scale, "cost": grants.cost, "effects": grants.effects}
+    with pytest.raises(ValueError, match="single-scale counterpart"):
+        S.single_scale_policy_task(population_size=50, warmup=1, n_steps=2, cohesions=[0.5],
+                                   policies=[d], seed=0)
+    with pytest.raises(ValueError, match="n_seeds"):
+        S.policy_predictions(population_size=50, n_communities=2, n_seeds=1)
+    with pytest.raises(ValueError, match="unique"):
+        S.policy_predictions(population_size=50, n_communities=2, n_seeds=2,
+                             policies=[grants, grants])

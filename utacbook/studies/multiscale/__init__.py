@@ -5,7 +5,11 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.multiscale.model` -- "A micro, meso and macro model of a population"
   (``book/multiscale/01_model.ipynb``);
 * :mod:`utacbook.studies.multiscale.policies` -- "Policies across scales"
-  (``book/multiscale/02_policies.ipynb``).
+  (``book/multiscale/02_policies.ipynb``);
+* :mod:`utacbook.studies.multiscale.as_written` -- "The text's examples as written"
+  (``book/multiscale/03_as_written.ipynb``);
+* :mod:`utacbook.studies.multiscale.interacting` -- "Scales that interact"
+  (``book/multiscale/04_interacting.ipynb``).
 """
 
 
