@@ -30,8 +30,11 @@ community graph :math:`G` (neighbours :math:`\partial c`, degree
    with :math:`\bar w_c` the mean wealth of the members (the tax base per
    head), :math:`T_c` the community transfers of policies, :math:`\delta` the
    turnover of the stock per step (taxes in, depreciation out) and
-   :math:`\omega` the sensitivity of compliance.  With full compliance the
-   stock relaxes to the base model's :math:`R_c = \bar w_c + T_c`.  A null
+   :math:`\omega` the sensitivity of compliance.  :math:`\bar s_c` is this
+   step's community mean, :math:`\tau` the trust of the previous macro
+   update (the macro step comes after the meso step).  The stock starts at
+   the base model's :math:`R_c = \bar w_c + T_c` (full compliance), to
+   which it relaxes when :math:`q_c = 1`.  A null
    model with the loop cut but the same resources on average fixes
    :math:`q_c` to a constant (``fixed_compliance``).
 3. **Spillovers** between neighbouring communities (social interactions
@@ -42,7 +45,9 @@ community graph :math:`G` (neighbours :math:`\partial c`, degree
    :math:`\mu\,(1 - s_i)`, picks a uniformly random neighbour :math:`c'` of its
    community, and moves if :math:`\bar s_{c'} > \bar s_{c(i)}` and its
    community keeps at least ``min_community_size`` members.  Wealth moves with
-   the citizen (so the tax base of the communities changes).
+   the citizen (so the tax base of the communities changes).  The pass is
+   sequential in citizen order; it compares the previous step's means, and
+   sizes change as it goes.
 
 The micro rule becomes
 
@@ -92,7 +97,8 @@ _COUPLED = {
     "migration_rate": (0.02, dict(low=0.0, high=1.0)),
 }
 
-#: the defaults of the four mechanisms (fixed before any result of the chapter was seen)
+#: the defaults of the four mechanisms (written before any run of the model; exploratory runs followed
+#: and did not change them, see the chapter's claims)
 COUPLED_DEFAULTS = {name: default for name, (default, _) in _COUPLED.items()}
 
 #: the parameter set that switches all four mechanisms off: the base model, bit for bit

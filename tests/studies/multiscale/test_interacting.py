@@ -26,6 +26,9 @@ def test_study_layout_and_bookkeeping(ds):
         assert np.all((v >= 0) & (v <= 1)), k
     # the uncoupled model never moves anybody and keeps every community's size
     assert np.all(ds["moves"].sel(variant="uncoupled").values == 0)
+    assert np.all(ds["moves"].sel(variant="fiscal_null_no_migration").values == 0)
+    n = ds["effective_communities"].values
+    assert np.all((n >= 1) & (n <= SMALL["n_communities"] + 1e-9))
     assert np.all(ds["size_cv"].sel(variant="no_migration").values
                   == ds["size_cv"].sel(variant="uncoupled").values)
     # the fiscal null's compliance is the coupled run's mean over the last window (to rounding:
@@ -49,6 +52,7 @@ def test_coupled_variant_is_a_plain_model_run(ds):
 
 def test_paired_effects_and_effect_change_by_hand(ds):
     df = it.paired_effects(ds, "size_cv", against="migration_null")
+    assert df.columns.tolist()[:3] == ["step", "base", "base_err"]
     a = ds["size_cv"].sel(variant="coupled").values
     b = ds["size_cv"].sel(variant="migration_null").values
     d = a - b
@@ -60,6 +64,11 @@ def test_paired_effects_and_effect_change_by_hand(ds):
     assert err == pytest.approx(dd.std(ddof=1) / np.sqrt(3), rel=1e-12)
     with pytest.raises(ValueError, match="against"):
         it.paired_effects(ds, "size_cv", against="coupled")
+    # the fiscal null without migration is compared with the run without migration
+    df2 = it.paired_effects(ds, "between_share", against="fiscal_null_no_migration")
+    x = ds["between_share"]
+    d2 = (x.sel(variant="no_migration") - x.sel(variant="fiscal_null_no_migration")).values
+    np.testing.assert_allclose(df2["effect"], d2.mean(axis=0), rtol=1e-12)
 
 
 def test_special_case_is_bit_identical():
@@ -68,14 +77,69 @@ def test_special_case_is_bit_identical():
 
 def test_claims_judge_from_the_measurements(ds):
     cl = {c.id: c for c in it.claims(n_replicas=3, checkpoints=(20, 40))}
-    M = it.measurements(ds, special_case=True)
+    M = it.measurements({"a": ds}, special_case=True)
     assert set(M) == set(cl)
     for k, ms in M.items():
         j = cl[k].judge(ms)
         assert j.verdict in uc.VERDICTS
     assert cl["ms.coupled.special_case"].judge(M["ms.coupled.special_case"]).verdict == uc.HELD
     assert cl["ms.coupled.special_case"].judge(uc.Measurement(False)).verdict == uc.NOT_REPRODUCED
-    assert [m.condition for m in M["ms.coupled.fiscal"]] == ["20 steps", "40 steps"]
+    assert [m.condition for m in M["ms.coupled.fiscal"]] == [
+        "a, migration, 20 steps", "a, migration, 40 steps", "a, no migration, 20 steps", "a, no migration, 40 steps"]
+    # the measurements are the paired effects, e.g. the fiscal loop without migration
+    df = it.paired_effects(ds, "between_share", against="fiscal_null_no_migration")
+    assert M["ms.coupled.fiscal"][3].value == df["effect"].iloc[1]
+    assert M["ms.coupled.fiscal"][3].err == df["effect_err"].iloc[1]
+
+
+def test_subset_of_variants_and_pairing():
+    sub = it.run_study(n_replicas=2, seed=5, progress=False, variants=("coupled", "migration_null"), **SMALL)
+    full = it.run_study(n_replicas=2, seed=5, progress=False, **SMALL)
+    assert sub.variant.values.tolist() == ["coupled", "migration_null"]
+    # a variant's numbers do not depend on which other variants ran
+    np.testing.assert_array_equal(sub["between_share"].sel(variant="migration_null").values,
+                                  full["between_share"].sel(variant="migration_null").values)
+    with pytest.raises(ValueError, match="fiscal_null needs coupled"):
+        it.replica_task(seed=0, variants=("fiscal_null",), **SMALL)
+    with pytest.raises(ValueError, match="variants"):
+        it.replica_task(seed=0, variants=("migration_null", "coupled"), **SMALL)
+    with pytest.raises(ValueError, match="has no variant"):
+        it.paired_effects(sub, "between_share", against="fiscal_null")
+
+
+def test_linear_gains_against_a_hand_computation():
+    m = CoupledGovernmentModel(3000, 12, seed=2)
+    m.run(30, quantiles=False)
+    g = it.linear_gains(m)
+    # chi0 by Monte Carlo over the noise instead of quadrature
+    rng = np.random.default_rng(0)
+    T = m.effective_temperature
+    x = (m._community_term()[m.agents["community"]] + m._u) / T
+    xi = rng.standard_normal((x.size, 400))
+    sig = 1 / (1 + np.exp(-(x[:, None] + xi)))
+    chi0_mc = float(np.mean(sig * (1 - sig))) / T
+    assert g["chi0"] == pytest.approx(chi0_mc, rel=5e-3)
+    w = m.size / m.n_agents
+    p = m.params
+    assert g["cohesion"] == pytest.approx(2 * p["coupling"] * np.dot(w, m.cohesion) * g["chi0"], rel=1e-12)
+    # the ring's slowest non-uniform mode has eigenvalue cos(2 pi / C)
+    assert g["spillover"] == pytest.approx(2 * p["spillover"] * np.cos(2 * np.pi / 12) * g["chi0"], rel=1e-9)
+    qbar = np.dot(w, m.compliance)
+    assert g["fiscal"] == pytest.approx(p["public_goods"] * p["compliance_sensitivity"] * g["chi0"] / (2 * qbar),
+                                        rel=1e-12)
+    assert g["total"] == pytest.approx(g["cohesion"] + g["spillover"] + g["fiscal"])
+    with pytest.raises(TypeError, match="model"):
+        it.linear_gains("not a model")
+
+
+def test_falling_communities_by_hand():
+    tr = {"satisfaction": np.array([[0.5, 0.5, 0.5, 0.5]] * 4 + [[0.5, 0.5, 0.2, 0.45]] * 4),
+          "size": np.array([[5, 5, 5, 5]] * 4 + [[6, 6, 2, 6]] * 4),
+          "resources": np.ones((8, 4))}
+    f = it.falling_communities(tr, below=0.1, last=4)
+    assert f["community"].tolist() == [2]
+    assert f["size_start"].tolist() == [5] and f["size_mid"].tolist() == [2] and f["size_end"].tolist() == [2]
+    assert f["relative_resources"].tolist() == [pytest.approx(1.0)]
 
 
 @pytest.mark.parametrize("kw, name", [(dict(checkpoints=(40, 20)), "checkpoints"),
