@@ -18,7 +18,15 @@ Measures, in one run:
 5. memory: bytes per citizen held by the model's arrays (exact, from
    ``nbytes``), and the peak of NumPy allocations (``tracemalloc``) while
    building a model and running 10 steps, at N = 10^5 and 10^6 (memory
-   linear in N means equal bytes per citizen).
+   linear in N means equal bytes per citizen);
+6. the coupled model (issue 14) beside the base model:
+   ``CoupledGovernmentModel(n_agents=10**6, n_communities=100)`` with its
+   defaults (public goods, fiscal loop, spillovers, migration on a ring),
+   construction and ``run(100, quantiles=False)`` at 1 and 2 Numba threads,
+   timed the same way (median of ``--repeats`` fresh models, each timing
+   interleaved with the base model's at the same thread count), printed side
+   by side with the bytes per citizen of both (every array the model holds).
+   Target: <= 2 s on 2 threads.
 
 Usage::
 
@@ -44,7 +52,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_emergent_beta import CpuWatch, cpu_model, wait_quiet  # noqa: E402  (shared helpers)
-from utacbook.models import GovernmentMultiscaleModel  # noqa: E402
+from utacbook.models import CoupledGovernmentModel, GovernmentMultiscaleModel  # noqa: E402
+
+#: the coupled model's target: 10^6 citizens x 100 steps on 2 threads, seconds
+COUPLED_TARGET_S = 2.0
 
 
 def numpy_reference_run(model, n_steps, rng):
@@ -101,9 +112,29 @@ def model_bytes(m):
     return total
 
 
-def peak_numpy_bytes(N, C):
+def all_array_bytes(m):
+    """Bytes of every ndarray the model holds (its attributes, through dicts, lists and tuples; each once).
+
+    For the base model this equals :func:`model_bytes`; it also counts what a subclass adds.
+    """
+    seen, total, todo = set(), 0, list(vars(m).values())
+    while todo:
+        v = todo.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if isinstance(v, np.ndarray):
+            total += v.nbytes
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            todo.extend(v)
+    return total
+
+
+def peak_numpy_bytes(N, C, cls=GovernmentMultiscaleModel):
     tracemalloc.start()
-    m = GovernmentMultiscaleModel(N, C, seed=0)
+    m = cls(N, C, seed=0)
     m.run(10, quantiles=False)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -130,6 +161,7 @@ def main(argv=None):
         wait_quiet(a.wait_quiet)
     # warm-up (loads or compiles the kernels; the threading layer is known only after a run)
     GovernmentMultiscaleModel(5000, 5, seed=0).run(2)
+    CoupledGovernmentModel(5000, 5, seed=0).run(2)
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, numba threads available "
           f"{numba.config.NUMBA_NUM_THREADS}, threading layer {numba.threading_layer()}, "
           f"load {os.getloadavg()}")
@@ -138,6 +170,10 @@ def main(argv=None):
     GovernmentMultiscaleModel(N, C, seed=1)
     res["construct_s"] = time.perf_counter() - t0
     print(f"construction N={N}, C={C}: {res['construct_s']:.3f} s")
+    t0 = time.perf_counter()
+    CoupledGovernmentModel(N, C, seed=1)
+    res["coupled_construct_s"] = time.perf_counter() - t0
+    print(f"construction of the coupled model N={N}, C={C}: {res['coupled_construct_s']:.3f} s")
 
     n0 = numba.get_num_threads()
     threads = [1] + ([2] if numba.config.NUMBA_NUM_THREADS >= 2 else [])
@@ -148,7 +184,25 @@ def main(argv=None):
         res[f"run_{nt}t_s"] = med
         print(f"utacbook run({S}, quantiles=False), {nt} thread(s): median {med:.3f} s "
               f"[{lo:.3f}, {hi:.3f}]  -> {N * S / med / 1e6:.1f} M citizen-updates/s; {watch}")
+        res[f"run_{nt}t_min_s"], res[f"run_{nt}t_max_s"] = lo, hi
+        models = iter([CoupledGovernmentModel(N, C, seed=r) for r in range(a.repeats)])
+        med, lo, hi, _, watch = _timed(lambda models=models: next(models).run(S, quantiles=False), a.repeats)
+        res[f"coupled_run_{nt}t_s"], res[f"coupled_run_{nt}t_min_s"], res[f"coupled_run_{nt}t_max_s"] = med, lo, hi
+        print(f"coupled run({S}, quantiles=False), {nt} thread(s): median {med:.3f} s "
+              f"[{lo:.3f}, {hi:.3f}]  -> {N * S / med / 1e6:.1f} M citizen-updates/s; {watch}")
     numba.set_num_threads(n0)
+    print(f"\nside by side, N={N}, C={C}, run({S}, quantiles=False), median [min, max] of {a.repeats}:")
+    print(f"{'threads':>7}  {'GovernmentMultiscaleModel':>28}  {'CoupledGovernmentModel':>28}  {'ratio':>5}")
+    for nt in threads:
+        b, c = (res[f"{k}run_{nt}t_s"] for k in ("", "coupled_"))
+        cells = [f"{res[f'{k}run_{nt}t_s']:.3f} s [{res[f'{k}run_{nt}t_min_s']:.3f}, "
+                 f"{res[f'{k}run_{nt}t_max_s']:.3f}]" for k in ("", "coupled_")]
+        print(f"{nt:>7}  {cells[0]:>28}  {cells[1]:>28}  {c / b:>5.2f}")
+    if N == 10 ** 6 and S == 100 and 2 in threads:
+        res["coupled_target_met"] = bool(res["coupled_run_2t_s"] <= COUPLED_TARGET_S)
+        print(f"target: coupled model, 10^6 citizens x 100 steps <= {COUPLED_TARGET_S:.0f} s on 2 threads: "
+              f"{'met' if res['coupled_target_met'] else 'NOT met'} ({res['coupled_run_2t_s']:.3f} s)")
+    print()
     models = iter([GovernmentMultiscaleModel(N, C, seed=r) for r in range(a.repeats)])
     med, lo, hi, _, watch = _timed(lambda: next(models).run(S), a.repeats)
     res["run_quantiles_s"] = med
@@ -194,6 +248,22 @@ def main(argv=None):
         res[f"bytes_per_agent_peak_{n}"] = peak / n
         print(f"memory N={n}: model arrays {held / n:.1f} B/citizen, peak NumPy allocations "
               f"(construction + 10 steps) {peak / n:.1f} B/citizen")
+    for n in sorted({10 ** 5, N}):
+        held = {}
+        for name, cls in (("base", GovernmentMultiscaleModel), ("coupled", CoupledGovernmentModel)):
+            if name == "base":   # measured above
+                peak = res[f"bytes_per_agent_peak_{n}"] * n
+            else:
+                peak, _ = peak_numpy_bytes(n, C, cls)
+            m = cls(n, C, seed=0)
+            m.run(10, quantiles=False)
+            held[name] = all_array_bytes(m)
+            res[f"{name}_bytes_per_agent_all_{n}"] = held[name] / n
+            res[f"{name}_bytes_per_agent_peak_{n}"] = peak / n
+            print(f"memory N={n}, {cls.__name__}: every array held {held[name] / n:.2f} B/citizen "
+                  f"({held[name]} B), peak NumPy allocations (construction + 10 steps) {peak / n:.1f} B/citizen")
+        print(f"memory N={n}: the coupled model holds {held['coupled'] - held['base']} B more than the base "
+              f"model ({(held['coupled'] - held['base']) / n:.4f} B/citizen; per-community arrays only)")
 
     if a.json:
         with open(a.json, "w") as fh:

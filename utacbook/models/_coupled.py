@@ -160,9 +160,9 @@ def community_graph_csr(graph, n_communities):
             import networkx as nx
         except ImportError:  # pragma: no cover - networkx is a dependency
             nx = None
-        if nx is None or not isinstance(graph, nx.Graph):
-            raise TypeError("community_graph must be 'ring', 'complete', 'none' or a networkx.Graph, "
-                            f"got {type(graph).__name__}")
+        if nx is None or not isinstance(graph, nx.Graph) or graph.is_directed():
+            raise TypeError("community_graph must be 'ring', 'complete', 'none' or an undirected "
+                            f"networkx.Graph, got {type(graph).__name__}")
         if set(graph.nodes) != set(range(C)):
             raise ValueError(f"community_graph must have the nodes 0..{C - 1} (one per community)")
         nbrs = [sorted(set(graph.neighbors(c)) - {c}) for c in range(C)]
@@ -246,6 +246,9 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
     def __init__(self, n_agents=1000, n_communities=10, *, seed=None, meso_interval=1,
                  macro_interval=1, community_graph="ring", min_community_size=2,
                  fixed_compliance=None, migration_choice="better", **params):
+        unknown = sorted(set(params) - set(_ALL))
+        if unknown:
+            raise TypeError(f"unknown model parameter(s) {unknown}; allowed: {sorted(_ALL)}")
         coupled = {k: params.pop(k) for k in list(params) if k in _COUPLED}
         self._graph_spec = community_graph
         self.min_community_size = V.integer("min_community_size", min_community_size, low=1)
@@ -268,6 +271,7 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
         self.migrations = 0
         self._wsum = np.bincount(self._agents["community"], weights=self._agents["wealth"], minlength=C)
         self._stock = None  # the resource stock, created at the first fiscal update
+        self._moved = False  # citizens moved since the last meso step
 
     # ---------------------------------------------------------------- params
     @property
@@ -294,9 +298,11 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
             return
         self._wsum = np.bincount(self._agents["community"], weights=self._agents["wealth"],
                                  minlength=self.n_communities)
-        if self._stock is not None:
+        if self._stock is not None and self._p("fiscal_rate") > 0.0:
             self.resources = self._stock
             self.resource_inequality = gini(np.maximum(self._stock, 0.0), self.size)
+        else:
+            self._stock = None  # fiscal loop switched off: resources follow the base definition again
 
     # -------------------------------------------------------------- dynamics
     def _community_term(self):
@@ -327,6 +333,7 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
                                       self._wsum, mu, self.min_community_size,
                                       self.migration_choice == "better", self._mig_state[0]))
         if self.migrations:
+            self._moved = True
             self._weight = self.size / self.n_agents
             self._pending_sums = None
             if any(cm is not None for _, (_, cm) in self._policies.values()):
@@ -334,7 +341,10 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
                 for name, (pol, (_, cmask)) in list(self._policies.items()):
                     if cmask is not None:
                         self._policies[name] = (pol, (cmask[comm], cmask))
+                # resources change only at meso steps: keep them through the field update
+                kept = self.resources, self.resource_inequality, self._stock
                 self._apply_fields()
+                self.resources, self.resource_inequality, self._stock = kept
 
     def _update_micro(self):
         if getattr(self, "_nbr_ptr", None) is None:
@@ -357,6 +367,7 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
         super()._update_meso()
         if getattr(self, "_nbr_ptr", None) is None:
             return
+        moved, self._moved = self._moved, False
         delta = self._p("fiscal_rate")
         if delta > 0.0:
             if self.fixed_compliance is not None:
@@ -369,7 +380,8 @@ class CoupledGovernmentModel(GovernmentMultiscaleModel):
             wbar = self._wsum / self.size
             self._stock = (1.0 - delta) * stock + delta * (q * wbar + self.community_transfers)
             self.resources = self._stock
-        elif self.migrations or self._stock is not None:
+        elif moved or self._stock is not None:
+            self._stock = None  # the loop was switched off: resources follow the base definition
             self.resources = self._wsum / self.size + self.community_transfers
         else:
             return
