@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import utacbook.claims as uc
-from utacbook.models import GovernmentSimulation, create_example_policies
+from utacbook.models import GovernmentSimulation, IntegratedGovernmentModel, create_example_policies
 from utacbook.models._multiscale import AgentView
 from utacbook.studies.multiscale import as_written as aw
 
@@ -149,6 +149,72 @@ def test_the_class_and_method_bodies_do_what_the_harness_shows(session):
     assert "identical to meso_interval=5, macro_interval=10: True" in mt.stdout
 
 
+# ------------------------------------------------ what the blocks depend on
+def test_each_block_that_depends_on_a_change_of_ours_says_how():
+    kinds = {i: p.change for i, p in enumerate(aw.PLANS, 1) if p.needs}
+    assert kinds == {6: aw.RUNS_ONLY_WITH_CHANGE, 9: aw.RUNS_ONLY_WITH_CHANGE, 14: aw.WRONG_WITHOUT_CHANGE,
+                     18: aw.WRONG_WITHOUT_CHANGE, 19: aw.WRONG_WITHOUT_CHANGE}
+    assert [aw.PLANS[i - 1].heading for i in (6, 9, 14, 18, 19)] == [
+        "1. Automatic Scale Coupling", "4. Scale Separation Analysis", "Comparison with Single-Scale",
+        "Custom Scale Dynamics", "Alternative Aggregation Methods"]
+    for i, p in enumerate(aw.PLANS, 1):
+        if p.change == aw.RUNS_ONLY_WITH_CHANGE:        # the error it raised before, as recorded
+            assert p.before.startswith(p.before_error + ": "), i
+        elif p.change == aw.WRONG_WITHOUT_CHANGE:
+            assert p.before.startswith("ran without an error, but "), i
+        else:
+            assert not (p.before or p.before_error), i
+    assert {aw.PLANS[i].before_error for i in (5, 8)} == {"AttributeError", "TypeError"}
+    with pytest.raises(ValueError, match="goes with what the block did before it"):
+        aw.Plan("x", "s", needs="a change")
+    with pytest.raises(ValueError, match="goes with what the block did before it"):
+        aw.Plan("x", "s", before="ran", before_error="TypeError")
+    assert aw.Plan("x", "s").change == ""
+
+
+def test_only_block_8_adjusts_state_and_its_preamble_only_defines_a_name():
+    assert [i for i, p in enumerate(aw.PLANS, 1) if p.adjust] == [8]
+    p8 = aw.PLANS[7]
+    assert p8.preamble.split("#")[0].strip() == "policy = policies[0]"
+    assert p8.adjust.split("#")[0].strip() == "model.model.remove_policy(policy.name)"
+    # no other preamble calls a method on a name an earlier block defined
+    for p in aw.PLANS:
+        assert "remove_policy" not in p.preamble and ".run(" not in p.preamble
+
+
+def test_plan_counts():
+    c = aw.plan_counts()
+    assert c == {"n_python": 17, "n_preamble": 8, "n_adjust": 1, "n_harness": 5, "n_run_change": 2,
+                 "n_wrong_change": 3, "adjust_blocks": "8", "run_change_blocks": "6 and 9",
+                 "wrong_change_blocks": "14, 18 and 19"}
+    assert aw._numbers([]) == "none" and aw._numbers([3]) == "3"
+
+
+def test_block_6_raises_without_the_forwarded_upscale(monkeypatch):
+    """Undo the change block 6 needs: the error recorded for the commit before it comes back."""
+    model = IntegratedGovernmentModel(1000, 10, 5, seed=0)
+    model.run()
+    s = aw.Session()
+    s.namespaces[aw._SESSION] = {"__name__": "text", "model": model}
+    assert s.run("1. Automatic Scale Coupling").ok
+    monkeypatch.delattr(IntegratedGovernmentModel, "upscale")
+    r = s.run("1. Automatic Scale Coupling")
+    assert r.error == aw.PLANS[5].before
+
+
+def test_block_9_raises_without_the_integrated_model_case(monkeypatch):
+    """analyze_scale_separation with its IntegratedGovernmentModel case disabled refuses the integrated model."""
+    model = IntegratedGovernmentModel(1000, 10, 5, seed=0)
+    model.run()
+    s = aw.Session()
+    s.namespaces[aw._SESSION] = {"__name__": "text", "model": model}
+    assert s.run("4. Scale Separation Analysis").ok
+    monkeypatch.setattr("utacbook.models._integrated.IntegratedGovernmentModel", type("Other", (), {}))
+    r = s.run("4. Scale Separation Analysis")
+    assert r.error_type == aw.PLANS[8].before_error == "TypeError"
+    assert "got IntegratedGovernmentModel" in r.error
+
+
 # ----------------------------------------------------------- hook contracts
 def test_the_texts_aggregation_block_returning_anything_but_groups_is_refused():
     """The text's own "Alternative Aggregation" block, with custom_groups that are not groups."""
@@ -190,6 +256,15 @@ def test_table_show_and_claim(session):
     assert (ran == "n/a").sum() == aw.N_BLOCKS - aw.N_PYTHON_BLOCKS
     assert (ran == "yes").sum() == aw.N_PYTHON_BLOCKS - 1
     assert ran[16] == "raises TypeError (by design)"
+    run_only, wrong = table[aw.RUNS_ONLY_WITH_CHANGE], table[aw.WRONG_WITHOUT_CHANGE]
+    assert list(run_only[run_only != "no"].index) == [6, 9] and list(wrong[wrong != "no"].index) == [14, 18, 19]
+    assert run_only[6].endswith("(before: AttributeError)") and run_only[9].endswith("(before: TypeError)")
+    assert list(table.index[table["state adjustment"] == "yes"]) == [8]
+    assert "needs our change" not in table.columns
+    t = aw.tally(results)
+    assert {k: t[k] for k in ("n_written", "n_ok", "n_fail", "fail_blocks")} == \
+        {"n_written": 8, "n_ok": 16, "n_fail": 1, "fail_blocks": "16"}
+    assert t.items() >= aw.plan_counts().items()
     written = table["runs as written (mapping only)"]
     as_written = {results[i - 1].block.heading for i in written.index if written[i] == "yes"}
     assert as_written == {"Basic Multiscale Simulation", "Integrated Government + Multiscale", "Scale Transitions",
@@ -200,9 +275,23 @@ def test_table_show_and_claim(session):
         assert "\n".join("> " + ln if ln else ">" for ln in r.block.code.rstrip("\n").splitlines()) in md
         if r.plan.preamble:
             assert r.plan.preamble.rstrip() in md
+        if r.plan.adjust:
+            assert "**Our state adjustment**" in md and r.plan.adjust.rstrip() in md
+            assert r.plan.adjust.rstrip() not in r.plan.preamble
+        assert ("**Runs only because of a change of ours**" in md) == (r.plan.change == aw.RUNS_ONLY_WITH_CHANGE)
+        assert ("**Ran before, but did nothing or the wrong thing" in md) == (
+            r.plan.change == aw.WRONG_WITHOUT_CHANGE)
+        assert "Works only because" not in md
+        if r.plan.needs:
+            assert r.plan.before in md and aw.BEFORE_COMMIT in md
     assert "... (" in aw.show(_result(session, "Scale Transitions"), display=False)   # long output clipped
     assert "`src.simulations.government_simulation` | `utacbook.models`" in aw.show_mapping(display=False)
     (claim,) = aw.claims()
+    assert "2 (blocks 6 and 9) raised an error before our changes" in claim.scope
+    assert "3 (blocks 14, 18 and 19) ran but did nothing or the wrong thing" in claim.scope
+    assert "8 with a preamble, 1 with a state adjustment, 5 with a harness" in claim.scope
+    assert "block 8 (“3. Policy Impact Across Scales”) is preceded by a state adjustment" in claim.note
+    assert "`model.model.remove_policy(policy.name)`" in claim.note
     j = claim.judge(aw.measurements(results))
     assert len(j.results) == aw.N_PYTHON_BLOCKS
     assert j.verdict == uc.CAVEATS and "Synchronization" in j.caveat

@@ -14,18 +14,25 @@ import mapping :data:`IMPORT_MAPPING`, and with every addition of ours shown:
 * :data:`PLANS` says, for every fenced block of the text, how it is run:
   in which *scenario* (one namespace per scenario, shared by its blocks in
   the text's order, as in one interactive session), with which *preamble*
-  (the names the text leaves undefined, e.g. ``policy = policies[0]``), and
-  for a method or class body, the *harness* that places it in a subclass
-  (``wrap``) and instantiates and runs it for a few steps (``after``).  A
-  block that cannot run (not Python, or failing by design) says why.  The
-  preambles and harnesses are data: the page prints them beside the text's
-  code, and the test runs exactly them.
+  (the names the text leaves undefined, e.g. ``policy = policies[0]``), with
+  which *state adjustment* (code that changes the state the blocks before
+  left, rather than defining a name), and for a method or class body, the
+  *harness* that places it in a subclass (``wrap``) and instantiates and runs
+  it for a few steps (``after``).  A block that cannot run (not Python, or
+  failing by design) says why.  A block that depends on a change made to the
+  models for this page (issue 14) names the change and what the block did
+  before it, on commit :data:`BEFORE_COMMIT`: either it raised an error
+  (:data:`RUNS_ONLY_WITH_CHANGE`), or it ran without one but did nothing or
+  the wrong thing (:data:`WRONG_WITHOUT_CHANGE`).  The preambles, adjustments
+  and harnesses are data: the page prints them beside the text's code, and
+  the test runs exactly them.
 * :class:`Session` runs the blocks and returns a :class:`BlockResult` per
   block (what was executed, the printed output, the error if any, the names
   a block defined); :func:`show` displays one result; :func:`summary_table`
-  tabulates them all; :func:`hook_contracts` shows the extension hooks'
-  contracts (what they accept and the errors they raise);
-  :func:`claims` is the page's claim.
+  tabulates them all; :func:`plan_counts` and :func:`tally` count what the
+  blocks needed and how they ran (the page glues these counts);
+  :func:`hook_contracts` shows the extension hooks' contracts (what they
+  accept and the errors they raise); :func:`claims` is the page's claim.
 
 The blocks call the models with the text's sizes and without seeds (the
 text passes none), so each run draws fresh random numbers; the seed each
@@ -51,7 +58,8 @@ from utacbook import claims as uc
 
 __all__ = ["IMPORT_MAPPING", "TEXT_FILE", "Block", "Plan", "PLANS", "BlockResult", "Session", "text",
            "extract_blocks", "apply_mapping", "show", "show_mapping", "summary_table", "hook_contracts",
-           "claims", "measurements", "N_BLOCKS", "N_PYTHON_BLOCKS"]
+           "claims", "measurements", "N_BLOCKS", "N_PYTHON_BLOCKS", "BEFORE_COMMIT", "RUNS_ONLY_WITH_CHANGE",
+           "WRONG_WITHOUT_CHANGE", "plan_counts", "tally"]
 
 #: The import mapping, the only change made to the text's own lines: each module of the
 #: source repository -> the utacbook module that implements its API.
@@ -69,6 +77,13 @@ TEXT_FILE = Path(__file__).with_name("multiscale-dynamics.md")
 N_BLOCKS = 21
 #: Python blocks among them.
 N_PYTHON_BLOCKS = 17
+
+#: The commit before the model changes of issue 14, on which ``Plan.before`` was measured.
+BEFORE_COMMIT = "bc50497"
+#: A block that raised an error before a change of ours (``Plan.before_error`` set): it runs only because of it.
+RUNS_ONLY_WITH_CHANGE = "runs only because of our change"
+#: A block that ran without an error before a change of ours, but did nothing or the wrong thing.
+WRONG_WITHOUT_CHANGE = "ran before, but did nothing or the wrong thing"
 
 
 def text():
@@ -200,6 +215,10 @@ class Plan:
         text's order); ``None``: not run (``note`` says why).
     preamble : str
         Code run before the block: the names the text leaves undefined.
+    adjust : str
+        A state adjustment: code run after the preamble and before the block
+        that changes the state the earlier blocks left (not only defining a
+        name); printed apart from the preamble.
     wrap : str
         For a method body: a template holding the line ``{block}``, where the
         block's lines go, indented like that line (a subclass around it).
@@ -212,19 +231,51 @@ class Plan:
         After an expected failure: what does the job with utacbook's API.
     needs : str
         The change of ours the block needs (issue 14), if any.
+    before : str
+        With ``needs``: what the block did before that change, on commit
+        :data:`BEFORE_COMMIT` (required with ``needs``).
+    before_error : str
+        With ``needs``: the exception the block raised before the change, or
+        ``""`` if it ran without an error (but did nothing or the wrong
+        thing).
     note : str
         What the reader should know (shown in the summary table).
+
+    Raises
+    ------
+    ValueError
+        ``needs`` without ``before``, or ``before``/``before_error`` without
+        ``needs``.
     """
 
     heading: str
     scenario: str | None
     preamble: str = ""
+    adjust: str = ""
     wrap: str = ""
     after: str = ""
     expect: str = ""
     equivalent: str = ""
     needs: str = ""
+    before: str = ""
+    before_error: str = ""
     note: str = ""
+
+    def __post_init__(self):
+        if bool(self.needs) != bool(self.before) or (self.before_error and not self.needs):
+            raise ValueError(f"plan for {self.heading!r}: a change of ours (needs) goes with what the block did "
+                             f"before it (before, and before_error if it raised one), and only with it")
+
+    @property
+    def change(self):
+        """How the block depends on a change of ours (str).
+
+        :data:`RUNS_ONLY_WITH_CHANGE`, :data:`WRONG_WITHOUT_CHANGE`, or ``""``
+        (no change needed).
+        """
+        if not self.needs:
+            return ""
+        return RUNS_ONLY_WITH_CHANGE if self.before_error else WRONG_WITHOUT_CHANGE
 
 
 def _c(code):
@@ -252,18 +303,24 @@ PLANS = (
              from utacbook.models import ScaleLevel   # used by the text, never imported
              """),
          needs="IntegratedGovernmentModel.upscale and .downscale (forwarded to its model)",
+         before="AttributeError: 'IntegratedGovernmentModel' object has no attribute 'upscale'",
+         before_error="AttributeError",
          note="model is the integrated model; the four results are dicts of per-community (C) or "
               "per-citizen (N) arrays"),
     Plan("2. Cross-Scale Analysis", _SESSION),
     Plan("3. Policy Impact Across Scales", _SESSION,
          preamble=_c("""
              policy = policies[0]                    # targeted_welfare, the first example policy
+             """),
+         adjust=_c("""
              model.model.remove_policy(policy.name)  # model.run(policies) left it active; the block re-applies it
              """),
          note="the integrated example left all four example policies active, and a model refuses a policy "
               "whose name is active; the block measures targeted_welfare with the other three active"),
     Plan("4. Scale Separation Analysis", _SESSION,
-         needs="analyze_scale_separation accepts an IntegratedGovernmentModel (it analyses its model)"),
+         needs="analyze_scale_separation accepts an IntegratedGovernmentModel (it analyses its model)",
+         before="TypeError: model must be a MultiscaleModel, got IntegratedGovernmentModel",
+         before_error="TypeError"),
     Plan("1. Understanding Emergence", _SESSION,
          preamble=_c("""
              import numpy as np   # used by the text, never imported
@@ -286,6 +343,8 @@ PLANS = (
     Plan("Comparison with Single-Scale", _SESSION,
          needs="compare_single_vs_multiscale does not apply a community policy to the single-scale model "
                "(it would target nobody and tax everyone); its entry says so",
+         before="ran without an error, but applied community_grants to the single-scale model, where it "
+                "targeted nobody while its cost taxed every citizen (also in the runs of the other policies)",
          note="policies are the four example policies of the integrated example"),
     Plan("Scale States", "scale state",
          preamble=_c("""
@@ -331,9 +390,10 @@ PLANS = (
              model.set_agent_variable('wealth', gov_sim.model.agents['wealth'])
              print("copied:", np.array_equal(model.agents['satisfaction'], gov_sim.model.agents['satisfaction']))
              """),
-         note="the agent records are read-only (and the text's 'state' is our 'satisfaction'); utacbook's "
-              "integrated model holds a single state, so there is nothing to synchronise, and a copy from "
-              "another model goes through set_agent_variable (shown)"),
+         note="the writes are refused because utacbook's agent records are read-only (our choice); with "
+              "writable records the text's key 'state' would still not exist (utacbook's is 'satisfaction'). "
+              "utacbook's integrated model holds a single state, so there is nothing to synchronise, and a copy "
+              "from another model goes through set_agent_variable (shown)"),
     Plan("Testing", None,
          note="not Python: shell commands for the source repository's test files "
               "(tests/test_multiscale_dynamics.py, tests/test_integrated_multiscale.py), which do not exist "
@@ -355,7 +415,9 @@ PLANS = (
              print("trust unchanged:", model.trust == trust0,
                    "| community means still computed:", bool(np.all(model.mean_satisfaction > 0)))
              """),
-         needs="micro_state.get_variable('agents') returns an AgentView of the citizens (it returned [])",
+         needs="micro_state.get_variable('agents') returns an AgentView of the citizens",
+         before="ran without an error, but agents was [] (get_variable returned the default: the micro state "
+                "did not hold the citizens under 'agents')",
          note="the three overrides hold only comments, so the citizens, cohesion and trust stay frozen; "
               "the base aggregation still runs"),
     Plan("Alternative Aggregation Methods", "alternative aggregation",
@@ -379,8 +441,9 @@ PLANS = (
              print("community means after 10 steps:", np.round(model.mean_satisfaction, 3).tolist())
              print("approval:", round(model.approval, 3))
              """),
-         needs="groups returned by _micro_to_meso become the membership (they were ignored, and the community "
-               "means and approval stayed 0 without an error)",
+         needs="groups returned by _micro_to_meso become the membership",
+         before="ran without an error, but the returned groups were ignored and every community mean, and the "
+                "approval, stayed 0",
          note="a return value that is not groups raises an error saying what to return"),
     Plan("Multi-Timescale Modeling", "multi-timescale",
          wrap=_c("""
@@ -428,11 +491,11 @@ class BlockResult:
         ``"Type: message"`` of an exception, else ``None``.
     error_type : str or None
     defined : dict of str -> str
-        Names the block (with preamble and harness) defined or rebound, each
+        Names the block (with preamble, adjustment and harness) defined or rebound, each
         with a short description (type, size, the seed of a model).
     warnings : list of str
     seconds : float
-        Wall time of preamble, block and harness.
+        Wall time of preamble, state adjustment, block and harness.
     equivalent_stdout : str
         Output of ``Plan.equivalent`` after an expected failure.
     """
@@ -467,8 +530,8 @@ class BlockResult:
 
     @property
     def runs_as_written(self):
-        """It ran without an error, with the import mapping only (no preamble, no harness)."""
-        return self.ok and not (self.plan.preamble or self.plan.wrap or self.plan.after)
+        """It ran without an error, with the import mapping only (no preamble, adjustment or harness)."""
+        return self.ok and not (self.plan.preamble or self.plan.adjust or self.plan.wrap or self.plan.after)
 
 
 def _wrap(code, template):
@@ -587,7 +650,7 @@ class Session:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
             warnings.simplefilter("always")
             try:
-                for part in (plan.preamble, code, plan.after):
+                for part in (plan.preamble, plan.adjust, code, plan.after):
                     if part:
                         exec(compile(part, f"<block {block.number}: {block.heading}>", "exec", dont_inherit=True), ns)
             except Exception as exc:  # the error is the result: shown on the page, checked by the test
@@ -660,6 +723,9 @@ def show(result, *, display=True, max_lines=24):
         if p.preamble:
             parts.append("**Our preamble** (run before the block; not in the text):\n\n"
                          + _fence(p.preamble, "python"))
+        if p.adjust:
+            parts.append("**Our state adjustment** (run before the block; not in the text; it changes the "
+                         "state the blocks before left):\n\n" + _fence(p.adjust, "python"))
         if p.wrap:
             parts.append("**Our harness** (the text's lines go where `{block}` stands"
                          + (", with the import mapping applied" if changed else "") + "):\n\n"
@@ -684,8 +750,12 @@ def show(result, *, display=True, max_lines=24):
             if p.equivalent:
                 parts.append("**utacbook's way:**\n\n" + _fence(p.equivalent, "python")
                              + "\n\n" + _fence(result.equivalent_stdout or "(nothing printed)"))
-        if p.needs:
-            parts.append(f"**Works only because of a change of ours** (issue 14): {p.needs}.")
+        if p.change == RUNS_ONLY_WITH_CHANGE:
+            parts.append(f"**Runs only because of a change of ours** (issue 14): {p.needs}. "
+                         f"Before it (commit {BEFORE_COMMIT}) the block raised `{p.before}`.")
+        elif p.change == WRONG_WITHOUT_CHANGE:
+            parts.append(f"**Ran before, but did nothing or the wrong thing; a change of ours fixes that** "
+                         f"(issue 14): {p.needs}. Before it (commit {BEFORE_COMMIT}) the block {p.before}.")
     md = "\n\n".join(parts)
     if display:
         _display_markdown(md)
@@ -723,7 +793,11 @@ def summary_table(results):
     pandas.DataFrame
         Indexed by block number, with columns ``heading``, ``language``,
         ``runs as written (mapping only)``, ``runs with our additions``,
-        ``preamble``, ``harness``, ``needs our change`` and ``notes``.
+        ``preamble``, ``state adjustment``, ``harness``, the two kinds of
+        dependence on a change of ours (:data:`RUNS_ONLY_WITH_CHANGE`: the
+        change, and the error the block raised before it;
+        :data:`WRONG_WITHOUT_CHANGE`: the change; ``"no"`` otherwise) and
+        ``notes``.
     """
     import pandas as pd
     rows = []
@@ -740,10 +814,83 @@ def summary_table(results):
                      "runs as written (mapping only)": written,
                      "runs with our additions": ran,
                      "preamble": "yes" if p.preamble else "no",
+                     "state adjustment": "yes" if p.adjust else "no",
                      "harness": "yes" if (p.wrap or p.after) else "no",
-                     "needs our change": p.needs or "no",
+                     RUNS_ONLY_WITH_CHANGE: (f"{p.needs} (before: {p.before_error})"
+                                             if p.change == RUNS_ONLY_WITH_CHANGE else "no"),
+                     WRONG_WITHOUT_CHANGE: p.needs if p.change == WRONG_WITHOUT_CHANGE else "no",
                      "notes": p.note})
     return pd.DataFrame(rows).set_index("block")
+
+
+def _numbers(ns):
+    """``[6]`` -> ``"6"``, ``[6, 9]`` -> ``"6 and 9"``, ``[14, 18, 19]`` -> ``"14, 18 and 19"``."""
+    ns = [str(n) for n in ns]
+    if len(ns) <= 1:
+        return ns[0] if ns else "none"
+    return ", ".join(ns[:-1]) + " and " + ns[-1]
+
+
+def plan_counts(plans=None):
+    """What the Python blocks need, counted from their plans (nothing is run).
+
+    Parameters
+    ----------
+    plans : sequence of Plan, optional
+        Default :data:`PLANS`.
+
+    Returns
+    -------
+    dict
+        Counts (int) of Python blocks: ``n_python``, ``n_preamble`` (with a
+        preamble), ``n_adjust`` (with a state adjustment), ``n_harness``
+        (with a harness), ``n_run_change`` (:data:`RUNS_ONLY_WITH_CHANGE`),
+        ``n_wrong_change`` (:data:`WRONG_WITHOUT_CHANGE`); and the block
+        numbers of the last three as text (``adjust_blocks``,
+        ``run_change_blocks``, ``wrong_change_blocks``, e.g. ``"6 and 9"``).
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale.as_written import plan_counts
+    >>> c = plan_counts()
+    >>> c["n_python"], c["n_harness"], c["run_change_blocks"], c["wrong_change_blocks"]
+    (17, 5, '6 and 9', '14, 18 and 19')
+    """
+    plans = PLANS if plans is None else plans
+    py = [(i, p) for i, p in enumerate(plans, 1) if p.scenario is not None]
+    which = {
+        "adjust": [i for i, p in py if p.adjust],
+        "run_change": [i for i, p in py if p.change == RUNS_ONLY_WITH_CHANGE],
+        "wrong_change": [i for i, p in py if p.change == WRONG_WITHOUT_CHANGE],
+    }
+    out = {"n_python": len(py), "n_preamble": sum(bool(p.preamble) for _, p in py),
+           "n_adjust": len(which["adjust"]), "n_harness": sum(bool(p.wrap or p.after) for _, p in py),
+           "n_run_change": len(which["run_change"]), "n_wrong_change": len(which["wrong_change"])}
+    out.update({f"{k}_blocks": _numbers(v) for k, v in which.items()})
+    return out
+
+
+def tally(results):
+    """:func:`plan_counts` of the results' plans, with how the blocks ran.
+
+    Parameters
+    ----------
+    results : sequence of BlockResult
+        From :meth:`Session.run_all` (every block of the text).
+
+    Returns
+    -------
+    dict
+        The keys of :func:`plan_counts`, and ``n_written`` (Python blocks
+        that run with the import mapping alone), ``n_ok`` (run without an
+        error with our additions), ``n_fail`` (raise an error) and
+        ``fail_blocks`` (their numbers as text).
+    """
+    out = plan_counts([r.plan for r in results])
+    py = [r for r in results if r.run]
+    out.update(n_written=sum(r.runs_as_written for r in py), n_ok=sum(r.ok for r in py),
+               n_fail=sum(not r.ok for r in py), fail_blocks=_numbers([r.block.number for r in py if not r.ok]))
+    return out
 
 
 # -------------------------------------------------------- hook contracts
@@ -801,25 +948,45 @@ def hook_contracts():
 
 
 # ------------------------------------------------------------------ claims
+def _code_and_comment(code):
+    """``"x = f()  # why"`` -> ``"`x = f()` (why)"``, line by line, joined by "; "."""
+    out = []
+    for ln in code.splitlines():
+        stmt, _, why = ln.partition("#")
+        if stmt.strip():
+            out.append(f"`{stmt.strip()}`" + (f" ({why.strip()})" if why.strip() else ""))
+    return "; ".join(out)
+
+
 def claims():
     """The page's claim, with its criterion (fixed before the blocks run).
 
     Returns
     -------
     list of :class:`utacbook.claims.Claim`
+        Its scope and note are computed from :data:`PLANS` (:func:`plan_counts`).
     """
+    c = plan_counts()
+    adjusted = "; ".join(f"block {i} (“{p.heading}”) is preceded by a state adjustment, which changes the "
+                         f"state the blocks before left: {_code_and_comment(p.adjust)}"
+                         for i, p in enumerate(PLANS, 1) if p.adjust)
     return [
         uc.Claim("ms.text.as_written", source="multiscale",
                  section="Usage Examples to Advanced Topics (every Python block)",
                  text="the code blocks of the usage examples, key features, research applications, "
                       "technical details and advanced topics",
-                 quantity="each Python block, with only the import mapping and our printed preamble (a method "
-                          "body placed in a subclass, a class instantiated and run for a few steps), runs "
-                          "without an error",
+                 quantity="each Python block, with the import mapping and our printed additions (preambles, "
+                          "state adjustments, and harnesses: a method body placed in a subclass, a class "
+                          "instantiated and run for a few steps), runs without an error",
                  criterion=uc.Holds("the block runs without an error"),
-                 scope=f"all {N_PYTHON_BLOCKS} Python blocks, the text's sizes, fresh seeds (the text passes "
-                       "none)",
-                 note="the preambles only define names the text uses but never defines"),
+                 scope=f"all {c['n_python']} Python blocks, on the models as changed for this page: "
+                       f"{c['n_preamble']} with a preamble, {c['n_adjust']} with a state adjustment, "
+                       f"{c['n_harness']} with a harness; {c['n_run_change']} (blocks {c['run_change_blocks']}) "
+                       f"raised an error before our changes to the models, {c['n_wrong_change']} (blocks "
+                       f"{c['wrong_change_blocks']}) ran but did nothing or the wrong thing; the text's sizes, "
+                       "fresh seeds (the text passes none)",
+                 note="the preambles define names the text uses but never defines"
+                      + (f"; {adjusted}" if adjusted else "")),
     ]
 
 
