@@ -163,3 +163,16 @@ def test_familywise_k():
         uc.familywise_k(0)
     with pytest.raises(ValueError):
         uc.familywise_k(3, alpha=1.5)
+
+
+def test_conditions_frame_lists_every_condition_untruncated():
+    c = uc.Claim("demo.many", source="ours", section="", text="x > 0", quantity="x",
+                 criterion=uc.Sign(+1, k=3))
+    ms = [uc.Measurement(float(i) - 1.0, 0.1, condition=f"c{i}") for i in range(7)]
+    j = c.judge(ms)
+    df = j.conditions_frame()
+    assert df["condition"].tolist() == [f"c{i}" for i in range(7)]
+    assert df["met"].tolist() == [False, False] + [True] * 5
+    assert df["value"].tolist() == [m.value for m in ms]
+    assert "… (7 conditions)" in j.measured_text()          # the table shortens; the frame does not
+    assert j.n_met == int(df["met"].sum())

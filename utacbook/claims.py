@@ -594,6 +594,29 @@ class Judgement:
             return f"**{self.verdict}**: needs {self.claim.needs}"
         return f"**{self.verdict}**"
 
+    def conditions_frame(self):
+        """Every condition of the judgement, untruncated: a pandas DataFrame.
+
+        Columns ``claim`` (id), ``condition``, ``value``, ``err``, ``shown``
+        (as the tables print it), ``met`` (bool) and ``reason``; one row per
+        condition, in the order judged.  The claims table shortens long lists
+        of conditions; this shows them all.
+
+        Examples
+        --------
+        >>> import utacbook.claims as uc
+        >>> c = uc.Claim("demo.sign", source="ours", section="", text="x > 0", quantity="x",
+        ...              criterion=uc.Sign(+1, k=3))
+        >>> j = c.judge([uc.Measurement(1.0, 0.1, condition="a"), uc.Measurement(0.1, 0.1, condition="b")])
+        >>> j.conditions_frame()[["condition", "value", "met"]].values.tolist()
+        [['a', 1.0, True], ['b', 0.1, False]]
+        """
+        import pandas as pd
+        rows = [{"claim": self.claim.id, "condition": r.condition, "value": r.measurement.value,
+                 "err": r.measurement.err, "shown": r.measurement.shown(), "met": bool(r.met),
+                 "reason": r.reason} for r in self.results]
+        return pd.DataFrame(rows, columns=["claim", "condition", "value", "err", "shown", "met", "reason"])
+
     def to_record(self):
         """A flat dict (one row of a tidy table)."""
         c = self.claim

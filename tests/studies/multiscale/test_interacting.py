@@ -85,11 +85,16 @@ def test_claims_judge_from_the_measurements(ds):
     assert cl["ms.coupled.special_case"].judge(M["ms.coupled.special_case"]).verdict == uc.HELD
     assert cl["ms.coupled.special_case"].judge(uc.Measurement(False)).verdict == uc.NOT_REPRODUCED
     assert [m.condition for m in M["ms.coupled.fiscal"]] == [
-        "a, migration, 20 steps", "a, migration, 40 steps", "a, no migration, 20 steps", "a, no migration, 40 steps"]
-    # the measurements are the paired effects, e.g. the fiscal loop without migration
-    df = it.paired_effects(ds, "between_share", against="fiscal_null_no_migration")
-    assert M["ms.coupled.fiscal"][3].value == df["effect"].iloc[1]
-    assert M["ms.coupled.fiscal"][3].err == df["effect_err"].iloc[1]
+        f"a, {mig}, {w}, {t} steps" for w in ("weighted", "unweighted") for mig in ("migration", "no migration")
+        for t in (20, 40)]
+    # the measurements are the paired effects, e.g. the fiscal loop without migration, unweighted
+    df = it.paired_effects(ds, "community_spread", against="fiscal_null_no_migration")
+    assert M["ms.coupled.fiscal"][7].value == df["effect"].iloc[1]
+    assert M["ms.coupled.fiscal"][7].err == df["effect_err"].iloc[1]
+    j = cl["ms.coupled.fiscal"].judge(M["ms.coupled.fiscal"])
+    assert it.short_caveat(j).startswith(("met in all 8", "fails in"))
+    one = cl["ms.coupled.special_case"].judge(M["ms.coupled.special_case"])
+    assert it.short_caveat(one) == "met"
 
 
 def test_subset_of_variants_and_pairing():
@@ -130,6 +135,15 @@ def test_linear_gains_against_a_hand_computation():
     assert g["total"] == pytest.approx(g["cohesion"] + g["spillover"] + g["fiscal"])
     with pytest.raises(TypeError, match="model"):
         it.linear_gains("not a model")
+    # the loop cut: no fiscal gain; negative spillover amplifies the alternating pattern (eigenvalue -1 at even C)
+    null = CoupledGovernmentModel(3000, 12, seed=2, fixed_compliance=0.7, spillover=-0.3)
+    null.run(5, quantiles=False)
+    gn = it.linear_gains(null)
+    assert gn["fiscal"] == 0.0 and gn["fiscal_per_psi"] == 0.0
+    assert gn["spillover"] == pytest.approx(2 * -0.3 * -1.0 * gn["chi0"], rel=1e-9)
+    # around the homogeneous state every citizen sees the national mean community term
+    h = it.linear_gains(m, homogeneous=True)
+    assert h["cohesion"] / h["chi0"] == pytest.approx(g["cohesion"] / g["chi0"], rel=1e-12)
 
 
 def test_falling_communities_by_hand():
