@@ -119,13 +119,19 @@ def create_example_policies():
     * ``community_grants`` (community): communities in the poorest 30 % by
       mean wealth get a field +0.3 and +0.3 resources :math:`R_c`; cost 0.8.
       *Rationale:* place-based aid; the only policy whose targets are
-      communities, so it has no single-scale counterpart.
+      communities.  A single-scale model cannot target places; the closest it
+      can do is give the same field and cost to the same citizens, as an
+      individual policy with ``apply_policy(..., targets=mask)`` (the
+      resources go to :math:`R_c`, which never acts on citizens).  The
+      chapter "Policies across scales" compares the two: targeting by place
+      changes the national effect, and only the multiscale model sees it.
     * ``national_infrastructure`` (national): everyone gets a field +0.2;
       cost 1.5 (net field +0.2 - 0.1 * 1.5 = +0.05, the same for everyone).
       *Rationale:* a uniform public good, expensive, that does not change who
       is rich.
-    * ``public_health`` (national): everyone gets a field +0.1 and a transfer
-      in kind of +0.3 wealth; cost 0.5.  *Rationale:* a universal service
+    * ``public_health`` (national): everyone gets a field +0.1 and a wealth
+      transfer of +0.3 (not financed from anyone's wealth: like every cost,
+      its cost only taxes the field); cost 0.5.  *Rationale:* a universal service
       worth the same to everyone in wealth units, hence worth more to the
       poor: its net field is also +0.05, but through
       :math:`b(\\ln w_i - \\langle \\ln w \\rangle)` the transfer lifts the
@@ -187,12 +193,14 @@ class GovernmentSimulation:
     Notes
     -----
     ``individual`` and ``national`` policies act here as in the multiscale
-    model.  A ``community`` policy has no single-scale counterpart: the only
-    community is the nation, so there is no community below a resource
-    quantile to target (what ``apply_policy`` does with it when
-    ``n_communities == 1`` is stated in
-    :meth:`utacbook.models.GovernmentMultiscaleModel.apply_policy`).  Compare
-    community policies in the multiscale model only.
+    model.  A ``community`` policy cannot be applied here: the only community
+    is the nation, so there is no community below a resource quantile to
+    target, and :meth:`utacbook.models.GovernmentMultiscaleModel.apply_policy`
+    refuses it when ``n_communities == 1``.  The closest single-scale
+    counterpart gives the same field and cost to the same citizens as an
+    ``individual`` policy with explicit ``targets`` (the citizens of the
+    targeted communities of a multiscale model with the same seed); it cannot
+    target places.
 
     Examples
     --------

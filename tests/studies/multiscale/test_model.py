@@ -8,23 +8,60 @@ import pytest
 import utacbook.claims as uc
 from utacbook.studies.multiscale import model as ms
 from utacbook.models import GovernmentMultiscaleModel, MultiscaleModel
+from utacbook.sweep import task_seed
+
+
+class FixedCohesion(MultiscaleModel):
+    """A custom subclass at module level (importable by name, as run_replicas requires)."""
+
+    def _update_meso(self):
+        self.cohesion = np.full(self.n_communities, 0.25)
 
 
 def test_run_replicas_matches_direct_model_run():
     r = ms.run_replicas(n_agents=300, n_communities=5, n_steps=12, n_seeds=3, seed=7)
     s = ms.replica_seeds(7, 3)[1]
+    assert s == task_seed(7, {"replica": 1}) == int(r["task_seed"][1])
     m = GovernmentMultiscaleModel(300, 5, seed=s)
     h = m.run(12, quantiles=False)
     np.testing.assert_array_equal(r["avg_satisfaction"][1],
                                   [x["micro_metrics"]["avg_satisfaction"] for x in h])
     np.testing.assert_array_equal(r["trust"][1], [x["macro"]["trust"] for x in h])
-    # final between fraction equals the direct decomposition
+    np.testing.assert_array_equal(r["community_cohesion"][1], m.cohesion)
+    assert float(r["effective_temperature"][1]) == m.effective_temperature
+    # final between fraction equals the direct decomposition, and so does the per-step series at the end
     x = m.get_agent_variable("satisfaction")
     comm = m.agents["community"]
     mc = np.array([x[comm == c].mean() for c in range(5)])
     n = np.bincount(comm)
     between = np.dot(n, (mc - x.mean()) ** 2) / x.size
-    assert r["between_fraction"][1] == pytest.approx(between / x.var(), rel=1e-10)
+    assert float(r["between_fraction"][1]) == pytest.approx(between / x.var(), rel=1e-10)
+    assert float(r["between_series"][1, -1]) == pytest.approx(between / x.var(), rel=1e-10)
+    # the cohesion target of the last step is the size-weighted mean of clip(1 - 2 std_c)
+    target = np.dot(n / n.sum(), np.clip(1 - 2 * m.std_satisfaction, 0, 1))
+    assert float(r["cohesion_target"][1, -1]) == pytest.approx(target, rel=1e-12)
+
+
+def test_run_replicas_is_a_tidy_dataset():
+    r = ms.run_replicas(n_agents=200, n_communities=4, n_steps=6, n_seeds=2, seed=3)
+    assert dict(r.sizes) == {"replica": 2, "step": 6, "community": 4}
+    assert list(r["step"].values) == [1, 2, 3, 4, 5, 6]
+    assert all(r[k].dims == ("replica", "step") for k in ms.SERIES)
+    df = r[list(ms.SERIES)].to_dataframe()
+    assert df.index.names == ["replica", "step"] and len(df) == 12
+    assert r.attrs["utacbook_sweep"]["function"] == "utacbook.studies.multiscale.model:replica_task"
+
+
+def test_shorter_runs_are_prefixes_of_longer_ones():
+    short = ms.coupling_scan([1.5], n_agents=200, n_communities=4, n_steps=6, n_seeds=3, seed=4)
+    long = ms.coupling_scan([1.5], n_agents=200, n_communities=4, n_steps=12, lengths=(6,), n_seeds=3, seed=4)
+    np.testing.assert_array_equal(long["checkpoints"]["between_fraction"].sel(n_steps=6).values[0],
+                                  short["between_fraction_seeds"][0])
+    assert list(long["lengths"]) == [6, 12] and long["n_steps"] == 12
+    with pytest.raises(ValueError, match="lengths"):
+        ms.coupling_scan([1.0], n_agents=50, n_communities=2, n_steps=4, lengths=(8,), n_seeds=2)
+    with pytest.raises(ValueError, match="coupling"):
+        ms.coupling_scan([1.0], n_agents=50, n_communities=2, n_steps=4, n_seeds=2, coupling=2.0)
 
 
 def test_mean_preservation_is_exact():
@@ -96,12 +133,26 @@ def test_bad_input():
 
 
 def test_custom_subclass_runs_through_run_replicas():
-    class Fixed(MultiscaleModel):
-        def _update_meso(self):
-            self.cohesion = np.full(self.n_communities, 0.25)
-
-    r = ms.run_replicas(n_agents=200, n_communities=4, n_steps=5, n_seeds=2, model_cls=Fixed)
+    r = ms.run_replicas(n_agents=200, n_communities=4, n_steps=5, n_seeds=2, model_cls=FixedCohesion)
     assert np.all(r["avg_cohesion"] == 0.25)
+
+    class Local(MultiscaleModel):
+        pass
+
+    # a class defined inside a function cannot be imported by name: refused with a clear error
+    with pytest.raises(TypeError, match="importable by name"):
+        ms.run_replicas(n_agents=50, n_communities=2, n_steps=2, n_seeds=1, model_cls=Local)
+
+
+def test_replicas_on_a_local_cluster_are_identical():
+    from utacbook import sweep
+    kw = dict(n_agents=200, n_communities=4, n_steps=5, n_seeds=3, seed=9, model_cls=FixedCohesion)
+    here = ms.run_replicas(**kw)
+    with sweep.local_client(1) as client:
+        there = ms.run_replicas(client=client, **kw)
+    names = list(ms.SERIES) + ["between_fraction", "task_seed"]
+    xr_testing = pytest.importorskip("xarray.testing")
+    xr_testing.assert_identical(here[names].drop_attrs(), there[names].drop_attrs())
 
 
 def test_plot_three_scales_draws_replica_means():
@@ -123,7 +174,14 @@ def test_claims_are_the_texts_with_criteria():
     cl = ms.claims(n_seeds=12)
     ids = [c.id for c in cl]
     assert len(ids) == len(set(ids)) and all(i.startswith("ms.model.") for i in ids)
-    assert all(c.source == "multiscale" and c.criterion is not None for c in cl)
+    assert all(c.source in ("multiscale", "ours") and c.criterion is not None for c in cl)
+    ours = {c.id: c for c in cl if c.source == "ours"}
+    assert set(ours) == {"ms.model.converged", "ms.model.cohesion", "ms.model.feedback"}
+    # the convergence criterion: the last two run lengths agree within CONVERGENCE_K standard errors
+    conv = ours["ms.model.converged"].criterion
+    assert isinstance(conv, uc.Agreement) and conv.target == 0.0 and conv.k == ms.CONVERGENCE_K == 2.0
+    assert conv.test(uc.Measurement(0.02, 0.01))[0] and not conv.test(uc.Measurement(0.021, 0.01))[0]
+    assert "400 to 800 steps" in ours["ms.model.converged"].quantity
     ts = {c.id: c for c in cl}["ms.model.timescales"].criterion
     assert ts.upper == pytest.approx(1 / math.sqrt(12)) and ts.lower == -ts.upper
 
@@ -243,3 +301,117 @@ def test_scaling_benchmark_straight_line_fit():
     b1, b0 = np.polyfit(b["N"].astype(float), b["t_N"], 1)
     assert b["per_citizen"] == pytest.approx(b1) and b["fixed_N"] == pytest.approx(b0)
     assert b["per_citizen"] > 0
+
+
+# ------------------------------------------------------------- convergence in the run length
+
+
+def _checkpoints(x, Ls=(100, 200, 400)):
+    import xarray as xr
+    return xr.Dataset({"b": (("J", "replica", "n_steps"), np.asarray(x, float))},
+                      coords={"J": [1.0, 2.0], "n_steps": list(Ls)})
+
+
+def test_convergence_table_and_criterion():
+    # J = 1: replicas (0.1, 0.3, 0.5) -> (0.1, 0.4, 0.7): last change 0, 0.1, 0.2 -> mean 0.1, sem 0.0577
+    # J = 2: a constant point (converged with zero error)
+    x = [[[0.0, 0.1, 0.1], [0.0, 0.3, 0.4], [0.0, 0.5, 0.7]], [[0.5, 0.5, 0.5]] * 3]
+    t = ms.convergence(_checkpoints(x), ["b"])
+    assert list(t.columns) == ["observable", "J", "steps", "value", "err", "diff", "diff_err", "converged"]
+    last = t[(t.J == 1.0) & (t.steps == 400)].iloc[0]
+    assert last["value"] == pytest.approx(0.4)
+    assert last["diff"] == pytest.approx(0.1) and last["diff_err"] == pytest.approx(0.1 / math.sqrt(3))
+    assert bool(last["converged"])                       # 0.1 <= 2 * 0.0577
+    assert not bool(ms.convergence(_checkpoints(x), ["b"], k=1.0).query("J == 1.0")["converged"].iloc[0])
+    assert math.isnan(t[(t.J == 1.0) & (t.steps == 100)]["diff"].iloc[0])
+    assert bool(t[t.J == 2.0]["converged"].all())
+    assert ms.converged_conditions(t) == [1.0, 2.0]
+    assert ms.converged_conditions(ms.convergence(_checkpoints(x), ["b"], k=1.0)) == [2.0]
+    with pytest.raises(ValueError, match="two run lengths"):
+        ms.convergence(_checkpoints(np.zeros((2, 3, 1)), Ls=(100,)), ["b"])
+
+
+def test_convergence_measurements_judge_the_last_change():
+    x = [[[0.0, 0.1, 0.5], [0.0, 0.3, 0.7], [0.0, 0.5, 0.9]], [[0.5, 0.5, 0.5]] * 3]
+    t = ms.convergence(_checkpoints(x), ["b"])
+    m = ms.convergence_measurements(t, labels={"b": "share"}, prefix="η = 0: ")
+    assert [x.condition for x in m] == ["η = 0: share at J = 1", "η = 0: share at J = 2"]
+    assert m[0].value == pytest.approx(0.4) and m[0].err == pytest.approx(0.0, abs=1e-12)
+    crit = {c.id: c for c in ms.claims(n_seeds=3)}["ms.model.converged"].criterion
+    assert [crit.test(x)[0] for x in m] == [False, True]
+    wide = ms.convergence_table(t, labels={"b": "share"})
+    assert list(wide.columns) == ["100 steps", "200 steps", "400 steps", "converged"]
+    assert list(wide["converged"]) == ["no", "yes"]
+
+
+def test_paired_measurements_subtract_the_same_replicas():
+    import xarray as xr
+    x = xr.DataArray([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]], dims=("J", "replica"), coords={"J": [0.0, 1.0]})
+    ref = xr.DataArray([1.0, 1.0, 2.0], dims=("replica",))
+    m0, m1 = ms.paired_measurements(x, ref)
+    assert m0.condition == "J = 0" and m0.value == pytest.approx(2 / 3)
+    assert m1.value == pytest.approx(-1 / 3) and m1.err == pytest.approx(np.std([0, 0, -1], ddof=1) / math.sqrt(3))
+    (only,) = ms.paired_measurements(x, ref, values=[1.0])
+    assert only.condition == "J = 1"
+
+
+def test_feedback_off_keeps_the_effective_temperature():
+    off = ms.feedback_off_params()
+    m_on = GovernmentMultiscaleModel(10, 1)
+    m_off = GovernmentMultiscaleModel(10, 1, **off)
+    assert off["trust_noise"] == 0.0
+    assert m_off.effective_temperature == pytest.approx(m_on.effective_temperature, rel=1e-14)
+    assert ms.feedback_off_params(noise=0.2, trust_noise=2.0, trust=0.25)["noise"] == pytest.approx(0.5)
+
+
+def test_quadrature_spread_matches_independent_citizens():
+    # J = 0, trust frozen at 1/2: the stationary spread of s is the quadrature's, for inertia 1/2
+    m = GovernmentMultiscaleModel(40_000, 1, seed=5, coupling=0.0, trust_rate=0.0)
+    m.run(60, quantiles=False)
+    p = m.params
+    q = ms.mean_field_coupling_threshold(noise=p["noise"], trust=0.5, trust_noise=p["trust_noise"],
+                                         wealth_weight=p["wealth_weight"], wealth_alpha=p["wealth_alpha"],
+                                         inertia=p["inertia"])
+    assert m.get_agent_variable("satisfaction").std() == pytest.approx(q["within_std"], rel=0.01)
+    # inertia 1 is the variance of the sigmoid itself (the earlier formula), and the limit of the general one
+    q1 = ms.mean_field_coupling_threshold(inertia=1.0)
+    assert ms.mean_field_coupling_threshold(inertia=1 - 1e-9)["within_std"] == pytest.approx(q1["within_std"])
+    assert math.isnan(ms.mean_field_coupling_threshold(cohesion=0.5)["within_std"])
+    with pytest.raises(ValueError, match="inertia"):
+        ms.mean_field_coupling_threshold(inertia=0.0)
+
+
+def test_scan_helpers_keep_only_the_given_couplings():
+    scan = {"J": np.array([0.0, 1.0, 2.0, 3.0]),
+            "between_fraction": np.array([0.0, 0.3, 0.8, 0.9]),
+            "between_fraction_err": np.array([0.01] * 4),
+            "between_fraction_seeds": np.array([[0.0, 0.0], [0.3, 0.3], [0.8, 0.8], [0.9, 0.9]])}
+    assert [m.condition for m in ms.emergence_measurements(scan, couplings=[0.0, 2.0])] == ["J = 2"]
+    assert [m.condition for m in ms.polarisation_measurements(scan, couplings=[3.0])] == ["J = 3"]
+    # without J = 2 the crossing of 1/2 is interpolated between J = 1 and J = 3
+    j, _ = ms.half_coupling(scan, couplings=[0.0, 1.0, 3.0], n_boot=5)
+    assert j == pytest.approx(1.0 + 2.0 * (0.5 - 0.3) / (0.9 - 0.3))
+    with pytest.raises(ValueError, match="couplings"):
+        ms.emergence_measurements(scan, couplings=[0.7])
+
+
+def test_timescale_validity_reads_all_lengths_from_one_run():
+    v = ms.timescale_validity((1.0,), steps=(4,), lengths=(2, 8), n_agents=200, n_communities=4,
+                              n_seeds=3, seed=2)
+    assert v["steps"] == [4] and v["lengths"] == [2, 4, 8]
+    short = ms.timescale_validity((1.0,), steps=(4,), n_agents=200, n_communities=4, n_seeds=3, seed=2)
+    assert v["d"][(1.0, 4)] == short["d"][(1.0, 4)]
+    cp = v["checkpoints"]
+    assert cp["avg_cohesion"].dims == ("J", "replica", "n_steps")
+    mean_bias = float(cp["avg_cohesion"].sel(J=1.0, n_steps=4).mean())
+    assert mean_bias == pytest.approx(v["raw"][(1.0, 4)]["avg_cohesion"][0])
+    assert [m.condition for m in ms.timescale_measurements(v)] == ["J = 1, 4 steps"]
+
+
+def test_downward_causation_checkpoints():
+    dc = ms.downward_causation(trusts=(0.2, 0.8), n_agents=200, n_communities=4, n_steps=6, lengths=(3,),
+                               n_seeds=3, seed=1)
+    cp = dc["checkpoints"]
+    assert list(cp["tau"].values) == [0.2, 0.8] and list(cp["n_steps"].values) == [3, 6]
+    np.testing.assert_allclose(cp["micro_std"].sel(n_steps=6).mean("replica"), dc["micro_std"])
+    assert dc["T_eff"][0] == pytest.approx(0.3 * (1 + 0.8))

@@ -1,5 +1,6 @@
 """Fast tests of utacbook.ms_studies_policy (chapter "Policies across scales")."""
 
+import copy
 import math
 
 import numpy as np
@@ -69,6 +70,10 @@ def test_no_policy_run_has_no_macro_transitions_and_is_reproducible():
     r1 = S.transition_counts(**kw)
     r2 = S.transition_counts(**kw)
     assert np.all(r1["counts"]["macro"] == 0)   # policy_effectiveness is identically 0
+    assert np.all(r1["macro_zero_diffs"] == r1["n_steps"])   # ... so every difference is 0
+    # switched on after step 10: effectiveness is 0 at steps 6..10 (4 zero differences), then not
+    mid = S.transition_counts(**(kw | {"scenario": "midrun"}))
+    assert np.all(mid["macro_zero_diffs"] == 10 - 5 - 1)
     for k in S.TYPES:
         np.testing.assert_array_equal(r1["counts"][k], r2["counts"][k])
     assert not r1["cascade_at_switch"].any()
@@ -95,7 +100,34 @@ def test_claims_are_the_texts_with_criteria():
     ids = [c.id for c in cl]
     assert len(ids) == len(set(ids)) and all(i.startswith("ms.policies.") for i in ids)
     assert all(c.source in ("multiscale", "ours") and c.criterion is not None for c in cl)
-    assert [c.id for c in cl if c.source == "ours"] == ["ms.policies.default_cohesion"]
+    assert [c.id for c in cl if c.source == "ours"] == ["ms.policies.default_cohesion",
+                                                        "ms.policies.dynamic_cohesion"]
+    # the three steps of research application 3 share a criterion: 3 standard errors, two-sided
+    steps = [c for c in cl if c.id in ("ms.policies.design", "ms.policies.default_cohesion",
+                                       "ms.policies.dynamic_cohesion")]
+    assert len(steps) == 3 and all(isinstance(c.criterion, S.ThreeSigma) for c in steps)
+    assert "250 citizens per community" in next(c.scope for c in steps if c.id == "ms.policies.design")
+
+
+def test_three_sigma_decides_as_effect_and_says_so():
+    import utacbook.claims as uc
+    crit, eff = S.ThreeSigma(), uc.Effect(alpha=S.ALPHA_3SIGMA)
+    assert crit.describe() == "an effect of 3 standard errors, two-sided (p < 0.0027)"
+    for z in (-3.1, -2.9, 2.9, 3.1):
+        m = uc.Measurement(z, 1.0, condition="x")
+        assert crit.test(m) == eff.test(m)
+        assert crit.test(m)[0] == (abs(z) > 3)
+
+
+def test_bound_rounds_towards_the_bound_and_error_digits():
+    assert S.bound(0.9856, "lower") == "0.98" and S.bound(0.9856, "upper") == "0.99"
+    assert S.bound(0.4734, "upper") == "0.48" and S.bound(0.3512, "lower") == "0.35"
+    assert S.bound(1.32e-3, "upper") == "0.0014" and S.bound(5.26e-4, "lower") == "0.00052"
+    assert S.bound(8.66, "lower", digits=1) == "8"
+    assert float(S.bound(0.123456, "lower", digits=3)) <= 0.123456 <= float(S.bound(0.123456, "upper", digits=3))
+    with pytest.raises(ValueError, match="side"):
+        S.bound(1.0, "nearest")
+    assert [S.error_digits(e) for e in (0.00053, 0.00014, 0.0023, 0.009, 0.0)] == [1, 2, 2, 1, 1]
 
 
 def test_count_cascades_matches_scale_transitions():
@@ -199,16 +231,19 @@ def pred():
                                 n_seeds=3, seed=2)
 
 
-def test_policy_predictions_pairs_the_three_models(pred):
+def test_policy_predictions_pairs_the_four_models(pred):
     from utacbook import sweep
     from utacbook.models import GovernmentSimulation
     names = [p.name for p in create_example_policies()]
     assert pred["policies"] == names
-    assert pred["single_scale_policies"] == [n for n in names if n != "community_grants"]
-    ms, ss = pred["multiscale"], pred["single"]
+    assert pred["single_scale_policies"] == names and pred["counterparts"] == ["community_grants"]
+    ms, ss, one = pred["multiscale"], pred["single"], pred["one_community"]
     np.testing.assert_array_equal(ss["task_seed"].values, ms["task_seed"].values)
-    assert list(ss["kappa"].values) == [0.5, pred["cohesion"][0]]
+    np.testing.assert_array_equal(one["task_seed"].values, ms["task_seed"].values)
+    k = pred["cohesion"][0]
+    np.testing.assert_allclose(ss["kappa"].values, [0.5, k, k - 0.02, k + 0.02], rtol=0, atol=1e-15)
     assert 0.5 < pred["cohesion"][0] < 1 and pred["cohesion"][1] > 0
+    assert 0.5 < pred["cohesion_one_community"][0] < 1
     # replica 1 of (a) is the text's call on a GovernmentSimulation with that replica's seed
     s1 = sweep.task_seed(2, {"replica": 1})
     sim = GovernmentSimulation(400, seed=s1)
@@ -222,38 +257,132 @@ def test_policy_predictions_pairs_the_three_models(pred):
     rm = m.implement_policy_multiscale(create_example_policies()[1], n_steps=6)
     got = ms["between_community_sd"].sel(policy="community_grants").isel(replica=1)
     assert float(got) == rm["meso_impact"]["between_community_sd"]
+    # (b') the text's multiscale call with one community
+    m1 = IntegratedGovernmentModel(400, 1, 4, seed=s1)
+    m1.run()
+    r1 = m1.implement_policy_multiscale(create_example_policies()[3], n_steps=6)
+    got = one["satisfaction_change"].sel(policy="public_health").isel(replica=1)
+    assert float(got) == r1["micro_impact"]["mean"]
+    # the grants in (b): their counterpart given to the citizens the 5-community model targets
+    grants = create_example_policies()[1]
+    sim = GovernmentSimulation(400, seed=s1, cohesion=float(ss["kappa"][1]))
+    sim.run(4)
+    rc = S.paired_change(sim.model, S.counterpart(grants), n_steps=6,
+                         targets=S.counterpart_targets(grants, 400, 5, s1))
+    got = ss["satisfaction_change"].sel(policy="community_grants").isel(kappa=1, replica=1)
+    assert float(got) == rc["satisfaction_change"]
 
 
 def test_decomposition_table(pred):
+    a_, b_, bp_, c_, ba_, bpb_, cbp_ = S.MODELS
     t = S.decomposition(pred)
     assert list(t.columns) == ["policy", "model", "quantity", "estimate", "error", "n_seeds"]
     sat = t[t["quantity"] == "satisfaction_change"].set_index(["policy", "model"])
-    # the community policy: only the multiscale model predicts it
-    cg = sat.loc["community_grants"]
-    assert cg.loc[S.MODELS[2], "n_seeds"] == 3 and np.isfinite(cg.loc[S.MODELS[2], "estimate"])
-    for mdl in S.MODELS[:2] + S.MODELS[3:]:
-        assert cg.loc[mdl, "n_seeds"] == 0 and np.isnan(cg.loc[mdl, "estimate"])
     # the steps are the differences of the predictions (paired means)
     for name in pred["single_scale_policies"]:
         e = sat.loc[name, "estimate"]
-        assert e[S.MODELS[3]] == pytest.approx(e[S.MODELS[1]] - e[S.MODELS[0]], abs=1e-14)
-        assert e[S.MODELS[4]] == pytest.approx(e[S.MODELS[2]] - e[S.MODELS[1]], abs=1e-14)
+        assert e[ba_] == pytest.approx(e[b_] - e[a_], abs=1e-14)
+        assert e[bpb_] == pytest.approx(e[bp_] - e[b_], abs=1e-14)
+        assert e[cbp_] == pytest.approx(e[c_] - e[bp_], abs=1e-14)
         assert (sat.loc[name, "error"] > 0).all()
-    # the multiscale-only quantities appear for (c) only
+    # kappa* enters (b) through the local slope, replica by replica: the error of b is that of
+    # b_r + slope (kappa_r - kappa*); (b') and c - b' do not depend on kappa*
+    ss, one, ms = pred["single"], pred["one_community"], pred["multiscale"]
+    q, name = "satisfaction_change", "public_health"
+    b = ss[q].sel(policy=name).isel(kappa=1).values
+    lo, hi = (ss[q].sel(policy=name).isel(kappa=i).values for i in (2, 3))
+    slope = (hi.mean() - lo.mean()) / float(ss["kappa"][3] - ss["kappa"][2])
+    kr = ms["cohesion"].values
+    assert sat.loc[(name, b_), "error"] == pytest.approx(
+        S.finite_mean_sem(b + slope * (kr - kr.mean()))[1], rel=1e-12)
+    d = ms[q].sel(policy=name).values - one[q].sel(policy=name).values
+    assert sat.loc[(name, cbp_), "error"] == pytest.approx(S.finite_mean_sem(d)[1], rel=1e-12)
+    chk = S.kappa_error_check(pred).set_index(["policy", "step"])
+    for step in (ba_, bpb_):
+        assert chk.loc[(name, step), "error_correlated"] == pytest.approx(sat.loc[(name, step), "error"], rel=1e-12)
+        assert chk.loc[(name, step), "error_independent"] > 0
+    # the multiscale-only quantities appear for (c) only, but cohesion_change also for (b')
     only = t[t["quantity"].isin(S.MULTISCALE_ONLY)]
-    assert set(only["model"]) == {S.MODELS[2]}
+    assert set(only["model"]) == {c_, bp_}
+    assert set(only[only["model"] == bp_]["quantity"]) == {"cohesion_change"}
     ms_ = S.decomposition_measurements(t)
     assert [m.condition for m in ms_] == pred["single_scale_policies"]
+    assert "of the multiscale effect" in ms_[0].text
     with pytest.raises(ValueError, match="step"):
         S.decomposition_measurements(t, step=S.MODELS[0])
+    fig = S.plot_decomposition(t)
+    assert len(fig.axes) == 2
 
 
-def test_single_scale_task_refuses_community_policies():
+def test_without_counterparts_the_community_policy_has_only_the_multiscale_prediction():
+    p = S.policy_predictions(population_size=200, n_communities=4, warmup=2, n_steps=3, n_seeds=2,
+                             seed=1, counterparts=False)
+    assert p["counterparts"] == [] and "community_grants" not in p["single_scale_policies"]
+    sat = S.decomposition(p).query("quantity == 'satisfaction_change'").set_index(["policy", "model"])
+    cg = sat.loc["community_grants"]
+    assert cg.loc[S.MODELS[3], "n_seeds"] == 2 and np.isfinite(cg.loc[S.MODELS[3], "estimate"])
+    for mdl in S.MODELS[:3] + S.MODELS[4:]:
+        assert cg.loc[mdl, "n_seeds"] == 0 and np.isnan(cg.loc[mdl, "estimate"])
+
+
+def test_paired_change_is_implement_policy():
+    from utacbook.models import GovernmentSimulation
+    sim = GovernmentSimulation(300, seed=3, cohesion=0.7)
+    sim.run(3)
+    for pol in create_example_policies()[::2]:
+        r = S.paired_change(sim.model, pol, n_steps=5)
+        ref = copy.deepcopy(sim).implement_policy(pol, n_steps=5)
+        for k in ("satisfaction_change", "satisfaction_change_error", "trust_change"):
+            assert r[k] == ref[k]
+    assert sim.policies == []   # the model itself is left alone
+
+
+def test_counterpart_gives_the_same_field_to_the_same_citizens():
+    grants = create_example_policies()[1]
+    cp = S.counterpart(grants)
+    assert (cp.scale, cp.cost, cp.effects) == ("individual", grants.cost, {"satisfaction": 0.3})
+    mask = S.counterpart_targets(grants, 500, 5, 7)
+    # the targets depend on the initial state only: the same after a warm-up
+    m = IntegratedGovernmentModel(500, 5, 6, seed=7)
+    m.run()
+    m1, m2 = copy.deepcopy(m.model), copy.deepcopy(m.model)
+    np.testing.assert_array_equal(m1.apply_policy(grants), mask)
+    m2.apply_policy(cp, targets=mask)
+    np.testing.assert_array_equal(m1.agents["field"], m2.agents["field"])
+    np.testing.assert_array_equal(m1.agents["wealth"], m2.agents["wealth"])
+    assert np.all(m1.resources >= m2.resources) and np.any(m1.resources > m2.resources)   # only R_c differs
+    # the same seed gives every citizen the same wealth whatever the number of communities
+    w1 = IntegratedGovernmentModel(500, 1, 1, seed=7).model.agents["wealth"]
+    np.testing.assert_array_equal(w1, m.model.agents["wealth"])
+    with pytest.raises(ValueError, match="community"):
+        S.counterpart(create_example_policies()[0])
+
+
+def test_community_resources():
+    grants = create_example_policies()[1]
+    cr = S.community_resources(grants, population_size=600, n_communities=10, n_seeds=3, seed=2)
+    assert cr["before"].shape == (3, 10) and cr["transfer"] == 0.3
+    d = cr["after"] - cr["before"]
+    np.testing.assert_allclose(d[cr["targeted"]], 0.3, rtol=0, atol=1e-12)
+    assert np.all(d[~cr["targeted"]] == 0) and np.all(cr["targeted"].sum(axis=1) == 3)
+    m = IntegratedGovernmentModel(600, 10, 1, seed=3).model
+    w, c = m.agents["wealth"], m.agents["community"]
+    np.testing.assert_allclose(cr["before"][1], np.bincount(c, weights=w) / np.bincount(c), rtol=1e-12)
+    assert cr["gini_before"][1] == m.resource_inequality
+    for r in range(3):
+        a, t = cr["after"][r], cr["targeted"][r]
+        assert cr["leapfrog"][r] == (a[t].min() > a[~t].max())
+
+
+def test_single_scale_task_needs_the_communities_for_a_community_policy():
     grants = create_example_policies()[1]
     d = {"name": grants.name, "scale": grants.scale, "cost": grants.cost, "effects": grants.effects}
     with pytest.raises(ValueError, match="single-scale counterpart"):
         S.single_scale_policy_task(population_size=50, warmup=1, n_steps=2, cohesions=[0.5],
                                    policies=[d], seed=0)
+    r = S.single_scale_policy_task(population_size=50, warmup=1, n_steps=2, cohesions=[0.5],
+                                   policies=[d], seed=0, n_communities=5)
+    assert r["satisfaction_change"].shape == (1, 1) and np.isfinite(r["satisfaction_change"]).all()
     with pytest.raises(ValueError, match="n_seeds"):
         S.policy_predictions(population_size=50, n_communities=2, n_seeds=1)
     with pytest.raises(ValueError, match="unique"):

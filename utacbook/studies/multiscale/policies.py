@@ -13,7 +13,10 @@ multiscale analyses, built on :mod:`utacbook.models`:
 * :func:`policy_predictions` and :func:`decomposition` -- what the
   single-scale and the multiscale model predict for each policy (the text's
   research application 3), with the difference split into the effect of the
-  single-scale default cohesion and the effect of the scale structure;
+  single-scale default cohesion, of a cohesion that responds to the policy
+  (one community) and of the communities themselves;
+  :func:`community_resources` -- the community resources before and after a
+  community policy's transfer;
 * :func:`insight_scan` -- how often each ``use_multiscale_when`` insight of
   :func:`utacbook.models.compare_single_vs_multiscale` fires, versus the
   number of communities;
@@ -49,6 +52,7 @@ from utacbook import _validate as V
 from utacbook import claims as uc
 from utacbook.models._government import GovernmentSimulation, Policy, create_example_policies
 from utacbook.models._integrated import IntegratedGovernmentModel, compare_single_vs_multiscale
+from utacbook.stats import mean_with_error
 
 __all__ = ["finite_mean_sem", "cross_scale_replicas", "transition_counts", "policy_impacts",
            "insight_scan", "emergence_correlation", "between_variance", "gap_experiment",
@@ -59,7 +63,9 @@ __all__ = ["finite_mean_sem", "cross_scale_replicas", "transition_counts", "poli
            "as_arrays", "INSIGHTS", "EMERGENCE_KINDS", "cross_scale_task", "multiscale_policy_task",
            "single_scale_policy_task", "policy_predictions", "decomposition",
            "decomposition_measurements", "plot_decomposition", "MODELS", "MULTISCALE_ONLY",
-           "ALPHA_3SIGMA"]
+           "ALPHA_3SIGMA", "ThreeSigma", "counterpart", "counterpart_targets", "paired_change",
+           "one_community_policy_task", "kappa_error_check", "community_resources", "bound",
+           "error_digits"]
 
 TYPES = ("micro", "meso", "macro", "cross_scale")
 PAIRS = ("micro_meso", "meso_macro", "micro_macro")
@@ -77,6 +83,68 @@ def finite_mean_sem(x):
     if x.size == 1:
         return float(x[0]), math.nan
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
+
+
+def bound(x, side, *, digits=2):
+    """``x`` rounded to ``digits`` significant figures *towards* a bound, as prose text.
+
+    ``side="lower"`` rounds down, ``"upper"`` rounds up, so that "above
+    bound(x, 'lower')" and "below bound(x, 'upper')" stay true after rounding
+    (rounding to the nearest value can break them: 0.9856 is not "above 0.99").
+
+    Parameters
+    ----------
+    x : float
+    side : {"lower", "upper"}
+    digits : int >= 1, default 2
+        Significant figures.
+
+    Returns
+    -------
+    str
+        :func:`utacbook.report.format_value` of the rounded number.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale.policies import bound
+    >>> bound(0.9856, "lower"), bound(0.4734, "upper"), bound(0.00132, "upper")
+    ('0.98', '0.48', '0.0014')
+    """
+    from utacbook.report import format_value
+    V.choice("side", side, ("lower", "upper"))
+    digits = V.integer("digits", digits, low=1)
+    x = V.real("x", x)
+    if x == 0:
+        return format_value(0.0, digits=digits)
+    k = digits - 1 - math.floor(math.log10(abs(x)))
+    r = (math.floor if side == "lower" else math.ceil)(x * 10.0 ** k) / 10.0 ** k
+    return format_value(r, digits=digits)
+
+
+def error_digits(err):
+    """Significant figures to print an error with: 2 if its leading digit is 1 or 2, else 1.
+
+    One figure misleads when the leading digit is small (0.00053 printed as
+    0.0005 is 6 % off, 0.00014 as 0.0001 is 30 % off).
+
+    Parameters
+    ----------
+    err : float
+        A standard error (its sign is ignored; 0 gives 1).
+
+    Returns
+    -------
+    int, 1 or 2
+        For ``sig=`` of :func:`utacbook.report.glue` and :func:`utacbook.report.format_pm`.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale.policies import error_digits
+    >>> error_digits(0.00053), error_digits(0.00014), error_digits(0.0023)
+    (1, 2, 2)
+    """
+    e = abs(V.real("err", err))
+    return 2 if e > 0 and f"{e:.0e}"[0] in "12" else 1
 
 
 def _common(population_size, n_communities, time_steps, n_seeds, seed):
@@ -206,7 +274,9 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
         "midrun"), ``cascade_at_control`` (the same at the control step),
         ``micro_at_switch`` (a micro transition within ``window`` of
         switch_step + 1), ``cascade_lags`` (list of the lags of the cascades at
-        the switch); ``flags`` (per seed: the steps of the ``micro``
+        the switch); ``macro_zero_diffs`` (int array over seeds: differences
+        of the macro series policy_effectiveness in the analysed window that
+        are exactly 0, out of ``n_steps``); ``flags`` (per seed: the steps of the ``micro``
         transitions, of the meso or macro transitions ``followers``, and the
         ``first`` and ``last`` analysed step) and ``window``, for
         :func:`cascade_permutation_test`.
@@ -222,6 +292,7 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
     at_switch = np.zeros(R, dtype=bool)
     at_control = np.zeros(R, dtype=bool)
     micro_sw = np.zeros(R, dtype=bool)
+    zeros = np.zeros(R, dtype=np.int64)
     lags = []
     flags = []
     grants = create_example_policies()[1]
@@ -234,6 +305,8 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
         else:
             m.run({switch_step: [copy.deepcopy(grants)]})
         ev = m.identify_scale_transitions(threshold=threshold, window=window, burn_in=burn_in)
+        macro = np.array([h["macro_metrics"]["policy_effectiveness"] for h in m.history[burn_in:]])
+        zeros[r] = int(np.sum(np.diff(macro) == 0.0))
         flags.append({"micro": [e["step"] for e in ev if e["type"] == "micro"],
                       "followers": sorted({e["step"] for e in ev if e["type"] in ("meso", "macro")}),
                       "first": int(m.history[burn_in + 1]["step"]),
@@ -255,7 +328,7 @@ def transition_counts(*, scenario="none", population_size=5000, n_communities=20
     rate = {k: finite_mean_sem(v / n) for k, v in counts.items()}
     return {"counts": counts, "n_steps": n, "rate": rate, "cascade_at_switch": at_switch,
             "cascade_at_control": at_control, "micro_at_switch": micro_sw,
-            "cascade_lags": lags, "flags": flags, "window": window}
+            "cascade_lags": lags, "flags": flags, "window": window, "macro_zero_diffs": zeros}
 
 
 def count_cascades(micro, followers, window):
@@ -360,14 +433,35 @@ def policy_impacts(*, population_size=5000, n_communities=20, warmup=30, n_steps
 
 
 # ------------------------------------- single vs multiscale (research application 3)
-#: the models of :func:`decomposition`, in order: three predictions and the two steps between them
-MODELS = ("a: single scale, default cohesion", "b: single scale, measured cohesion", "c: multiscale",
-          "b - a: the default", "c - b: scale structure")
-#: per-scale effects reported for the multiscale model only
+#: the models of :func:`decomposition`, in order: four predictions and the three steps between them
+MODELS = ("a: single scale, default cohesion", "b: single scale, measured cohesion",
+          "b': one community, dynamic cohesion", "c: multiscale",
+          "b - a: the default", "b' - b: dynamic cohesion", "c - b': the communities")
+#: per-scale effects reported for the multiscale model (c) only; ``cohesion_change`` also for (b')
 MULTISCALE_ONLY = ("fraction_better_off", "between_community_sd", "cohesion_change",
                    "resource_inequality_change")
 #: two-sided significance of 3 standard errors (the criterion of the decomposition claims)
 ALPHA_3SIGMA = float(2 * _stats.norm.sf(3.0))
+
+
+class ThreeSigma(uc.Effect):
+    """:class:`utacbook.claims.Effect` at 3 standard errors, two-sided (``alpha`` = :data:`ALPHA_3SIGMA`).
+
+    Decides exactly as ``Effect(alpha=ALPHA_3SIGMA)``; only the description
+    in the tables says it in standard errors.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale.policies import ThreeSigma
+    >>> ThreeSigma().describe()
+    'an effect of 3 standard errors, two-sided (p < 0.0027)'
+    """
+
+    def __init__(self):
+        super().__init__(alpha=ALPHA_3SIGMA, direction=0)
+
+    def describe(self):
+        return f"an effect of 3 standard errors, two-sided (p < {self.alpha:.2g})"
 
 
 def _policy_dicts(policies):
@@ -379,6 +473,133 @@ def _policy_dicts(policies):
         raise ValueError("policies must be a non-empty list with unique names")
     return [{"name": p.name, "scale": p.scale, "cost": float(p.cost), "effects": dict(p.effects)}
             for p in policies]
+
+
+def counterpart(policy):
+    """The single-scale counterpart of a ``community`` policy: its field and cost as an individual policy.
+
+    A community policy adds its ``satisfaction`` effect to the field of every
+    citizen of the targeted communities and taxes every citizen's field by
+    ``cost_weight * cost``; its ``resources`` go to the targeted
+    communities' :math:`R_c`, which never act on citizens in this model.  The
+    counterpart is an ``individual`` policy with the same name, cost and
+    ``satisfaction`` effect and no resources.  Applied with
+    ``apply_policy(counterpart(policy), targets=counterpart_targets(...))``
+    it gives the same field to the same citizens in a model without
+    communities: what is left of the policy once its targets are not places.
+
+    Examples
+    --------
+    >>> from utacbook.models import create_example_policies
+    >>> from utacbook.studies.multiscale.policies import counterpart
+    >>> p = counterpart(create_example_policies()[1])
+    >>> p.name, p.scale, p.cost, p.effects
+    ('community_grants', 'individual', 0.8, {'satisfaction': 0.3})
+    """
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a Policy, got {type(policy).__name__}")
+    if policy.scale != "community":
+        raise ValueError(f"policy must be a 'community' policy, got scale {policy.scale!r}")
+    return Policy(policy.name, "individual", cost=policy.cost,
+                  effects={"satisfaction": policy.effects.get("satisfaction", 0.0)})
+
+
+def counterpart_targets(policy, population_size, n_communities, seed):
+    """The citizens a ``community`` policy targets in the multiscale model with ``seed`` (bool array (N,)).
+
+    The mask that ``IntegratedGovernmentModel(population_size, n_communities,
+    seed=seed).model.apply_policy(policy)`` returns.  It depends on the
+    initial state only (wealth and membership do not change without
+    policies), so it is the same after any warm-up.  A model with the same
+    ``seed`` and another number of communities gives every citizen the same
+    wealth (only the membership differs), so "the same citizens" are the same
+    people in both.
+
+    Parameters
+    ----------
+    policy : Policy
+        A ``community`` policy.
+    population_size, n_communities : int
+    seed : int >= 0
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (population_size,)
+
+    Examples
+    --------
+    >>> from utacbook.models import create_example_policies
+    >>> from utacbook.studies.multiscale.policies import counterpart_targets
+    >>> mask = counterpart_targets(create_example_policies()[1], 1000, 10, 0)
+    >>> int(mask.sum())      # the poorest 3 of 10 communities of 100 citizens
+    300
+    """
+    if not isinstance(policy, Policy) or policy.scale != "community":
+        raise ValueError("policy must be a 'community' Policy")
+    m = IntegratedGovernmentModel(population_size, n_communities, 1, seed=seed).model
+    return m.apply_policy(copy.deepcopy(policy))
+
+
+def paired_change(model, policy, *, targets=None, n_steps=50):
+    """A policy's effect by a paired run on copies of ``model``, with optional ``targets``.
+
+    The computation of :meth:`utacbook.models.GovernmentSimulation.implement_policy`
+    (two deep copies, same random streams; the mean of the per-step
+    differences of avg_satisfaction with :func:`utacbook.stats.mean_with_error`)
+    on a :class:`utacbook.models.GovernmentMultiscaleModel`, except that the
+    policy is applied with ``apply_policy(policy, targets=targets)``.
+    ``model`` itself is not changed.
+
+    Parameters
+    ----------
+    model : GovernmentMultiscaleModel
+        E.g. ``GovernmentSimulation(...).model`` or ``IntegratedGovernmentModel(...).model``.
+    policy : Policy
+    targets : bool array (N,), optional
+        Only for an ``individual`` policy (as ``apply_policy``).
+    n_steps : int >= 2
+
+    Returns
+    -------
+    dict of float
+        ``satisfaction_change``, ``satisfaction_change_error``,
+        ``trust_change`` and ``cohesion_change`` (mean over the steps of the
+        treated minus baseline avg_cohesion).
+
+    Examples
+    --------
+    >>> from utacbook.models import GovernmentSimulation, create_example_policies
+    >>> from utacbook.studies.multiscale.policies import counterpart, counterpart_targets, paired_change
+    >>> grants = create_example_policies()[1]
+    >>> sim = GovernmentSimulation(1000, seed=0, cohesion=0.75)
+    >>> r = paired_change(sim.model, counterpart(grants), targets=counterpart_targets(grants, 1000, 10, 0),
+    ...                   n_steps=5)
+    >>> sorted(r), r["satisfaction_change"] > 0
+    (['cohesion_change', 'satisfaction_change', 'satisfaction_change_error', 'trust_change'], True)
+    """
+    n_steps = V.integer("n_steps", n_steps, low=2)
+    base = copy.deepcopy(model)
+    treated = copy.deepcopy(model)
+    treated.apply_policy(copy.deepcopy(policy), targets=targets)
+    rb = base.run(n_steps, quantiles=False)
+    rt = treated.run(n_steps, quantiles=False)
+    series = lambda recs, g, k: np.array([r[g][k] for r in recs])
+    diff = (series(rt, "micro_metrics", "avg_satisfaction")
+            - series(rb, "micro_metrics", "avg_satisfaction"))
+    if np.ptp(diff) > 0:
+        d, err, _ = mean_with_error(diff)
+    else:
+        d, err = float(diff.mean()), 0.0
+    return {"satisfaction_change": float(d), "satisfaction_change_error": float(err),
+            "trust_change": float(series(rt, "macro", "trust").mean() - series(rb, "macro", "trust").mean()),
+            "cohesion_change": float(np.mean(series(rt, "meso_metrics", "avg_cohesion")
+                                             - series(rb, "meso_metrics", "avg_cohesion")))}
+
+
+def _baseline_cohesion(model, n_steps):
+    """avg_cohesion of a copy of ``model`` run ``n_steps`` steps without further policies."""
+    base = copy.deepcopy(model)
+    return np.array([base.step(quantiles=False)["meso_metrics"]["avg_cohesion"] for _ in range(n_steps)])
 
 
 def multiscale_policy_task(*, population_size, n_communities, warmup, n_steps, policies, seed):
@@ -411,8 +632,7 @@ def multiscale_policy_task(*, population_size, n_communities, warmup, n_steps, p
     """
     m0 = IntegratedGovernmentModel(population_size, n_communities, warmup, seed=seed)
     m0.run()
-    base = copy.deepcopy(m0.model)
-    coh = np.array([base.step(quantiles=False)["meso_metrics"]["avg_cohesion"] for _ in range(n_steps)])
+    coh = _baseline_cohesion(m0.model, n_steps)
     h = n_steps // 2
     keys = ("satisfaction_change", "satisfaction_change_error", "trust_change") + MULTISCALE_ONLY
     out = {k: np.empty(len(policies)) for k in keys}
@@ -431,24 +651,76 @@ def multiscale_policy_task(*, population_size, n_communities, warmup, n_steps, p
     return out
 
 
-def single_scale_policy_task(*, population_size, warmup, n_steps, cohesions, policies, seed):
+def one_community_policy_task(*, population_size, n_communities, warmup, n_steps, policies, seed):
+    """One replica of prediction (b') of :func:`policy_predictions` (a sweep task).
+
+    The multiscale model with a single community,
+    :class:`utacbook.models.IntegratedGovernmentModel` ``(population_size, 1,
+    seed=seed)``: no community structure, but its cohesion is free to relax,
+    to its own stationary value and in response to a policy (the
+    single-scale model holds it fixed).  Warm-up and stationary cohesion as
+    in :func:`multiscale_policy_task`; each policy is then evaluated alone
+    by the text's call
+    :meth:`~utacbook.models.IntegratedGovernmentModel.implement_policy_multiscale`,
+    a ``community`` policy through its :func:`counterpart` given to the
+    citizens it targets in the model with ``n_communities`` communities and
+    the same seed (:func:`counterpart_targets`, :func:`paired_change`).
+
+    Returns
+    -------
+    dict
+        ``cohesion``, ``cohesion_halves`` (as :func:`multiscale_policy_task`);
+        arrays (len(policies),) ``satisfaction_change``,
+        ``satisfaction_change_error``, ``trust_change``, ``cohesion_change``.
+    """
+    m0 = IntegratedGovernmentModel(population_size, 1, warmup, seed=seed)
+    m0.run()
+    coh = _baseline_cohesion(m0.model, n_steps)
+    h = n_steps // 2
+    keys = ("satisfaction_change", "satisfaction_change_error", "trust_change", "cohesion_change")
+    out = {k: np.empty(len(policies)) for k in keys}
+    for j, d in enumerate(policies):
+        pol = Policy(**d)
+        if pol.scale == "community":
+            vals = paired_change(m0.model, counterpart(pol), n_steps=n_steps,
+                                 targets=counterpart_targets(pol, population_size, n_communities, seed))
+        else:
+            r = copy.deepcopy(m0).implement_policy_multiscale(pol, n_steps=n_steps)
+            vals = {"satisfaction_change": r["micro_impact"]["mean"],
+                    "satisfaction_change_error": r["micro_impact"]["mean_error"],
+                    "trust_change": r["macro_impact"]["trust_change"],
+                    "cohesion_change": r["meso_impact"]["avg_cohesion_change"]}
+        for k in keys:
+            out[k][j] = vals[k]
+    out["cohesion"] = float(coh.mean())
+    out["cohesion_halves"] = np.array([coh[:h].mean(), coh[h:].mean()])
+    return out
+
+
+def single_scale_policy_task(*, population_size, warmup, n_steps, cohesions, policies, seed,
+                             n_communities=None):
     """One replica of the single-scale side of :func:`policy_predictions` (a sweep task).
 
     For each cohesion, warms :class:`utacbook.models.GovernmentSimulation`
     (``seed``, that cohesion) up for ``warmup`` steps without policies, then
     evaluates each policy alone from that state with
     :meth:`~utacbook.models.GovernmentSimulation.implement_policy` (on a
-    copy, so that the policies do not accumulate).
+    copy, so that the policies do not accumulate).  A ``community`` policy
+    is evaluated through its :func:`counterpart`, given to the citizens it
+    targets in the model with ``n_communities`` communities and the same
+    seed (:func:`counterpart_targets`, :func:`paired_change`: the
+    computation of ``implement_policy`` with these targets).
 
     Parameters
     ----------
     population_size, warmup, n_steps : int
     cohesions : list of float in [0, 1]
     policies : list of dict
-        As :func:`multiscale_policy_task`; ``individual`` or ``national``
-        only: a ``community`` policy has no single-scale counterpart
-        (ValueError).
+        As :func:`multiscale_policy_task`.
     seed : int >= 0
+    n_communities : int, optional
+        Needed for ``community`` policies (ValueError without it: the
+        single-scale model has no communities to target).
 
     Returns
     -------
@@ -457,48 +729,65 @@ def single_scale_policy_task(*, population_size, warmup, n_steps, cohesions, pol
         within the run) and ``trust_change``.
     """
     bad = [d["name"] for d in policies if d["scale"] == "community"]
-    if bad:
-        raise ValueError(f"community policies have no single-scale counterpart: {bad}")
+    if bad and n_communities is None:
+        raise ValueError(f"community policies have no single-scale counterpart without n_communities "
+                         f"(the model whose targeted citizens the counterpart reaches): {bad}")
+    targets = {d["name"]: counterpart_targets(Policy(**d), population_size, n_communities, seed)
+               for d in policies if d["scale"] == "community"}
     keys = ("satisfaction_change", "satisfaction_change_error", "trust_change")
     out = {k: np.empty((len(cohesions), len(policies))) for k in keys}
     for i, c in enumerate(cohesions):
         sim = GovernmentSimulation(population_size, seed=seed, cohesion=c)
         sim.run(warmup)
         for j, d in enumerate(policies):
-            r = copy.deepcopy(sim).implement_policy(Policy(**d), n_steps=n_steps)
+            if d["name"] in targets:
+                r = paired_change(sim.model, counterpart(Policy(**d)), targets=targets[d["name"]],
+                                  n_steps=n_steps)
+            else:
+                r = copy.deepcopy(sim).implement_policy(Policy(**d), n_steps=n_steps)
             for k in keys:
                 out[k][i, j] = r[k]
     return out
 
 
 def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_steps=50,
-                       n_seeds=16, policies=None, seed=0, client=None):
+                       n_seeds=16, policies=None, seed=0, client=None, counterparts=True,
+                       slope_step=0.02):
     r"""What the single-scale and the multiscale model predict for each policy (research application 3).
 
-    Three predictions of each policy's effect, with the same replicas (seeds):
+    Four predictions of each policy's effect, with the same replicas (seeds):
 
     (a) the single-scale model :class:`utacbook.models.GovernmentSimulation`
         with its default cohesion (0.5);
     (b) the same with the cohesion set to :math:`\kappa^*`, the multiscale
         model's stationary mean cohesion, measured (with its error) from the
         baseline runs of (c);
+    (b') the multiscale model with one community
+        (:func:`one_community_policy_task`): no communities, but a cohesion
+        that relaxes to its own stationary value and responds to the policy;
     (c) the multiscale model :class:`utacbook.models.IntegratedGovernmentModel`
         with ``n_communities`` communities.
 
-    (a) → (b) is the effect of the single-scale model's default; (b) → (c)
-    the effect of the scale structure (communities with their own means, and
-    cohesions that respond to the policy).  Every prediction is the text's
-    own call (``gov_sim.implement_policy(policy)`` and
+    (a) → (b) is the effect of the single-scale model's default; (b) → (b')
+    the cohesion's response to the policy; (b') → (c) the communities
+    themselves (citizens feel their community's mean instead of the
+    nation's, and each community has its own cohesion).  Every prediction
+    is the text's own call (``gov_sim.implement_policy(policy)`` and
     ``integrated_model.implement_policy_multiscale(policy)``) after
     ``warmup`` steps without policies, a paired run of ``n_steps`` steps with
-    common random numbers.  ``community`` policies are evaluated by (c)
-    only: the single-scale model has no communities to target.
+    common random numbers.  A ``community`` policy is evaluated by (a), (b)
+    and (b') through its :func:`counterpart` (the same field and cost given
+    to the same citizens; its resources act on nobody) if ``counterparts``,
+    else by (c) only.
 
     The replicas run through :func:`utacbook.sweep.run` with the grid
     ``{"replica": range(n_seeds)}`` and the sweep seed ``seed``: first
-    :func:`multiscale_policy_task`, then (with :math:`\kappa^*` as a
-    parameter) :func:`single_scale_policy_task`.  Both sweeps give replica r
-    the same seed, so (a), (b) and (c) of a replica start from the same seed
+    :func:`multiscale_policy_task`, then :func:`one_community_policy_task`,
+    then (with :math:`\kappa^*` as a parameter) :func:`single_scale_policy_task`
+    at the cohesions 0.5, :math:`\kappa^*` and :math:`\kappa^* \pm`
+    ``slope_step`` (the last two give the local slope of (b) in the
+    cohesion, for the error of :math:`\kappa^*`).  All sweeps give replica r
+    the same seed, so the predictions of a replica start from the same seed
     and their differences are paired.
 
     Parameters
@@ -511,42 +800,56 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
     seed : int >= 0
     client : distributed.Client or str, optional
         Where the replicas run (:func:`utacbook.sweep.run`; default: in this process).
+    counterparts : bool, default True
+        Evaluate ``community`` policies in (a), (b), (b') through their counterpart.
+    slope_step : float in (0, 0.5]
+        Half-width of the cohesion interval of the local slope.
 
     Returns
     -------
     dict
         ``multiscale`` (:class:`xarray.Dataset`, dims ``replica`` and
         ``policy``: the outputs of :func:`multiscale_policy_task`),
+        ``one_community`` (the same for :func:`one_community_policy_task`),
         ``single`` (dims ``replica``, ``kappa`` and ``policy``: the outputs of
-        :func:`single_scale_policy_task` at ``kappa`` = default and
-        :math:`\kappa^*`), ``cohesion`` ((mean, s.e.m.) of :math:`\kappa^*`
+        :func:`single_scale_policy_task` at ``kappa`` = default,
+        :math:`\kappa^*`, :math:`\kappa^* -` and :math:`\kappa^* +` ``slope_step``
+        (clipped to [0, 1])), ``cohesion`` ((mean, s.e.m.) of :math:`\kappa^*`
         over the replicas), ``cohesion_drift`` ((mean, s.e.m.) of the
         second-half minus first-half cohesion of the baseline runs: 0 if
-        stationary), ``default_cohesion``, ``policies`` and
-        ``single_scale_policies`` (names), ``n_seeds``, ``seeds``.
+        stationary), ``cohesion_one_community`` and
+        ``cohesion_one_community_drift`` (the same for (b')),
+        ``default_cohesion``, ``policies``, ``single_scale_policies`` (names of
+        the policies with predictions (a), (b), (b')) and ``counterparts``
+        (those among them evaluated through their counterpart), ``n_seeds``,
+        ``seeds``.
 
     Examples
     --------
     >>> from utacbook.studies.multiscale import policies as msp
     >>> pred = msp.policy_predictions(population_size=500, n_communities=5, warmup=5, n_steps=5,
     ...                               n_seeds=2, seed=0)
-    >>> pred["single_scale_policies"]         # community_grants: multiscale only
-    ['targeted_welfare', 'national_infrastructure', 'public_health']
+    >>> pred["counterparts"]         # community_grants: the same field to the same citizens
+    ['community_grants']
     >>> dict(pred["single"].sizes)
-    {'replica': 2, 'kappa': 2, 'policy': 3}
+    {'replica': 2, 'kappa': 4, 'policy': 4}
     >>> t = msp.decomposition(pred)
     >>> t[(t.policy == "public_health") & (t.quantity == "satisfaction_change")].model.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
-    ['a: single scale, default cohesion', 'b: single scale, measured cohesion', 'c: multiscale',
-     'b - a: the default', 'c - b: scale structure']
+    ['a: single scale, default cohesion', 'b: single scale, measured cohesion',
+     "b': one community, dynamic cohesion", 'c: multiscale', 'b - a: the default',
+     "b' - b: dynamic cohesion", "c - b': the communities"]
     """
     N, C, _, R, s = _common(population_size, n_communities, 3, n_seeds, seed)
     if R < 2:
         raise ValueError(f"n_seeds must be >= 2 (errors are over replicas), got {R}")
     warmup = V.integer("warmup", warmup, low=1)
     n_steps = V.integer("n_steps", n_steps, low=2)
+    dk = V.real("slope_step", slope_step, low=0.0, high=0.5)
+    if dk <= 0:
+        raise ValueError(f"slope_step must be > 0, got {dk}")
     pols = _policy_dicts(policies)
-    single_pols = [d for d in pols if d["scale"] != "community"]
+    single_pols = [d for d in pols if d["scale"] != "community" or (counterparts and C > 1)]
     ms = _sweep_run(multiscale_policy_task, R, s,
                     dict(population_size=N, n_communities=C, warmup=warmup, n_steps=n_steps,
                          policies=pols),
@@ -557,24 +860,46 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
     kappa = finite_mean_sem(ms["cohesion"].values)
     halves = ms["cohesion_halves"].values
     default = float(GovernmentSimulation.__init__.__kwdefaults__["cohesion"])
-    cohesions = [default, kappa[0]]
+    cohesions = [default, kappa[0], max(kappa[0] - dk, 0.0), min(kappa[0] + dk, 1.0)]
+    one = ss = None
+    one_k = one_drift = (math.nan, math.nan)
     if single_pols:
+        names = [d["name"] for d in single_pols]
+        one = _sweep_run(one_community_policy_task, R, s,
+                         dict(population_size=N, n_communities=C, warmup=warmup, n_steps=n_steps,
+                              policies=single_pols),
+                         {k: ("policy",) for k in ("satisfaction_change", "satisfaction_change_error",
+                                                  "trust_change", "cohesion_change")}
+                         | {"cohesion_halves": ("half",)}, client)
+        one = one.assign_coords(policy=names)
+        one_k = finite_mean_sem(one["cohesion"].values)
+        h1 = one["cohesion_halves"].values
+        one_drift = finite_mean_sem(h1[:, 1] - h1[:, 0])
         ss = _sweep_run(single_scale_policy_task, R, s,
                         dict(population_size=N, warmup=warmup, n_steps=n_steps, cohesions=cohesions,
-                             policies=single_pols),
+                             policies=single_pols, n_communities=C),
                         {k: ("kappa", "policy") for k in ("satisfaction_change",
                                                          "satisfaction_change_error", "trust_change")},
                         client)
-        ss = ss.assign_coords(kappa=cohesions, policy=[d["name"] for d in single_pols])
-        if not np.array_equal(ss["task_seed"].values, ms["task_seed"].values):  # pragma: no cover
-            raise RuntimeError("the two sweeps gave the replicas different seeds")
-    else:
-        ss = None
-    return {"multiscale": ms, "single": ss, "cohesion": kappa,
+        ss = ss.assign_coords(kappa=cohesions, policy=names)
+        for other in (ss, one):
+            if not np.array_equal(other["task_seed"].values, ms["task_seed"].values):  # pragma: no cover
+                raise RuntimeError("the sweeps gave the replicas different seeds")
+    return {"multiscale": ms, "single": ss, "one_community": one, "cohesion": kappa,
             "cohesion_drift": finite_mean_sem(halves[:, 1] - halves[:, 0]),
+            "cohesion_one_community": one_k, "cohesion_one_community_drift": one_drift,
             "default_cohesion": default, "policies": [d["name"] for d in pols],
-            "single_scale_policies": [d["name"] for d in single_pols], "n_seeds": R,
-            "seeds": ms["task_seed"].values.copy()}
+            "single_scale_policies": [d["name"] for d in single_pols],
+            "counterparts": [d["name"] for d in single_pols if d["scale"] == "community"],
+            "n_seeds": R, "seeds": ms["task_seed"].values.copy()}
+
+
+def _local_slope(ss, name, q):
+    """Slope of the single-scale prediction ``q`` of ``name`` in the cohesion at kappa* (from kappa* ± step)."""
+    k = ss["kappa"].values
+    lo = ss[q].sel(policy=name).isel(kappa=2).values
+    hi = ss[q].sel(policy=name).isel(kappa=3).values
+    return float((np.mean(hi) - np.mean(lo)) / (k[3] - k[2]))
 
 
 def decomposition(pred):
@@ -582,26 +907,35 @@ def decomposition(pred):
 
     One row per policy, model (:data:`MODELS`) and quantity.  Estimates are
     means over the replicas, errors standard errors of the mean (ddof 1);
-    the steps ``b - a`` and ``c - b`` are paired over the replicas (same
-    seeds).  The uncertainty of :math:`\kappa^*` enters (b) and both steps
-    as ``slope * s.e.m.(kappa*)`` in quadrature, with the slope of the
-    prediction in the cohesion taken from (a) and (b) (linear).  A
-    ``community`` policy has rows for (a), (b) and the two steps with
-    estimate and error nan and ``n_seeds`` 0: the single-scale model cannot
-    represent it.
+    the steps ``b - a``, ``b' - b`` and ``c - b'`` are paired over the
+    replicas (same seeds).  The uncertainty of :math:`\kappa^*` enters (b)
+    and the two steps from or to it through the local slope ``s`` of the
+    prediction in the cohesion at :math:`\kappa^*` (from the runs at
+    :math:`\kappa^* \pm` ``slope_step``): their errors are the s.e.m. over
+    replicas of ``b_r + s (kappa_r - kappa*)``, ``(b - a)_r + s (kappa_r -
+    kappa*)`` and ``(b' - b)_r - s (kappa_r - kappa*)``, i.e. of (b) moved
+    to each replica's own stationary cohesion :math:`\kappa_r` (to first
+    order the same as running (b) at :math:`\kappa_r`).  This accounts for
+    the correlation of :math:`\kappa_r` with the predictions of the same
+    replica; :func:`kappa_error_check` compares it with treating
+    :math:`\kappa^*` as independent.  The estimates are the means at
+    :math:`\kappa^*`.  (b'), (c) and ``c - b'`` do not depend on
+    :math:`\kappa^*`.  A policy without predictions (a), (b), (b') has rows
+    for them and the three steps with estimate and error nan and
+    ``n_seeds`` 0.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``policy``, ``model``, ``quantity`` (``satisfaction_change``
-        for every model; ``trust_change`` for a, b, c; the
-        :data:`MULTISCALE_ONLY` quantities for c), ``estimate``, ``error``,
-        ``n_seeds``.
+        for every model; ``trust_change`` for a, b, b', c;
+        ``cohesion_change`` for b' and c; the other :data:`MULTISCALE_ONLY`
+        quantities for c), ``estimate``, ``error``, ``n_seeds``.
     """
     import pandas as pd
-    ms, ss, R = pred["multiscale"], pred["single"], pred["n_seeds"]
-    k_star, k_err = pred["cohesion"]
-    k0 = pred["default_cohesion"]
+    ms, ss, one, R = pred["multiscale"], pred["single"], pred["one_community"], pred["n_seeds"]
+    kr = ms["cohesion"].values
+    a_, b_, bp_, c_, ba_, bpb_, cbp_ = MODELS
     rows = []
 
     def add(policy, model, quantity, est, err, n):
@@ -613,24 +947,24 @@ def decomposition(pred):
              + MULTISCALE_ONLY}
         if name not in pred["single_scale_policies"]:
             for model in MODELS:
-                if model != MODELS[2]:
+                if model != c_:
                     add(name, model, "satisfaction_change", math.nan, math.nan, 0)
         else:
-            a = {q: ss[q].sel(policy=name).isel(kappa=0).values for q in ("satisfaction_change", "trust_change")}
-            b = {q: ss[q].sel(policy=name).isel(kappa=1).values for q in ("satisfaction_change", "trust_change")}
             for q in ("satisfaction_change", "trust_change"):
-                slope = (np.mean(b[q]) - np.mean(a[q])) / (k_star - k0) if k_star != k0 else 0.0
-                ek = abs(slope) * k_err
-                add(name, MODELS[0], q, *finite_mean_sem(a[q]), R)
-                m, e = finite_mean_sem(b[q])
-                add(name, MODELS[1], q, m, math.hypot(e, ek), R)
+                a = ss[q].sel(policy=name).isel(kappa=0).values
+                b = ss[q].sel(policy=name).isel(kappa=1).values
+                bp = one[q].sel(policy=name).values
+                dk = _local_slope(ss, name, q) * (kr - kr.mean())  # (b) moved to each replica's kappa_r
+                add(name, a_, q, *finite_mean_sem(a), R)
+                add(name, b_, q, np.mean(b), finite_mean_sem(b + dk)[1], R)
+                add(name, bp_, q, *finite_mean_sem(bp), R)
                 if q == "satisfaction_change":
-                    m, e = finite_mean_sem(b[q] - a[q])
-                    add(name, MODELS[3], q, m, math.hypot(e, ek), R)
-                    m, e = finite_mean_sem(c[q] - b[q])
-                    add(name, MODELS[4], q, m, math.hypot(e, ek), R)
+                    add(name, ba_, q, np.mean(b - a), finite_mean_sem(b - a + dk)[1], R)
+                    add(name, bpb_, q, np.mean(bp - b), finite_mean_sem(bp - b - dk)[1], R)
+                    add(name, cbp_, q, *finite_mean_sem(c[q] - bp), R)
+            add(name, bp_, "cohesion_change", *finite_mean_sem(one["cohesion_change"].sel(policy=name).values), R)
         for q in ("satisfaction_change", "trust_change") + MULTISCALE_ONLY:
-            add(name, MODELS[2], q, *finite_mean_sem(c[q]), R)
+            add(name, c_, q, *finite_mean_sem(c[q]), R)
     df = pd.DataFrame(rows, columns=["policy", "model", "quantity", "estimate", "error", "n_seeds"])
     order = {m: i for i, m in enumerate(MODELS)}
     qorder = {q: i for i, q in enumerate(("satisfaction_change", "trust_change") + MULTISCALE_ONLY)}
@@ -641,35 +975,100 @@ def decomposition(pred):
               .reset_index(drop=True))
 
 
-def decomposition_measurements(table, step=MODELS[4]):
-    """One :class:`~utacbook.claims.Measurement` per policy with a single-scale counterpart.
+def kappa_error_check(pred):
+    r"""Would treating :math:`\kappa^*` as independent of the predictions be conservative?
 
-    The paired step ``step`` (``MODELS[3]``, the default, or ``MODELS[4]``,
-    the scale structure) of the satisfaction change, from a
-    :func:`decomposition` table.
+    :math:`\kappa^*` is measured in the baseline runs of (c), with the same
+    replicas as every prediction, so it is correlated with them.  For each
+    step that depends on it (``b - a`` and ``b' - b``) this compares the
+    error of :func:`decomposition`, which accounts for the correlation (the
+    s.e.m. over replicas of the step with (b) moved, to first order in the
+    local slope, to each replica's own cohesion :math:`\kappa_r`: of
+    ``(b - a)_r + slope (kappa_r - kappa*)`` and ``(b' - b)_r - slope
+    (kappa_r - kappa*)``), with the error that treats them as independent
+    (s.e.m. of the paired step and ``|slope| * s.e.m.(kappa*)`` in
+    quadrature).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``policy``, ``step``, ``error_independent``,
+        ``error_correlated``, ``rho_kappa_c`` (Pearson correlation over
+        replicas of :math:`\kappa_r` with the multiscale prediction
+        :math:`c_r`) and ``rho_kappa_step`` (with the step).
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import policies as msp
+    >>> pred = msp.policy_predictions(population_size=300, n_communities=3, warmup=3, n_steps=4,
+    ...                               n_seeds=3, seed=0)
+    >>> chk = msp.kappa_error_check(pred)
+    >>> chk.shape, bool((chk.error_independent > 0).all())
+    ((8, 6), True)
     """
-    if step not in MODELS[3:]:
-        raise ValueError(f"step must be one of {MODELS[3:]}, got {step!r}")
-    t = table[(table["model"] == step) & (table["quantity"] == "satisfaction_change")
-              & (table["n_seeds"] > 0)]
-    return [uc.Measurement(float(r.estimate), float(r.error), condition=r.policy)
+    import pandas as pd
+    ms, ss, one = pred["multiscale"], pred["single"], pred["one_community"]
+    kr = ms["cohesion"].values
+    k_err = pred["cohesion"][1]
+    rows = []
+    q = "satisfaction_change"
+    for name in pred["single_scale_policies"]:
+        a = ss[q].sel(policy=name).isel(kappa=0).values
+        b = ss[q].sel(policy=name).isel(kappa=1).values
+        bp = one[q].sel(policy=name).values
+        c = ms[q].sel(policy=name).values
+        s = _local_slope(ss, name, q)
+        for step, x, sign in ((MODELS[4], b - a, +1.0), (MODELS[5], bp - b, -1.0)):
+            rows.append({"policy": name, "step": step,
+                         "error_independent": math.hypot(finite_mean_sem(x)[1], abs(s) * k_err),
+                         "error_correlated": finite_mean_sem(x + sign * s * (kr - kr.mean()))[1],
+                         "rho_kappa_c": float(np.corrcoef(kr, c)[0, 1]),
+                         "rho_kappa_step": float(np.corrcoef(kr, x)[0, 1])})
+    return pd.DataFrame(rows, columns=["policy", "step", "error_independent", "error_correlated",
+                                       "rho_kappa_c", "rho_kappa_step"])
+
+
+def decomposition_measurements(table, step=MODELS[6]):
+    """One :class:`~utacbook.claims.Measurement` per policy with predictions (a), (b), (b').
+
+    The paired step ``step`` (``MODELS[4]``, the default; ``MODELS[5]``, the
+    dynamic cohesion; or ``MODELS[6]``, the communities) of the
+    satisfaction change, from a :func:`decomposition` table.  The
+    measurement's text gives the step as a share of the multiscale effect.
+    """
+    if step not in MODELS[4:]:
+        raise ValueError(f"step must be one of {MODELS[4:]}, got {step!r}")
+    sat = table[table["quantity"] == "satisfaction_change"]
+    c = sat[sat["model"] == MODELS[3]].set_index("policy")["estimate"]
+    t = sat[(sat["model"] == step) & (sat["n_seeds"] > 0)]
+    return [uc.Measurement(float(r.estimate), float(r.error), condition=r.policy,
+                           text=f"{_pm(r.estimate, r.error)}, "
+                                f"{format(r.estimate / abs(c[r.policy]), '+.1%').replace('-', '−')} of "
+                                f"the multiscale effect")
             for r in t.itertuples()]
 
 
-def plot_decomposition(table):
-    """Predictions (a), (b), (c) of the change of mean satisfaction, and the two steps between them.
+def _pm(value, err, *, unicode_minus=True):
+    """``value ± err`` with a sign and two significant figures of the error."""
+    from utacbook.report import format_pm
+    s = format_pm(value, err, sig=2, unicode_minus=unicode_minus)
+    return s if s.startswith(("−", "-")) else "+" + s
 
-    Left: mean ± s.e.m. per policy ("n/a": no single-scale counterpart).
-    Right: the steps b - a (the default) and c - b (scale structure) in
-    units of the multiscale effect ``|c|``.
+
+def plot_decomposition(table):
+    """Predictions (a), (b), (b'), (c) of the change of mean satisfaction, and the three steps between them.
+
+    Left: mean ± s.e.m. per policy ("n/a": no prediction).
+    Right: the steps b - a (the default), b' - b (dynamic cohesion) and
+    c - b' (the communities) in units of the multiscale effect ``|c|``.
     """
     import matplotlib.pyplot as plt
     t = table[table["quantity"] == "satisfaction_change"]
     names = list(dict.fromkeys(t["policy"]))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
     x = np.arange(len(names))
-    wd = 0.8 / 3
-    for i, model in enumerate(MODELS[:3]):
+    wd = 0.8 / 4
+    for i, model in enumerate(MODELS[:4]):
         sub = t[t["model"] == model].set_index("policy").reindex(names)
         ok = sub["n_seeds"].values > 0
         ax.bar(x[ok] - 0.4 + wd * (i + 0.5), sub["estimate"].values[ok], wd,
@@ -680,21 +1079,71 @@ def plot_decomposition(table):
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xticks(x, names, fontsize=8, rotation=15)
     ax.set_ylabel("Δ mean satisfaction")
-    ax.legend(fontsize=8)
-    c = t[t["model"] == MODELS[2]].set_index("policy")["estimate"]
-    both = [n for n in names if (t[(t["policy"] == n) & (t["model"] == MODELS[3])]["n_seeds"] > 0).any()]
+    ax.legend(fontsize=7)
+    c = t[t["model"] == MODELS[3]].set_index("policy")["estimate"]
+    both = [n for n in names if (t[(t["policy"] == n) & (t["model"] == MODELS[4])]["n_seeds"] > 0).any()]
     x2 = np.arange(len(both))
-    for i, model in enumerate(MODELS[3:]):
+    wd2 = 0.8 / 3
+    for i, model in enumerate(MODELS[4:]):
         sub = t[t["model"] == model].set_index("policy").reindex(both)
         scale = np.abs(c.reindex(both).values)
-        ax2.bar(x2 - 0.2 + 0.4 * i, sub["estimate"].values / scale, 0.4,
-                yerr=sub["error"].values / scale, capsize=3, label=model, color=f"C{i + 3}")
+        ax2.bar(x2 - 0.4 + wd2 * (i + 0.5), sub["estimate"].values / scale, wd2,
+                yerr=sub["error"].values / scale, capsize=3, label=model, color=f"C{i + 4}")
     ax2.axhline(0, color="0.5", lw=0.8)
     ax2.set_xticks(x2, both, fontsize=8, rotation=15)
     ax2.set_ylabel("step / |multiscale effect|")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def community_resources(policy=None, *, population_size=5000, n_communities=20, n_seeds=16, seed=0):
+    """The community resources :math:`R_c` before and after a ``community`` policy's transfer.
+
+    :math:`R_c` is the mean wealth of community c plus the community
+    transfers; wealth does not change without policies, so these are the
+    values of the whole run.  Replica r uses the seed ``seed + r`` (the seeds
+    of :func:`policy_impacts`).
+
+    Parameters
+    ----------
+    policy : Policy, default ``community_grants`` of :func:`utacbook.models.create_example_policies`
+    population_size, n_communities, n_seeds, seed : int
+
+    Returns
+    -------
+    dict
+        ``before``, ``after`` (arrays (n_seeds, C)), ``targeted`` (bool
+        (n_seeds, C)), ``gini_before``, ``gini_after`` (arrays (n_seeds,): the
+        size-weighted Gini coefficient ``resource_inequality``),
+        ``transfer`` (the policy's ``resources`` effect) and ``leapfrog``
+        (bool (n_seeds,): every targeted community ends above every other).
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale.policies import community_resources
+    >>> cr = community_resources(population_size=1000, n_communities=10, n_seeds=2)
+    >>> cr["targeted"].sum(axis=1).tolist(), cr["transfer"]     # 3 of 10 communities get +0.3
+    ([3, 3], 0.3)
+    """
+    policy = create_example_policies()[1] if policy is None else policy
+    if not isinstance(policy, Policy) or policy.scale != "community":
+        raise ValueError("policy must be a 'community' Policy")
+    N, C, _, R, s = _common(population_size, n_communities, 3, n_seeds, seed)
+    if C < 2:
+        raise ValueError(f"n_communities must be >= 2 for a community policy, got {C}")
+    out = {k: np.empty((R, C)) for k in ("before", "after")}
+    out["targeted"] = np.empty((R, C), dtype=bool)
+    out["gini_before"], out["gini_after"] = np.empty(R), np.empty(R)
+    for r in range(R):
+        m = IntegratedGovernmentModel(N, C, 1, seed=s + r).model
+        out["before"][r], out["gini_before"][r] = m.resources, m.resource_inequality
+        mask = m.apply_policy(copy.deepcopy(policy))
+        out["after"][r], out["gini_after"][r] = m.resources, m.resource_inequality
+        out["targeted"][r] = np.bincount(m.agents["community"], weights=mask, minlength=C) > 0
+    out["transfer"] = float(policy.effects.get("resources", 0.0))
+    out["leapfrog"] = np.array([a[t].min() > a[~t].max() for a, t in zip(out["after"], out["targeted"])])
+    return out
 
 
 # --------------------------------------------------------------- insights
@@ -862,7 +1311,7 @@ def emergence_measurements(em):
         cond = lab.replace("the burn-in", f"{em['burn_in']} steps")
         out.append(uc.Measurement(m, e, condition=cond,
                                   text=f"{np.mean(em[k]):+.3f} vs {np.mean(em['surrogate'][k]):+.3f}"
-                                       f" (excess {m:+.3f} ± {e:.3f})"))
+                                       f" (excess {_pm(m, e, unicode_minus=False)})"))
     return out
 
 
@@ -1260,24 +1709,49 @@ def claims(*, n_seeds=16, burn_in=30, n_communities_list=(5, 10, 20, 50), n_perm
                       "gov_sim.implement_policy (single scale) and "
                       "integrated_model.implement_policy_multiscale (multiscale) and compare",
                  quantity="change of a policy's predicted effect on mean satisfaction from the "
-                          "single-scale model at the multiscale model's measured stationary cohesion "
-                          "(b) to the multiscale model (c): the scale structure alone, paired over seeds",
-                 criterion=uc.Effect(alpha=ALPHA_3SIGMA),
-                 scope=f"the individual and national example policies (community_grants has no "
-                       f"single-scale counterpart); paired 50-step runs after a 30-step warm-up, "
-                       f"N = 5000, C = 20, {R} replicas",
-                 note="the criterion, 3 standard errors two-sided, was fixed before the measurement; "
-                      "the single-scale model's different default cohesion (0.5) is separated out "
-                      "as (a) → (b) and judged by ms.policies.default_cohesion"),
+                          "multiscale model with one community, whose cohesion responds to the policy "
+                          "(b'), to the same model with 20 communities (c): the communities themselves, "
+                          "paired over replicas; reported also as a share of the multiscale effect",
+                 criterion=ThreeSigma(),
+                 scope=f"the four example policies, community_grants in (b') as the same field and cost "
+                       f"given to the same citizens; paired 50-step runs after a 30-step warm-up, "
+                       f"N = 5000, C = 20 (250 citizens per community), {R} replicas",
+                 note="the criterion, 3 standard errors two-sided, was fixed before the first "
+                      "measurement; the step it judges was (b) → (c) until a referee measured (b') ≈ (c), "
+                      "and the one-community model (b') and the counterpart of community_grants were "
+                      "added after that measurement. Under common random numbers the paired errors are "
+                      "tiny, so 3 standard errors is nearly guaranteed for any real difference: the "
+                      "verdict says the difference exists, its size (share of the multiscale effect) says "
+                      "whether it matters. The single-scale default (0.5) is judged by "
+                      "ms.policies.default_cohesion, the cohesion's response by ms.policies.dynamic_cohesion"),
         uc.Claim("ms.policies.default_cohesion", source="ours",
                  section="Research Applications 3 (Policy Design)",
                  text="part of any difference between the single-scale and the multiscale prediction "
-                      "is the single-scale model's default cohesion 0.5, not the scale structure",
+                      "is the single-scale model's default cohesion 0.5, not the scale structure (a "
+                      "cohesion that responds to the policy, or the communities)",
                  quantity="change of a policy's predicted effect on mean satisfaction from the "
                           "single-scale model at its default cohesion (a) to the same model at the "
                           "multiscale model's measured stationary cohesion (b), paired over seeds",
-                 criterion=uc.Effect(alpha=ALPHA_3SIGMA),
-                 scope=f"the individual and national example policies; paired 50-step runs after a "
-                       f"30-step warm-up, N = 5000, {R} replicas",
-                 note="criterion (3 standard errors, two-sided) fixed before the measurement"),
+                 criterion=ThreeSigma(),
+                 scope=f"the four example policies (community_grants as the same field and cost given to "
+                       f"the same citizens); paired 50-step runs after a 30-step warm-up, N = 5000, "
+                       f"{R} replicas",
+                 note="criterion (3 standard errors, two-sided) fixed before the measurement; the "
+                      "single-scale model (GovernmentSimulation: one community, fixed cohesion) and its "
+                      "default 0.5 are ours, the text gives neither; community_grants was added after "
+                      "the first measurement"),
+        uc.Claim("ms.policies.dynamic_cohesion", source="ours",
+                 section="Research Applications 3 (Policy Design)",
+                 text="part of the difference is that the multiscale model's cohesion responds to the "
+                      "policy, which the single-scale model holds fixed; one community whose cohesion "
+                      "is free to relax shows it without any community structure",
+                 quantity="change of a policy's predicted effect on mean satisfaction from the "
+                          "single-scale model at the measured stationary cohesion (b) to the multiscale "
+                          "model with one community (b'), paired over replicas",
+                 criterion=ThreeSigma(),
+                 scope=f"the four example policies (community_grants as the same field and cost given to "
+                       f"the same citizens); paired 50-step runs after a 30-step warm-up, N = 5000, "
+                       f"{R} replicas",
+                 note="added after a referee measured (b') ≈ (c), not fixed before the measurement; the "
+                      "criterion is that of the other two steps"),
     ]
