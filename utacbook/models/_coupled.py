@@ -175,8 +175,21 @@ def community_graph_csr(graph, n_communities):
 class CoupledGovernmentModel(GovernmentMultiscaleModel):
     r"""The multiscale government model with scales that change each other.
 
-    The equations are in the module docstring (:mod:`utacbook.models._coupled`,
-    reproduced in the chapter on interacting scales).
+    :class:`GovernmentMultiscaleModel` plus four mechanisms (the chapter on
+    interacting scales states them in full, with the order of updates):
+
+    * public goods: the community term gains :math:`\psi\,(R_c/\bar R - 1)`,
+      :math:`\bar R = \sum_c n_c R_c / N`;
+    * fiscal loop, at every meso step: :math:`q_c = 1 - \omega(1 - (\bar s_c + \tau)/2)`,
+      :math:`R_c \leftarrow (1-\delta) R_c + \delta (q_c \bar w_c + T_c)`, from
+      :math:`R_c(0) = \bar w_c + T_c`;
+    * spillovers: the community term gains
+      :math:`J_s k_c^{-1} \sum_{c' \in \partial c} (2\bar s_{c'} - 1)`;
+    * migration, before each micro step: citizen i considers a move with
+      probability :math:`\mu (1 - s_i)`, picks a random neighbour c' of its
+      community and moves if :math:`\bar s_{c'} > \bar s_{c(i)}` (previous step)
+      and its community keeps ``min_community_size`` members; wealth moves
+      with the citizen.
 
     Parameters
     ----------

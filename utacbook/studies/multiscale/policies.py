@@ -757,16 +757,16 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
 
     Four predictions of each policy's effect, with the same replicas (seeds):
 
-    (a) the single-scale model :class:`utacbook.models.GovernmentSimulation`
-        with its default cohesion (0.5);
-    (b) the same with the cohesion set to :math:`\kappa^*`, the multiscale
-        model's stationary mean cohesion, measured (with its error) from the
-        baseline runs of (c);
-    (b') the multiscale model with one community
-        (:func:`one_community_policy_task`): no communities, but a cohesion
-        that relaxes to its own stationary value and responds to the policy;
-    (c) the multiscale model :class:`utacbook.models.IntegratedGovernmentModel`
-        with ``n_communities`` communities.
+    * (a) the single-scale model :class:`utacbook.models.GovernmentSimulation`
+      with its default cohesion (0.5);
+    * (b) the same with the cohesion set to :math:`\kappa^*`, the multiscale
+      model's stationary mean cohesion, measured (with its error) from the
+      baseline runs of (c);
+    * (b') the multiscale model with one community
+      (:func:`one_community_policy_task`): no communities, but a cohesion
+      that relaxes to its own stationary value and responds to the policy;
+    * (c) the multiscale model :class:`utacbook.models.IntegratedGovernmentModel`
+      with ``n_communities`` communities.
 
     (a) → (b) is the effect of the single-scale model's default; (b) → (b')
     the cohesion's response to the policy; (b') → (c) the communities
