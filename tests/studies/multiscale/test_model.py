@@ -300,7 +300,9 @@ def test_scaling_benchmark_straight_line_fit():
                              n_steps=2, repeats=2, seed=0)
     b1, b0 = np.polyfit(b["N"].astype(float), b["t_N"], 1)
     assert b["per_citizen"] == pytest.approx(b1) and b["fixed_N"] == pytest.approx(b0)
-    assert b["per_citizen"] > 0
+    # no assertion on the sign or size of a timing: on a loaded machine the slope of three
+    # tiny runs can come out negative (it did once); timings are measured in benchmarks/
+    assert np.all(np.isfinite(b["t_N"])) and np.all(b["t_N"] > 0)
 
 
 # ------------------------------------------------------------- convergence in the run length
