@@ -112,7 +112,7 @@ def test_claims_are_the_texts_with_criteria():
 def test_three_sigma_decides_as_effect_and_says_so():
     import utacbook.claims as uc
     crit, eff = S.ThreeSigma(), uc.Effect(alpha=S.ALPHA_3SIGMA)
-    assert crit.describe() == "an effect of 3 standard errors, two-sided (p < 0.0027)"
+    assert crit.describe() == "an effect of 3 standard errors, two-sided (p < 0.0027, normal approximation)"
     for z in (-3.1, -2.9, 2.9, 3.1):
         m = uc.Measurement(z, 1.0, condition="x")
         assert crit.test(m) == eff.test(m)
@@ -274,7 +274,7 @@ def test_policy_predictions_pairs_the_four_models(pred):
 
 
 def test_decomposition_table(pred):
-    a_, b_, bp_, c_, ba_, bpb_, cbp_ = S.MODELS
+    a_, b_, bp_, c_, ba_, st_, bpb_, cbp_ = S.MODELS
     t = S.decomposition(pred)
     assert list(t.columns) == ["policy", "model", "quantity", "estimate", "error", "n_seeds"]
     sat = t[t["quantity"] == "satisfaction_change"].set_index(["policy", "model"])
@@ -282,7 +282,7 @@ def test_decomposition_table(pred):
     for name in pred["single_scale_policies"]:
         e = sat.loc[name, "estimate"]
         assert e[ba_] == pytest.approx(e[b_] - e[a_], abs=1e-14)
-        assert e[bpb_] == pytest.approx(e[bp_] - e[b_], abs=1e-14)
+        assert e[st_] + e[bpb_] == pytest.approx(e[bp_] - e[b_], abs=1e-14)
         assert e[cbp_] == pytest.approx(e[c_] - e[bp_], abs=1e-14)
         assert (sat.loc[name, "error"] > 0).all()
     # kappa* enters (b) through the local slope, replica by replica: the error of b is that of
@@ -297,8 +297,14 @@ def test_decomposition_table(pred):
         S.finite_mean_sem(b + slope * (kr - kr.mean()))[1], rel=1e-12)
     d = ms[q].sel(policy=name).values - one[q].sel(policy=name).values
     assert sat.loc[(name, cbp_), "error"] == pytest.approx(S.finite_mean_sem(d)[1], rel=1e-12)
+    # the stationary cohesion of one community vs twenty: (b) moved along the slope from kappa_r to kappa1_r
+    k1 = one["cohesion"].values
+    assert sat.loc[(name, st_), "estimate"] == pytest.approx(slope * (k1.mean() - kr.mean()), rel=1e-12)
+    assert sat.loc[(name, st_), "error"] == pytest.approx(S.finite_mean_sem(slope * (k1 - kr))[1], rel=1e-12)
+    dyn = one[q].sel(policy=name).values - b - slope * (k1 - kr.mean())
+    assert sat.loc[(name, bpb_), "error"] == pytest.approx(S.finite_mean_sem(dyn)[1], rel=1e-12)
     chk = S.kappa_error_check(pred).set_index(["policy", "step"])
-    for step in (ba_, bpb_):
+    for step in (ba_, st_):
         assert chk.loc[(name, step), "error_correlated"] == pytest.approx(sat.loc[(name, step), "error"], rel=1e-12)
         assert chk.loc[(name, step), "error_independent"] > 0
     # the multiscale-only quantities appear for (c) only, but cohesion_change also for (b')
@@ -310,6 +316,12 @@ def test_decomposition_table(pred):
     assert "of the multiscale effect" in ms_[0].text
     with pytest.raises(ValueError, match="step"):
         S.decomposition_measurements(t, step=S.MODELS[0])
+    kept = S.same_sign_cohesion(t)
+    assert set(kept) <= set(pred["single_scale_policies"])
+    assert [m.condition for m in S.decomposition_measurements(t, bpb_, policies=kept)] == kept
+    coh = t[t["quantity"] == "cohesion_change"].set_index(["policy", "model"])["estimate"]
+    for p in pred["single_scale_policies"]:
+        assert (p in kept) == (np.sign(coh[(p, bp_)]) == np.sign(coh[(p, c_)]) != 0)
     fig = S.plot_decomposition(t)
     assert len(fig.axes) == 2
 
