@@ -1277,7 +1277,7 @@ def scaling_benchmark(*, N_values=(10_000, 30_000, 100_000, 300_000), C_fixed=10
     Other parameters
     ----------------
     threads : int >= 1 or None
-        Numba threads for the timed runs (:func:`numba.set_num_threads`; the
+        Numba threads for the timed runs (``numba.set_num_threads``; the
         previous setting is restored afterwards); ``None`` keeps the current one.
     """
     import numba
