@@ -503,3 +503,24 @@ def test_community_policy_refused_with_one_community():
     assert sim.policies == [] and sim.model.current_step == 0
     # with two communities it is applied as before
     assert GovernmentMultiscaleModel(200, 2, seed=0).apply_policy(grants).sum() > 0
+
+
+def test_serial_and_parallel_micro_kernels_give_the_same_bits():
+    # the dispatcher uses the serial kernel below PARALLEL_MIN_CHUNKS chunks; both must agree bit for bit
+    from utacbook._kernels import multiscale as K
+    from utacbook._kernels.rng import make_streams
+    rng = np.random.default_rng(0)
+    for n, C in ((3 * K.CHUNK + 17, 5), (K.CHUNK - 3, 3)):
+        n_chunks = -(-n // K.CHUNK)
+        comm = rng.integers(0, C, n).astype(np.int64)
+        g, u = rng.normal(size=C), rng.normal(size=n)
+        out = []
+        for kernel in (K.micro_step_serial, K.micro_step_parallel):
+            s = rng.random(n) if not out else out[0][3].copy()
+            states, _ = make_streams(7, n_chunks)
+            ps, pq = np.zeros((n_chunks, C)), np.zeros((n_chunks, C))
+            s0 = s.copy()
+            kernel(s, comm, g, u, 1 / 0.4, 0.5, states, ps, pq, True)
+            out.append((s, ps, pq, s0))
+        for a, b in zip(out[0][:3], out[1][:3]):
+            np.testing.assert_array_equal(a, b)
