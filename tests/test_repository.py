@@ -311,3 +311,24 @@ def test_public_names_are_unique_across_the_core():
             assert name not in seen, f"{name} is public in both utacbook.{seen[name]} and utacbook.{sub}"
             seen[name] = sub
             assert getattr(utacbook, name) is getattr(mod, name)
+
+
+def test_no_control_characters_in_docstrings():
+    # "\b" in a non-raw docstring is a backspace: ":math:`\bar R`" then breaks MathJax in the API pages
+    import importlib
+    import inspect
+    import pkgutil
+
+    import utacbook
+    bad = set()
+    for mi in pkgutil.walk_packages(utacbook.__path__, "utacbook."):
+        if mi.name.endswith("__main__"):
+            continue
+        mod = importlib.import_module(mi.name)
+        for name, obj in [(mi.name, mod), *inspect.getmembers(mod)]:
+            objs = [obj, *(v for _, v in inspect.getmembers(obj))] if inspect.isclass(obj) else [obj]
+            for o in objs:
+                doc = getattr(o, "__doc__", None)
+                if isinstance(doc, str) and any(ch in doc for ch in "\x07\x08\x0b\x0c\r"):
+                    bad.add(f"{mi.name}.{name}")
+    assert not bad, f"control characters (a non-raw '\\b', '\\a', '\\f' ...) in docstrings of {sorted(bad)}"

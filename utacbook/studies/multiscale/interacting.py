@@ -474,7 +474,7 @@ def plot_trajectories(runs, *, axes=None):
 
 
 def falling_communities(tr, *, below=0.1, last=20):
-    """The communities of one run (:func:`trajectories`) that end well below the others.
+    r"""The communities of one run (:func:`trajectories`) that end well below the others.
 
     A community *falls* if its mean satisfaction over the ``last`` steps is more
     than ``below`` under the median community's.  Returns a DataFrame, one
