@@ -1,7 +1,8 @@
 """Models and simulation engines.
 
 The agent model of the RG-Phase-2 guide (``ABMParams``, ``MicroscopicABM``,
-``EmergentBetaSimulator``, field scans), the Ising engine on the square
+``EmergentBetaSimulator``, field scans; ``scan_field_extended`` for its long-range
+and disordered variants), the Ising engine on the square
 lattice and on any graph, the q-state Potts model, the graph generators and
 network scans of the social chapters, and the multiscale government models
 of the multiscale text (``GovernmentMultiscaleModel``,
@@ -16,6 +17,7 @@ from ._abm import (
     HysteresisResult, MicroscopicABM, ScanResult, UPDATE_RULES, adaptive_scan, hysteresis_loop,
     microscopic_to_beta_map, scan_field,
 )
+from ._abm_variants import quenched_samples, scan_field_extended
 from ._coupled import COUPLED_DEFAULTS, UNCOUPLED, CoupledGovernmentModel, community_graph_csr
 from ._government import (
     GovernmentSimulation, POLICY_SCALES, Policy, create_example_policies,
@@ -53,6 +55,7 @@ __all__ = [
     'community_graph_csr', 'create_example_policies', 'cross_scale_statistics', 'degree_moments', 'enumerate_potts',
     'erdos_renyi', 'gini', 'hysteresis_loop', 'latent_heat', 'lattice_graph', 'microscopic_to_beta_map', 'modularity',
     'network_tc_scan', 'potts_tc', 'prepare_graph', 'random_regular', 'sbm', 'sbm_probabilities',
-    'scale_transitions', 'scan_field', 'simulate_graph', 'simulate_lattice', 'simulate_potts',
+    'quenched_samples', 'scale_transitions', 'scan_field',
+    'scan_field_extended', 'simulate_graph', 'simulate_lattice', 'simulate_potts',
     'simulate_potts_wolff', 'transition_energies',
 ]
