@@ -148,3 +148,30 @@ def test_plot_settings_draws_one_point_per_row():
     assert sorted(labels) == ["base", "wide"]
     assert axes[0].get_legend() is not None
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- guide_api_tour
+
+
+def test_guide_api_tour_covers_every_entry_and_every_check_passes():
+    tab = examples.guide_api_tour(lattice_size=8, seed=3)
+    assert list(tab["entry"]) == [e for e, _ in examples.GUIDE_API]
+    for name in ("local_field", "update_agent", "step", "equilibrate", "snapshot", "scan_resource_range",
+                 "coarse_grain"):                        # the calls issue 15 names
+        assert tab["entry"].str.contains(name).any()
+    assert tab["ok"].all()
+
+
+@pytest.mark.parametrize("method, broken", [
+    ("local_field", lambda self, i, j: 0.0),                       # a wrong field
+    ("snapshot", lambda self: self.lattice),                       # the live array, not a copy
+])
+def test_guide_api_tour_detects_a_broken_method(monkeypatch, method, broken):
+    monkeypatch.setattr(ub.MicroscopicABM, method, broken)
+    tab = examples.guide_api_tour(lattice_size=8, seed=3)
+    assert not tab["ok"].all()
+
+
+def test_guide_api_tour_refuses_odd_lattice():
+    with pytest.raises(ValueError, match="lattice_size"):
+        examples.guide_api_tour(lattice_size=9)

@@ -31,7 +31,8 @@ from utacbook._kernels.rng import resolve_seed
 from utacbook.models._abm import ABMParams, EmergentBetaSimulator, scan_field
 from utacbook.theory._mean_field import mean_field_emergent_beta
 
-__all__ = ['PARAM_KEYS', 'SCAN_KEYS', 'compare_settings', 'settings_table', 'plot_settings']
+__all__ = ['GUIDE_API', 'PARAM_KEYS', 'SCAN_KEYS', 'compare_settings', 'guide_api_tour', 'settings_table',
+           'plot_settings']
 
 #: variant keys that change the model (fields of :class:`utacbook.models.ABMParams`)
 PARAM_KEYS = ("J", "T", "lattice_size", "update")
@@ -367,3 +368,125 @@ def plot_settings(rows, *, axes=None, mean_field=True, reference=None, reference
     ax.set_xlabel(r"$R^2$ of the logistic fit")
     fig.tight_layout()
     return fig, axes
+
+
+# --------------------------------------------------------------------------- the guide's API, call by call
+
+#: the guide's API reference, quoted: (entry, what the guide says it does / returns)
+GUIDE_API = (
+    ("MicroscopicABM.local_field(i, j)", "Returns: h_local = J·(mean neighbors) + h"),
+    ("MicroscopicABM.update_agent(i, j)", "Uses: σ'_i,j = sigmoid(h_local/T + noise)"),
+    ("MicroscopicABM.step(n_updates=1000)", "Perform n_updates random agent updates"),
+    ("MicroscopicABM.equilibrate(n_steps=100)", "Performs n_steps full sweeps"),
+    ("MicroscopicABM.snapshot()", "Return current lattice state (copy)"),
+    ("MicroscopicABM.mean_activation()", "Compute mean activation σ̄ ∈ [0,1]"),
+    ("EmergentBetaSimulator.scan_resource_range(R_min=-2.0, R_max=2.0, n_points=20)",
+     "Returns: (R_values, sigma_values)"),
+    ("EmergentBetaSimulator.compute_emergent_beta(R_min=-2.0, R_max=2.0, n_points=25)",
+     "Returns dictionary: beta_emergent, r_squared, fit_info, R_values, sigma_values, params"),
+    ("coarse_grain(lattice, block_size=2)", "Reduces size by factor of block_size"),
+    ("multi_scale_coarsening(lattice, n_scales=4)", "Returns list of coarse-grained lattices"),
+    ("extract_emergent_beta(R_values, sigma_values, theta=0.5)", "Returns: (beta, r_squared, fit_info)"),
+    ("microscopic_to_beta_map()", "Theoretical mapping (J, T) → β for common systems"),
+)
+
+
+def guide_api_tour(*, J=0.8, h=-0.3, T=0.3, lattice_size=16, seed=2025):
+    """Call every entry of the guide's API reference once and check what it returns.
+
+    Each call is checked against an identity computed independently of the call
+    (for example ``local_field`` against ``J * (mean of the 4 neighbours) + h``
+    computed from a snapshot, ``update_agent`` changing exactly one site,
+    ``coarse_grain`` keeping the mean), so the table shows both what the guide
+    says and whether ``utacbook`` does it.
+
+    Parameters
+    ----------
+    J, h, T : float
+        Model parameters (T > 0) of the lattice the methods are called on.
+    lattice_size : int, default 16
+        L, even and >= 4 (the coarse-graining calls halve it).
+    seed : int, default 2025
+        Root seed of the model and of the scans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry of :data:`GUIDE_API`: ``entry``, ``guide`` (the guide's words,
+        quoted), ``returned`` (what the call returned, short), ``check`` (the identity
+        tested) and ``ok`` (bool: the identity is true).
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.examples import guide_api_tour
+    >>> tab = guide_api_tour(lattice_size=8, seed=1)
+    >>> len(tab), bool(tab["ok"].all())
+    (12, True)
+    """
+    import pandas as pd
+
+    from utacbook.models._abm import MicroscopicABM, microscopic_to_beta_map
+    from utacbook.stats._coarse import coarse_grain, multi_scale_coarsening
+    from utacbook.stats._fitting import extract_emergent_beta
+
+    L = v.integer("lattice_size", lattice_size, low=4)
+    if L % 2:
+        raise ValueError(f"lattice_size must be even (coarse_grain halves it), got {L}")
+    rows = []
+
+    def row(ret, check, holds):
+        rows.append((ret, check, bool(holds)))
+
+    abm = MicroscopicABM(ABMParams(J=J, h=h, T=T, lattice_size=L, seed=seed))
+    abm.equilibrate(5)
+    lat = abm.snapshot()
+    hl = abm.local_field(2, 3)
+    nn = (lat[3, 3] + lat[1, 3] + lat[2, 4] + lat[2, 2]) / 4
+    row(f"{hl:.4f}", "= J·(mean of the 4 neighbours) + h from a snapshot", math.isclose(hl, J * nn + h,
+                                                                                            abs_tol=1e-12))
+    new = abm.update_agent(2, 3)
+    changed = np.argwhere(abm.snapshot() != lat)
+    row(f"{new:.4f}", "in [0, 1]; only site (2, 3) changed",
+        0.0 <= new <= 1.0 and all(tuple(c) == (2, 3) for c in changed))
+    before = abm.snapshot()
+    ret = abm.step(n_updates=L * L)
+    frac = float(np.mean(abm.snapshot() != before))
+    row(f"the model; {frac:.0%} of sites changed", "returns the model; at most n_updates sites changed",
+        ret is abm and frac * L * L <= L * L)
+    n_hist = len(abm.history)
+    tr = abm.equilibrate(n_steps=10)
+    row(f"array of {tr.size} means", "one mean per sweep, appended to model.history",
+        tr.shape == (10,) and len(abm.history) == n_hist + 10
+        and math.isclose(tr[-1], abm.mean_activation(), abs_tol=1e-12))
+    snap = abm.snapshot()
+    snap[0, 0] = -1.0
+    row(f"array {snap.shape}", "a copy: writing to it leaves the model unchanged", abm.lattice[0, 0] != -1.0)
+    m = abm.mean_activation()
+    row(f"{m:.4f}", "= mean of the snapshot, in [0, 1]", m == float(abm.snapshot().mean()) and 0 <= m <= 1)
+    sim = EmergentBetaSimulator(ABMParams(J=J, T=T, lattice_size=L, seed=seed))
+    R, sig = sim.scan_resource_range(n_points=20, n_steps=20)
+    row(f"({R.size} fields, {np.size(sig)} means)", "R = linspace(-2, 2, 20); σ̄ in [0, 1]",
+        np.array_equal(R, np.linspace(-2, 2, 20)) and np.size(sig) == 20 and np.all((sig >= 0) & (sig <= 1)))
+    res = sim.compute_emergent_beta(n_points=25, n_steps=20)
+    keys = ("beta_emergent", "r_squared", "fit_info", "R_values", "sigma_values", "params")
+    row(f"β = {res['beta_emergent']:.3g}, R² = {res['r_squared']:.3f}", "has the guide's six keys",
+        all(k in res for k in keys))
+    cg = coarse_grain(lat, block_size=2)
+    row(f"array {cg.shape}", "L/2 × L/2 block means; the mean is kept",
+        cg.shape == (L // 2, L // 2) and math.isclose(cg.mean(), lat.mean(), rel_tol=1e-12))
+    n_sc = 0
+    while L % 2 ** (n_sc + 1) == 0 and n_sc < 4:
+        n_sc += 1
+    scales = multi_scale_coarsening(lat, n_scales=n_sc)
+    row(f"{len(scales)} lattices, {scales[0].shape[0]} to {scales[-1].shape[0]} a side",
+        f"the lattice plus n_scales = {n_sc} coarser ones",
+        len(scales) == n_sc + 1 and scales[-1].shape[0] == L // 2 ** n_sc)
+    beta, r2, info = extract_emergent_beta(R, sig)
+    row(f"(β = {beta:.3g}, R² = {r2:.3f}, dict)", "a 3-tuple (float, float, dict)",
+        isinstance(info, dict) and isinstance(float(beta), float))
+    mp = microscopic_to_beta_map()
+    row(f"{len(mp)} systems", "a dict: system → its J, T and β values",
+        isinstance(mp, dict) and all({"J", "T"} <= set(d) for d in mp.values()))
+    return pd.DataFrame({"entry": [e for e, _ in GUIDE_API], "guide": [f"“{g}”" for _, g in GUIDE_API],
+                         "returned": [r[0] for r in rows], "check": [r[1] for r in rows],
+                         "ok": [r[2] for r in rows]})
