@@ -1,0 +1,253 @@
+"""Tests of utacbook.studies.rg.robust_beta: the guide's fit on several grids against the midpoint slope.
+
+Exact references: the guide's simulator (the same runs with the same seed), the mean-field
+response fitted on the same grids (deterministic), independent agents (J = 0: slope 4 g'(0)/T
+exactly).  Statistical tolerances are the error bars of the measurement.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import utacbook.claims as uc
+from utacbook.models import ABMParams, EmergentBetaSimulator
+from utacbook.stats import extract_emergent_beta, midpoint_beta
+from utacbook.studies.rg import robust_beta as rb
+from utacbook.theory import GPRIME0, mean_field_beta, mean_field_emergent_beta, mean_field_response
+
+
+# ------------------------------------------------------------------ grids
+
+
+@pytest.mark.parametrize("theta", [-0.35, -0.3, -0.4, 0.0, -0.49])
+@pytest.mark.parametrize("phase", [0.0, 0.25, 0.5, 0.9])
+def test_phase_grid_puts_theta_where_asked(theta, phase):
+    R = rb.phase_grid(theta, phase)
+    assert R.size == 25
+    np.testing.assert_allclose(np.diff(R), rb.GUIDE_SPACING, rtol=1e-12)
+    got = rb.grid_phase(theta, R)
+    assert min(abs(got - phase), 1 - abs(got - phase)) < 1e-9
+    assert abs(R.mean()) <= rb.GUIDE_SPACING / 2 + 1e-12        # as centred on 0 as the spacing allows
+
+
+def test_grid_phase_of_the_guides_systems():
+    R = rb.grid(*rb.GUIDE_GRID)
+    # Theta = -J/2 on the guide's grid -2 + k/6: Bees -0.35 is 0.1 spacing below -1/3, AMOC -0.3 0.2 above it
+    assert rb.grid_phase(-0.35, R) == pytest.approx(0.9)
+    assert rb.grid_phase(-0.30, R) == pytest.approx(0.2)
+    assert rb.grid_phase(-1.0, R) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_mean_field_fit_depends_on_the_alignment():
+    # deterministic: the guide's fit of the exact mean-field response on grids of one spacing is
+    # steeper with Theta halfway between two points than with Theta on a point
+    for J, T in ((0.7, 0.17), (0.6, 0.15), (0.8, 0.19)):
+        b = [extract_emergent_beta(R, mean_field_response(R, J, T))[0]
+             for R in (rb.phase_grid(-J / 2, 0.0), rb.phase_grid(-J / 2, 0.5))]
+        assert b[1] > 1.2 * b[0]
+        # and both lie far below the midpoint slope of the same curve
+        assert max(b) < 0.7 * mean_field_beta(J, T)
+
+
+# ------------------------------------------------------------------ the guide's fit
+
+
+def test_single_grid_is_the_guides_simulator():
+    # same runs as EmergentBetaSimulator.compute_emergent_beta_replicas with the same seed
+    p = ABMParams(J=0.8, T=0.19, lattice_size=16, seed=21)
+    ref = EmergentBetaSimulator(p).compute_emergent_beta_replicas(n_replicas=3, n_points=25, n_steps=30)
+    f = rb.guide_fits(0.8, 0.19, {"g": rb.GUIDE_GRID}, n_replicas=3, seed=21, lattice_size=16, n_steps=30)
+    np.testing.assert_array_equal(f["betas"]["g"], ref["betas"])
+    np.testing.assert_array_equal(f["sigma"], ref["sigma"])
+
+
+def test_shared_fields_are_shared_runs():
+    f = rb.guide_fits(0.8, 0.19, rb.ISSUE_GRIDS, n_replicas=2, seed=3, lattice_size=8, n_steps=10)
+    # 25 + 25 + 15 fields, of which 9 (multiples of 1/2 in [-2, 2]) and 3 (-2, 0, 2) are shared
+    assert len(f["h"]) == 53
+    for name, g in rb.ISSUE_GRIDS.items():
+        R = rb.grid(*g)
+        assert np.isin(np.round(R, 12), np.round(f["h"], 12)).all()
+        assert f.lookup(*g) == name
+    # the mean-field column is theory.mean_field_emergent_beta on the same grid
+    for name, (a, b, n) in rb.ISSUE_GRIDS.items():
+        assert f["beta_mf"][name] == pytest.approx(mean_field_emergent_beta(0.8, 0.19, R_min=a, R_max=b,
+                                                                            n_points=n)[0], rel=1e-12)
+    d, e = f.difference("±2, 15 points", rb.BASE)
+    assert d == pytest.approx(np.mean(f["betas"]["±2, 15 points"] - f["betas"][rb.BASE]))
+    df = f.to_dataframe(base=rb.BASE)
+    assert list(df["grid"]) == list(rb.ISSUE_GRIDS)
+    assert df.loc[0, "rel_change"] == 0.0
+
+
+def test_the_guides_fit_moves_with_the_grid_like_mean_field():
+    # the issue's grid change (15 points instead of 25) lowers the LLM fit by far more than its error,
+    # and by about what the same fit of the mean-field curve predicts
+    f = rb.guide_fits(0.8, 0.19, rb.ISSUE_GRIDS, n_replicas=4, seed=5, lattice_size=32)
+    s = f.summary("±2, 15 points", base=rb.BASE)
+    assert s["rel_change"] < -5 * s["rel_change_err"]
+    mf = f["beta_mf"]["±2, 15 points"] / f["beta_mf"][rb.BASE] - 1
+    assert abs(s["rel_change"] - mf) < 0.05
+
+
+# ------------------------------------------------------------------ midpoint slope helpers
+
+
+def test_fixed_delta_study_is_exact_at_J0():
+    # independent agents: sigma(h) = g(h/T), so 4 D(delta) = 4 [g(d/T) - g(-d/T)] / (2 d) exactly
+    from utacbook.theory import logistic_normal_mean as g
+    T, d = 0.3, 0.05
+    rows = rb.fixed_delta_study(0.0, T, delta=d, conditions=[(16, 100), (32, 100)], n_replicas=8, seed=2)
+    exact = 4 * (g(d / T) - g(-d / T)) / (2 * d)
+    for r in rows:
+        assert abs(r["beta"] - exact) <= 3 * r["beta_err"]
+        assert r["slopes"].shape == (8,)
+    assert exact == pytest.approx(4 * GPRIME0 / T, rel=0.01)
+    assert [(r["L"], r["n_steps"]) for r in rows] == [(16, 100), (32, 100)]
+
+
+def test_crn_gain_grows_as_delta_shrinks():
+    rows = rb.crn_gain(0.8, 0.19, theta=-0.4, deltas=[0.002, 0.03], n_replicas=8, seed=4, lattice_size=16)
+    assert rows[0]["gain"] > 3 and rows[0]["gain"] > rows[1]["gain"]
+    # both estimate the same slope
+    for r in rows:
+        assert abs(r["crn"][0] - r["indep"][0]) <= 3 * math.hypot(r["crn"][1], r["indep"][1])
+
+
+def test_slope_at_interpolates_the_differences():
+    from scipy.special import expit
+
+    def scan(J, T, h, *, lattice_size, n_steps, n_replicas, seed):
+        return {"sigma": np.tile(expit(4.0 * np.asarray(h)), (n_replicas, 1))}
+    r = midpoint_beta(0.0, 1.0, scan=scan, theta=0.0, n_replicas=2, seed=0)
+    for d in (0.0, r.deltas.min(), 0.5 * (r.deltas.min() + r.deltas.max())):
+        x = 4.0 * d / 2
+        exact = 4.0 if d == 0 else 4.0 * math.tanh(x) / x
+        assert rb.slope_at(r, d) == pytest.approx(exact, rel=1e-4)
+    with pytest.raises(ValueError, match="delta"):
+        rb.slope_at(r, 10.0)
+
+
+# ------------------------------------------------------------------ claims and judgement
+
+
+@pytest.fixture(scope="module")
+def small_study():
+    """The chapter's whole pipeline on small lattices (L = 16, 32): cheap, same code paths."""
+    sy = rb.systems()
+    K_c = 5.54
+    below = [n for n, d in sy.items() if d["K"] < K_c]
+    fits = {}
+    for name, d in sy.items():
+        grids = dict(rb.ISSUE_GRIDS)
+        if name in ("Honeybees", "Climate AMOC"):
+            grids[rb.HALFWAY] = rb.phase_grid(-d["J"] / 2, 0.5)
+        fits[name] = rb.guide_fits(d["J"], d["T"], grids, n_replicas=3, seed=8, lattice_size=16)
+    robust = rb.robust_table(n_replicas=6, seed=8, lattice_size=32, check_steps=2)
+    free = midpoint_beta(0.8, 0.19, theta="find", bracket=(-3.0, 3.0), n_replicas=6, seed=8, lattice_size=32)
+    exact = {T: midpoint_beta(0.0, T, theta="symmetric", n_replicas=6, seed=8, lattice_size=16) for T in (0.19, 0.5)}
+    r = robust["LLM Training"]
+    crn = rb.crn_gain(0.8, 0.19, theta=-0.4, deltas=[r.deltas.min(), r.deltas.max()], n_replicas=6, seed=8,
+                      lattice_size=32)
+    u = sy["Urban Heat (mod)"]
+    above = {"L": rb.fixed_delta_study(u["J"], u["T"], delta=0.002, conditions=[(16, 100), (32, 100)],
+                                       n_replicas=6, seed=8),
+             "t": rb.fixed_delta_study(u["J"], u["T"], delta=0.002, conditions=[(32, 100), (32, 400)],
+                                       n_replicas=6, seed=8)}
+    claims = {c.id: c for c in rb.claims(seed=8, n_grid=3, n_mid=6, K_c=K_c, grid_systems=below,
+                                         above_name="Urban Heat (mod)", conditions_above={"L": "L", "t": "t"})}
+    judged = rb.judge(claims, fits=fits, robust=robust, grid_free=free, exact=exact, crn=crn, above=above,
+                      K_c=K_c, below=below)
+    return dict(claims=claims, judged={j.claim.id: j for j in judged}, robust=robust, fits=fits, free=free)
+
+
+def test_claims_are_stated_before_the_measurement(small_study):
+    claims = small_study["claims"]
+    assert len(claims) == 13
+    assert all(c.source == "ours" for c in claims.values())
+    assert claims["rg.robust_beta.range"].criterion.target == -0.17
+    assert claims["rg.robust_beta.points"].criterion.target == -0.15
+    for key in ("range", "points", "bees_lower", "bees_grid"):
+        assert "issue" in claims[f"rg.robust_beta.{key}"].note
+
+
+def test_judgement_uses_the_measurements(small_study):
+    j = small_study["judged"]
+    assert set(j) == set(small_study["claims"])
+    assert all(x.verdict in uc.VERDICTS for x in j.values())
+    # exact results are reproduced by the estimator (fails if judge compares with the wrong reference)
+    assert j["rg.robust_beta.exact"].verdict == uc.HELD
+    assert j["rg.robust_beta.grid_free"].verdict == uc.HELD
+    # the range claim is judged at the four systems below K_c, each a condition
+    conds = [c.measurement.condition for c in j["rg.robust_beta.range"].results]
+    assert conds == ["LLM Training", "Climate AMOC", "Honeybees", "Quantum Vacuum"]
+    # its values are the paired relative changes of the fits
+    f = small_study["fits"]["Climate AMOC"]
+    assert j["rg.robust_beta.range"].results[1].measurement.value == pytest.approx(
+        f.summary("±3, 25 points", base=rb.BASE)["rel_change"])
+    # flags: one condition per system, true when converged matches (K < K_c)
+    flags = j["rg.robust_beta.flags"].results
+    assert len(flags) == 6
+    for c in flags:
+        r = small_study["robust"][c.measurement.condition]
+        assert c.measurement.value == (r.converged == (r.J / r.T < 5.54))
+
+
+def test_below_kc_converged_above_not(small_study):
+    # the estimator's own flags at L = 32: the four systems below K_c converge and are stationary;
+    # the two above are not shown to be stationary
+    for name, r in small_study["robust"].items():
+        if r.J / r.T < 5.54:
+            assert r.converged and r.stationary, (name, r.diagnosis)
+            assert r.beta < mean_field_beta(r.J, r.T)          # fluctuations lower the slope
+        else:
+            assert not r.converged and r.stationary is False, name
+
+
+def test_table_frame(small_study):
+    df = rb.table_frame(small_study["fits"], small_study["robust"])
+    assert len(df) == 6
+    assert list(df.columns[:2]) == ["system", "K = J/T"]
+    assert [c for c in df.columns if c.startswith("fit β")] == [f"fit β, {g}" for g in rb.ISSUE_GRIDS]
+    assert set(df["converged"]) <= {"yes", "no"}
+
+
+def test_plots_draw(small_study):
+    # the figures of the chapter draw from the study's results: check what they draw
+    import matplotlib.pyplot as plt
+    sy = rb.systems()
+    fits = rb.guide_fits(0.8, 0.19, {f"r{x}": (-x, x, 25) for x in rb.FIGURE_RANGES}
+                         | {f"n{n}": (-2.0, 2.0, n) for n in rb.FIGURE_POINTS}, n_replicas=2, seed=1,
+                         lattice_size=8, n_steps=10)
+    axes = rb.plot_grid_dependence(fits, small_study["robust"]["LLM Training"])
+    pts = axes[0].lines[0].get_xydata() if axes[0].lines else None
+    assert pts is not None
+    assert len(axes[1].containers[0].lines[0].get_xdata()) == len(rb.FIGURE_POINTS)
+    plt.close("all")
+    ax = rb.plot_alignment({"Honeybees": (sy["Honeybees"]["J"], sy["Honeybees"]["T"])},
+                           {"Honeybees": {0.9: (13.8, 0.1), 0.5: (17.1, 0.1)}}, small_study["robust"],
+                           {"Honeybees": 0.9})
+    assert len(ax.containers[0].lines[0].get_xdata()) == 2
+    plt.close("all")
+    with pytest.raises(ValueError, match="FIGURE"):
+        rb.plot_grid_dependence(rb.guide_fits(0.8, 0.19, {"g": rb.GUIDE_GRID}, n_replicas=2, seed=1,
+                                              lattice_size=8, n_steps=5), small_study["robust"]["LLM Training"])
+
+
+@pytest.mark.parametrize("call, exc, word", [
+    (lambda: rb.robust_table(["Atlantis"]), ValueError, "names"),
+    (lambda: rb.crn_gain(0.8, 0.19, theta=-0.4, deltas=[0.0]), ValueError, "deltas"),
+    (lambda: rb.crn_gain(0.8, 0.0, theta=-0.4, deltas=[0.01]), ValueError, "T"),
+    (lambda: rb.crn_gain(0.8, 0.19, theta=-0.4, deltas=[0.01], n_replicas=1), ValueError, "n_replicas"),
+    (lambda: rb.fixed_delta_study(0.8, 0.19, delta=-1.0, conditions=[(8, 10)]), ValueError, "delta"),
+    (lambda: rb.guide_fits(0.8, 0.19, {}), TypeError, "grids"),
+    (lambda: rb.guide_fits(0.8, 0.19, {"g": (2.0, -2.0, 25)}), ValueError, "R_min"),
+    (lambda: rb.guide_fits(0.8, 0.19, {"g": rb.GUIDE_GRID}, n_replicas=1), ValueError, "n_replicas"),
+    (lambda: rb.phase_grid(-0.4, 1.5), ValueError, "phase"),
+])
+def test_bad_input(call, exc, word):
+    with pytest.raises(exc, match=word):
+        call()
