@@ -17,6 +17,11 @@ from ._mean_field import (
     mean_field_response, mean_field_s_curve, mean_field_scan_response, mean_field_spinodals,
     probit_approximation, single_site_response,
 )
+from ._mean_field import (  # the chapter rg-what-beta-measures
+    CompatibleSet, PinnedCouplings, compatible_couplings, mean_field_compatible_couplings,
+    mean_field_quartile_width, mean_field_rule_error, mean_field_rule_roots, pin_couplings,
+    pin_couplings_by_width,
+)
 from ._two_community import (
     polarised_stability, two_block_fixed_point, two_block_hessian, two_block_solution,
 )
@@ -31,4 +36,7 @@ __all__ = [
     'mean_field_spinodals', 'mean_field_tc', 'onsager_tc', 'polarised_stability',
     'probit_approximation', 'ring', 'single_site_response', 'square_lattice_couplings',
     'two_block_fixed_point', 'two_block_hessian', 'two_block_solution', 'yang_magnetization',
+    'CompatibleSet', 'PinnedCouplings', 'compatible_couplings', 'mean_field_compatible_couplings',
+    'mean_field_quartile_width', 'mean_field_rule_error', 'mean_field_rule_roots', 'pin_couplings',
+    'pin_couplings_by_width',
 ]

@@ -22,6 +22,10 @@ beta :math:`\\beta_{MF} = 4 g'(0) / (T - J g'(0))`, which diverges at
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.optimize import brentq
@@ -430,3 +434,489 @@ def mean_field_s_curve(J, T, *, x_max=12.0, n=2001):
     x = np.linspace(-x_max, x_max, v.integer("n", n, low=2))
     m = _g(x)
     return T * x - J * m, m, J * _g_slope(x) / T < 1.0
+
+
+# --- additions for the chapter "What the emergent beta measures" (rg-what-beta-measures) ---
+
+__all__ += ["mean_field_rule_roots", "mean_field_rule_error", "CompatibleSet", "compatible_couplings",
+            "mean_field_compatible_couplings", "PinnedCouplings", "pin_couplings", "mean_field_quartile_width",
+            "pin_couplings_by_width"]
+
+#: g^{-1}(3/4): where the logistic-normal mean reaches 3/4 (about 1.3149)
+_G_INV_3_4 = float(brentq(lambda x: _g(x) - 0.75, 0.0, 10.0, xtol=1e-15))
+
+
+def mean_field_rule_roots():
+    r"""The two couplings K = J/T at which the mean-field midpoint slope, as beta*T, equals K.
+
+    Measured against the reduced field h/T, the midpoint slope of the mean-field response is
+    ``beta*T = f(K) = 4 g'(0) / (1 - g'(0) K)`` (:func:`mean_field_beta_scaled`).  The guide's rule
+    read in these units, ``beta*T = K``, holds where ``f(K) = K``, that is where
+    ``g'(0) K**2 - K + 4 g'(0) = 0``:
+
+    .. math:: K_\pm = \frac{1 \pm \sqrt{1 - 16\,g'(0)^2}}{2\,g'(0)} .
+
+    Below ``K_-`` and above ``K_+`` (up to the threshold ``1/g'(0)``) mean field is steeper than
+    the rule, between the roots flatter.
+
+    Returns
+    -------
+    (float, float)
+        ``(K_-, K_+)``, about (1.0576, 3.7822); the lower root is computed as
+        ``8 g'(0) / (1 + sqrt(1 - 16 g'(0)**2))`` (the same number without cancellation).
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_rule_roots, mean_field_beta_scaled
+    >>> lo, hi = mean_field_rule_roots()
+    >>> round(lo, 4), round(hi, 4)
+    (1.0576, 3.7822)
+    >>> abs(mean_field_beta_scaled(hi) - hi) < 1e-12
+    True
+    """
+    s = math.sqrt(1.0 - 16.0 * GPRIME0 ** 2)
+    return 8.0 * GPRIME0 / (1.0 + s), (1.0 + s) / (2.0 * GPRIME0)
+
+
+def mean_field_rule_error(ratio):
+    """Relative deviation of the mean-field midpoint slope from the rule: ``(beta*T - K) / K``.
+
+    The guide's deviation ``(beta - J/T) / (J/T)`` (with its sign) under the charitable
+    reading, beta measured against the reduced field h/T, with beta*T from mean field
+    (:func:`mean_field_beta_scaled`).  Zero at the two roots of :func:`mean_field_rule_roots`,
+    negative between them, ``inf`` at K = 0 (the rule predicts a flat response, mean field a
+    finite slope 4 g'(0)) and at and beyond the threshold K >= 1/g'(0).
+
+    Parameters
+    ----------
+    ratio : float or array_like
+        K = J/T, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_rule_error
+    >>> mean_field_rule_error([0.0, 2.0, 4.0]).round(3)
+    array([   inf, -0.296,  0.191])
+    """
+    K = v.real_array("ratio", ratio)
+    if np.any(K < 0):
+        raise ValueError(f"ratio must be >= 0 everywhere, got {K[K < 0].ravel()[0]!r}")
+    f = mean_field_beta_scaled(K)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((K > 0) & np.isfinite(f), (f - K) / np.where(K > 0, K, 1.0), np.inf)
+    return float(out) if out.ndim == 0 else out
+
+
+@dataclass(frozen=True, repr=False)
+class CompatibleSet:
+    """The (J, T) pairs compatible with a measured beta: a curve parametrised by K = J/T.
+
+    Along the curve ``T = f(K) / beta`` and ``J = K T``, where ``f(K) = beta*T`` is the midpoint
+    slope in reduced units (mean field or a lattice calibration).  The band ``T_lo .. T_hi``
+    (and ``J = K T`` on its edges) holds the pairs within ``k`` combined standard errors of
+    the measured beta and of ``f``.
+
+    Attributes
+    ----------
+    ratio, J, T, J_lo, J_hi, T_lo, T_hi : ndarray
+        Along the curve (``T_hi`` is inf where beta - k err <= 0).
+    beta, beta_err, k : float
+    source : str
+        Where f comes from (``"mean field"``, ``"lattice"``).
+    """
+
+    ratio: np.ndarray
+    J: np.ndarray
+    T: np.ndarray
+    J_lo: np.ndarray
+    J_hi: np.ndarray
+    T_lo: np.ndarray
+    T_hi: np.ndarray
+    beta: float
+    beta_err: float
+    k: float
+    source: str
+
+    def __repr__(self):
+        return (f"CompatibleSet({self.source}: beta = {self.beta:.4g} ± {self.beta_err:.2g}, "
+                f"{self.ratio.size} points, K = {self.ratio.min():.3g}..{self.ratio.max():.3g}, "
+                f"T = {np.nanmin(self.T):.3g}..{np.nanmax(self.T):.3g})")
+
+    def to_dataframe(self):
+        """One row per point of the curve: ratio, J, T and the band edges."""
+        import pandas as pd
+        return pd.DataFrame({n: getattr(self, n) for n in ("ratio", "J", "T", "J_lo", "J_hi", "T_lo", "T_hi")})
+
+
+def compatible_couplings(beta, beta_err=0.0, *, ratio, scaled, scaled_err=0.0, k=1.0, source="given f"):
+    """The (J, T) pairs with midpoint slope ``f(J/T) / T`` equal to a measured beta.
+
+    The emergent beta of the guide's model is ``f(J/T) / T`` exactly (the update depends on
+    J, h, T only through J/T and h/T), so one beta fixes only a curve in the (J, T) plane:
+    for every K, ``T = f(K) / beta`` and ``J = K T``.
+
+    Parameters
+    ----------
+    beta : float
+        Measured midpoint slope (1 / units of the field), > 0.
+    beta_err : float, default 0
+        Its standard error, >= 0.
+    ratio : array_like, shape (n,)
+        Couplings K = J/T along which to draw the curve (>= 0).
+    scaled : array_like, shape (n,)
+        ``f(K) = beta*T`` at those K (> 0; inf where the response jumps is allowed and
+        gives T = inf).
+    scaled_err : float or array_like, default 0
+        Standard error of ``f`` (a lattice calibration's).
+    k : float, default 1
+        Half-width of the band in combined standard errors.
+    source : str
+        A label (``"mean field"``, ``"lattice"``).
+
+    Returns
+    -------
+    CompatibleSet
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import compatible_couplings
+    >>> c = compatible_couplings(2.0, 0.1, ratio=[1.0, 2.0], scaled=[1.0, 1.5], source="toy")
+    >>> c.T, c.J
+    (array([0.5 , 0.75]), array([0.5, 1.5]))
+    >>> c.T_lo.round(4)                       # f / (beta + err)
+    array([0.4762, 0.7143])
+    """
+    beta = v.real("beta", beta, positive=True)
+    beta_err = v.real("beta_err", beta_err, nonnegative=True)
+    K = v.real_array("ratio", ratio, ndim=1, min_len=1)
+    if np.any(K < 0):
+        raise ValueError(f"ratio must be >= 0 everywhere, got {K[K < 0][0]!r}")
+    f = np.asarray(scaled, dtype=float)
+    if f.shape != K.shape:
+        raise ValueError(f"scaled must have the shape of ratio {K.shape}, got {f.shape}")
+    if np.any(np.isnan(f)) or np.any(f <= 0):
+        raise ValueError("scaled must be > 0 everywhere (inf allowed), no NaN")
+    fe = np.broadcast_to(v.real_array("scaled_err", scaled_err), K.shape)
+    if np.any(fe < 0):
+        raise ValueError("scaled_err must be >= 0 everywhere")
+    k = v.real("k", k, nonnegative=True)
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str, got {type(source).__name__}")
+    T = f / beta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.hypot(np.where(np.isfinite(f), fe / f, 0.0), beta_err / beta)
+        T_lo = T / (1.0 + k * rel)
+        T_hi = np.where(k * rel < 1.0, T / (1.0 - k * rel), np.inf)
+    return CompatibleSet(K, K * T, T, K * T_lo, K * T_hi, T_lo, T_hi, beta, beta_err, k, source)
+
+
+def mean_field_compatible_couplings(beta, beta_err=0.0, *, n=200, k=1.0):
+    r"""The mean-field (J, T) pairs with midpoint slope beta: the half-line ``T = g'(0) (J + 4/beta)``.
+
+    From :math:`\beta = 4g'(0)/(T - J g'(0))`: :math:`T - g'(0) J = 4 g'(0)/\beta`, a straight line
+    in the (J, T) plane that starts at the uncoupled system (J = 0, T = 4 g'(0)/beta) and has
+    slope g'(0); along it K = J/T runs from 0 towards 1/g'(0).  Drawn by
+    :func:`compatible_couplings` with f from :func:`mean_field_beta_scaled`.
+
+    Parameters
+    ----------
+    beta : float
+        Midpoint slope, > 0.
+    beta_err : float, default 0
+        Its standard error.
+    n : int, default 200
+        Points along K in [0, 0.98 / g'(0)] (the line's far end, near the threshold).
+    k : float, default 1
+        Band half-width in standard errors.
+
+    Returns
+    -------
+    CompatibleSet
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_compatible_couplings, GPRIME0
+    >>> c = mean_field_compatible_couplings(20.0, n=5)
+    >>> bool(abs(c.T - GPRIME0 * (c.J + 4 / 20.0)).max() < 1e-12)
+    True
+    """
+    n = v.integer("n", n, low=2)
+    K = np.linspace(0.0, 0.98 / GPRIME0, n)
+    return compatible_couplings(beta, beta_err, ratio=K, scaled=mean_field_beta_scaled(K), k=k,
+                                source="mean field")
+
+
+@dataclass(frozen=True, repr=False)
+class PinnedCouplings:
+    """(J, T) inferred from a measured beta and a second observable, with standard errors.
+
+    Attributes
+    ----------
+    J, J_err, T, T_err, ratio, ratio_err : float
+        The estimates (``ratio`` = K = J/T) and their standard errors (linear propagation).
+    cov_JT : float
+        Covariance of J and T.
+    by : str
+        The second observable (``"theta"``, ``"width"``, ...).
+    source : str
+        Where f comes from.
+    """
+
+    J: float
+    J_err: float
+    T: float
+    T_err: float
+    ratio: float
+    ratio_err: float
+    cov_JT: float
+    by: str
+    source: str
+
+    def __repr__(self):
+        return (f"PinnedCouplings(by {self.by}, {self.source}: J = {self.J:.4g} ± {self.J_err:.2g}, "
+                f"T = {self.T:.4g} ± {self.T_err:.2g}, K = {self.ratio:.4g} ± {self.ratio_err:.2g})")
+
+    def to_dict(self):
+        """The fields as a plain dict."""
+        return dataclasses.asdict(self)
+
+    def z(self, J, T):
+        """Distance of a true (J, T) from the estimate, in standard errors: (z_J, z_T, Mahalanobis)."""
+        J, T = v.real("J", J), v.real("T", T)
+        d = np.array([J - self.J, T - self.T])
+        C = np.array([[self.J_err ** 2, self.cov_JT], [self.cov_JT, self.T_err ** 2]])
+        zJ = d[0] / self.J_err if self.J_err > 0 else (0.0 if d[0] == 0 else math.copysign(math.inf, d[0]))
+        zT = d[1] / self.T_err if self.T_err > 0 else (0.0 if d[1] == 0 else math.copysign(math.inf, d[1]))
+        try:
+            m = float(np.sqrt(d @ np.linalg.solve(C, d)))
+        except np.linalg.LinAlgError:
+            m = math.inf
+        return float(zJ), float(zT), m
+
+
+def _interp(K, f, x):
+    """Linear interpolation of f(K) at x (K increasing); ValueError outside the grid."""
+    if not K[0] <= x <= K[-1]:
+        raise ValueError(f"the inferred K = {x:.4g} lies outside the calibration range "
+                         f"[{K[0]:.4g}, {K[-1]:.4g}]")
+    return float(np.interp(x, K, f))
+
+
+def _invert_calibration(Kg, G, y):
+    """K with G(K) = y for a calibration G on the grid Kg (increasing): monotone cubic (PCHIP) interpolation.
+
+    Returns (K, G'(K), interpolation error): the error is the distance to the solution with a
+    not-a-knot cubic spline through the same points (both interpolants are third order; their
+    difference gauges what the grid does not resolve), 0 with fewer than 4 points.
+    """
+    from scipy.interpolate import CubicSpline, PchipInterpolator
+    P = PchipInterpolator(Kg, G)
+    K = float(brentq(lambda k: float(P(k)) - y, Kg[0], Kg[-1], xtol=1e-14)) if G[0] < y < G[-1] else \
+        float(Kg[0] if y <= G[0] else Kg[-1])
+    dG = float(P.derivative()(K))
+    K_int = 0.0
+    if Kg.size >= 4:
+        S = CubicSpline(Kg, G)
+        i = int(np.clip(np.searchsorted(Kg, K) - 1, 0, Kg.size - 2))
+        a, b = Kg[max(i - 1, 0)], Kg[min(i + 2, Kg.size - 1)]
+        if (S(a) - y) * (S(b) - y) < 0:
+            K_int = abs(float(brentq(lambda k: float(S(k)) - y, a, b, xtol=1e-14)) - K)
+    return K, dG, K_int
+
+
+def pin_couplings(beta, theta, *, beta_err=0.0, theta_err=0.0, ratio=None, scaled=None, scaled_err=0.0,
+                  source="given f"):
+    r"""(J, T) from a midpoint slope beta and the midpoint Theta of the guide's symmetric scan.
+
+    The midpoint is exactly :math:`\Theta = -J/2` (the sigma -> 1 - sigma symmetry), which
+    fixes J; then :math:`\beta = f(K)/T = f(K) K / J` fixes K through
+    :math:`G(K) = K f(K) = \beta J` (G increases with K), and T = J/K.
+
+    Parameters
+    ----------
+    beta : float
+        Measured midpoint slope, > 0.
+    theta : float
+        Measured midpoint, < 0 (J > 0).
+    beta_err, theta_err : float, default 0
+        Their standard errors (independent).
+    ratio, scaled : array_like, optional
+        A calibration ``f(K) = beta*T`` on an increasing grid of K (finite values; G
+        must increase along it), interpolated by a monotone cubic (PCHIP) in G; the difference
+        from a cubic spline's solution enters K's error as the interpolation error.  Default:
+        mean field, :func:`mean_field_beta_scaled`, where the solution is closed-form.
+    scaled_err : float or array_like, default 0
+        Standard errors of the calibration (interpolated like f).
+    source : str
+        A label for the calibration.
+
+    Returns
+    -------
+    PinnedCouplings
+        Errors by linear propagation of ``beta_err``, ``theta_err`` and ``scaled_err``.
+
+    Raises
+    ------
+    ValueError
+        Bad input, or a K outside the calibration's range.
+
+    Examples
+    --------
+    >>> from utacbook.theory import pin_couplings, mean_field_beta
+    >>> J, T = 0.6, 0.3
+    >>> p = pin_couplings(mean_field_beta(J, T), -J / 2)         # mean field: exact
+    >>> round(p.J, 12), round(p.T, 12)
+    (0.6, 0.3)
+    """
+    beta = v.real("beta", beta, positive=True)
+    theta = v.real("theta", theta)
+    if not theta < 0:
+        raise ValueError(f"theta must be < 0 (Theta = -J/2 with J > 0), got {theta!r}")
+    beta_err = v.real("beta_err", beta_err, nonnegative=True)
+    theta_err = v.real("theta_err", theta_err, nonnegative=True)
+    J, J_err = -2.0 * theta, 2.0 * theta_err
+    y = beta * J                                        # G(K) = K f(K) = beta J
+    if ratio is None and scaled is None:
+        source = "mean field"
+        g0 = GPRIME0
+        K = y / (g0 * (4.0 + y))                       # 4 g0 K / (1 - g0 K) = y
+        K_int = 0.0
+        dG = 4.0 * g0 / (1.0 - g0 * K) ** 2
+        fe = 0.0
+    elif ratio is None or scaled is None:
+        raise ValueError("give both ratio and scaled (a calibration), or neither (mean field)")
+    else:
+        Kg = v.real_array("ratio", ratio, ndim=1, min_len=2)
+        fg = v.real_array("scaled", scaled, ndim=1, min_len=2)
+        if fg.shape != Kg.shape:
+            raise ValueError(f"scaled must have the shape of ratio {Kg.shape}, got {fg.shape}")
+        if np.any(np.diff(Kg) <= 0):
+            raise ValueError("ratio must increase strictly")
+        if np.any(fg <= 0):
+            raise ValueError("scaled must be > 0 everywhere")
+        feg = np.broadcast_to(v.real_array("scaled_err", scaled_err), Kg.shape)
+        if np.any(feg < 0):
+            raise ValueError("scaled_err must be >= 0 everywhere")
+        G = Kg * fg
+        if np.any(np.diff(G) <= 0):
+            raise ValueError("K f(K) must increase along the calibration for K to be pinned")
+        if not G[0] <= y <= G[-1]:
+            raise ValueError(f"beta * J = {y:.4g} lies outside the calibration's range of K f(K), "
+                             f"[{G[0]:.4g}, {G[-1]:.4g}]")
+        K, dG, K_int = _invert_calibration(Kg, G, y)
+        fe = _interp(Kg, feg, K)
+    T = J / K if K > 0 else math.inf
+    # linear propagation: K = G^-1(beta J) with G shifted by K * delta f; plus the interpolation's error
+    dK_db, dK_dJ, dK_df = J / dG, beta / dG, -K / dG
+    K_err = math.sqrt((dK_db * beta_err) ** 2 + (dK_dJ * J_err) ** 2 + (dK_df * fe) ** 2 + K_int ** 2)
+    dT_db = -J / K ** 2 * dK_db
+    dT_dJ = 1.0 / K - J / K ** 2 * dK_dJ
+    dT_df = -J / K ** 2 * dK_df
+    dT_dK = -J / K ** 2
+    T_err = math.sqrt((dT_db * beta_err) ** 2 + (dT_dJ * J_err) ** 2 + (dT_df * fe) ** 2 + (dT_dK * K_int) ** 2)
+    cov = dT_dJ * J_err ** 2
+    return PinnedCouplings(float(J), float(J_err), float(T), float(T_err), float(K), float(K_err),
+                           float(cov), "theta", source)
+
+
+def mean_field_quartile_width(ratio):
+    r"""Width of the mean-field response between sigma = 1/4 and 3/4, in units of T.
+
+    In mean field m = g(K m + u) with u = h/T, so the field at which m = q is
+    ``u_q = g^{-1}(q) - K q`` and (by g(-x) = 1 - g(x)) the reduced quartile width is
+
+    .. math:: W(K) = \frac{h_{3/4} - h_{1/4}}{T} = 2\,g^{-1}(3/4) - K/2 ,
+
+    valid below the threshold 1/g'(0) (a single-valued response).  Together with the midpoint
+    slope, ``beta w = f(K) W(K)`` depends on K alone: the *shape* of the response.  For a
+    logistic it is 2 ln 3 whatever K is.
+
+    Parameters
+    ----------
+    ratio : float or array_like
+        K = J/T in [0, 1/g'(0)).
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_quartile_width
+    >>> round(mean_field_quartile_width(0.0), 4)              # 2 g^-1(3/4)
+    2.6298
+    """
+    K = v.real_array("ratio", ratio)
+    if np.any(K < 0) or np.any(K >= 1.0 / GPRIME0):
+        raise ValueError(f"ratio must lie in [0, 1/g'(0)) = [0, {1 / GPRIME0:.4f}) (a single-valued response)")
+    out = 2.0 * _G_INV_3_4 - 0.5 * K
+    return float(out) if out.ndim == 0 else out
+
+
+def pin_couplings_by_width(beta, width, *, beta_err=0.0, width_err=0.0):
+    r"""Mean-field (J, T) from a midpoint slope beta and the quartile width w of the response.
+
+    ``beta * w = f(K) W(K) = 4 g'(0) (2 x_q - K/2) / (1 - g'(0) K)`` with ``x_q = g^{-1}(3/4)``
+    (:func:`mean_field_quartile_width`) fixes K; then ``T = f(K)/beta``, ``J = K T``.  The
+    product increases from ``8 g'(0) x_q`` (about 2.17) at K = 0 and stays within a few per
+    cent of a logistic's 2 ln 3 up to K of about 2, so the width pins K only weakly there: the errors
+    say how weakly.
+
+    Parameters
+    ----------
+    beta, width : float
+        Midpoint slope and quartile width ``h_{3/4} - h_{1/4}`` (> 0).
+    beta_err, width_err : float, default 0
+        Standard errors.
+
+    Returns
+    -------
+    PinnedCouplings
+
+    Raises
+    ------
+    ValueError
+        If ``beta * width`` is below the K = 0 value (no K >= 0 matches).
+
+    Examples
+    --------
+    >>> from utacbook.theory import pin_couplings_by_width, mean_field_beta, mean_field_quartile_width
+    >>> J, T = 0.8, 0.3
+    >>> p = pin_couplings_by_width(mean_field_beta(J, T), T * mean_field_quartile_width(J / T))
+    >>> round(p.J, 10), round(p.T, 10)
+    (0.8, 0.3)
+    """
+    beta = v.real("beta", beta, positive=True)
+    width = v.real("width", width, positive=True)
+    beta_err = v.real("beta_err", beta_err, nonnegative=True)
+    width_err = v.real("width_err", width_err, nonnegative=True)
+    g0, xq = GPRIME0, _G_INV_3_4
+    s = beta * width
+    s0 = 8.0 * g0 * xq
+    if s < s0:
+        raise ValueError(f"beta * width = {s:.4g} is below its mean-field value at K = 0 ({s0:.4g}): "
+                         "no coupling K >= 0 matches")
+    # 4 g0 (2 xq - K/2) = s (1 - g0 K)  ->  K = (s - 8 g0 xq) / (g0 (s - 2))
+    K = (s - s0) / (g0 * (s - 2.0))
+    dK_ds = (g0 * (s - 2.0) - g0 * (s - s0)) / (g0 * (s - 2.0)) ** 2
+    f = 4.0 * g0 / (1.0 - g0 * K)
+    df_dK = 4.0 * g0 ** 2 / (1.0 - g0 * K) ** 2
+    T = f / beta
+    J = K * T
+    # derivatives with respect to beta and width (s = beta w)
+    dK_db, dK_dw = dK_ds * width, dK_ds * beta
+    dT_db = df_dK * dK_db / beta - f / beta ** 2
+    dT_dw = df_dK * dK_dw / beta
+    dJ_db = dK_db * T + K * dT_db
+    dJ_dw = dK_dw * T + K * dT_dw
+    J_err = math.hypot(dJ_db * beta_err, dJ_dw * width_err)
+    T_err = math.hypot(dT_db * beta_err, dT_dw * width_err)
+    K_err = math.hypot(dK_db * beta_err, dK_dw * width_err)
+    cov = dJ_db * dT_db * beta_err ** 2 + dJ_dw * dT_dw * width_err ** 2
+    return PinnedCouplings(float(J), float(J_err), float(T), float(T_err), float(K), float(K_err),
+                           float(cov), "width", "mean field")

@@ -5,11 +5,11 @@ from ._plotting import (
     PALETTE, log_size_axes, plot_lattices, plot_scan, style,
 )
 from ._widgets import (
-    DEFAULT_N_STATIC, Explorer, MAX_N_STATIC, StaticPlayer, explore_emergent_beta, live_explorer,
-    static_player,
+    DEFAULT_N_STATIC, Explorer, MAX_N_STATIC, StaticPlayer, explore_compatible_couplings, explore_emergent_beta,
+    live_explorer, static_player,
 )
 
 __all__ = [
-    'DEFAULT_N_STATIC', 'Explorer', 'MAX_N_STATIC', 'PALETTE', 'StaticPlayer',
+    'DEFAULT_N_STATIC', 'Explorer', 'MAX_N_STATIC', 'PALETTE', 'StaticPlayer', 'explore_compatible_couplings',
     'explore_emergent_beta', 'live_explorer', 'log_size_axes', 'plot_lattices', 'plot_scan', 'static_player', 'style',
 ]

@@ -28,7 +28,7 @@ import numbers
 import re
 
 __all__ = ["live_explorer", "static_player", "Explorer", "StaticPlayer",
-           "explore_emergent_beta"]
+           "explore_emergent_beta", "explore_compatible_couplings"]
 
 #: Number of grid points of the default static grid of a numeric control.
 DEFAULT_N_STATIC = 5
@@ -593,3 +593,165 @@ def explore_emergent_beta(J=0.8, T=0.19, lattice_size=64, R_min=-2.0, R_max=2.0,
     }
     return live_explorer(draw, controls, static_param="J",
                          static_values=(0.0, 0.2, 0.4, 0.8, 1.2))
+
+
+def _plot_compatible(sets, *, pinned=(), truth=(), ax=None, colors=None, J_max=None, T_max=None):
+    """Draw compatible (J, T) sets, pinned pairs with 2-sigma ellipses and true pairs (see
+    :func:`utacbook.studies.rg.what_beta_measures.plot_compatible`)."""
+    import math
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import Ellipse
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.5))
+    colors = colors or ["#2ca02c", "C0", "C4", "C5"]
+    J_top = J_max if J_max is not None else max(float(np.nanmax(s.J[np.isfinite(s.J)])) for s in sets)
+    tops = []
+    for s, c in zip(sets, colors):
+        fin = np.isfinite(s.T) & np.isfinite(s.T_hi) & (s.J <= 1.02 * J_top)
+        tops.append(float(s.T_hi[fin].max()) if fin.any() else 0.0)
+        ax.fill_between(s.J[fin], s.T_lo[fin], s.T_hi[fin], color=c, alpha=0.18, lw=0)
+        ax.plot(s.J[fin], s.T[fin], "-", color=c, lw=1.6,
+                label=f"{s.source}: β = {s.beta:.3g} ± {s.beta_err:.2g}")
+    markers = "o^vsD"
+    for n, (p, lab) in enumerate(pinned):
+        ax.errorbar([p.J], [p.T], xerr=[p.J_err], yerr=[p.T_err], fmt=markers[n % 5], color="C3", ms=5,
+                    capsize=2, label=lab)
+        C = np.array([[p.J_err ** 2, p.cov_JT], [p.cov_JT, p.T_err ** 2]])
+        w, V = np.linalg.eigh(C)
+        if np.all(w > 0):
+            ang = math.degrees(math.atan2(V[1, 1], V[0, 1]))
+            ax.add_patch(Ellipse((p.J, p.T), 2 * 2 * math.sqrt(w[1]), 2 * 2 * math.sqrt(w[0]), angle=ang,
+                                 fill=False, color="C3", lw=0.8))
+    for (J, T), lab in truth:
+        ax.plot([J], [T], "x", color="k", ms=8, mew=1.5, label=lab)
+    tops += [p.T + 3 * p.T_err for p, _ in pinned] + [T for (_, T), _ in truth]
+    ax.set_xlabel("coupling $J$")
+    ax.set_ylabel("noise $T$")
+    ax.set_xlim(0, J_top)
+    ax.set_ylim(0, T_max if T_max is not None else 1.1 * max(tops))
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration=None):
+    """The computation behind :func:`explore_compatible_couplings`: compatible sets, pinned pairs, notes.
+
+    Returns
+    -------
+    sets : list of utacbook.theory.CompatibleSet
+        Mean field, then the lattice's (with a calibration).
+    pinned : list of (PinnedCouplings, str)
+        The pairs pinned by Theta and/or the width, with their legend labels.
+    notes : list of str
+        Inversions that have no solution (e.g. a width narrower than any coupling allows).
+    J_show : float
+        The J range to draw.
+    """
+    import numpy as np
+
+    from utacbook.theory import _mean_field as th
+    lat = calibration
+    if lat is not None and not all(hasattr(lat, m) for m in ("compatible_couplings", "pin", "pin_by")):
+        raise TypeError(f"calibration must be a utacbook.studies.rg.what_beta_measures.Calibration (with "
+                        f"compatible_couplings, pin and pin_by), got {type(lat).__name__}")
+    be = beta * beta_err_pct / 100.0
+    sets = [th.mean_field_compatible_couplings(beta, be)]
+    if lat is not None:
+        sets.append(lat.compatible_couplings(beta, be))
+    pinned, notes = [], []
+    J_show = 30.0 / beta
+    sources = ("mean field",) + (("lattice",) if lat is not None else ())
+    if use_theta:
+        te = 1e-3 * abs(theta)
+        J_show = max(J_show, -3.0 * theta)
+        for src in sources:
+            try:
+                p = (th.pin_couplings(beta, theta, beta_err=be, theta_err=te) if src == "mean field"
+                     else lat.pin(beta, theta, beta_err=be, theta_err=te))
+            except ValueError as exc:
+                notes.append(f"Θ, {src}: {exc}")
+                continue
+            pinned.append((p, f"pinned by Θ ({src}): J = {p.J:.3g} ± {p.J_err:.1g}, T = {p.T:.3g} ± {p.T_err:.1g}"))
+    if use_width:
+        we = width * beta_err_pct / 100.0
+        for src in sources:
+            try:
+                p = (th.pin_couplings_by_width(beta, width, beta_err=be, width_err=we) if src == "mean field"
+                     else lat.pin_by(beta, beta * width, beta_err=be,
+                                     obs_err=float(np.hypot(width * be, beta * we)), which="shape"))
+            except ValueError as exc:
+                notes.append(f"width, {src}: {exc}")
+                continue
+            J_show = max(J_show, 1.2 * p.J)
+            pinned.append((p, f"pinned by the width ({src}): J = {p.J:.3g} ± {p.J_err:.1g}, "
+                              f"T = {p.T:.3g} ± {p.T_err:.1g}"))
+    return sets, pinned, notes, J_show
+
+
+def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=0.1, *, use_theta=True,
+                                 use_width=False, calibration=None, static_values=(8.0, 15.0, 25.0, 40.0, 80.0)):
+    """The inverse problem: which (J, T) are compatible with a measured midpoint slope beta?
+
+    Controls: beta (1 / field units) and its relative error, and optionally the midpoint Theta
+    and the quartile width w = h_3/4 - h_1/4 of the transition (field units).  The figure shows
+    in the (J, T) plane the compatible set of beta alone, ``T = f(J/T)/beta`` (mean field: the
+    straight line ``T = g'(0) (J + 4/beta)``; the lattice's curve if ``calibration`` is given),
+    with its one-standard-error band, and, when Theta is used, the single pair it pins
+    (``J = -2 Theta``, then ``K f(K) = beta J``, ``T = J/K``) with a 2-sigma error ellipse; when
+    the width is used, the pair pinned by the shape ``beta w`` (mean field, and the lattice if
+    calibrated).  Theta's error is taken as 0.1 % of ``|Theta|``, the width's relative error as beta's
+    (for the lattice the errors of beta and of the shape ``beta w`` are propagated as independent,
+    an approximation).
+
+    Parameters
+    ----------
+    beta : float, default 25
+        Midpoint slope (the guide's "LLM training" system has about 25 at L = 64).
+    beta_err_pct : float, default 2
+        Its relative standard error in per cent.
+    theta : float, default -0.4
+        The midpoint (< 0).
+    width : float, default 0.1
+        The quartile width.
+    use_theta, use_width : bool
+        Whether the second observables are used at the start.
+    calibration : utacbook.studies.rg.what_beta_measures.Calibration, optional
+        The lattice's f(K) (and shape factor); without it only mean field is drawn.
+    static_values : sequence of float
+        The values of beta precomputed for the HTML book (other controls at their defaults).
+
+    Returns
+    -------
+    Explorer
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration)   # checks the inputs
+
+    def draw(beta, beta_err_pct, theta, width, use_theta, use_width):
+        sets, pinned, notes, J_show = _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width,
+                                                       calibration)
+        fig, ax = plt.subplots(figsize=(7.0, 4.6))
+        _plot_compatible(sets, pinned=pinned, ax=ax, J_max=J_show)
+        if use_theta:
+            ax.axvline(-2 * theta, color="C3", ls=":", lw=1)
+        be = beta * beta_err_pct / 100.0
+        ax.set_title(fr"$\beta$ = {beta:.3g} ± {be:.2g}" + (f", Θ = {theta:.3g}" if use_theta else "")
+                     + (f", w = {width:.3g}" if use_width else ""), fontsize=10)
+        if notes:
+            ax.text(0.99, 0.02, "\n".join(notes), transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+                    color="C3", wrap=True)
+        return fig
+
+    controls = {
+        "beta": w.FloatLogSlider(value=beta, base=10, min=0.0, max=2.5, step=0.01, description="β"),
+        "beta_err_pct": w.FloatSlider(value=beta_err_pct, min=0.1, max=20.0, step=0.1, description="error %"),
+        "theta": w.FloatSlider(value=theta, min=-2.0, max=-0.01, step=0.01, description="Θ"),
+        "width": w.FloatLogSlider(value=width, base=10, min=-3.0, max=0.5, step=0.01, description="width w"),
+        "use_theta": w.Checkbox(value=use_theta, description="use Θ"),
+        "use_width": w.Checkbox(value=use_width, description="use width"),
+    }
+    return live_explorer(draw, controls, static_param="beta", static_values=static_values)
