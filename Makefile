@@ -33,6 +33,12 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 export JUPYTER_PREFER_ENV_PATH := 1
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
+# The build executes chapters one at a time; tests/execute_chapters.py first executes every
+# chapter missing from the execution cache on all usable cores (one chapter per core), exactly
+# as MyST-NB would, so the build finds them all in the cache.
+EXECUTE_CHAPTERS = $(BIN)/python tests/execute_chapters.py --cache $(JCACHE)
+# Unit tests on every usable core (pytest-xdist).
+NPROC = $$($(BIN)/python -c 'from utacbook._threads import usable_cpus; print(max(1, usable_cpus()))')
 # No progress bars in built pages or test logs (utacbook._progress).
 export UTACBOOK_PROGRESS := 0
 
@@ -101,6 +107,7 @@ browser-deps:
 
 book: $(STAMP)
 	$(CHECK_JCACHE)
+	$(EXECUTE_CHAPTERS)
 	$(JB_BUILD)
 	@echo "The book is in _build/html/index.html"
 
@@ -111,10 +118,11 @@ BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 test: $(STAMP) browser-deps
 	@echo "== 1/3 lint (ruff), unit tests, doctests and repository checks"
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests --ignore=tests/browser
+	$(BIN)/pytest tests --ignore=tests/browser -n $(NPROC)
 	MPLBACKEND=Agg $(BIN)/pytest --doctest-modules utacbook -q -p no:cacheprovider
 	@echo "== 2/3 strict book build: executes every changed chapter once (any Sphinx warning or cell error fails)"
 	$(CHECK_JCACHE)
+	$(EXECUTE_CHAPTERS)
 	$(JB_BUILD)
 	@echo "== 3/3 the built book: glue, claims, run times, and every page in headless Chromium"
 	$(BROWSER_TEST)

@@ -16,7 +16,15 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.rg.universality` -- "Universality: is the guide's model an Ising model?"
   (``book/rg/07_universality.ipynb``);
 * :mod:`utacbook.studies.rg.equilibration` -- "Equilibration map: where are 100 sweeps enough?"
-  (``book/rg/08_equilibration.ipynb``).
+  (``book/rg/08_equilibration.ipynb``);
+* :mod:`utacbook.studies.rg.what_beta_measures` -- "What the emergent β measures"
+  (``book/rg/09_what_beta_measures.ipynb``);
+* :mod:`utacbook.studies.rg.robust_beta` -- "A grid-independent emergent β"
+  (``book/rg/10_robust_beta.ipynb``);
+* :mod:`utacbook.studies.rg.long_range` -- "Long-range coupling: where mean field becomes exact"
+  (``book/rg/11_long_range.ipynb``);
+* :mod:`utacbook.studies.rg.disorder` -- "Heterogeneous agents: disorder and the jump"
+  (``book/rg/12_disorder.ipynb``).
 """
 
 

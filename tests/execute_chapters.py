@@ -1,0 +1,137 @@
+"""Execute the book's chapters in parallel into the build's execution cache.
+
+``make book`` and ``make test`` run this before ``jupyter-book build``.  The build
+executes chapters one at a time (MyST-NB's ``execute_notebooks: cache``); on a
+machine with several cores most of them would sit idle.  This script executes every
+chapter that has no match in the jupyter-cache at ``--cache`` (the build's own
+cache, ``_build/.jupyter_cache``), ``--jobs`` at a time, exactly as MyST-NB would:
+the same ``single_nb_execution`` call (working directory = the chapter's folder,
+the ``_config.yml`` timeout, errors not allowed), stored the same way (the executed
+notebook with ``data={"execution_seconds": ...}``).  The build then finds every
+chapter in the cache and executes nothing; its execution table (the book's page
+"How this book was built") shows the run times measured here.
+
+Each worker runs its kernels with ``NUMBA_NUM_THREADS = usable CPUs // jobs``, so
+parallel chapters do not oversubscribe the cores.  Results do not depend on the
+thread count (every kernel's random streams belong to chunks of work, not threads).
+
+A chapter that fails is reported with its traceback and the script exits with
+status 1 (the build would fail on it too); the others are still cached.
+
+Usage::
+
+    python tests/execute_chapters.py [--cache _build/.jupyter_cache] [--jobs N] [--toc _toc.yml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chapters(toc_path):
+    """The notebooks listed in the table of contents, in its order (absolute paths)."""
+    import yaml
+
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    files = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for val in node.values():
+                walk(val)
+        elif isinstance(node, list):
+            for val in node:
+                walk(val)
+
+    walk(toc)
+    base = Path(toc_path).resolve().parent
+    return [base / f"{f}.ipynb" for f in files if (base / f"{f}.ipynb").is_file()]
+
+
+def _config():
+    """timeout and allow_errors from _config.yml (the values MyST-NB uses)."""
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")).get("execute", {})
+    return int(cfg.get("timeout", 30)), bool(cfg.get("allow_errors", False))
+
+
+def _init_worker(threads):
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+
+
+def _execute(path, timeout, allow_errors):
+    """Run one chapter as MyST-NB's cache mode does; return (path, notebook, seconds, error text)."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb = nbformat.read(str(path), as_version=4)
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=allow_errors,
+                                 meta_override=True)
+    err = None if result.err is None else (result.exc_string or repr(result.err))
+    return str(path), nb, result.time, err
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", default=str(ROOT / "_build" / ".jupyter_cache"))
+    parser.add_argument("--toc", default=str(ROOT / "_toc.yml"))
+    parser.add_argument("--jobs", type=int, default=0, help="parallel chapters (default: usable CPUs)")
+    args = parser.parse_args(argv)
+
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    sys.path.insert(0, str(ROOT))
+    from utacbook._threads import usable_cpus
+
+    cpus = max(1, usable_cpus())
+    jobs = args.jobs if args.jobs > 0 else cpus
+    threads = max(1, cpus // jobs)
+    cache = get_cache(args.cache)
+    todo = []
+    for path in chapters(args.toc):
+        try:
+            cache.match_cache_notebook(nbformat.read(str(path), as_version=4))
+        except KeyError:
+            todo.append(path)
+    if not todo:
+        print("execute_chapters: every chapter is in the cache")
+        return 0
+    timeout, allow_errors = _config()
+    print(f"execute_chapters: {len(todo)} chapter(s) to execute, {jobs} at a time, "
+          f"NUMBA_NUM_THREADS={threads} each", flush=True)
+    t0 = time.perf_counter()
+    failed = []
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(threads,)) as pool:
+        futures = [pool.submit(_execute, p, timeout, allow_errors) for p in todo]
+        for fut in as_completed(futures):
+            path, nb, seconds, err = fut.result()
+            rel = os.path.relpath(path, ROOT)
+            if err is not None:
+                failed.append(rel)
+                print(f"execute_chapters: {rel} FAILED after {seconds:.1f} s\n{err}", flush=True)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            print(f"execute_chapters: {rel} executed in {seconds:.1f} s", flush=True)
+    print(f"execute_chapters: {len(todo) - len(failed)} executed, {len(failed)} failed, "
+          f"{time.perf_counter() - t0:.0f} s wall time", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
