@@ -143,13 +143,17 @@ def test_grid_free_where_the_guides_fit_is_not():
 def test_common_random_numbers_reduce_the_noise():
     J, T, L, R = 0.8, 0.19, 16, 8
     r = midpoint_beta(J, T, theta="symmetric", lattice_size=L, n_replicas=R, seed=2)
-    d = r.deltas.min()
+    k = int(np.argmin(r.deltas))
+    d = r.deltas[k]
     plus = scan_field(J, T, [-J / 2 + d], lattice_size=L, n_replicas=R, seed=2)["sigma"][:, 0]
+    minus_same = scan_field(J, T, [-J / 2 - d], lattice_size=L, n_replicas=R, seed=2)["sigma"][:, 0]
     minus = scan_field(J, T, [-J / 2 - d], lattice_size=L, n_replicas=R, seed=99)["sigma"][:, 0]
     sem_indep = ((plus - minus) / (2 * d)).std(ddof=1) / math.sqrt(R)
     # the estimator's own slope at that delta used the same seed on both sides
-    assert r.slopes_err[-1] * 3 < sem_indep
-    np.testing.assert_allclose(r.replica_slopes[:, -1] * 2 * d + minus, plus + (minus - minus), atol=1.0)
+    assert r.slopes_err[k] * 3 < sem_indep
+    # exactly: each replica's slope times 2 delta is its own difference of the two same-seed runs
+    np.testing.assert_allclose(r.replica_slopes[:, k] * 2 * d, plus - minus_same, rtol=0, atol=1e-12)
+    assert not np.allclose(plus - minus_same, plus - minus)    # the other seed really is other runs
 
 
 def test_replica_betas_and_reproducibility():

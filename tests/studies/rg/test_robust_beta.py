@@ -142,14 +142,23 @@ def small_study():
     below = [n for n, d in sy.items() if d["K"] < K_c]
     fits = {}
     for name, d in sy.items():
-        grids = dict(rb.ISSUE_GRIDS)
+        if name == "LLM Training":
+            grids = rb.spacing_grids()
+        elif d["K"] < K_c:
+            grids = dict(rb.ISSUE_GRIDS)
+        else:
+            grids = {rb.BASE: rb.GUIDE_GRID}
         if name in ("Honeybees", "Climate AMOC"):
             grids[rb.HALFWAY] = rb.phase_grid(-d["J"] / 2, 0.5)
         fits[name] = rb.guide_fits(d["J"], d["T"], grids, n_replicas=3, seed=8, lattice_size=16)
+    examples = {k: rb.examples_fits(k, n_replicas=3, seed=8, lattice_size=16) for k in rb.EXAMPLES_CONDITIONS}
     robust = rb.robust_table(n_replicas=6, seed=8, lattice_size=32, check_steps=2)
-    free = midpoint_beta(0.8, 0.19, theta="find", bracket=(-3.0, 3.0), n_replicas=6, seed=8, lattice_size=32)
-    exact = {T: midpoint_beta(0.0, T, theta="symmetric", n_replicas=6, seed=8, lattice_size=16) for T in (0.19, 0.5)}
     r = robust["LLM Training"]
+    settings = {"find": midpoint_beta(0.8, 0.19, theta="find", bracket=(-3.0, 3.0), n_replicas=6, seed=8,
+                                      lattice_size=32),
+                "halved": midpoint_beta(0.8, 0.19, theta="symmetric", deltas=r.deltas / 2, n_replicas=6, seed=8,
+                                        lattice_size=32)}
+    exact = {T: midpoint_beta(0.0, T, theta="symmetric", n_replicas=6, seed=8, lattice_size=16) for T in (0.19, 0.5)}
     crn = rb.crn_gain(0.8, 0.19, theta=-0.4, deltas=[r.deltas.min(), r.deltas.max()], n_replicas=6, seed=8,
                       lattice_size=32)
     u = sy["Urban Heat (mod)"]
@@ -159,19 +168,31 @@ def small_study():
                                        n_replicas=6, seed=8)}
     claims = {c.id: c for c in rb.claims(seed=8, n_grid=3, n_mid=6, K_c=K_c, grid_systems=below,
                                          above_name="Urban Heat (mod)", conditions_above={"L": "L", "t": "t"})}
-    judged = rb.judge(claims, fits=fits, robust=robust, grid_free=free, exact=exact, crn=crn, above=above,
-                      K_c=K_c, below=below)
-    return dict(claims=claims, judged={j.claim.id: j for j in judged}, robust=robust, fits=fits, free=free)
+    judged = rb.judge(claims, fits=fits, examples=examples, robust=robust, settings=settings, exact=exact,
+                      crn=crn, above=above, K_c=K_c, below=below)
+    return dict(claims=claims, judged={j.claim.id: j for j in judged}, robust=robust, fits=fits, examples=examples,
+                settings=settings, crn=crn, below=below)
 
 
 def test_claims_are_stated_before_the_measurement(small_study):
     claims = small_study["claims"]
-    assert len(claims) == 13
+    assert len(claims) == 14
     assert all(c.source == "ours" for c in claims.values())
+    # the two percentages are the examples chapter's, judged under its conditions
     assert claims["rg.robust_beta.range"].criterion.target == -0.17
     assert claims["rg.robust_beta.points"].criterion.target == -0.15
-    for key in ("range", "points", "bees_lower", "bees_grid"):
+    for key in ("range", "points"):
+        assert "rg-examples" in claims[f"rg.robust_beta.{key}"].note
+        c = rb.EXAMPLES_CONDITIONS[key]
+        assert f"L = {c['lattice_size']}, {c['n_steps']} sweeps" in claims[f"rg.robust_beta.{key}"].scope
+    for key in ("bees_lower", "bees_grid"):
         assert "issue" in claims[f"rg.robust_beta.{key}"].note
+    # the flags claim states the K it was tested at
+    assert "4.21" in claims["rg.robust_beta.flags"].scope and "11.0" in claims["rg.robust_beta.flags"].scope
+    # no text refers to people or documents the reader cannot see
+    for c in claims.values():
+        for field in (c.text, c.note, c.scope, c.quantity):
+            assert "lead" not in field and "brief" not in field
 
 
 def test_judgement_uses_the_measurements(small_study):
@@ -180,14 +201,29 @@ def test_judgement_uses_the_measurements(small_study):
     assert all(x.verdict in uc.VERDICTS for x in j.values())
     # exact results are reproduced by the estimator (fails if judge compares with the wrong reference)
     assert j["rg.robust_beta.exact"].verdict == uc.HELD
-    assert j["rg.robust_beta.grid_free"].verdict == uc.HELD
-    # the range claim is judged at the four systems below K_c, each a condition
-    conds = [c.measurement.condition for c in j["rg.robust_beta.range"].results]
-    assert conds == ["LLM Training", "Climate AMOC", "Honeybees", "Quantum Vacuum"]
-    # its values are the paired relative changes of the fits
-    f = small_study["fits"]["Climate AMOC"]
-    assert j["rg.robust_beta.range"].results[1].measurement.value == pytest.approx(
-        f.summary("±3, 25 points", base=rb.BASE)["rel_change"])
+    assert j["rg.robust_beta.settings"].verdict == uc.HELD
+    # the examples chapter's numbers: one condition each, the paired relative change under its conditions
+    for key in ("range", "points"):
+        res = j[f"rg.robust_beta.{key}"].results
+        c = rb.EXAMPLES_CONDITIONS[key]
+        assert len(res) == 1
+        assert res[0].measurement.value == pytest.approx(
+            small_study["examples"][key].summary(c["changed"], base=c["base"])["rel_change"])
+    # differs: largest minus smallest shift across the systems below K_c, less 5 points
+    f = small_study["fits"]
+    res = j["rg.robust_beta.differs"].results
+    assert len(res) == 3
+    shifts = [f[n].summary("±3, 25 points", base=rb.BASE)["rel_change"] for n in small_study["below"]]
+    assert res[0].measurement.value == pytest.approx(max(shifts) - min(shifts) - rb.DIFFERS_BY)
+    # spacing: one condition per pair of grids of the same spacing and phase
+    assert len(j["rg.robust_beta.spacing"].results) == len(rb.SAME_SPACING)
+    # crn: judged at the smallest delta only, as the ratio less 5
+    row = min(small_study["crn"], key=lambda x: x["delta"])
+    assert j["rg.robust_beta.crn"].results[0].measurement.value == pytest.approx(row["gain"] - 5.0)
+    # settings: the paired difference in units of the chapter's stated error
+    sym = small_study["robust"]["LLM Training"]
+    d = (small_study["settings"]["halved"].replica_betas - sym.replica_betas) / sym.beta_err
+    assert j["rg.robust_beta.settings"].results[1].measurement.value == pytest.approx(d.mean())
     # flags: one condition per system, true when converged matches (K < K_c)
     flags = j["rg.robust_beta.flags"].results
     assert len(flags) == 6
@@ -213,28 +249,90 @@ def test_table_frame(small_study):
     assert list(df.columns[:2]) == ["system", "K = J/T"]
     assert [c for c in df.columns if c.startswith("fit β")] == [f"fit β, {g}" for g in rb.ISSUE_GRIDS]
     assert set(df["converged"]) <= {"yes", "no"}
+    # the systems above K_c ran the guide's grid only
+    row = df.set_index("system").loc["Urban Heat (mod)"]
+    assert row["fit β, ±3, 25 points"] == "not run" and row[f"fit β, {rb.BASE}"] != "not run"
 
 
 def test_plots_draw(small_study):
     # the figures of the chapter draw from the study's results: check what they draw
     import matplotlib.pyplot as plt
     sy = rb.systems()
-    fits = rb.guide_fits(0.8, 0.19, {f"r{x}": (-x, x, 25) for x in rb.FIGURE_RANGES}
-                         | {f"n{n}": (-2.0, 2.0, n) for n in rb.FIGURE_POINTS}, n_replicas=2, seed=1,
-                         lattice_size=8, n_steps=10)
-    axes = rb.plot_grid_dependence(fits, small_study["robust"]["LLM Training"])
-    pts = axes[0].lines[0].get_xydata() if axes[0].lines else None
-    assert pts is not None
-    assert len(axes[1].containers[0].lines[0].get_xdata()) == len(rb.FIGURE_POINTS)
+    llm = small_study["fits"]["LLM Training"]
+    ax = rb.plot_spacing(llm, small_study["robust"]["LLM Training"], n_dense=5)
+    # circles: the grids on ±2, at their spacing and fitted beta; squares: the other ranges
+    circles, squares = ax.containers[0].lines[0], ax.containers[1].lines[0]
+    on2 = [n for n in llm["names"] if np.isclose(llm["grids"][n][0], -2) and np.isclose(llm["grids"][n][-1], 2)]
+    assert len(circles.get_xdata()) == len(on2) and len(squares.get_xdata()) == len(rb.SAME_SPACING)
+    np.testing.assert_allclose(sorted(circles.get_ydata()), sorted(llm.summary(n)["beta_mean"] for n in on2))
+    assert len(ax.texts) >= len(on2)                        # the phase labels
     plt.close("all")
     ax = rb.plot_alignment({"Honeybees": (sy["Honeybees"]["J"], sy["Honeybees"]["T"])},
                            {"Honeybees": {0.9: (13.8, 0.1), 0.5: (17.1, 0.1)}}, small_study["robust"],
                            {"Honeybees": 0.9})
     assert len(ax.containers[0].lines[0].get_xdata()) == 2
     plt.close("all")
-    with pytest.raises(ValueError, match="FIGURE"):
-        rb.plot_grid_dependence(rb.guide_fits(0.8, 0.19, {"g": rb.GUIDE_GRID}, n_replicas=2, seed=1,
-                                              lattice_size=8, n_steps=5), small_study["robust"]["LLM Training"])
+    rows = [{"L": L, "n_steps": n, "beta": b, "beta_err": 1.0} for L, n, b in
+            ((16, 100, 10.0), (32, 100, 11.0), (16, 400, 20.0))]
+    axes = rb.plot_above_kc(rows)
+    np.testing.assert_allclose(np.asarray(axes[0].containers[0].lines[0].get_ydata(), float), [10.0, 11.0])
+    np.testing.assert_allclose(np.asarray(axes[1].containers[0].lines[0].get_ydata(), float), [10.0, 20.0])
+    plt.close("all")
+
+
+def test_same_spacing_and_phase_give_the_same_mean_field_fit():
+    # deterministic: the tail fields of a wider grid carry no weight (relative tolerance: the fit's own
+    # convergence tolerance), while a change of spacing (and phase) moves the fit by percent
+    for J, T in ((0.8, 0.19), (0.7, 0.17), (0.6, 0.15)):
+        for g, n in rb.SAME_SPACING.items():
+            a = mean_field_emergent_beta(J, T, R_min=g[0], R_max=g[1], n_points=g[2])[0]
+            b = mean_field_emergent_beta(J, T, R_min=-2.0, R_max=2.0, n_points=n)[0]
+            assert a == pytest.approx(b, rel=1e-3)
+        base = mean_field_emergent_beta(J, T)[0]
+        assert abs(mean_field_emergent_beta(J, T, n_points=17)[0] / base - 1) > 0.05
+
+
+def test_spacing_grids_and_names():
+    g = rb.spacing_grids()
+    assert set(rb.ISSUE_GRIDS) <= set(g)
+    for (a, b, n), m in rb.SAME_SPACING.items():
+        R, R2 = rb.grid(a, b, n), rb.grid(-2.0, 2.0, m)
+        assert np.diff(R)[0] == pytest.approx(np.diff(R2)[0])
+        # one grid's fields are among the other's: same spacing, same phase
+        small, big = (R, R2) if R.size * np.diff(R)[0] < R2.size * np.diff(R2)[0] else (R2, R)
+        assert np.isin(np.round(small, 12), np.round(big, 12)).all()
+        assert rb.grid_name(a, b, n) in g
+    assert rb.grid_name(*rb.GUIDE_GRID) == rb.BASE
+    assert rb.grid_name(-1.0, 2.0, 5) == "[-1, 2], 5 points"
+
+
+def test_examples_conditions_are_those_of_the_examples_chapter():
+    c = rb.EXAMPLES_CONDITIONS
+    assert (c["range"]["lattice_size"], c["range"]["n_steps"]) == (64, 50)
+    assert c["range"]["grids"] == {"±2, 20 points": (-2.0, 2.0, 20), "±3, 20 points": (-3.0, 3.0, 20)}
+    assert (c["points"]["lattice_size"], c["points"]["n_steps"]) == (128, 100)
+    f = rb.examples_fits("points", n_replicas=2, seed=1, lattice_size=8)
+    assert f["lattice_size"] == 8 and f["n_steps"] == 100 and len(f["h"]) == 37     # 25 + 15 - 3 shared
+    with pytest.raises(ValueError, match="key"):
+        rb.examples_fits("spacing")
+
+
+def test_paired_ratio_and_slope_at_per_replica():
+    rng = np.random.default_rng(0)
+    b = 10 + rng.normal(size=8)
+    a = 2 * b + 0.1 * rng.normal(size=8)
+    r, e = rb.paired_ratio(a, b)
+    assert r == pytest.approx(a.mean() / b.mean(), rel=1e-12)
+    # with b fixed the delta-method error is the standard error of a over mean(b)
+    r0, e0 = rb.paired_ratio(a, np.full(8, 10.0))
+    assert e0 == pytest.approx(a.std(ddof=1) / np.sqrt(8) / 10.0, rel=1e-12)
+    assert e < e0                                            # pairing removes the shared scatter
+    res = midpoint_beta(0.8, 0.19, theta="symmetric", lattice_size=8, n_replicas=4, seed=3)
+    per = rb.slope_at(res, 0.5 * res.deltas.max(), per_replica=True)
+    assert per.shape == (4,)
+    # the interpolation is linear in the slopes: its replica mean is the interpolation of the mean
+    assert per.mean() == pytest.approx(rb.slope_at(res, 0.5 * res.deltas.max()), rel=1e-12)
+    np.testing.assert_allclose(rb.slope_at(res, 0.0, per_replica=True), res.replica_betas, rtol=1e-9)
 
 
 @pytest.mark.parametrize("call, exc, word", [
@@ -247,6 +345,8 @@ def test_plots_draw(small_study):
     (lambda: rb.guide_fits(0.8, 0.19, {"g": (2.0, -2.0, 25)}), ValueError, "R_min"),
     (lambda: rb.guide_fits(0.8, 0.19, {"g": rb.GUIDE_GRID}, n_replicas=1), ValueError, "n_replicas"),
     (lambda: rb.phase_grid(-0.4, 1.5), ValueError, "phase"),
+    (lambda: rb.paired_ratio([1.0, 2.0], [1.0, 2.0, 3.0]), ValueError, "length"),
+    (lambda: rb.format_pct(float("nan")), ValueError, "value"),
 ])
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
