@@ -627,16 +627,18 @@ def _plot_compatible(sets, *, pinned=(), truth=(), ax=None, colors=None, J_max=N
     for (J, T), lab in truth:
         ax.plot([J], [T], "x", color="k", ms=8, mew=1.5, label=lab)
     tops += [p.T + 3 * p.T_err for p, _ in pinned] + [T for (_, T), _ in truth]
-    ax.set_xlabel("coupling $J$")
-    ax.set_ylabel("noise $T$")
+    ax.set_xlabel("coupling $J$ (field units)")
+    ax.set_ylabel("noise $T$ (field units)")
     ax.set_xlim(0, J_top)
     ax.set_ylim(0, T_max if T_max is not None else 1.1 * max(tops))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
-def _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration=None):
+def _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration=None, theta_err_pct=0.1):
     """The computation behind :func:`explore_compatible_couplings`: compatible sets, pinned pairs, notes.
+
+    Theta's standard error is ``theta_err_pct`` per cent of ``|Theta|``.
 
     Returns
     -------
@@ -664,7 +666,7 @@ def _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, cal
     J_show = 30.0 / beta
     sources = ("mean field",) + (("lattice",) if lat is not None else ())
     if use_theta:
-        te = 1e-3 * abs(theta)
+        te = theta_err_pct / 100.0 * abs(theta)
         J_show = max(J_show, -3.0 * theta)
         for src in sources:
             try:
@@ -691,7 +693,8 @@ def _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, cal
 
 
 def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=0.1, *, use_theta=True,
-                                 use_width=False, calibration=None, static_values=(8.0, 15.0, 25.0, 40.0, 80.0)):
+                                 use_width=False, calibration=None, theta_err_pct=0.1,
+                                 static_values=(8.0, 15.0, 25.0, 40.0, 80.0)):
     """The inverse problem: which (J, T) are compatible with a measured midpoint slope beta?
 
     Controls: beta (1 / field units) and its relative error, and optionally the midpoint Theta
@@ -701,9 +704,9 @@ def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=
     with its one-standard-error band, and, when Theta is used, the single pair it pins
     (``J = -2 Theta``, then ``K f(K) = beta J``, ``T = J/K``) with a 2-sigma error ellipse; when
     the width is used, the pair pinned by the shape ``beta w`` (mean field, and the lattice if
-    calibrated).  Theta's error is taken as 0.1 % of ``|Theta|``, the width's relative error as beta's
-    (for the lattice the errors of beta and of the shape ``beta w`` are propagated as independent,
-    an approximation).
+    calibrated).  Theta's error is ``theta_err_pct`` per cent of ``|Theta|`` (not a control), the
+    width's relative error beta's (for the lattice the errors of beta and of the shape ``beta w``
+    are propagated as independent, an approximation).
 
     Parameters
     ----------
@@ -719,6 +722,8 @@ def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=
         Whether the second observables are used at the start.
     calibration : utacbook.studies.rg.what_beta_measures.Calibration, optional
         The lattice's f(K) (and shape factor); without it only mean field is drawn.
+    theta_err_pct : float, default 0.1
+        Theta's relative standard error in per cent (> 0).
     static_values : sequence of float
         The values of beta precomputed for the HTML book (other controls at their defaults).
 
@@ -729,11 +734,14 @@ def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration)   # checks the inputs
+    if isinstance(theta_err_pct, bool) or not (isinstance(theta_err_pct, numbers.Real) and 0 < theta_err_pct < 100):
+        raise ValueError(f"theta_err_pct must be a number in (0, 100), got {theta_err_pct!r}")
+    _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width, calibration,
+                     theta_err_pct)   # checks the inputs
 
     def draw(beta, beta_err_pct, theta, width, use_theta, use_width):
         sets, pinned, notes, J_show = _inverse_problem(beta, beta_err_pct, theta, width, use_theta, use_width,
-                                                       calibration)
+                                                       calibration, theta_err_pct)
         fig, ax = plt.subplots(figsize=(7.0, 4.6))
         _plot_compatible(sets, pinned=pinned, ax=ax, J_max=J_show)
         if use_theta:

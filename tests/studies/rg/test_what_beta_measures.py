@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.optimize import brentq
 from scipy.special import expit
 from scipy.stats import norm
 
@@ -121,6 +122,140 @@ def test_roots_and_intervals_of_a_mean_field_calibration_are_mean_fields():
     np.testing.assert_allclose(np.ravel(ivl), [a, b, cc, d], atol=0.01)
 
 
+def _mf_edges():
+    """The mean-field +-30 % window edges, closed form (roots of f = 1.3 K and f = 0.7 K)."""
+    s13, s07 = math.sqrt(1.69 - 16 * 1.3 * G0 ** 2), math.sqrt(0.49 - 16 * 0.7 * G0 ** 2)
+    return [(1.3 - s13) / (2.6 * G0), (0.7 - s07) / (1.4 * G0), (0.7 + s07) / (1.4 * G0), (1.3 + s13) / (2.6 * G0)]
+
+
+def test_f_interpolation_error_is_zero_at_the_points_and_of_the_size_of_the_true_error_between():
+    K = np.round(np.arange(0.0, 4.51, 0.3), 10)
+    c = _mf_calibration(K, err=1e-4)
+    stat, interp = c.f_errors(K)
+    np.testing.assert_allclose(interp, 0.0, atol=1e-12)                       # both interpolants pass the points
+    np.testing.assert_allclose(stat, 1e-4 * th.mean_field_beta_scaled(K), rtol=1e-12)
+    Km = K[:-1] + 0.15                                                          # midway: where f is interpolated
+    f, e = c.f(Km, err=True)
+    stat, interp = c.f_errors(Km)
+    np.testing.assert_allclose(e, np.hypot(stat, interp), rtol=1e-12)
+    true = np.abs(f - th.mean_field_beta_scaled(Km))
+    big = true > 1e-4 * f                 # where it matters beside 1e-4 errors (towards mean field's threshold)
+    assert big.sum() >= 3
+    ratio = interp[big] / true[big]
+    assert np.all((ratio > 1 / 3) & (ratio < 3)), ratio
+    with pytest.raises(ValueError, match="calibrated range"):
+        c.f_errors([5.0])
+
+
+def test_rule_windows_of_a_mean_field_calibration_are_mean_fields_within_their_errors():
+    c = _mf_calibration(np.round(np.arange(0.0, 4.51, 0.3), 10), err=1e-4)
+    ws = wb.rule_windows(c)
+    assert len(ws) == 2 and not any(w["lo_open"] or w["hi_open"] for w in ws)
+    got = [ws[0]["lo"], ws[0]["hi"], ws[1]["lo"], ws[1]["hi"]]
+    err = [ws[0]["lo_err"], ws[0]["hi_err"], ws[1]["lo_err"], ws[1]["hi_err"]]
+    exact = _mf_edges()
+    assert all(abs(g - x) <= 3 * e for g, x, e in zip(got, exact, err)), (np.subtract(got, exact), err)
+    # linear interpolation of beta T / K misses the lower edge, where beta T / K curves like 1/K, by far more
+    assert abs(ws[0]["lo_linear"] - exact[0]) > 100 * abs(ws[0]["lo"] - exact[0])
+    # the statistical part: f's error over the slope of f/K at the edge (f = 1.3 K there: 1.3e-4 K / K / |slope|)
+    K1 = exact[0]
+    r = lambda k: th.mean_field_beta_scaled(k) / k                             # noqa: E731
+    slope = (r(K1 + 1e-6) - r(K1 - 1e-6)) / 2e-6
+    assert ws[0]["lo_err_stat"] == pytest.approx(1.3e-4 / abs(slope), rel=0.02)
+    # a window that reaches the end of the calibrated range is open there, with no error
+    w2 = wb.rule_windows(_mf_calibration(np.round(np.arange(0.0, 3.61, 0.3), 10)))
+    assert w2[-1]["hi_open"] and w2[-1]["hi"] == pytest.approx(3.6) and w2[-1]["hi_err"] == 0
+    with pytest.raises(TypeError, match="cal"):
+        wb.rule_windows({"K": [0.0]})
+
+
+def test_rule_fraction_adds_lengths_and_errors():
+    ws = [{"lo": 1.0, "lo_err": 0.03, "hi": 2.0, "hi_err": 0.04}, {"lo": 3.0, "lo_err": 0.0, "hi": 3.5, "hi_err": 0.0}]
+    frac, err = wb.rule_fraction(ws, 5.0, K_max_err=0.1)
+    assert frac == pytest.approx(0.3) and err == pytest.approx(math.hypot(0.05 / 5, 0.3 * 0.1 / 5))
+    with pytest.raises(ValueError, match="K_max"):
+        wb.rule_fraction(ws, 0.0)
+
+
+def test_sign_pattern_of_a_mean_field_calibration_and_an_insignificant_point():
+    K = np.round(np.arange(0.0, 4.51, 0.3), 10)
+    c = _mf_calibration(K, err=1e-4)
+    p = wb.rule_sign_pattern(c)
+    lo, hi = th.mean_field_rule_roots()
+    assert p["pattern"] == (1, -1, 1) and p["significant"]
+    (s1, a1, b1, _), (s2, a2, b2, _), (s3, a3, b3, _) = p["runs"]
+    assert b1 < lo < a2 and b2 < hi < a3 and a1 == 0.0 and b3 == 4.5          # the runs bracket the roots
+    np.testing.assert_allclose(p["z"], (th.mean_field_beta_scaled(K) - K) / (1e-4 * th.mean_field_beta_scaled(K)))
+    # a calibration point with beta T = K within its errors has no significant sign
+    c2 = _mf_calibration(K, err=1e-4)
+    i = 5
+    c2.beta_T[i], c2.beta_T_err[i] = K[i] * (1 + 1e-5), 0.01
+    p2 = wb.rule_sign_pattern(c2)
+    assert not p2["significant"] and p2["sign"][i] == 0 and p2["pattern"] == (1, -1, 0, -1, 1)
+
+
+def test_missing_fails_wraps_a_criterion():
+    import utacbook.claims as uc
+    c = wb.MissingFails(uc.Agreement(0.0, k=2), missing="no solution")
+    assert c.test(uc.Measurement(0.1, 0.1))[0] and not c.test(uc.Measurement(0.5, 0.1))[0]
+    assert c.test(uc.Measurement(False)) == (False, "no solution")
+    with pytest.raises(TypeError):
+        c.test(uc.Measurement(True))
+    claim = uc.Claim("demo.missing", source="ours", section="", text="t", quantity="q", criterion=c)
+    j = claim.judge([uc.Measurement(0.0, 0.1, condition="a"), uc.Measurement(False, condition="b")])
+    assert j.caveat == "holds at a; fails at b"
+    with pytest.raises(TypeError, match="criterion"):
+        wb.MissingFails(uc.Ordering())
+    with pytest.raises(ValueError, match="missing"):
+        wb.MissingFails(uc.Sign(+1), missing=" ")
+
+
+def test_exact_uncoupled_values():
+    ex = wb.exact_uncoupled()
+    m1 = quad(lambda z: expit(z) * norm.pdf(z), -np.inf, np.inf)[0]
+    m2 = quad(lambda z: expit(z) ** 2 * norm.pdf(z), -np.inf, np.inf)[0]
+    assert m1 == pytest.approx(0.5, abs=1e-12)
+    assert ex["N_var"] == pytest.approx(m2 - 0.25, rel=1e-10)
+    # g'(0) = E[sigmoid'(xi)], and the shape factor 4 g'(0) * 2 g^-1(3/4) with g(x) = E sigmoid(x + xi)
+    gp = quad(lambda z: expit(z) * (1 - expit(z)) * norm.pdf(z), -np.inf, np.inf)[0]
+    assert ex["beta_T"] == pytest.approx(4 * gp, rel=1e-10)
+    xq = brentq(lambda x: quad(lambda z: expit(x + z) * norm.pdf(z), -np.inf, np.inf)[0] - 0.75, 0, 5, xtol=1e-14)
+    assert ex["shape"] == pytest.approx(8 * gp * xq, rel=1e-8)
+
+
+def test_logistic_fit_beta_T_is_the_guide_fit_times_T():
+    from utacbook.models import microscopic_to_beta_map, scan_field
+    from utacbook.stats import extract_emergent_beta
+    r = wb.logistic_fit_beta_T(["Climate AMOC", "Quantum Vacuum"], lattice_size=12, n_steps=30, n_replicas=3, seed=4)
+    d = microscopic_to_beta_map()["Quantum Vacuum"]
+    h = np.linspace(-2, 2, 25)
+    sig = scan_field(d["J"], d["T"], h, lattice_size=12, n_steps=30, n_replicas=3, seed=5)["sigma"]   # seed + 1
+    bt = np.array([extract_emergent_beta(h, sig[k])[0] for k in range(3)]) * d["T"]
+    x = r["Quantum Vacuum"]
+    assert x["beta_T"] == pytest.approx(bt.mean(), rel=1e-12)
+    assert x["beta_T_err"] == pytest.approx(bt.std(ddof=1) / math.sqrt(3), rel=1e-10)
+    assert x["K"] == pytest.approx(d["J"] / d["T"])
+    with pytest.raises(ValueError, match="names"):
+        wb.logistic_fit_beta_T(["Nowhere"])
+
+
+def test_guide_table_with_the_logistic_column():
+    guide = {round(0.8 / 0.19, 10), 4.0, round(0.7 / 0.17, 10), round(0.15 / 0.11, 10)}
+    K = np.array(sorted({round(d, 10) for d in np.arange(0.0, 4.7, 0.1)} | guide))
+    c = _mf_calibration(K)
+    c.K = np.append(c.K, [0.88 / 0.08, 0.98 / 0.053])
+    for name in ("beta_T", "beta_T_err", "long_change", "long_change_err"):
+        setattr(c, name, np.append(getattr(c, name), [20.0, 10.0]))
+    c.stationary = np.append(c.stationary, [False, False])
+    lg = {"Quantum Vacuum": {"beta_T": 1.1, "beta_T_err": 0.01, "r2": 0.99, "K": 0.15 / 0.11}}
+    t = wb.guide_systems_table(c, logistic=lg, display=False).splitlines()
+    assert "logistic fit" in t[0] and len(t) == 8
+    qv = next(x for x in t if x.startswith("| Quantum Vacuum"))
+    assert "1.100 ± 0.010" in qv and wb.pct_pm(1.1 / (0.15 / 0.11) - 1, 0.01 / (0.15 / 0.11)) in qv
+    assert next(x for x in t if x.startswith("| LLM")).count("—") == 2
+    assert "with 4× longer runs" in next(x for x in t if x.startswith("| Urban"))
+
+
 def test_rule_table_columns_and_signs():
     c = _mf_calibration([0.0, 0.5, 2.0, 4.0])
     t = wb.rule_table(c)
@@ -199,6 +334,10 @@ def test_plots_draw_what_they_say():
     p = th.pin_couplings(20.0, -0.3, beta_err=1.0, theta_err=0.001)
     ax = wb.plot_compatible([s], pinned=[(p, "pinned")], truth=[((0.6, 0.2), "truth")], J_max=1.0)
     assert ax.get_xlim() == (0.0, 1.0) and len(ax.patches) == 1                 # one error ellipse
+    assert ax.get_xlabel() == "coupling $J$ (field units)"
+    rows = [{"J": 0.3, "T": 0.1, "z_theta": (-3.5, 1.0, 0.0), "z_chi": None}]
+    az = wb.plot_pin_z(rows, k=2.5)
+    assert [t.get_text() for t in az.get_xticklabels()] == ["3"] and az.get_ylim()[0] < -3.5 - 2
     plt.close("all")
 
 
@@ -247,6 +386,9 @@ def test_inverse_problem_of_the_explorer_pins_what_theory_pins():
     assert pinned2 == [] and len(notes2) == 1 and "below" in notes2[0]
     with pytest.raises(TypeError, match="calibration"):
         uw._inverse_problem(beta, 2.0, theta, 0.1, True, False, {"K": [0.0]})
+    # Theta's error is theta_err_pct per cent of |Theta|: J = -2 Theta carries it alone
+    _, pinned3, _, _ = uw._inverse_problem(beta, 2.0, theta, 0.1, True, False, None, theta_err_pct=0.5)
+    assert pinned3[0][0].J_err == pytest.approx(2 * 0.005 * abs(theta), rel=1e-12)
 
 
 def test_explorer_static_player_and_live_controls():
@@ -262,4 +404,6 @@ def test_explorer_static_player_and_live_controls():
     ctrl["use width"].value = True                                  # re-draws through the width branch
     ctrl["Θ"].value = -1.0
     assert "text/html" in ex._repr_mimebundle_()
+    with pytest.raises(ValueError, match="theta_err_pct"):
+        explore_compatible_couplings(beta=20.0, theta=-0.3, theta_err_pct=0.0, static_values=(10.0,))
     plt.close("all")

@@ -21,11 +21,20 @@ midpoint itself is ``Theta = -J/2`` exactly (sigma -> 1 - sigma symmetry).  This
   (:func:`lattice_calibration`, stored as ``book/data/rg_what_beta_measures.json``, and
   :class:`Calibration` to read it);
 * locates where the rule ``beta T = K`` holds (:func:`rule_table`, :func:`lattice_roots`,
-  :func:`rule_intervals`);
+  :func:`rule_intervals`, and the ±30 % windows with the errors of their edges,
+  :func:`rule_windows`, :func:`rule_fraction`), and the pattern of signs of ``beta T - K``
+  that mean field predicts (:func:`rule_sign_pattern`); checks the uncoupled point against
+  exact values (:func:`exact_uncoupled`); and sets the guide's own estimator, the logistic
+  fit, beside the midpoint slope for the guide's systems (:func:`logistic_fit_beta_T`,
+  :func:`guide_systems_table`);
 * inverts a measured beta: the compatible (J, T) curve (:func:`lattice_compatible_couplings`)
   and (J, T) pinned by a second observable, Theta (:func:`lattice_pin`) or the fluctuations of
   sigma-bar (:func:`pin_by_ratio_observable`), tested on hidden systems
-  (:func:`identifiability_test`).
+  (:func:`identifiability_test`); f's error includes its interpolation between calibration
+  points (:meth:`Calibration.f_errors`).
+
+:class:`MissingFails` lets a claim's condition without a value (no stationary beta, no
+solution) fail its criterion instead of being left out.
 
 The plotting helpers draw on matplotlib axes and return them.
 """
@@ -37,14 +46,16 @@ import math
 import numpy as np
 
 from utacbook import _validate as v
+from utacbook.claims import Criterion
 from utacbook.theory import _mean_field as th
 
 __all__ = ["default_K_grid", "scaling_identity_check", "lattice_calibration", "Calibration",
            "spot_check_calibration", "rule_table", "lattice_roots", "rule_intervals",
+           "rule_windows", "rule_fraction", "rule_sign_pattern", "MissingFails", "exact_uncoupled",
            "mean_field_rule_intervals", "lattice_compatible_couplings", "lattice_pin", "ObservableFit",
            "pin_by_ratio_observable", "measure_system", "systems_with_equal_beta",
-           "identifiability_test", "guide_systems_table", "hidden_table", "plot_rule", "plot_compatible", "plot_pin_z",
-           "STORED_NAME"]
+           "identifiability_test", "logistic_fit_beta_T", "guide_systems_table", "pct_pm", "hidden_table",
+           "plot_rule", "plot_compatible", "plot_pin_z", "STORED_NAME"]
 
 #: name of the stored calibration (book/data/<name>.json)
 STORED_NAME = "rg_what_beta_measures"
@@ -335,7 +346,11 @@ class Calibration:
                 f"{int(self.usable.sum())} usable below K_c = {self.K_c:g}, L = {self.settings.get('lattice_size')})")
 
     def f(self, K, *, err=False):
-        """f(K) = beta T between usable points (monotone cubic interpolation of log f); with its error if ``err``."""
+        """f(K) = beta T between usable points (monotone cubic interpolation of log f); with its error if ``err``.
+
+        The error combines, in quadrature, the calibration's statistical error (interpolated
+        linearly between the points) and the interpolation's (:meth:`f_errors`).
+        """
         from scipy.interpolate import PchipInterpolator
         K = np.asarray(K, dtype=float)
         Ku = self.K[self.usable]
@@ -344,7 +359,41 @@ class Calibration:
         f = np.exp(PchipInterpolator(Ku, np.log(self.beta_T[self.usable]))(K))
         if not err:
             return f
-        return f, np.interp(K, Ku, self.beta_T_err[self.usable])
+        stat, interp = self.f_errors(K)
+        return f, np.hypot(stat, interp)
+
+    def f_errors(self, K):
+        """The two parts of f's error at K: statistical, and interpolation.
+
+        Statistical: the calibration's errors, interpolated linearly between the usable points.
+        Interpolation: the difference between two third-order interpolants of log f through the
+        same points, the monotone cubic (PCHIP, the one :meth:`f` uses) and a not-a-knot cubic
+        spline; it vanishes at the calibration points and gauges what the grid does not resolve
+        between them (added after a referee found it missing in the first run).
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            ``(stat, interp)``, shaped like K.
+
+        Examples
+        --------
+        >>> import utacbook as ub
+        >>> from utacbook.studies.rg.what_beta_measures import Calibration, STORED_NAME
+        >>> cal = Calibration(ub.stored.load(STORED_NAME).values)
+        >>> stat, interp = cal.f_errors([4.2, 4.65])
+        >>> float(interp[0]), bool(interp[1] > 0)            # zero at a calibration point, not between
+        (0.0, True)
+        """
+        from scipy.interpolate import CubicSpline, PchipInterpolator
+        K = np.asarray(K, dtype=float)
+        Ku = self.K[self.usable]
+        if np.any(K < Ku[0]) or np.any(K > Ku[-1]):
+            raise ValueError(f"K must lie in the calibrated range [{Ku[0]:g}, {Ku[-1]:g}]")
+        lf = np.log(self.beta_T[self.usable])
+        f_p = np.exp(PchipInterpolator(Ku, lf)(K))
+        f_s = np.exp(CubicSpline(Ku, lf)(K))
+        return np.interp(K, Ku, self.beta_T_err[self.usable]), np.abs(f_p - f_s)
 
     def compatible_couplings(self, beta, beta_err=0.0, *, n=300, k=1.0):
         """:func:`lattice_compatible_couplings` with this calibration."""
@@ -665,6 +714,227 @@ def mean_field_rule_intervals(*, tol=0.3, n=20001):
     return _intervals(K, th.mean_field_beta_scaled(K) / K, 1 - tol, 1 + tol)
 
 
+def rule_windows(cal, *, tol=0.3):
+    """Ranges of K where the lattice's beta T is within ``tol`` of K, with the errors of their edges.
+
+    An edge is where ``f(K)/K`` crosses ``1 ± tol``, with f the calibration's monotone cubic
+    interpolation (:meth:`Calibration.f`).  Its error combines the statistical one (f's error
+    at the edge over the slope of ``f(K)/K`` there) and the interpolation's (the edge of a
+    not-a-knot cubic spline through the same points).  The edges of linear interpolation of
+    ``beta T / K`` (:func:`rule_intervals`) are returned beside them: they differ by more where
+    ``beta T / K`` curves strongly (near K = 0, where it goes like 1/K).  An edge at the end of
+    the usable calibration range is returned as that end, with ``open`` set.
+
+    Parameters
+    ----------
+    cal : Calibration
+    tol : float, default 0.3
+
+    Returns
+    -------
+    list of dict
+        Per window: ``lo``, ``hi``, ``lo_err``, ``hi_err``, ``lo_err_stat``, ``hi_err_stat``,
+        ``lo_err_interp``, ``hi_err_interp``, ``lo_linear``, ``hi_linear``, ``lo_open``,
+        ``hi_open``.
+
+    Examples
+    --------
+    >>> import utacbook as ub
+    >>> from utacbook.studies.rg import what_beta_measures as wb
+    >>> cal = wb.Calibration(ub.stored.load(wb.STORED_NAME).values)
+    >>> [(round(w["lo"], 2), round(w["hi"], 2)) for w in wb.rule_windows(cal)]
+    [(0.75, 1.96), (3.06, 4.37)]
+    """
+    from scipy.interpolate import CubicSpline
+    from scipy.optimize import brentq
+    if not isinstance(cal, Calibration):
+        raise TypeError(f"cal must be a Calibration, got {type(cal).__name__}")
+    tol = v.real("tol", tol, positive=True)
+    lin = rule_intervals(cal, tol=tol)
+    u = cal.usable & (cal.K > 0)
+    Ku = cal.K[u]
+    spline = CubicSpline(cal.K[cal.usable], np.log(cal.beta_T[cal.usable]))
+
+    def ratio(k):
+        return float(cal.f(k)) / k
+
+    def edge(x):
+        """The crossing near the linear edge x: (K, stat, interp), or (x, 0, 0) at an end of the range."""
+        if x <= Ku[0] or x >= Ku[-1]:
+            return x, 0.0, 0.0, True
+        i = int(np.clip(np.searchsorted(Ku, x) - 1, 0, Ku.size - 2))
+        a, b = Ku[max(i - 1, 0)], Ku[min(i + 2, Ku.size - 1)]
+        r_lin = ratio(x)
+        level = 1 + tol if abs(r_lin - (1 + tol)) < abs(r_lin - (1 - tol)) else 1 - tol
+        for lo_, hi_ in ((Ku[i], Ku[i + 1]), (a, b)):      # the linear edge's interval, else its neighbours
+            if (ratio(lo_) - level) * (ratio(hi_) - level) < 0:
+                K = brentq(lambda k: ratio(k) - level, lo_, hi_, xtol=1e-12)
+                break
+        else:
+            raise ValueError(f"no crossing of beta T / K = {level:g} near K = {x:.4g} in the interpolated calibration")
+        h = 1e-5
+        slope = (ratio(min(K + h, Ku[-1])) - ratio(max(K - h, Ku[0]))) / (min(K + h, Ku[-1]) - max(K - h, Ku[0]))
+        stat_f, _ = cal.f_errors(K)
+        stat = float(stat_f) / K / abs(slope)
+        sp = lambda k: math.exp(float(spline(k))) / k - level   # noqa: E731
+        interp = abs(brentq(sp, a, b, xtol=1e-12) - K) if sp(a) * sp(b) < 0 else 0.0
+        return float(K), float(stat), float(interp), False
+
+    out = []
+    for lo_lin, hi_lin in lin:
+        row = {}
+        for name, x in (("lo", lo_lin), ("hi", hi_lin)):
+            K, stat, interp, is_open = edge(x)
+            row.update({name: K, f"{name}_err": math.hypot(stat, interp), f"{name}_err_stat": stat,
+                        f"{name}_err_interp": interp, f"{name}_linear": float(x), f"{name}_open": is_open})
+        out.append(row)
+    return out
+
+
+def rule_fraction(windows, K_max, *, K_max_err=0.0):
+    """The fraction of the range (0, K_max) that the windows of :func:`rule_windows` cover, with its error.
+
+    The edges' errors are taken as independent; ``K_max_err`` (e.g. K_c's) is propagated too.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.what_beta_measures import rule_fraction
+    >>> rule_fraction([{"lo": 1.0, "lo_err": 0.03, "hi": 2.0, "hi_err": 0.04}], 4.0)
+    (0.25, 0.0125)
+    """
+    K_max = v.real("K_max", K_max, positive=True)
+    K_max_err = v.real("K_max_err", K_max_err, nonnegative=True)
+    length = sum(w["hi"] - w["lo"] for w in windows)
+    var = sum(w["lo_err"] ** 2 + w["hi_err"] ** 2 for w in windows)
+    frac = length / K_max
+    return float(frac), float(math.hypot(math.sqrt(var) / K_max, frac * K_max_err / K_max))
+
+
+def rule_sign_pattern(cal, *, k=3.0):
+    """The sign of ``beta T - K`` at every calibration point 0 <= K < K_c, and its runs.
+
+    Mean field predicts the pattern: the rule is too flat (``beta T > K``) below its first
+    crossing, too steep between the crossings, too flat again above the second.  Here every
+    calibration point below K_c counts, those whose slope was not shown to be stationary
+    included (their ``converged`` is False); a point's sign counts if ``|beta T - K|`` exceeds
+    ``k`` standard errors, else it is 0.
+
+    Parameters
+    ----------
+    cal : Calibration
+    k : float, default 3
+
+    Returns
+    -------
+    dict
+        ``K``, ``z`` (``(beta T - K)/err``), ``sign`` (+1, -1, 0), ``converged`` (arrays);
+        ``runs``: list of (sign, K_first, K_last, n) of consecutive equal signs;
+        ``pattern``: the signs of the runs; ``significant``: no sign is 0.
+
+    Examples
+    --------
+    >>> import utacbook as ub
+    >>> from utacbook.studies.rg import what_beta_measures as wb
+    >>> cal = wb.Calibration(ub.stored.load(wb.STORED_NAME).values, K_c=5.54)
+    >>> p = wb.rule_sign_pattern(cal)
+    >>> p["pattern"], p["significant"], [(float(a), float(b)) for _, a, b, _ in p["runs"]]
+    ((1, -1, 1), True, [(0.0, 1.0), (1.1, 4.0), (4.05, 5.4)])
+    """
+    if not isinstance(cal, Calibration):
+        raise TypeError(f"cal must be a Calibration, got {type(cal).__name__}")
+    k = v.real("k", k, positive=True)
+    sel = np.isfinite(cal.beta_T) & (cal.K < cal.K_c)
+    K = cal.K[sel]
+    z = (cal.beta_T[sel] - K) / cal.beta_T_err[sel]
+    sign = np.where(z > k, 1, np.where(z < -k, -1, 0))
+    runs = []
+    for Kk, sg in zip(K, sign):
+        if runs and runs[-1][0] == sg:
+            runs[-1][2], runs[-1][3] = Kk, runs[-1][3] + 1
+        else:
+            runs.append([int(sg), Kk, Kk, 1])
+    runs = [(s_, float(a), float(b), n) for s_, a, b, n in runs]
+    return {"K": K, "z": z, "sign": sign, "converged": cal.converged[sel], "runs": runs,
+            "pattern": tuple(r[0] for r in runs), "significant": bool(np.all(sign != 0))}
+
+
+class MissingFails(Criterion):
+    """A criterion under which a condition without a value fails (instead of being left out).
+
+    Wraps a numeric criterion of :mod:`utacbook.claims` (Bound, Agreement, Sign, ...): a
+    condition whose measurement is the yes/no value ``False`` ("no value": a system without a
+    midpoint slope that is a property of the system, an inversion without a solution) fails,
+    with the reason ``missing``; numeric measurements are judged by the wrapped criterion.
+
+    Parameters
+    ----------
+    criterion : utacbook.claims.Criterion
+        The numeric criterion.
+    missing : str
+        The reason shown for a condition without a value.
+
+    Examples
+    --------
+    >>> import utacbook.claims as uc
+    >>> from utacbook.studies.rg.what_beta_measures import MissingFails
+    >>> c = MissingFails(uc.Bound(0.7, 1.3, k=2), missing="no stationary β")
+    >>> c.test(uc.Measurement(1.1, 0.01)), c.test(uc.Measurement(False, text="no stationary β"))
+    ((True, 'inside'), (False, 'no stationary β'))
+    >>> c.describe()
+    'lies in [0.7, 1.3] (within 2 standard errors); a condition with no stationary β fails'
+    """
+
+    def __init__(self, criterion, *, missing="no value"):
+        if not isinstance(criterion, Criterion) or getattr(criterion, "sequence", False):
+            raise TypeError(f"criterion must be a Criterion judged condition by condition, got "
+                            f"{type(criterion).__name__}")
+        if not isinstance(missing, str) or not missing.strip():
+            raise ValueError("missing must say why a condition has no value")
+        self.criterion, self.missing = criterion, missing
+
+    def test(self, m):
+        if isinstance(m.value, bool):
+            if m.value:
+                raise TypeError("MissingFails takes a number, or False for a condition without a value")
+            return False, self.missing
+        return self.criterion.test(m)
+
+    def describe(self):
+        return f"{self.criterion.describe()}; a condition with {self.missing} fails"
+
+
+def exact_uncoupled():
+    """Exact values for independent agents (K = 0), against which the calibration's first point is checked.
+
+    At K = 0 every agent is an independent draw ``sigmoid(h/T + xi)``, so (at the midpoint h = 0)
+
+    * ``beta_T`` = 4 g'(0), the midpoint slope against h/T;
+    * ``N_var`` = ``N var(sigma-bar)`` = Var sigmoid(xi), over time in the stationary state and over
+      replicas after any number of sweeps in which every agent has been updated;
+    * ``shape`` = ``beta w`` = 4 g'(0) · 2 g^-1(3/4), the quartile shape.
+
+    Returns
+    -------
+    dict
+        ``beta_T``, ``N_var``, ``shape`` (Gauss-Hermite quadrature, 200 nodes).
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.what_beta_measures import exact_uncoupled
+    >>> {k: round(x, 5) for k, x in exact_uncoupled().items()}
+    {'beta_T': 0.82648, 'N_var': 0.04338, 'shape': 2.17351}
+    """
+    x, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+    s = 1.0 / (1.0 + np.exp(-x))
+    return {"beta_T": 4 * th.GPRIME0, "N_var": float(np.sum(w * s ** 2) - np.sum(w * s) ** 2),
+            "shape": float(4 * th.GPRIME0 * th.mean_field_quartile_width(0.0))}
+
+
 # --------------------------------------------------------------------------- identifiability
 
 
@@ -906,12 +1176,72 @@ def _pm(x, e):
     return format_pm(x, e) if np.isfinite(x) and np.isfinite(e) else "nan"
 
 
-def guide_systems_table(cal, *, display=True):
+def logistic_fit_beta_T(names=None, *, R_min=-2.0, R_max=2.0, n_points=25, lattice_size=64, n_steps=100,
+                        n_replicas=4, seed=2025):
+    """The guide's own estimator for some of its systems: the logistic fit's beta, times T.
+
+    The guide's claim is about the beta of its logistic fit (:func:`utacbook.stats.extract_emergent_beta`)
+    on a scan of the field, not about the midpoint slope.  This runs the guide's scan at the
+    system's own (J, T) (the fit's grid is in field units, so unlike the midpoint slope it is
+    not a function of J/T alone) and fits every replica.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Systems of :func:`utacbook.models.microscopic_to_beta_map` (default: all six).
+    R_min, R_max, n_points : float, float, int
+        The grid, the guide's ``linspace(-2, 2, 25)`` by default.
+    lattice_size, n_steps, n_replicas, seed
+        As :func:`utacbook.models.scan_field` (system i uses ``seed + i``).
+
+    Returns
+    -------
+    dict
+        name -> dict with ``beta_T`` and ``beta_T_err`` (mean ± s.e.m. over replicas of the
+        fitted beta times T), ``r2`` (mean R²), ``K``.
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.what_beta_measures import logistic_fit_beta_T
+    >>> r = logistic_fit_beta_T(["Quantum Vacuum"], lattice_size=8, n_steps=20, n_replicas=2, seed=1)
+    >>> sorted(r["Quantum Vacuum"])
+    ['K', 'beta_T', 'beta_T_err', 'r2']
+    """
+    from utacbook.models import scan_field
+    from utacbook.stats import extract_emergent_beta
+    g = _guide()
+    names = list(g) if names is None else list(names)
+    for n in names:
+        if n not in g:
+            raise ValueError(f"names: unknown system {n!r}; the guide's are {sorted(g)}")
+    h = v.field_grid(R_min, R_max, n_points)
+    R = v.integer("n_replicas", n_replicas, low=2)
+    seed = v.integer("seed", seed, low=0)
+    out = {}
+    for i, n in enumerate(names):
+        J, T, K = g[n]
+        sig = scan_field(J, T, h, lattice_size=lattice_size, n_steps=n_steps, n_replicas=R, seed=seed + i,
+                         progress=False)["sigma"]
+        fits = [extract_emergent_beta(h, sig[r]) for r in range(R)]
+        bt = np.array([f[0] for f in fits]) * T
+        out[n] = {"beta_T": float(bt.mean()), "beta_T_err": float(bt.std(ddof=1) / math.sqrt(R)),
+                  "r2": float(np.mean([f[1] for f in fits])), "K": K}
+    return out
+
+
+def guide_systems_table(cal, *, logistic=None, display=True):
     """The guide's six systems under the charitable reading: beta T (lattice, mean field) against J/T.
 
     The lattice values are the calibration's at K = J/T (by the scaling identity the same, in
     law, as at the system's own T); above K_c they are the 100-sweep numbers, marked with
     their change when the runs are four times longer.
+
+    Parameters
+    ----------
+    cal : Calibration
+    logistic : dict, optional
+        :func:`logistic_fit_beta_T`: adds the guide's own logistic-fit beta T for the systems it has.
+    display : bool
 
     Returns
     -------
@@ -924,28 +1254,52 @@ def guide_systems_table(cal, *, display=True):
     >>> from utacbook.studies.rg import what_beta_measures as wb
     >>> cal = wb.Calibration(ub.stored.load(wb.STORED_NAME).values)
     >>> print(wb.guide_systems_table(cal, display=False).splitlines()[2])
-    | LLM Training | 0.8 | 0.19 | 4.21 | 4.765 ± 0.018 | +13.2% ± 0.4% | 6.357 | +51.0% |
+    | LLM Training | 0.8 | 0.19 | 4.21 | 4.765 ± 0.018 | +13.2 ± 0.4 % | 6.357 | +51.0 % |
     """
-    rows = ["| system | J | T | J/T | lattice βT | (βT − J/T)/(J/T) | mean-field βT | mean field (βT − J/T)/(J/T) |",
-            "|---|---|---|---|---|---|---|---|"]
+    logistic = {} if logistic is None else dict(logistic)
+    head = ["system", "J", "T", "J/T", "lattice βT (midpoint slope)", "(βT − J/T)/(J/T)"]
+    if logistic:
+        head += ["βT of the guide's logistic fit", "(βT − J/T)/(J/T), logistic fit"]
+    head += ["mean-field βT", "mean field (βT − J/T)/(J/T)"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, (J, T, K) in _guide().items():
         i = int(np.argmin(np.abs(cal.K - K)))
         if abs(cal.K[i] - K) > 1e-6:
             raise ValueError(f"the calibration has no point at the guide's K = {K:.6g} ({name})")
         b, e = cal.beta_T[i], cal.beta_T_err[i]
-        dev = f"{(b - K) / K:+.1%} ± {e / K:.1%}"
+        dev = pct_pm((b - K) / K, e / K)
         bt = _pm(b, e)
         if not cal.stationary[i]:
-            bt += f" (100 sweeps; {cal.long_change[i]:+.0%} with {cal.settings.get('check_steps', 4)}× longer runs)"
+            bt += (f" (100 sweeps; {pct_pm(cal.long_change[i], cal.long_change_err[i])} with "
+                   f"{cal.settings.get('check_steps', 4)}× longer runs)")
+        cells = [name, f"{J:g}", f"{T:g}", f"{K:.3g}", bt, dev]
+        if logistic:
+            lg = logistic.get(name)
+            cells += ([_pm(lg["beta_T"], lg["beta_T_err"]), pct_pm((lg["beta_T"] - K) / K, lg["beta_T_err"] / K)]
+                      if lg is not None else ["—", "—"])
         mf = th.mean_field_beta_scaled(K)
-        rows.append(f"| {name} | {J:g} | {T:g} | {K:.3g} | {bt} | {dev} | "
-                    f"{'∞ (jump)' if not np.isfinite(mf) else f'{mf:.3f}'} | "
-                    f"{'∞' if not np.isfinite(mf) else f'{(mf - K) / K:+.1%}'} |")
+        cells += ["∞ (jump)" if not np.isfinite(mf) else f"{mf:.3f}",
+                  "∞" if not np.isfinite(mf) else f"{(mf - K) / K:+.1%}".replace("%", " %").replace("-", "−")]
+        rows.append("| " + " | ".join(cells) + " |")
     text = "\n".join(rows)
     if display:
         from IPython.display import Markdown, display as _display
         _display(Markdown(text))
     return text
+
+
+def pct_pm(x, err, *, sig=1):
+    """A relative change or deviation with its error, in per cent, sign shown: ``+13.2 ± 0.4 %``.
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.what_beta_measures import pct_pm
+    >>> pct_pm(0.1316, 0.0044), pct_pm(-0.33, 0.0012)
+    ('+13.2 ± 0.4 %', '−33.0 ± 0.1 %')
+    """
+    from utacbook.report import format_pm
+    t = format_pm(100 * x, 100 * err, sig=sig)
+    return ("+" + t if x >= 0 else t) + " %"
 
 
 def hidden_table(rows, *, display=True):
@@ -1015,7 +1369,7 @@ def plot_rule(cal, *, axes=None, tol=0.3, roots=None, guide=True):
     off = sel & (cal.beta_T > y_top)
     for n, (K_, c_) in enumerate(zip(cal.K[off], cal.converged[off])):
         a.plot([K_], [y_top * 0.985], "^", ms=6, color="C0", mfc="C0" if c_ else "white", clip_on=False,
-               label="lattice, off the scale (open: changes with run length)" if n == 0 else None)
+               label="lattice, off the scale (open: slope not shown to be stationary)" if n == 0 else None)
     lo, hi = th.mean_field_rule_roots()
     a.plot([lo, hi], [lo, hi], "D", color="#2ca02c", ms=6, mfc="white", label="mean-field roots")
     if roots:
@@ -1038,12 +1392,19 @@ def plot_rule(cal, *, axes=None, tol=0.3, roots=None, guide=True):
     b.axhline(0, color="k", ls="--", lw=1)
     Kp = Km[Km > 0.05]
     b.plot(Kp, th.mean_field_rule_error(Kp), "-", color="#2ca02c", lw=1.5, label="mean field")
-    pos = conv & (cal.K > 0) & ((cal.beta_T - cal.K) / np.where(cal.K > 0, cal.K, 1.0) <= 1.5)
-    b.errorbar(cal.K[pos], (cal.beta_T[pos] - cal.K[pos]) / cal.K[pos], yerr=cal.beta_T_err[pos] / cal.K[pos],
+    dev_top = 1.5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = (cal.beta_T - cal.K) / np.where(cal.K > 0, cal.K, np.nan)
+    pos = conv & (cal.K > 0) & (dev <= dev_top)
+    b.errorbar(cal.K[pos], dev[pos], yerr=cal.beta_T_err[pos] / cal.K[pos],
                fmt="o", ms=4, capsize=2, color="C0", label="lattice")
+    off = sel & (cal.K > 0) & (dev > dev_top)                   # K = 0 (infinite deviation) is left out
+    for n, (K_, c_) in enumerate(zip(cal.K[off], cal.converged[off])):
+        b.plot([K_], [dev_top * 0.985], "^", ms=6, color="C0", mfc="C0" if c_ else "white", clip_on=False,
+               label="lattice, off the scale" if n == 0 else None)
     b.axvline(cal.K_c, color="k", ls=":", lw=1, label="lattice $K_c$")
     b.set_xlim(0, 5.9)
-    b.set_ylim(-0.6, 1.5)
+    b.set_ylim(-0.6, dev_top)
     b.set_xlabel("$K = J/T$")
     b.set_ylabel(r"$(\beta T - J/T)/(J/T)$")
     b.legend(fontsize=8, loc="upper center")
@@ -1071,16 +1432,22 @@ def plot_pin_z(rows, *, k=2.0, ax=None):
     ax.axhspan(-k, k, color="0.88", lw=0, label=f"±{k:.2f} standard errors")
     ax.axhline(0, color="k", lw=0.8)
     x = np.arange(len(rows))
+    zs = []
     for key, c, m, dx, lab in (("z_theta", "C3", "o", -0.15, "from β and Θ"),
                                ("z_chi", "C4", "s", 0.15, "from β and N var σ̄")):
         for j, (coord, mf) in enumerate((("J", c), ("T", "none"))):
             z = [r[key][j] if r[key] is not None else np.nan for r in rows]
+            zs += z
             ax.plot(x + dx + (0.06 if j else -0.06), z, m, color=c, mfc=mf, ms=6,
                     label=f"{lab}: {coord}")
     ax.set_xticks(x)
-    ax.set_xticklabels([f"J/T = {r['J'] / r['T']:.3g}" for r in rows])
+    ax.set_xticklabels([f"{r['J'] / r['T']:.3g}" for r in rows])
+    ax.set_xlabel("hidden system's J/T")
     ax.set_ylabel("(inferred − hidden) / standard error")
-    ax.legend(fontsize=7.5, loc="lower left")
+    lo = min(-k, float(np.nanmin(zs)) if np.isfinite(zs).any() else -k)
+    hi = max(k, float(np.nanmax(zs)) if np.isfinite(zs).any() else k)
+    ax.set_ylim(lo - 2.6, hi + 0.4)                          # room for the legend below the points
+    ax.legend(fontsize=7.5, loc="lower center", ncol=2)
     return ax
 
 
