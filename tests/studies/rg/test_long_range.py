@@ -65,6 +65,37 @@ def test_all_to_all_beta_converges_to_mean_field():
     assert abs(r["sigma_mid"][0, 0] - 0.5) <= 4 * r["sigma_mid_err"][0, 0]
 
 
+def test_the_difference_systematic_is_midpoint_betas_own_least_squares():
+    # _extrapolation_gap must be the least squares of utacbook.stats.midpoint_beta: its intercept gives beta and
+    # its gap beta_sys, identically
+    r = ub.stats.midpoint_beta(4.0 * T, T, scan=ub.models.scan_field_extended, theta="symmetric",
+                               deltas=lr._deltas_for(4.0, T), lattice_size=8, n_replicas=16, seed=2,
+                               global_coupling=1.0, progress=False)
+    a3, gap = lr._extrapolation_gap(r.replica_slopes, r.deltas)
+    assert 4 * a3.mean() == pytest.approx(r.beta, rel=1e-12)
+    assert 4 * abs(gap.mean()) == pytest.approx(r.beta_sys, rel=1e-10, abs=1e-14)
+    # a response exactly quadratic in delta has no extrapolation systematic
+    d = np.array([0.4, 0.2, 0.1, 0.05])
+    a3, gap = lr._extrapolation_gap(np.array([1.0 + 3.0 * d ** 2]), d)
+    assert a3[0] == pytest.approx(1.0, abs=1e-12) and abs(gap[0]) < 1e-12
+
+
+def test_stored_all_to_all_errors_are_statistical_and_systematic_in_quadrature():
+    a = lr.restore(ub.stored.load("rg_long_range_all_to_all"))
+    np.testing.assert_allclose(a["dev_err"], np.hypot(a["dev_stat"], a["dev_sys"]), rtol=1e-12)
+    np.testing.assert_allclose(a["dev_stat"], a["beta_T_err"], rtol=1e-12)
+    assert np.all(a["dev_sys"] >= 0)
+
+
+def test_stationarity_check_reuses_the_seeds_of_the_beta_runs():
+    # the same seeds and delta as all_to_all_beta: identical beta; at K = 3 (relaxation rate 1 - 3 g'(0) = 0.38
+    # per sweep) 100 sweeps are stationary, so the change with 2x the sweeps is zero within its error
+    s = lr.stationarity_check(cases=(), a2a=((3.0, 8, 16),), factor=2, seed=11)
+    b = lr.all_to_all_beta(K_values=(3.0,), sizes=(8,), n_replicas=16, seed=11)
+    assert s["beta_T"][0] == b["beta_T"][0, 0]
+    assert abs(s["change"][0]) <= 4 * s["change_err"][0]
+
+
 def test_all_to_all_gap_follows_the_mean_field_ode():
     K = np.array([4.6, 5.3])
     r = lr.all_to_all_gap(K_values=K, sizes=(64,), n_replicas=8, n_sweeps=200, record=(200,), seed=5)
@@ -77,13 +108,67 @@ def test_all_to_all_gap_follows_the_mean_field_ode():
 
 
 def test_stored_threshold_extrapolates_to_the_mean_field_one():
-    # the committed runs (L = 8 ... 128): the fitted N -> infinity threshold agrees with the exact
-    # mean-field ODE's within 2 of its standard errors (widened by sqrt(chi2/dof) when the fit is poor)
+    # the committed runs (L = 8 ... 256, both threshold runs): the fitted N -> infinity threshold (fit range by
+    # the rule) agrees with the exact mean-field gap passed through the same grid interpolation, within the
+    # family-wise k of the three run lengths times its standard error (widened by sqrt(chi2/dof) when poor)
     gap = lr.restore(ub.stored.load("rg_long_range_gap"))
+    ext = lr.restore(ub.stored.load("rg_long_range_gap_extension"))
+    k = ub.claims.familywise_k(len(gap["record"]))
     for q, n in enumerate(gap["record"]):
-        ts = lr.threshold_scaling(gap["sizes"], gap["K_b"][:, q], gap["K_b_err"][:, q], gap["K_b_mf"][q])
         assert gap["K_b_mf"][q] == pytest.approx(lr.mean_field_gap_threshold(n, gap["level"]), abs=1e-9)
-        assert abs(ts["K_inf"] - gap["K_b_mf"][q]) <= 2 * ts["K_inf_err"]
+        c = lr.combined_thresholds(gap, ext, record=int(n))
+        assert c["K_ref"] == pytest.approx(lr.mean_field_grid_threshold(gap["K"], n, gap["level"]), abs=1e-12)
+        assert c["K_ref"] == pytest.approx(ext["K_b_mf_grid"][q], abs=1e-9)      # the same on both grids
+        ch = lr.threshold_limit(c["sizes"], c["K_b"], c["K_b_err"], c["K_ref"])["chosen"]
+        assert abs(ch["K_inf"] - c["K_ref"]) <= k * ch["K_inf_err"]
+
+
+def test_grid_threshold_is_the_interpolated_ode_and_tends_to_the_exact_root():
+    K = np.round(np.arange(4.6, 5.1, 0.05), 2)
+    g = lr.mean_field_gap(K, 200.0)
+    assert lr.mean_field_grid_threshold(K) == lr.gap_threshold(K, np.vstack([g, g]))["K_b"]
+    exact = lr.mean_field_gap_threshold(200, 0.1)
+    fine = np.round(np.arange(4.80, 4.90, 0.001), 3)
+    assert abs(lr.mean_field_grid_threshold(fine) - exact) < 1e-5 < abs(lr.mean_field_grid_threshold(K) - exact)
+
+
+def test_gap_runs_replicas_do_not_depend_on_the_number_of_replicas_and_task_keys_differ():
+    kw = dict(K_values=[4.7, 4.9], sizes=(8,), n_sweeps=30, record=(30,), seed=3, keep_replicas=True)
+    a = lr.all_to_all_gap(n_replicas=5, **kw)
+    b = lr.all_to_all_gap(n_replicas=2, **kw)
+    c = lr.all_to_all_gap(n_replicas=2, task=6, **kw)
+    np.testing.assert_array_equal(a["gap_replicas"][0][:2], b["gap_replicas"][0])
+    assert not np.array_equal(b["gap_replicas"][0], c["gap_replicas"][0])
+    np.testing.assert_allclose(a["gap"][0], a["gap_replicas"][0].mean(axis=0), rtol=1e-12)
+
+
+def test_combined_thresholds_weight_by_inverse_variance():
+    g = {"sizes": [16, 32], "record": [200], "K": [4.8, 4.85, 4.9], "level": 0.1, "K_b": [[4.9], [4.87]],
+         "K_b_err": [[0.01], [0.004]], "K_b_mf": [4.8438]}
+    e = {"sizes": [32, 64], "record": [200], "K": [4.8, 4.85, 4.9], "level": 0.1, "K_b": [[4.86], [4.85]],
+         "K_b_err": [[0.002], [0.002]], "K_b_mf": [4.8438]}
+    c = lr.combined_thresholds(g, e)
+    w1, w2 = 1 / 0.004 ** 2, 1 / 0.002 ** 2
+    assert c["sizes"].tolist() == [16, 32, 64]
+    assert c["K_b"][1] == pytest.approx((w1 * 4.87 + w2 * 4.86) / (w1 + w2), rel=1e-12)
+    assert c["K_b_err"][1] == pytest.approx((w1 + w2) ** -0.5, rel=1e-12)
+    assert (c["K_b"][0], c["K_b"][2]) == (4.9, 4.85)
+    assert math.isnan(c["second"][0, 0]) and math.isnan(c["first"][2, 0])
+
+
+def test_threshold_limit_drops_the_smallest_size_when_the_fit_needs_it():
+    L = np.array([8, 16, 32, 64, 128, 256])
+    e = np.full(6, 1e-3)
+    K_b = 4.84 + 2.0 * L ** -1.5
+    r = lr.threshold_limit(L, K_b, e, 4.84)
+    assert r["chosen"]["L_min"] == 8 and r["chosen"]["K_inf"] == pytest.approx(4.84, abs=1e-8)
+    K_b2 = K_b.copy()
+    K_b2[0] += 0.05                                          # L = 8 off the law by 50 standard errors
+    r2 = lr.threshold_limit(L, K_b2, e, 4.84)
+    assert r2["fits"][0]["p_inf"] < 0.05 and r2["chosen"]["L_min"] == 16
+    assert r2["chosen"]["K_inf"] == pytest.approx(4.84, abs=1e-6)
+    s = lr.threshold_scaling(L, K_b, e, 4.84, L_min=32)
+    assert s["L_fit"].tolist() == [32, 64, 128, 256] and s["dof_inf"] == 1 and s["p_y"] == pytest.approx(1.0)
 
 
 # --------------------------------------------------------------------------- the threshold and the scaling fits
@@ -172,23 +257,35 @@ def test_for_json_and_restore_round_trip():
     np.testing.assert_array_equal(back["models"][0]["K"], [1.0, 2.0])
 
 
-def test_committed_all_to_all_store_reproduces():
-    stored = ub.stored.load("rg_long_range_all_to_all")
+@pytest.mark.parametrize("name", ["all_to_all", "gap_extension", "stationarity"])
+def test_committed_stores_reproduce(name):
+    stored = ub.stored.load(f"rg_long_range_{name}")
     assert lr.spot_check(stored)["identical"]
 
 
 def test_claims_are_judged_from_the_stored_results():
     load = lambda name: lr.restore(ub.stored.load(name))  # noqa: E731
-    a2a, gap, interp, binder = (load(f"rg_long_range_{n}") for n in ("all_to_all", "gap", "interpolation", "binder"))
+    a2a, gap, interp, binder, ext = (load(f"rg_long_range_{n}") for n in ("all_to_all", "gap", "interpolation",
+                                                                          "binder", "gap_extension"))
     kc = ub.stored.load("rg_critical_coupling")
-    cl = lr.claims(K_b_mf=float(gap["K_b_mf"][-1]), K_c=kc["K_c"])
+    sizes = sorted(set(gap["sizes"].astype(int)) | set(ext["sizes"].astype(int)))
+    cl = lr.claims(K_b_mf=lr.mean_field_grid_threshold(gap["K"]), K_c=kc["K_c"], gap_sizes=sizes)
     js = lr.judge_claims(a2a=a2a, gap=gap, interp=interp, binder=binder, K_c=kc["K_c"], K_c_err=kc["K_c_err"],
-                         claims_=cl)
+                         claims_=cl, gap_extension=ext)
     assert [j.claim.id for j in js] == [c.id for c in cl]
     assert all(c.source == "ours" for c in cl)
     n = {j.claim.id.split(".")[-1]: len(j.results) for j in js}
     assert n["beta_limit"] == len(a2a["K"]) and n["theta"] == len(a2a["K"]) * 5 + 2 * len(gap["sizes"])
     assert n["beta_raise"] == 2 * (len(interp["shares"]) - 1) and n["kc_global"] == 4
+    assert n["bistability_limit"] == len(gap["record"])
+    resolved = [lr.size_scaling(a2a["N"], a2a["dev"][i], a2a["dev_err"][i])["n_resolved"] >= 2
+                for i in range(len(a2a["K"]))]
+    assert n["one_over_n"] == sum(resolved)
+    j = {x.claim.id.split(".")[-1]: x for x in js}
+    assert [r.condition for r in j["bistability"].results] == [f"L = {L}" for L in sizes[-2:]]
+    # every criterion revised after the referee's reading says so
+    for key in ("one_over_n", "bistability", "bistability_limit", "beta_raise", "kc_lower", "kc_above_mf"):
+        assert "revised after a referee read the first run" in j[key].claim.note
 
 
 @pytest.mark.parametrize("fn, kw, match", [
