@@ -23,7 +23,7 @@ One per chapter, in the order of the chapters:
   (``book/rg/10_robust_beta.ipynb``);
 * :mod:`utacbook.studies.rg.long_range` -- "Long-range coupling: where mean field becomes exact"
   (``book/rg/11_long_range.ipynb``);
-* :mod:`utacbook.studies.rg.disorder` -- "Heterogeneous agents: disorder and the jump"
+* :mod:`utacbook.studies.rg.disorder` -- "Heterogeneous agents: when disorder rounds the jump"
   (``book/rg/12_disorder.ipynb``).
 """
 
