@@ -804,12 +804,16 @@ def claims(*, n_j0=15, seed=2025):
     list of utacbook.claims.Claim
     """
     from utacbook import claims as uc
-    kf = uc.familywise_k(n_j0)
+    kf = round(uc.familywise_k(n_j0), 2)
     dc6 = mean_field_critical_disorder(6.0)
     dc11 = mean_field_critical_disorder(11.0)
     crit_round = (f"rounded at both of the two largest L: resolved in δ (D(δ_min)/D(δ_max) + 2 s.e. ≤ {GROWTH_MAX}), "
                   f"stationary (slope change with 10 × longer runs, |change| + 2 s.e. ≤ {STEP_TOL:.0%}), and β not "
                   f"growing with L (β(L_max) − β(L_max/2) ≤ max({SIZE_RTOL:.0%}, {K_SIGMA:g} s.e.))")
+    crit_jump = (f"classified a jump, i.e. not rounded at these sizes and run lengths: at either of the two largest "
+                 f"L the slope rises as δ shrinks (D(δ_min)/D(δ_max) − 2 s.e. > {GROWTH_MAX}) or with 10 × longer "
+                 f"runs (change − 2 s.e. > {STEP_TOL:.0%}), or β grows with L beyond max({SIZE_RTOL:.0%}, "
+                 f"{K_SIGMA:g} s.e.); neither rounded nor a jump is 'undecided'")
     common = f"T = 1, 16 disorder samples per condition, seeds from {seed} and the condition"
     return [
         uc.Claim("rg.disorder.j0", source="ours", section="",
@@ -828,12 +832,13 @@ def claims(*, n_j0=15, seed=2025):
                       "F = E_b[g((J m + h + Δ_h b)/T)]",
                  quantity="β of the all-to-all model (midpoint estimator) over the mean-field value, minus 1",
                  criterion=uc.Agreement(0.0, abs_tol=MF_TOL, k=2, tolerance_from="ours: N = 4096 agents"),
-                 scope=f"N = 64², K = 3 (Δ_h = 0, 0.5, 1, 2; 100 sweeps) and K = 6 (Δ_h = 2; 1000 sweeps); {common}"),
+                 scope=f"N = 64², K = 3 (Δ_h = 0, 0.5, 1, 2; 100 sweeps) and K = 6 (Δ_h = 2; 1000 sweeps); {common}",
+                 note=f"the tolerance is ±{MF_TOL} plus 2 s.e. (|x| ≤ {MF_TOL} + 2σ)"),
         uc.Claim("rg.disorder.mf_jump", source="ours", section="",
                  text=f"Mean field keeps the jump for a random field below Δ_c = {dc6:.2f} at K = 6: the "
                       "all-to-all model is not rounded at Δ_h = 0 and 1",
                  quantity="the rounding criterion's classification, all-to-all, N = 32² and 64², 1000 sweeps",
-                 criterion=uc.Holds("the criterion finds a jump"),
+                 criterion=uc.Holds(crit_jump),
                  scope=f"K = 6, Δ_h = 0 and 1; {common}"),
         uc.Claim("rg.disorder.below", source="ours", section="",
                  text="Below K_c a random field lowers β: a sum of shifted responses is flatter",
@@ -841,17 +846,22 @@ def claims(*, n_j0=15, seed=2025):
                  criterion=uc.Ordering(increasing=False, k=2),
                  scope=f"L = 64, 100 sweeps, Δ_h = 0, 0.5, 1, 2; {common}"),
         uc.Claim("rg.disorder.field_rounds", source="ours", section="",
-                 text="Imry–Ma for a random field (the issue: “in 2D any disorder rounds the jump above K_c into "
-                      "a finite β”): a random field rounds the jump into a finite β",
+                 text="The issue's statement, quoted: “in 2D any disorder rounds the jump above K_c into a finite "
+                      "β” (Imry–Ma), tested for a random field: the jump is rounded at the sizes and run lengths "
+                      "we can simulate",
                  quantity="the rounding criterion's classification on the lattice, 1000 sweeps (checked against "
                           "10 000)",
                  criterion=uc.Holds(crit_round),
                  scope=f"K = 6: Δ_h = 0.25, 0.5, 1, 2 with L = 64, 128; K = 11: Δ_h = 1, 2, 4 with L = 32, 64; "
                        f"{common}",
-                 note=f"Imry–Ma predicts rounding only beyond a breakup length ∝ exp(c (J/Δ)²): a failure at weak "
-                      f"disorder means 'not visible at these sizes', which the argument allows. Mean field (exact "
-                      f"for all-to-all coupling) keeps the jump below Δ_c = {dc6:.2f} (K = 6) and {dc11:.2f} "
-                      f"(K = 11)"),
+                 note=f"the issue's prediction (the claims API has no 'issue' source, hence 'ours'); wording and "
+                      f"note revised after a referee read the first run, criterion and verdict unchanged. The verdict "
+                      f"counts conditions; read it as the field strength at which rounding becomes visible at "
+                      f"L ≤ 128 and 1000 sweeps, not as a test of Imry–Ma, which it neither confirms nor refutes: "
+                      f"Imry–Ma predicts rounding only beyond a breakup length L_b ∝ exp[c (σ_w/Δ_h)²], and the data "
+                      f"are equally consistent with mean field at the lattice's own K_c (text). Mean field at the "
+                      f"same K (exact for all-to-all coupling) keeps the jump below Δ_c = {dc6:.2f} (K = 6) and "
+                      f"{dc11:.2f} (K = 11)"),
         uc.Claim("rg.disorder.coupling_as_field", source="ours", section="",
                  text="At the midpoint a random coupling Δ_J acts as a random field Δ_J/2 (activations in [0, 1]): "
                       "β(Δ_J) = β(Δ_h = Δ_J/2)",
@@ -859,7 +869,9 @@ def claims(*, n_j0=15, seed=2025):
                  criterion=uc.Agreement(0.0, abs_tol=PAIR_TOL, k=2,
                                         tolerance_from="ours: the random-bond part of a random coupling"),
                  scope=f"K = 6, L = 64, 1000 sweeps, Δ_J = 1, 2, 4; {common}",
-                 note="exact for mean field at the symmetric point (the odd part of the coupling averages out)"),
+                 note="exact for mean field at the symmetric point (the odd part of the coupling averages out); "
+                      "the tolerance is ±0.1 plus 2 s.e. (|x| ≤ 0.1 + 2σ): at Δ_J = 4 the random-bond part is "
+                      "detectable (about 5 %, 2.6 s.e.) but inside it"),
         uc.Claim("rg.disorder.no_field_no_rounding", source="ours", section="",
                  text="Without a random field there is no rounding: per-agent noise keeps the σ → 1 − σ symmetry, "
                       "and β keeps growing with the run length, as in the clean model",
@@ -870,7 +882,7 @@ def claims(*, n_j0=15, seed=2025):
                  text="Per-agent noise does not round the jump: the rounding criterion classifies it as a jump",
                  quantity="the rounding criterion's classification (δ-resolution, run length, size), lattice, "
                           "1000 sweeps",
-                 criterion=uc.Holds("the criterion finds a jump"),
+                 criterion=uc.Holds(crit_jump),
                  scope=f"K = 6, s = 0.5 and 1, L = 32 and 64; {common}",
                  note="added after the first run: the run-length test of the claim above misses a jump once a "
                       "small lattice has finished coarsening within 1000 sweeps (then a clean or noisy jump no "
@@ -887,7 +899,8 @@ def claims(*, n_j0=15, seed=2025):
 
 def _short(r):
     """A rounding-table row in a few words: the classification and β at the largest lattice."""
-    return f"{r['rounding']}, β = {r['beta']:.3g} ± {r['beta_err']:.2g} at L = {int(r['L_max'])}"
+    from utacbook.report import format_pm
+    return f"{r['rounding']}, β = {format_pm(r['beta'], r['beta_err'], sig=1)} at L = {int(r['L_max'])}"
 
 
 def _row(frame, K, kind, strength, coupling="lattice", L=None, n_steps=None):
@@ -953,7 +966,8 @@ def judge(claims_, *, above, below, j0, clean):
             r = rt[(rt["K"] == K) & (rt["kind"] == "field") & (rt["strength"] == d) & (rt["coupling"] == "lattice")]
             r = r.iloc[0]
             ms.append(M(bool(r["rounded"]), condition=f"K = {K:g}, Δ_h = {d:g}", text=_short(r)))
-    out["rg.disorder.field_rounds"] = C["rg.disorder.field_rounds"].judge(ms)
+    out["rg.disorder.field_rounds"] = C["rg.disorder.field_rounds"].judge(
+        ms, summary=f"rounding visible in {sum(m.value for m in ms)} of {len(ms)} conditions")
     ms = []
     for dJ in COUPLING_PAIRS:
         a = _row(above, 6.0, "coupling", dJ, L=64, n_steps=1000)

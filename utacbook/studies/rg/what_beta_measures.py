@@ -575,7 +575,7 @@ def rule_table(cal, *, tol=0.3, k=2.0):
     -------
     pandas.DataFrame
         ``K``, ``beta_T``, ``beta_T_err``, ``dev`` = (beta T - K)/K, ``dev_err``, ``within_tol``
-        (|dev| <= tol), ``within_k`` (|beta T - K| <= k err), ``mf_beta_T``, ``mf_dev``,
+        (``|dev| <= tol``), ``within_k`` (``|beta T - K| <= k err``), ``mf_beta_T``, ``mf_dev``,
         ``converged``, ``stationary``, ``above_K_c``.
 
     Examples
