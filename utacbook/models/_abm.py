@@ -706,6 +706,27 @@ def _run_args(lattice_size, n_steps, n_replicas, update):
     return L, n_steps, n_rep
 
 
+def _scan_points(J, T, h_values):
+    """Validate a scan's (J, T, h_values) and broadcast them: return (values, Jb, Tb, hb).
+
+    ``values`` maps each name to its validated array (not broadcast: the overflow check
+    uses the values themselves).
+    """
+    arrs = {name: v.real_array(name, val) for name, val in (("J", J), ("T", T), ("h_values", h_values))}
+    for name, arr in arrs.items():
+        if arr.size == 0:
+            raise ValueError(f"{name} must not be empty")
+    try:
+        Jb, Tb, hb = np.broadcast_arrays(arrs["J"], arrs["T"], arrs["h_values"])
+    except ValueError:
+        raise ValueError("J, T and h_values must broadcast to one shape, got shapes "
+                         f"{arrs['J'].shape}, {arrs['T'].shape}, {arrs['h_values'].shape}") from None
+    if np.any(arrs["T"] <= 0):
+        raise ValueError("T must be > 0 everywhere")
+    _check_overflow(arrs["T"], J=arrs["J"], h_values=arrs["h_values"])   # the values, not their broadcast
+    return arrs, Jb, Tb, hb
+
+
 def scan_field(J, T, h_values, *, lattice_size=64, n_steps=100, n_replicas=1,
                update="sequential", seed=None, return_traces=False, progress=None):
     """Run the guide's scan protocol for any set of (J, T, h), in parallel.
@@ -767,18 +788,7 @@ update='sequential', seed=3)
     >>> r.to_xarray().sigma.dims
     ('replica', 'point')
     """
-    arrs = {name: v.real_array(name, val) for name, val in (("J", J), ("T", T), ("h_values", h_values))}
-    for name, arr in arrs.items():
-        if arr.size == 0:
-            raise ValueError(f"{name} must not be empty")
-    try:
-        Jb, Tb, hb = np.broadcast_arrays(arrs["J"], arrs["T"], arrs["h_values"])
-    except ValueError:
-        raise ValueError("J, T and h_values must broadcast to one shape, got shapes "
-                         f"{arrs['J'].shape}, {arrs['T'].shape}, {arrs['h_values'].shape}") from None
-    if np.any(arrs["T"] <= 0):
-        raise ValueError("T must be > 0 everywhere")
-    _check_overflow(arrs["T"], J=arrs["J"], h_values=arrs["h_values"])   # the values, not their broadcast
+    arrs, Jb, Tb, hb = _scan_points(J, T, h_values)
     L, n_steps, n_rep = _run_args(lattice_size, n_steps, n_replicas, update)
     _check_seed(seed)
     return_traces = _check_flag("return_traces", return_traces)

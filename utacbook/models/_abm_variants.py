@@ -41,7 +41,7 @@ from utacbook._kernels import abm_variants as KV
 from utacbook._kernels.rng import make_streams
 from utacbook.models._abm import (
     ScanResult, _batches, _check_flag, _check_memory, _check_overflow, _check_progress, _check_seed, _run_args,
-    _scan_nbytes,
+    _scan_nbytes, _scan_points,
 )
 
 __all__ = ["scan_field_extended", "quenched_samples"]
@@ -183,18 +183,7 @@ def scan_field_extended(J, T, h_values, *, lattice_size=64, n_steps=100, n_repli
     >>> r["sigma"].shape
     (2, 1)
     """
-    arrs = {name: v.real_array(name, val) for name, val in (("J", J), ("T", T), ("h_values", h_values))}
-    for name, arr in arrs.items():
-        if arr.size == 0:
-            raise ValueError(f"{name} must not be empty")
-    try:
-        Jb, Tb, hb = np.broadcast_arrays(arrs["J"], arrs["T"], arrs["h_values"])
-    except ValueError:
-        raise ValueError("J, T and h_values must broadcast to one shape, got shapes "
-                         f"{arrs['J'].shape}, {arrs['T'].shape}, {arrs['h_values'].shape}") from None
-    if np.any(arrs["T"] <= 0):
-        raise ValueError("T must be > 0 everywhere")
-    _check_overflow(arrs["T"], J=arrs["J"], h_values=arrs["h_values"])
+    arrs, Jb, Tb, hb = _scan_points(J, T, h_values)
     L, n_steps, n_rep = _run_args(lattice_size, n_steps, n_replicas, "sequential")
     if L > 4096:
         raise ValueError(f"lattice_size must be <= 4096 for scan_field_extended, got {L}")
