@@ -31,6 +31,9 @@ def test_agreement_within_k_sigma_and_tolerance():
     assert "±30 %" in t.describe() and "within 2 standard errors" in a.describe()
     assert "(the text's tolerance)" in t.describe()
     assert "(ours: grid spacing)" in uc.Agreement(1.0, abs_tol=0.1, tolerance_from="ours: grid spacing").describe()
+    # with a tolerance the errors add to the band (|d| <= tol + k sigma): the text must say "plus", not "and within"
+    both = uc.Agreement(10.0, rel_tol=0.3, k=1)
+    assert both.describe().endswith("plus 1 standard errors") and "and within" not in both.describe()
     with pytest.raises(ValueError):
         uc.Agreement(1.0, tolerance_from="")
     with pytest.raises(TypeError):

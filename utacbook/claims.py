@@ -278,9 +278,13 @@ class Agreement(Criterion):
             parts.append(f"±{format_value(self.abs_tol)}")
         whose = "the text's tolerance" if self.tolerance_from == "the text" else self.tolerance_from
         tol = f" within {' or '.join(parts)} ({whose})" if parts else ""
-        sig = f" within {self.k:g} standard errors" if self.k > 0 else ""
-        joiner = " and" if tol and sig else ""
-        return f"agrees with {t}{tol}{joiner}{sig}"
+        if self.k <= 0:
+            sig = ""
+        elif tol:   # the test is |d| <= tol + k sigma: the errors widen the band
+            sig = f" plus {self.k:g} standard errors"
+        else:
+            sig = f" within {self.k:g} standard errors"
+        return f"agrees with {t}{tol}{sig}"
 
 
 class Bound(Criterion):
