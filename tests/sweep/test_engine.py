@@ -301,8 +301,16 @@ def dask_processes(tmp_path):
     procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
                                    "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
                                    "--scheduler-file", str(sched_file)], **common))
-    _wait_for(sched_file.exists, 30, "the scheduler file")
-    address = json.loads(sched_file.read_text())["address"]
+    def scheduler_address():
+        """The address in the scheduler file, or None while the file is missing or half written."""
+        try:
+            return json.loads(sched_file.read_text()).get("address")
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    # the scheduler creates the file before it has written it: wait for a complete one (seen under pytest-xdist)
+    _wait_for(lambda: scheduler_address() is not None, 30, "the scheduler file")
+    address = scheduler_address()
     for _ in range(2):
         procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
                                        "--host", "127.0.0.1", "--no-dashboard",
