@@ -76,10 +76,45 @@ def _execute(path, timeout, allow_errors):
     from jupyter_cache.executors.utils import single_nb_execution
 
     nb = nbformat.read(str(path), as_version=4)
+    t0 = time.time()
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=allow_errors,
-                                 meta_override=True)
+                                 meta_override=True, record_timing=True)
+    t1 = time.time()
     err = None if result.err is None else (result.exc_string or repr(result.err))
-    return str(path), nb, result.time, err
+    return str(path), nb, result.time, err, _timings(nb, t0, t1)
+
+
+def _timings(nb, t0, t1):
+    """Where a chapter's time went: kernel start, each code cell, shutdown (seconds).
+
+    nbclient's ``record_timing`` stamps every code cell (``metadata.execution``); the stamps
+    are removed again so the cached notebook is what MyST-NB itself would store.
+    """
+    from datetime import datetime
+
+    def stamp(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+    cells, first, last, gap = [], None, None, 0.0
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).pop("execution", None)
+        if cell.cell_type != "code" or not meta:
+            continue
+        try:
+            start = stamp(meta.get("iopub.execute_input") or meta["shell.execute_reply.started"])
+            end = stamp(meta["shell.execute_reply"])
+        except (KeyError, ValueError):
+            continue
+        if last is not None:
+            gap = max(gap, start - last)
+        first = start if first is None else first
+        last = end
+        cells.append((i, end - start))
+    out = {"cells": cells, "sum_cells": sum(d for _, d in cells), "max_gap": gap}
+    if first is not None:
+        out["startup"] = first - t0
+        out["shutdown"] = t1 - last
+    return out
 
 
 def main(argv=None):
@@ -119,8 +154,14 @@ def main(argv=None):
                              initargs=(threads,)) as pool:
         futures = [pool.submit(_execute, p, timeout, allow_errors) for p in todo]
         for fut in as_completed(futures):
-            path, nb, seconds, err = fut.result()
+            path, nb, seconds, err, timing = fut.result()
             rel = os.path.relpath(path, ROOT)
+            slow = sorted(timing["cells"], key=lambda c: -c[1])[:3]
+            print(f"execute_chapters: {rel} timing: startup {timing.get('startup', float('nan')):.1f} s, "
+                  f"cells {timing.get('sum_cells', float('nan')):.1f} s, "
+                  f"shutdown {timing.get('shutdown', float('nan')):.1f} s, "
+                  f"longest gap between cells {timing['max_gap']:.1f} s, slowest cells "
+                  + ", ".join(f"#{i} {d:.1f} s" for i, d in slow), flush=True)
             if err is not None:
                 failed.append(rel)
                 print(f"execute_chapters: {rel} FAILED after {seconds:.1f} s\n{err}", flush=True)
