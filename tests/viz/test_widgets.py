@@ -207,3 +207,80 @@ def test_explore_hysteresis_adds_the_start_value_and_builds_the_player_without_d
     assert p.param == "n_steps" and p.values == [2, 5, 10, 20, 50, 100]
     assert p.default_index == 2 and ".set_frame(2);" in p.html
     assert "text/html" in ex._repr_mimebundle_()
+
+
+def test_slider_move_replaces_the_figure_and_an_error_is_shown(monkeypatch):
+    """A recompute replaces the Output's one PNG; an error in plot_fn shows its traceback there."""
+    calls = []
+    controls = _controls()
+    ex = uw.live_explorer(lambda a, b, kind: _plot(a, b, kind, calls), controls, static=False)
+    out = ex.box.children[0]
+    first = base64.b64decode(out.outputs[0]["data"]["image/png"])
+    assert first == ex.default_png and len(out.outputs) == 1
+    controls["a"].value = 0.9
+    assert calls[-1]["a"] == 0.9 and len(out.outputs) == 1
+    assert base64.b64decode(out.outputs[0]["data"]["image/png"]) != first
+
+    def broken(a, b, kind):
+        if a > 0.5:
+            raise ValueError("a is too large")
+        return _plot(a, b, kind)
+
+    controls = _controls()
+    ex = uw.live_explorer(broken, controls, static=False)
+    with pytest.raises(ValueError, match="too large"):
+        controls["a"].value = 0.9
+    shown = ex.box.children[0].outputs
+    assert len(shown) == 1 and shown[0]["output_type"] == "stream" and "a is too large" in shown[0]["text"]
+
+
+EXPLORER_CELL = """
+import ipywidgets as w
+import matplotlib.pyplot as plt
+from utacbook.viz import live_explorer
+
+def draw(a):
+    fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ax.plot([0.0, 1.0], [0.0, a])
+    return fig
+
+ex = live_explorer(draw, {"a": w.FloatSlider(value=0.5, min=0.0, max=1.0)}, static_values=[0.0, 1.0])
+"""
+
+# What live_explorer did before: displays inside `with out:` (the control case).
+WITH_OUT_CELL = """
+import ipywidgets as w
+from IPython.display import display
+out = w.Output()
+display(out)
+with out:
+    display("a figure")
+"""
+
+
+@pytest.mark.parametrize("code,answers", [(EXPLORER_CELL, False), (WITH_OUT_CELL, True)], ids=["explorer", "with-out"])
+def test_a_notebook_executor_never_has_to_answer_the_explorer(code, answers, monkeypatch):
+    """nbclient (MyST-NB's executor) sends nothing on the shell channel for the explorer.
+
+    Displays inside ``with out:`` make nbclient answer each one with a comm_msg on the shell
+    channel while it waits there for the cell's reply, which can then go unnoticed until the
+    cell timeout (nbclient issue 312; a chapter stalled ~300 s). The control case shows that
+    the test sees such answers.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.output_widget import OutputWidget
+
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "1")      # the venv's python3 kernel, as make does
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    sent = []
+    monkeypatch.setattr(OutputWidget, "_publish_msg", lambda self, msg_type, *a, **k: sent.append(msg_type))
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert bool(sent) is answers, sent
+    if not answers:
+        state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+        outputs = [m["state"]["outputs"] for m in state.values() if m["model_name"] == "OutputModel"]
+        assert len(outputs) == 1 and list(outputs[0][0]["data"]) == ["image/png", "text/plain"]

@@ -26,6 +26,7 @@ import io
 import math
 import numbers
 import re
+import traceback
 
 __all__ = ["live_explorer", "static_player", "Explorer", "StaticPlayer",
            "explore_emergent_beta", "explore_compatible_couplings"]
@@ -225,6 +226,27 @@ class StaticPlayer:
         note above it.
     seconds : float
         Wall time spent computing and rendering the frames.
+
+    Examples
+    --------
+    Made by :func:`static_player` (and by :func:`live_explorer`, as its
+    ``player``):
+
+    >>> import ipywidgets as w
+    >>> import matplotlib.pyplot as plt
+    >>> from utacbook.viz import static_player
+    >>> def draw(a):
+    ...     fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ...     ax.plot([0.0, 1.0], [0.0, a])
+    ...     return fig
+    >>> player = static_player(draw, {"a": w.FloatSlider(value=0.5, min=0.0, max=1.0, description="slope")},
+    ...                        static_values=[0.0, 1.0])
+    >>> player.param, player.values, player.default_index
+    ('a', [0.0, 0.5, 1.0], 1)
+    >>> len(player.frames), player.labels[1]
+    (3, 'slope = 0.5  (precomputed frame)')
+    >>> player.html.startswith('<div class="utacbook-explorer">')
+    True
     """
 
     def __init__(self, param, values, labels, default_index, overrides, frames, html,
@@ -244,6 +266,25 @@ class StaticPlayer:
     def __repr__(self):
         return (f"StaticPlayer({self.param!r}: {len(self.values)} frames, "
                 f"{len(self.html) / 1e3:.0f} kB)")
+
+
+def _show_png(out, png):
+    """Make one PNG the whole content of the ipywidgets ``Output`` ``out``.
+
+    Through the widget's ``outputs`` state, never ``with out: display(...)``: inside that
+    block the kernel routes displays through the widget's ``msg_id``, and a notebook
+    executor (nbclient, which MyST-NB and the book build use) then answers every display
+    with a ``comm_msg`` on the shell channel while it waits for the cell's reply on the same
+    socket. That reply can then go unnoticed until the cell timeout: a chapter stalled
+    ~300 s between two cells that way (nbclient issue 312). A state update needs no answer.
+    """
+    data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"}
+    out.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+
+def _show_text(out, text):
+    """Make ``text`` the whole content of the ``Output`` ``out`` (see :func:`_show_png`)."""
+    out.outputs = ({"output_type": "stream", "name": "stderr", "text": text},)
 
 
 def _render_png(fig):
@@ -362,6 +403,35 @@ def static_player(plot_fn, controls, *, static_param=None, static_values=None,
     TypeError
         ``plot_fn`` does not return a figure, or ``controls`` is not a dict of
         value widgets.
+
+    Examples
+    --------
+    A slider from 0 to 1 in steps of 0.25 gives the default grid of
+    ``DEFAULT_N_STATIC`` = 5 frames, the other control at its default; a
+    dropdown gives one frame per option:
+
+    >>> import ipywidgets as w
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from utacbook.viz import static_player
+    >>> def draw(a, kind):
+    ...     fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ...     x = np.linspace(0.0, 1.0, 20)
+    ...     ax.plot(x, a * x, "-" if kind == "line" else "o")
+    ...     return fig
+    >>> controls = {"a": w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.25, description="slope"),
+    ...             "kind": w.Dropdown(options=["line", "dots"], value="line", description="kind")}
+    >>> open_before = len(plt.get_fignums())
+    >>> player = static_player(draw, controls)
+    >>> player.param, player.values, player.default_index
+    ('a', [0.0, 0.25, 0.5, 0.75, 1.0], 2)
+    >>> all(png[1:4] == b"PNG" for png in player.frames)      # rendered ...
+    True
+    >>> len(plt.get_fignums()) == open_before                  # ... and closed
+    True
+    >>> player = static_player(draw, controls, static_param="kind", static_overrides={"a": 1.0})
+    >>> player.labels
+    ['kind = line, slope = 1  (precomputed frame)', 'kind = dots, slope = 1  (precomputed frame)']
     """
     import time
 
@@ -426,6 +496,25 @@ class Explorer:
         The live output area (starting with the default figure) and the controls below it.
     player : StaticPlayer or None
         None when built with ``static=False``.
+
+    Examples
+    --------
+    Made by :func:`live_explorer`, which displays it (outside a notebook,
+    ``display`` prints the explorer's text):
+
+    >>> import ipywidgets as w
+    >>> import matplotlib.pyplot as plt
+    >>> from utacbook.viz import live_explorer
+    >>> def draw(a):
+    ...     fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ...     ax.plot([0.0, 1.0], [0.0, a])
+    ...     return fig
+    >>> ex = live_explorer(draw, {"a": w.FloatSlider(value=0.5, min=0.0, max=1.0)}, static_values=[0.0, 1.0])
+    Exploration of draw over a (static player: a, 3 frames)
+    >>> sorted(ex._repr_mimebundle_())
+    ['application/vnd.jupyter.widget-view+json', 'image/png', 'text/html', 'text/plain']
+    >>> ex.default_png == ex.player.frames[ex.player.default_index]
+    True
     """
 
     def __init__(self, box, player, default_png, text):
@@ -492,10 +581,46 @@ def live_explorer(plot_fn, controls, *, show_default=True, static=True, static_p
 
     (the second line stops loading the ipywidgets JavaScript, which no page
     uses then).  LaTeX/PDF builders take the ``image/png``.
+
+    Examples
+    --------
+    Two controls, a player over three values of the first; outside a
+    notebook ``display`` prints the explorer's text. The figure is the
+    ``Output`` widget's content, set through its state:
+
+    >>> import ipywidgets as w
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from utacbook.viz import live_explorer
+    >>> def draw(a, kind):
+    ...     fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ...     x = np.linspace(0.0, 1.0, 20)
+    ...     ax.plot(x, a * x, "-" if kind == "line" else "o")
+    ...     return fig
+    >>> controls = {"a": w.FloatSlider(value=0.5, min=0.0, max=1.0, description="slope"),
+    ...             "kind": w.Dropdown(options=["line", "dots"], value="line", description="kind")}
+    >>> ex = live_explorer(draw, controls, static_values=[0.0, 1.0])
+    Exploration of draw over a, kind (static player: a, 3 frames)
+    >>> [type(c).__name__ for c in ex.box.children]        # figure, controls, hint
+    ['Output', 'HBox', 'HBox', 'HTML']
+    >>> [(o["output_type"], sorted(o["data"])) for o in ex.box.children[0].outputs]
+    [('display_data', ['image/png', 'text/plain'])]
+    >>> import base64
+    >>> def shown():
+    ...     return base64.b64decode(ex.box.children[0].outputs[0]["data"]["image/png"])
+    >>> shown() == ex.default_png
+    True
+    >>> controls["a"].value = 1.0                          # what a slider move does
+    >>> shown() == ex.default_png, len(ex.box.children[0].outputs)
+    (False, 1)
+    >>> ex.player.values, len(ex.player.frames)
+    ([0.0, 0.5, 1.0], 3)
+    >>> controls["a"].continuous_update                   # recompute on release only
+    False
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import display
 
     _check_controls(controls)
     player = None
@@ -517,22 +642,23 @@ def live_explorer(plot_fn, controls, *, show_default=True, static=True, static_p
                 default_png = _render_png(fig)
             finally:
                 plt.close(fig)
-        with out:
-            display(Image(data=default_png))
+        _show_png(out, default_png)
     elif player is not None:
         default_png = player.frames[player.default_index]
 
     def rerun(_change=None):
         # the new figure is shown as a PNG like the default one, not through plt.show(),
         # which draws nothing under a non-interactive backend (e.g. MPLBACKEND=Agg)
-        with out:
+        try:
             f = plot_fn(**values())
             try:
                 png = _render_png(f)
             finally:
                 plt.close(f)
-            out.clear_output(wait=True)
-            display(Image(data=png))
+        except Exception:
+            _show_text(out, traceback.format_exc())
+            raise
+        _show_png(out, png)
 
     for c in controls.values():
         if hasattr(c, "continuous_update"):
@@ -560,6 +686,34 @@ def explore_emergent_beta(J=0.8, T=0.19, lattice_size=64, R_min=-2.0, R_max=2.0,
     curve, with the fitted beta beside the guide's J/T and the mean-field beta.
     The static book shows J = 0, 0.2, 0.4, 0.8 (default), 1.2 precomputed, the
     other controls at their defaults.
+
+    Parameters
+    ----------
+    J, T, lattice_size : float, float, int
+        Defaults of the sliders (coupling, noise, L).
+    R_min, R_max : float
+        Default scan range.
+    n_points, n_steps : int
+        Points of the scan and sweeps per point (not controls).
+    seed : int
+        Seed of every scan.
+
+    Returns
+    -------
+    Explorer
+
+    Examples
+    --------
+    On a small lattice and a short scan (the five precomputed frames still
+    take a few seconds to render):
+
+    >>> from utacbook.viz import explore_emergent_beta
+    >>> ex = explore_emergent_beta(lattice_size=16, n_points=5, n_steps=10, seed=1)
+    Exploration of draw over J, T, lattice_size, R_range (static player: J, 5 frames)
+    >>> ex.player.values, ex.player.default_index
+    ([0.0, 0.2, 0.4, 0.8, 1.2], 3)
+    >>> [c.description for c in ex.box.children[1].children + ex.box.children[2].children]
+    ['J', 'T', 'L', 'R range']
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -730,6 +884,18 @@ def explore_compatible_couplings(beta=25.0, beta_err_pct=2.0, theta=-0.4, width=
     Returns
     -------
     Explorer
+
+    Examples
+    --------
+    Mean field only (no calibration), with two precomputed values of beta:
+
+    >>> from utacbook.viz import explore_compatible_couplings
+    >>> ex = explore_compatible_couplings(beta=25.0, static_values=(15.0, 25.0))
+    Exploration of draw over beta, beta_err_pct, theta, width, use_theta, use_width (static player: beta, 2 frames)
+    >>> ex.player.values, ex.player.default_index
+    ([15.0, 25.0], 1)
+    >>> [c.description for c in ex.box.children[1].children + ex.box.children[2].children]
+    ['β', 'error %', 'Θ', 'width w', 'use Θ', 'use width']
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
