@@ -33,10 +33,10 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 export JUPYTER_PREFER_ENV_PATH := 1
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
-# The build executes chapters one at a time. tests/execute_chapters.py can first execute every
-# chapter missing from the execution cache on all usable cores, exactly as MyST-NB would
-# (`make` does not call it: in 2 of 4 clean-clone runs one chapter stalled for ~300 s there,
-# cause not yet found; run it by hand with $(EXECUTE_CHAPTERS) before `make book`).
+# The build executes chapters one at a time; tests/execute_chapters.py first executes every
+# chapter missing from the execution cache on all usable cores (one chapter per core), exactly
+# as MyST-NB would, so the build finds them all in the cache. Its kernels talk over Unix
+# sockets, not TCP ports (two kernels starting at once can collide on a port).
 EXECUTE_CHAPTERS = $(BIN)/python tests/execute_chapters.py --cache $(JCACHE)
 # Unit tests on every usable core (pytest-xdist).
 NPROC = $$($(BIN)/python -c 'from utacbook._threads import usable_cpus; print(max(1, usable_cpus()))')
@@ -108,6 +108,7 @@ browser-deps:
 
 book: $(STAMP)
 	$(CHECK_JCACHE)
+	$(EXECUTE_CHAPTERS)
 	$(JB_BUILD)
 	@echo "The book is in _build/html/index.html"
 
@@ -122,6 +123,7 @@ test: $(STAMP) browser-deps
 	MPLBACKEND=Agg $(BIN)/pytest --doctest-modules utacbook -q -p no:cacheprovider
 	@echo "== 2/3 strict book build: executes every changed chapter once (any Sphinx warning or cell error fails)"
 	$(CHECK_JCACHE)
+	$(EXECUTE_CHAPTERS)
 	$(JB_BUILD)
 	@echo "== 3/3 the built book: glue, claims, run times, and every page in headless Chromium"
 	$(BROWSER_TEST)

@@ -15,6 +15,19 @@ Each worker runs its kernels with ``NUMBA_NUM_THREADS = usable CPUs // jobs``, s
 parallel chapters do not oversubscribe the cores.  Results do not depend on the
 thread count (every kernel's random streams belong to chunks of work, not threads).
 
+The kernels talk to this script over Unix domain sockets (jupyter_client's ``ipc``
+transport, a fresh folder per kernel) instead of TCP ports on localhost: the manager picks
+free ports that the kernel binds only later, so two kernels starting at once can collide
+(seen once here: a kernel failed to bind its heartbeat port, "Address already in use").
+
+(A chapter that stalled ~300 s between two cells, in 4 of 7 runs, was another thing: the
+explorer's figure displayed inside ``with out:``, which nbclient answers on the shell
+channel while it waits there for the cell's reply; ``utacbook.viz._widgets._show_png``.)
+
+For each chapter the script prints where its time went: kernel start, the code cells,
+the longest gap between two cells, shutdown, and the three slowest cells (from
+nbclient's ``record_timing`` stamps, removed again before caching).
+
 A chapter that fails is reported with its traceback and the script exits with
 status 1 (the build would fail on it too); the others are still cached.
 
@@ -29,6 +42,7 @@ import argparse
 import multiprocessing as mp
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -45,8 +59,9 @@ def chapters(toc_path):
 
     def walk(node):
         if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
+            for key in ("root", "file"):
+                if key in node:
+                    files.append(node[key])
             for val in node.values():
                 walk(val)
         elif isinstance(node, list):
@@ -76,12 +91,26 @@ def _execute(path, timeout, allow_errors):
     from jupyter_cache.executors.utils import single_nb_execution
 
     nb = nbformat.read(str(path), as_version=4)
-    t0 = time.time()
-    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=allow_errors,
-                                 meta_override=True, record_timing=True)
-    t1 = time.time()
+    with tempfile.TemporaryDirectory(prefix="utacbook-kernel-") as sockets:
+        t0 = time.time()
+        result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=allow_errors,
+                                     meta_override=True, record_timing=True, config=_kernel_config(sockets))
+        t1 = time.time()
     err = None if result.err is None else (result.exc_string or repr(result.err))
     return str(path), nb, result.time, err, _timings(nb, t0, t1)
+
+
+def _kernel_config(folder):
+    """Kernel manager settings: the kernel's five channels as Unix sockets in ``folder``.
+
+    Over TCP (jupyter_client's default) each kernel's ports are picked free by the manager
+    and bound later by the kernel, so two kernels starting at once can pick the same port
+    (seen here as ``ZMQError: Address already in use`` in a kernel's heartbeat thread).
+    IPC sockets in a folder of their own cannot collide.
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}})
 
 
 def _timings(nb, t0, t1):
@@ -95,7 +124,7 @@ def _timings(nb, t0, t1):
     def stamp(text):
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
-    cells, first, last, gap = [], None, None, 0.0
+    cells, first, last, gap, gap_cell = [], None, None, 0.0, None
     for i, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).pop("execution", None)
         if cell.cell_type != "code" or not meta:
@@ -105,12 +134,12 @@ def _timings(nb, t0, t1):
             end = stamp(meta["shell.execute_reply"])
         except (KeyError, ValueError):
             continue
-        if last is not None:
-            gap = max(gap, start - last)
+        if last is not None and start - last > gap:
+            gap, gap_cell = start - last, i
         first = start if first is None else first
         last = end
         cells.append((i, end - start))
-    out = {"cells": cells, "sum_cells": sum(d for _, d in cells), "max_gap": gap}
+    out = {"cells": cells, "sum_cells": sum(d for _, d in cells), "max_gap": gap, "gap_before": gap_cell}
     if first is not None:
         out["startup"] = first - t0
         out["shutdown"] = t1 - last
@@ -160,7 +189,8 @@ def main(argv=None):
             print(f"execute_chapters: {rel} timing: startup {timing.get('startup', float('nan')):.1f} s, "
                   f"cells {timing.get('sum_cells', float('nan')):.1f} s, "
                   f"shutdown {timing.get('shutdown', float('nan')):.1f} s, "
-                  f"longest gap between cells {timing['max_gap']:.1f} s, slowest cells "
+                  f"longest gap between cells {timing['max_gap']:.1f} s (before #{timing['gap_before']}),"
+                  f" slowest cells "
                   + ", ".join(f"#{i} {d:.1f} s" for i, d in slow), flush=True)
             if err is not None:
                 failed.append(rel)
