@@ -448,6 +448,19 @@ def test_checks_catch_a_broken_page(scratch_site, new_page):
     assert (site / "shot.png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8000/book/intro.html", "http://localhost/x", "http://localhost", "ws://127.0.0.1:9/a",
+    "data:image/png;base64,xx", "blob:http://127.0.0.1/abc", "about:blank",
+    "https://cdn.jsdelivr.net/npm/mathjax.js", "http://127.0.0.1.example.org/x", "https://localhost.example.org/",
+    "https://fonts.googleapis.com/css",
+])
+def test_blocked_requests_are_the_external_ones(url):
+    """The pattern Playwright intercepts in the browser blocks exactly the URLs ``is_local`` calls external."""
+    from conftest import EXTERNAL_URL, is_local
+
+    assert bool(EXTERNAL_URL.match(url)) == (not is_local(url))
+
+
 def test_checks_pass_a_clean_page(scratch_site, new_page):
     """check_page reports nothing on a plain, working page (no false alarms)."""
     site, url = scratch_site
