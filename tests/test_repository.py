@@ -332,3 +332,30 @@ def test_no_control_characters_in_docstrings():
                 if isinstance(doc, str) and any(ch in doc for ch in "\x07\x08\x0b\x0c\r"):
                     bad.add(f"{mi.name}.{name}")
     assert not bad, f"control characters (a non-raw '\\b', '\\a', '\\f' ...) in docstrings of {sorted(bad)}"
+
+
+PUBLIC_PACKAGES = ("utacbook", "utacbook.models", "utacbook.theory", "utacbook.stats", "utacbook.viz",
+                   "utacbook.claims", "utacbook.report", "utacbook.stored", "utacbook.sweep")
+
+
+def test_every_public_callable_has_an_examples_section():
+    """Every public function and class of the core shows its use in a numpydoc Examples section.
+
+    The examples run as doctests in ``make test`` (``pytest --doctest-modules utacbook``), so they
+    stay true. Exceptions are exempt. (Issue 12: an API as easy to enter as QuantEcon.py's.)
+    """
+    import importlib
+    import inspect
+    import re
+
+    missing = set()
+    for pkg in PUBLIC_PACKAGES:
+        mod = importlib.import_module(pkg)
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name)
+            if not callable(obj) or (inspect.isclass(obj) and issubclass(obj, BaseException)):
+                continue
+            doc = inspect.getdoc(obj) or ""
+            if not re.search(r"^Examples\n-{8,}$", doc, flags=re.M) or ">>>" not in doc:
+                missing.add(f"{obj.__module__}.{obj.__qualname__}")
+    assert not missing, f"{len(missing)} public callables without an Examples section: {sorted(missing)}"

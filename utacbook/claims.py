@@ -145,6 +145,24 @@ class Measurement:
     ValueError, TypeError
         A NaN or infinite value or error, a negative error, a p-value outside
         [0, 1].
+
+    Examples
+    --------
+    A value with its standard error, labelled by where it was measured; the
+    table shows it rounded to the error's two significant figures:
+
+    >>> from utacbook.claims import Measurement
+    >>> m = Measurement(0.90961, 0.00061, condition="L = 64")
+    >>> m
+    Measurement(0.90961 ± 0.00061 [L = 64])
+    >>> m.value, m.err, m.condition
+    (0.90961, 0.00061, 'L = 64')
+    >>> Measurement(True).shown(), Measurement(3, text="about 3").shown()
+    ('yes', 'about 3')
+    >>> Measurement(1.0, -0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: err must be >= 0, got -0.1
     """
 
     value: float | bool
@@ -190,7 +208,32 @@ class Measurement:
 
 
 class Criterion:
-    """Base class: decides whether one measurement meets a claim."""
+    """Base class: decides whether one measurement meets a claim.
+
+    A criterion has two methods: ``test`` (one measurement -> met, and a
+    short reason) and ``describe`` (the criterion in words, for the
+    tables).  The book's criteria are the subclasses :class:`Agreement`,
+    :class:`Bound`, :class:`Sign`, :class:`Effect`, :class:`Ordering` and
+    :class:`Holds`; a new kind of criterion subclasses this one.
+
+    Examples
+    --------
+    >>> import utacbook.claims as uc
+    >>> class Positive(uc.Criterion):
+    ...     def test(self, m):
+    ...         return m.value > 0, "positive" if m.value > 0 else "not positive"
+    ...     def describe(self):
+    ...         return "> 0 (the estimate itself)"
+    >>> c = uc.Claim("demo.positive", source="ours", section="", text="x is positive", quantity="x",
+    ...              criterion=Positive())
+    >>> j = c.judge([uc.Measurement(0.2, condition="a"), uc.Measurement(-0.1, condition="b")])
+    >>> j.verdict, j.caveat
+    ('held with caveats', 'holds at a; fails at b')
+    >>> Positive()
+    Positive(> 0 (the estimate itself))
+    >>> isinstance(uc.Sign(+1), uc.Criterion)
+    True
+    """
 
     #: whether :meth:`test` takes the whole sequence of measurements (Ordering)
     sequence = False
@@ -237,6 +280,38 @@ class Agreement(Criterion):
         Whose tolerance it is, for the description: ``"the text"`` when the
         source states it, or the reason for ours (e.g. ``"ours: the grid
         spacing"``).
+
+    Examples
+    --------
+    Onsager's critical temperature 2.269 against two made-up estimates: at
+    L = 32 the estimate is 0.3 standard errors away (met), at L = 8 it is
+    (2.310 - 2.269) / 0.010 = 4.1 standard errors away (missed at ``k=2``):
+
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Agreement(2.269, k=2)
+    >>> crit.describe()
+    'agrees with 2.269 within 2 standard errors'
+    >>> claim = uc.Claim("demo.tc", source="ours", section="", text="T_c = 2.269",
+    ...                  quantity="T_c from the Binder crossing", criterion=crit)
+    >>> j = claim.judge([uc.Measurement(2.272, 0.010, condition="L = 32"),
+    ...                  uc.Measurement(2.310, 0.010, condition="L = 8")])
+    >>> j.verdict, j.caveat
+    ('held with caveats', 'holds at L = 32; fails at L = 8')
+    >>> [r.reason for r in j.results]
+    ['differs by 0.003 (+0.3σ)', 'differs by 0.041 (+4.1σ)']
+
+    With the text's own tolerance ("3.25 ± 30 %") the band is
+    0.3 * 3.25 = 0.975 wide on each side, widened by ``k`` standard errors:
+
+    >>> crit = uc.Agreement(3.25, rel_tol=0.3)
+    >>> crit.describe()
+    "agrees with 3.25 within ±30 % (the text's tolerance) plus 2 standard errors"
+    >>> claim = uc.Claim("demo.beta", source="guide", section="Quick start", text="β ≈ 3.25 (±30 %)",
+    ...                  quantity="fitted logistic steepness β", criterion=crit)
+    >>> claim.judge(uc.Measurement(4.0, 0.1)).verdict      # 0.75 <= 0.975 + 2 * 0.1
+    'held'
+    >>> claim.judge(uc.Measurement(4.5, 0.1)).verdict      # 1.25 > 0.975 + 2 * 0.1
+    'not reproduced'
     """
 
     def __init__(self, target, *, target_err=0.0, k=2.0, rel_tol=None, abs_tol=None,
@@ -300,6 +375,33 @@ class Bound(Criterion):
         The range (at least one).
     k : float, default 2
         Standard errors of slack.
+
+    Examples
+    --------
+    The guide's "R² > 0.7" judged at three temperatures: 0.68 ± 0.02 is
+    within two standard errors of the bound (0.68 + 2 * 0.02 >= 0.7), 0.60 ±
+    0.02 is not:
+
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Bound(lower=0.7)
+    >>> crit.describe()
+    '≥ 0.7 (within 2 standard errors)'
+    >>> claim = uc.Claim("demo.r2", source="guide", section="Quick start", text="R² > 0.7",
+    ...                  quantity="R² of the logistic fit", criterion=crit)
+    >>> j = claim.judge([uc.Measurement(0.95, 0.01, condition="T = 0.19"),
+    ...                  uc.Measurement(0.68, 0.02, condition="T = 0.5"),
+    ...                  uc.Measurement(0.60, 0.02, condition="T = 1")])
+    >>> j.verdict, j.caveat
+    ('held with caveats', 'holds at T = 0.19, T = 0.5; fails at T = 1')
+    >>> [r.reason for r in j.results]
+    ['inside', 'inside', 'below']
+
+    ``k=0`` compares the estimate itself, and a range takes both ends:
+
+    >>> uc.Bound(lower=0.7, k=0).test(uc.Measurement(0.68, 0.02))
+    (False, 'below')
+    >>> uc.Bound(50, 100, k=0).describe()
+    'lies in [50, 100]'
     """
 
     def __init__(self, lower=None, upper=None, *, k=2.0):
@@ -342,6 +444,23 @@ class Sign(Criterion):
         The sign the text claims.
     k : float, default 3
         Significance in standard errors.
+
+    Examples
+    --------
+    A claimed decrease: -0.5 ± 0.1 lies 5 standard errors below zero (held);
+    -0.2 ± 0.1 only 2, short of ``k = 3`` (not reproduced):
+
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Sign(-1, k=3)
+    >>> crit.describe()
+    '< 0, at 3 standard errors'
+    >>> claim = uc.Claim("demo.drop", source="essay", section="ii", text="the field lowers the energy",
+    ...                  quantity="energy change when the field is on", criterion=crit)
+    >>> j = claim.judge(uc.Measurement(-0.5, 0.1))
+    >>> j.verdict, j.results[0].reason
+    ('held', '+5.0σ')
+    >>> claim.judge(uc.Measurement(-0.2, 0.1))
+    <Judgement demo.drop: not reproduced>
     """
 
     def __init__(self, direction=+1, *, k=3.0):
@@ -377,6 +496,28 @@ class Effect(Criterion):
         Significance level, in (0, 1).
     direction : {+1, -1, 0}, default 0
         The claimed direction; 0 for "an effect of either sign".
+
+    Examples
+    --------
+    A measurement carrying its own p-value (here from a permutation test) is
+    judged by it; one without is judged by ``z = value/err``: z = 2 gives the
+    two-sided normal p = 2 (1 - Φ(2)) = 0.0455, not below ``alpha = 0.01``:
+
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Effect(alpha=0.01)
+    >>> crit.describe()
+    'an effect at significance 0.01'
+    >>> round(crit.p_value(uc.Measurement(1.0, 0.5)), 4)
+    0.0455
+    >>> claim = uc.Claim("demo.policy", source="multiscale", section="2",
+    ...                  text="the policy changes the outcome", quantity="difference of means",
+    ...                  criterion=crit)
+    >>> j = claim.judge([uc.Measurement(0.3, condition="permutation test", p_value=0.003),
+    ...                  uc.Measurement(1.0, 0.5, condition="z test")])
+    >>> j.verdict, j.caveat
+    ('held with caveats', 'holds at permutation test; fails at z test')
+    >>> [r.reason for r in j.results]
+    ['p = 0.003', 'p = 0.046']
     """
 
     def __init__(self, alpha=0.01, *, direction=0):
@@ -423,6 +564,26 @@ class Ordering(Criterion):
         smaller.
     k : float, default 2
         Significance of each step in standard errors.
+
+    Examples
+    --------
+    Three values in the claimed order give two conditions: the first step,
+    0.5 ± 0.14, is 3.5 standard errors (met); the second, 0.1 ± 0.14, only
+    0.7 (missed):
+
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Ordering(increasing=True, k=2)
+    >>> crit.describe()
+    'rises at every step, each at 2 standard errors'
+    >>> claim = uc.Claim("demo.growth", source="guide", section="Scaling", text="β grows with L",
+    ...                  quantity="β at L = 16, 32, 64", criterion=crit)
+    >>> j = claim.judge([uc.Measurement(1.0, 0.1, condition="L = 16"),
+    ...                  uc.Measurement(1.5, 0.1, condition="L = 32"),
+    ...                  uc.Measurement(1.6, 0.1, condition="L = 64")])
+    >>> j.verdict, j.caveat
+    ('held with caveats', 'holds at L = 16 → L = 32; fails at L = 32 → L = 64')
+    >>> [r.reason for r in j.results]
+    ['+3.5σ', '+0.7σ']
     """
 
     sequence = True
@@ -451,7 +612,27 @@ class Ordering(Criterion):
 
 
 class Holds(Criterion):
-    """A yes/no property checked exactly (the measurement's value is a bool)."""
+    """A yes/no property checked exactly (the measurement's value is a bool).
+
+    Parameters
+    ----------
+    what : str, default "the stated property holds"
+        The property in words (the criterion's description).
+
+    Examples
+    --------
+    >>> import utacbook.claims as uc
+    >>> crit = uc.Holds("the quick-start snippet runs as printed")
+    >>> claim = uc.Claim("demo.snippet", source="guide", section="Quick start",
+    ...                  text="the code runs as shown", quantity="whether the snippet raises",
+    ...                  criterion=crit)
+    >>> ran = True                                   # e.g. the outcome of running the snippet
+    >>> j = claim.judge(uc.Measurement(ran))
+    >>> j.verdict, j.measured_text(), crit.describe()
+    ('held', 'yes', 'the quick-start snippet runs as printed')
+    >>> claim.judge(uc.Measurement(False)).verdict
+    'not reproduced'
+    """
 
     def __init__(self, what="the stated property holds"):
         self.what = str(what)
@@ -508,7 +689,22 @@ def familywise_k(n_conditions, alpha=0.05, *, two_sided=True):
 
 @dataclass(frozen=True)
 class ConditionResult:
-    """One condition of a judgement: the measurement, whether it met the criterion, why."""
+    """One condition of a judgement: the measurement, whether it met the criterion, why.
+
+    :meth:`Claim.judge` makes one per condition; they are the ``results`` of
+    the :class:`Judgement`.
+
+    Examples
+    --------
+    >>> import utacbook.claims as uc
+    >>> claim = uc.Claim("demo.tc", source="ours", section="", text="T_c = 2.269", quantity="T_c",
+    ...                  criterion=uc.Agreement(2.269, k=2))
+    >>> r = claim.judge(uc.Measurement(2.310, 0.010, condition="L = 8")).results[0]
+    >>> r.condition, r.met, r.reason
+    ('L = 8', False, 'differs by 0.041 (+4.1σ)')
+    >>> r.measurement
+    Measurement(2.310 ± 0.010 [L = 8])
+    """
 
     measurement: Measurement
     met: bool
@@ -528,7 +724,43 @@ def _join(labels, limit=6):
 
 @dataclass(frozen=True)
 class Judgement:
-    """A claim with its computed verdict.  Made by :meth:`Claim.judge`."""
+    """A claim with its computed verdict.  Made by :meth:`Claim.judge`.
+
+    Attributes
+    ----------
+    claim : Claim
+        The claim judged.
+    results : tuple of ConditionResult
+        One per condition, in the order judged.
+    summary : str
+        The one-line account given to :meth:`Claim.judge`.
+
+    Examples
+    --------
+    The verdict is computed from the conditions: all met, ``held``; some,
+    ``held with caveats`` (the caveat says where); none, ``not reproduced``:
+
+    >>> import utacbook.claims as uc
+    >>> claim = uc.Claim("demo.r2", source="guide", section="Quick start", text="R² > 0.7",
+    ...                  quantity="R² of the logistic fit", criterion=uc.Bound(lower=0.7, k=0))
+    >>> ms = [uc.Measurement(0.95, condition="T = 0.19"), uc.Measurement(0.82, condition="T = 0.3"),
+    ...       uc.Measurement(0.40, condition="T = 1")]
+    >>> claim.judge(ms[:2]).verdict, claim.judge(ms).verdict, claim.judge(ms[2:]).verdict
+    ('held', 'held with caveats', 'not reproduced')
+    >>> j = claim.judge(ms, summary="R² falls with the noise T")
+    >>> j
+    <Judgement demo.r2: held with caveats: holds at T = 0.19, T = 0.3; fails at T = 1>
+    >>> j.n_met, len(j.results)
+    (2, 3)
+    >>> j.verdict_text()
+    '**held with caveats**: holds at T = 0.19, T = 0.3; fails at T = 1'
+    >>> j.finding()
+    'holds at T = 0.19, T = 0.3; fails at T = 1 (R² falls with the noise T)'
+    >>> j.measured_text()
+    'T = 0.19: 0.95; T = 0.3: 0.82; T = 1: 0.4'
+    >>> j.to_record()["verdict"], j.to_record()["criterion"]
+    ('held with caveats', '≥ 0.7')
+    """
 
     claim: "Claim"
     results: tuple = ()
@@ -773,6 +1005,23 @@ def criteria_table(claims, *, display=True):
     -------
     str
         The Markdown table.
+
+    Examples
+    --------
+    A chapter shows this table before it measures anything (here printed
+    rather than displayed):
+
+    >>> import utacbook.claims as uc
+    >>> claims = [
+    ...     uc.Claim("demo.r2", source="guide", section="Quick start", text="R² > 0.7",
+    ...              quantity="R² of the logistic fit", criterion=uc.Bound(lower=0.7), scope="L = 64"),
+    ...     uc.Claim("demo.social", source="essay", section="iii", text="seen on Twitter",
+    ...              quantity="modularity of real networks", criterion=None, needs="follower graphs")]
+    >>> print(uc.criteria_table(claims, display=False))
+    | source | the claim | we measure | criterion | conditions |
+    |---|---|---|---|---|
+    | guide, Quick start | “R² > 0.7” | R² of the logistic fit | ≥ 0.7 (within 2 standard errors) | L = 64 |
+    | essay, iii | “seen on Twitter” | modularity of real networks | not testable here: needs follower graphs | — |
     """
     lines = ["| source | the claim | we measure | criterion | conditions |",
              "|---|---|---|---|---|"]
@@ -807,6 +1056,26 @@ def claims_table(judgements, *, glue=True, display=True):
     -------
     str
         The Markdown table.
+
+    Notes
+    -----
+    ``show`` is another name for this function.
+
+    Examples
+    --------
+    After the measurement, the judgements (here printed rather than displayed,
+    and not glued, as outside a notebook):
+
+    >>> import utacbook.claims as uc
+    >>> claim = uc.Claim("demo.tc", source="ours", section="", text="T_c = 2.269", quantity="T_c",
+    ...                  criterion=uc.Agreement(2.269, k=2), scope="L = 8, 32")
+    >>> j = claim.judge([uc.Measurement(2.272, 0.010, condition="L = 32"),
+    ...                  uc.Measurement(2.310, 0.010, condition="L = 8")])
+    >>> print(uc.show([j], glue=False, display=False))  # doctest: +NORMALIZE_WHITESPACE
+    | source | the claim | criterion | conditions | we measure | verdict | note |
+    |---|---|---|---|---|---|---|
+    | *ours* | T_c = 2.269 | agrees with 2.269 within 2 standard errors | L = 8, 32 |
+      L = 32: 2.272 ± 0.010; L = 8: 2.310 ± 0.010 | **held with caveats**: holds at L = 32; fails at L = 8 |  |
     """
     js = list(judgements)
     for j in js:

@@ -40,7 +40,23 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class Text(str):
-    """A string whose ``repr`` is itself, so that it is glued without quotes."""
+    """A string whose ``repr`` is itself, so that it is glued without quotes.
+
+    :func:`glue` returns one for a number with an error, a formatted number or
+    a text.
+
+    Examples
+    --------
+    >>> from utacbook.report import Text, glue
+    >>> t = Text("40.2 ± 2.9")
+    >>> t                                  # a plain str would show '40.2 ± 2.9'
+    40.2 ± 2.9
+    >>> isinstance(t, str), t == "40.2 ± 2.9"
+    (True, True)
+    >>> r = glue("ratio", 40.2, err=2.9)
+    >>> type(r).__name__, r == t
+    ('Text', True)
+    """
 
     def __repr__(self):  # noqa: D401 - the glued text/plain is the string itself
         return str(self)

@@ -68,7 +68,32 @@ def _resolve(function):
 
 @dataclass(frozen=True)
 class StoredResult:
-    """A stored result and its provenance.  Index it like a dict."""
+    """A stored result and its provenance.  Index it like a dict.
+
+    Made by :func:`load`, :func:`compute` and :func:`recompute`.
+
+    Attributes
+    ----------
+    name : str
+        The file stem (``book/data/<name>.json``).
+    values : dict
+        The result (JSON values).
+    provenance : dict
+        ``function`` (``module:qualname``), ``params`` (its keyword arguments,
+        seed included), ``version`` (of utacbook), ``created`` (UTC),
+        ``seconds``, ``cores`` and ``numba_threads``.
+
+    Examples
+    --------
+    >>> from utacbook import stored
+    >>> res = stored.load("ising_engine_zero_cost_tau")
+    >>> res
+    <StoredResult ising_engine_zero_cost_tau: sizes, accept, T, n_seeds, sweeps, burn_in>
+    >>> res["sizes"], "tau" in res.keys()
+    ([16, 32], True)
+    >>> res.provenance["function"], res.provenance["params"]["seed"]
+    ('utacbook.studies.ising.engine:zero_cost_tau_result', 910)
+    """
 
     name: str
     values: dict
@@ -111,6 +136,29 @@ def compute(name, function, *, data_dir=None, **params):
     Returns
     -------
     StoredResult
+
+    Examples
+    --------
+    Store a small seeded computation in a temporary folder (a chapter's
+    entries go to :data:`DATA_DIR`, the default); the stored values are those
+    of the direct call, and the record holds the call:
+
+    >>> import tempfile
+    >>> from utacbook import stored
+    >>> from utacbook.sweep.demo import noisy_mean
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = tmp.name
+    >>> res = stored.compute("demo_mean", "utacbook.sweep.demo:noisy_mean", data_dir=folder,
+    ...                      mu=1.0, n=1000, seed=3)
+    >>> res
+    <StoredResult demo_mean: mean, sem, n>
+    >>> res.values == noisy_mean(mu=1.0, n=1000, seed=3)
+    True
+    >>> res.provenance["function"], res.provenance["params"]
+    ('utacbook.sweep.demo:noisy_mean', {'mu': 1.0, 'n': 1000, 'seed': 3})
+    >>> stored.load("demo_mean", data_dir=folder).values == res.values
+    True
+    >>> tmp.cleanup()
     """
     from utacbook import __version__
     if not name.replace("_", "").isalnum():
@@ -138,10 +186,44 @@ def compute(name, function, *, data_dir=None, **params):
 def load(name, *, data_dir=None):
     """Load a stored result (see :func:`compute`).
 
+    Parameters
+    ----------
+    name : str
+        File stem: the result is ``<data_dir>/<name>.json``.
+    data_dir : path, optional
+        Where to look (default :data:`DATA_DIR`, ``book/data``).
+
+    Returns
+    -------
+    StoredResult
+
     Raises
     ------
     FileNotFoundError
         If there is no such stored result; the message says how to make it.
+
+    Examples
+    --------
+    A result stored with the book (``book/data/ising_engine_zero_cost_tau.json``)
+    and its provenance; the study ran at Onsager's critical temperature:
+
+    >>> from utacbook import stored
+    >>> from utacbook.theory import onsager_tc
+    >>> res = stored.load("ising_engine_zero_cost_tau")
+    >>> sorted(res.provenance)
+    ['cores', 'created', 'function', 'numba_threads', 'params', 'seconds', 'version']
+    >>> res.provenance["params"]["seed"], res.provenance["params"]["sizes"]
+    (910, [16, 32])
+    >>> res["T"] == onsager_tc()
+    True
+    >>> print(res.provenance_text())  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    Stored result 'ising_engine_zero_cost_tau' (book/data/ising_engine_zero_cost_tau.json):
+    utacbook.studies.ising.engine:zero_cost_tau_result(seed=910, sizes=[16, 32], ...); utacbook ...
+    Recompute with: python -m utacbook.stored ising_engine_zero_cost_tau
+    >>> stored.load("no_such_result")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no stored result 'no_such_result' at ...
     """
     folder = Path(data_dir) if data_dir is not None else DATA_DIR
     path = folder / f"{name}.json"
@@ -154,10 +236,36 @@ def load(name, *, data_dir=None):
 def recompute(name, *, data_dir=None, write=True):
     """Recompute a stored result from its provenance record.
 
+    Parameters
+    ----------
+    name : str
+        File stem of the stored result.
+    data_dir : path, optional
+        Where it is (default :data:`DATA_DIR`).
+    write : bool, default True
+        Write the new result over the file.
+
     Returns
     -------
     (old, new) : tuple of StoredResult
         ``new`` is written over the file only if ``write``.
+
+    Examples
+    --------
+    A seeded computation recomputes bit for bit (here a small one stored in
+    a temporary folder; ``python -m utacbook.stored --check NAME`` does this
+    for the book's entries):
+
+    >>> import tempfile
+    >>> from utacbook import stored
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = tmp.name
+    >>> _ = stored.compute("demo_mean", "utacbook.sweep.demo:noisy_mean", data_dir=folder,
+    ...                    mu=1.0, n=1000, seed=3)
+    >>> old, new = stored.recompute("demo_mean", data_dir=folder, write=False)
+    >>> new.values == old.values, new.provenance["params"] == old.provenance["params"]
+    (True, True)
+    >>> tmp.cleanup()
     """
     old = load(name, data_dir=data_dir)
     p = old.provenance

@@ -312,6 +312,19 @@ class HysteresisResult(_Result):
     """What :func:`hysteresis_loop` returns: a ``dict`` with ``h``, ``sigma``, ``lattices``, ``seed``.
 
     A ``dict`` subclass with :meth:`to_xarray`, :meth:`to_dataframe` and a short repr.
+
+    Examples
+    --------
+    >>> from utacbook.models import hysteresis_loop
+    >>> r = hysteresis_loop(1.0, 0.1, [-1.0, 0.0, 1.0, 0.0, -1.0], lattice_size=8, n_steps=5,
+    ...                     n_replicas=2, seed=4)
+    >>> r                                                  # doctest: +NORMALIZE_WHITESPACE
+    HysteresisResult(sigma(2, 5), h=[-1..1] (5), lattices(2, 8, 8), J=1, T=0.1, L=8, n_steps=5,
+    n_replicas=2, update='sequential', seed=4)
+    >>> sorted(r), r["sigma"].shape, r["lattices"].shape
+    (['h', 'lattices', 'seed', 'sigma'], (2, 5), (2, 8, 8))
+    >>> r.to_xarray().sigma.dims, r.to_dataframe().shape    # one row per (replica, point)
+    (('replica', 'point'), (10, 4))
     """
 
     def _repr_fields(self):
@@ -346,6 +359,16 @@ class AdaptiveScanResult(_Result):
     """What :func:`adaptive_scan` returns: a ``dict`` with ``R``, ``sigma``, ``round``, ``seed``.
 
     A ``dict`` subclass with :meth:`to_xarray`, :meth:`to_dataframe` and a short repr.
+
+    Examples
+    --------
+    >>> from utacbook.models import adaptive_scan
+    >>> r = adaptive_scan(0.8, 0.3, n_initial=5, n_total=7, batch=2, lattice_size=8, n_steps=10,
+    ...                   seed=1)
+    >>> r
+    AdaptiveScanResult(7 points, R=[-2..2] (7), rounds=1, J=0.8, T=0.3, L=8, n_steps=10, update='sequential', seed=1)
+    >>> r.to_dataframe().columns.tolist(), r.to_dataframe().shape
+    (['point', 'sigma', 'h', 'round'], (7, 4))
     """
 
     def _repr_fields(self):
@@ -387,6 +410,22 @@ class EmergentBetaResult(_Result):
 
     A ``dict`` with the keys :data:`EMERGENT_BETA_KEYS` (plus ``fit_info`` for one scan),
     :meth:`to_xarray`, :meth:`to_dataframe` and a short repr.
+
+    Examples
+    --------
+    Three replicas; replica 0 is the single scan with the same seed:
+
+    >>> from utacbook.models import EMERGENT_BETA_KEYS, ABMParams, EmergentBetaSimulator
+    >>> sim = EmergentBetaSimulator(ABMParams(J=0.8, T=0.3, lattice_size=16, seed=17))
+    >>> res = sim.compute_emergent_beta_replicas(n_replicas=3, n_points=9, n_steps=20)
+    >>> res                                                # doctest: +NORMALIZE_WHITESPACE
+    EmergentBetaResult(beta_mean=4.938, beta_std=0.1198, n_ok=3/3, 9 points over R=[-2, 2], J=0.8, T=0.3,
+    L=16, n_steps=20, n_replicas=3, update='sequential', seed=17)
+    >>> one = sim.compute_emergent_beta(n_points=9, n_steps=20)
+    >>> bool(res["betas"][0] == one["beta_emergent"]), set(EMERGENT_BETA_KEYS) <= set(res)
+    (True, True)
+    >>> res.to_dataframe().shape, res.to_dataframe().columns.tolist()   # one row per (replica, point)
+    ((27, 7), ['replica', 'point', 'sigma', 'beta', 'r_squared', 'theta', 'h'])
     """
 
     _table_vars = ("sigma", "beta", "r_squared", "theta")
@@ -851,6 +890,30 @@ def hysteresis_loop(J, T, h_path, *, lattice_size=64, n_steps=100, n_replicas=1,
     MemoryError
         Before anything is allocated, if the final lattices (8 L^2 bytes per
         replica) and the working ones would not fit in memory.
+
+    Examples
+    --------
+    Up from h = -1 to 1, then back down.  Without coupling (J = 0) agents
+    are independent, the two branches coincide and the loop has no area
+    (within its error); a strong coupling at low noise gives a wide loop:
+
+    >>> import numpy as np
+    >>> from utacbook.models import hysteresis_loop
+    >>> h = np.linspace(-1.0, 1.0, 9)
+    >>> path = np.concatenate([h, h[::-1]])
+    >>> def area(r):                                       # per replica: integral of (down - up) dh
+    ...     up, down = r["sigma"][:, :9], r["sigma"][:, 9:][:, ::-1]
+    ...     return np.trapezoid(down - up, h, axis=1)
+    >>> free = hysteresis_loop(0.0, 0.5, path, lattice_size=16, n_steps=10, n_replicas=4, seed=1)
+    >>> a = area(free)
+    >>> bool(abs(a.mean()) < 3 * a.std(ddof=1) / 2)        # zero within 3 standard errors
+    True
+    >>> from utacbook.theory import single_site_response   # and the exact J = 0 response
+    >>> bool(np.abs(free["sigma"][:, :9].mean(0) - single_site_response(h, 0.5)).max() < 0.02)
+    True
+    >>> bistable = hysteresis_loop(1.0, 0.05, path, lattice_size=16, n_steps=10, n_replicas=4, seed=1)
+    >>> round(float(area(bistable).mean()), 2)
+    0.74
     """
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
@@ -911,6 +974,22 @@ def adaptive_scan(J, T, *, R_min=-2.0, R_max=2.0, n_initial=9, n_total=25, batch
     AdaptiveScanResult
         A ``dict``: ``R`` (sorted), ``sigma``, ``round`` (refinement round of
         each point), ``seed``; with ``to_xarray()``, ``to_dataframe()``.
+
+    Examples
+    --------
+    Nine even points on [-2, 2], then two rounds of two midpoints.  The added
+    points gather around the steep part of the response, the midpoint
+    Θ = -J/2 = -0.4 (:func:`utacbook.theory.mean_field_midpoint`):
+
+    >>> from utacbook.models import adaptive_scan
+    >>> r = adaptive_scan(0.8, 0.3, n_initial=9, n_total=13, batch=2, lattice_size=16, n_steps=20,
+    ...                   seed=1)
+    >>> len(r["R"]), int(r["round"].max())
+    (13, 2)
+    >>> r["R"][r["round"] > 0].tolist()
+    [-0.75, -0.625, -0.375, -0.25]
+    >>> bool((r["sigma"][1:] >= r["sigma"][:-1]).all())     # sorted by R, sigma rises
+    True
     """
     n_initial = v.integer("n_initial", n_initial, low=3)
     n_total = v.integer("n_total", n_total, low=n_initial)
@@ -1168,6 +1247,19 @@ def microscopic_to_beta_map():
         and ``deviation_claimed`` (as printed in the guide's table, which
         gives them with a "~"), and ``beta_mean_field`` (our mean-field
         prediction, :func:`utacbook.theory.mean_field_beta`).
+
+    Examples
+    --------
+    >>> from utacbook.models import microscopic_to_beta_map
+    >>> from utacbook.theory import mean_field_beta
+    >>> table = microscopic_to_beta_map()
+    >>> len(table), table["Climate AMOC"]["J"], table["Climate AMOC"]["T"]
+    (6, 0.6, 0.15)
+    >>> all(round(d["J"] / d["T"], 2) == d["beta_theory"] for d in table.values())  # the guide's J/T
+    True
+    >>> d = table["Honeybees"]
+    >>> d["beta_mean_field"] == mean_field_beta(d["J"], d["T"])
+    True
     """
     out = {}
     for name, be, J, T, bt, bc, dev in _GUIDE_TABLE:

@@ -62,6 +62,30 @@ class Policy:
         ``"target_quantile"``: float in (0, 1], the quantile below which
         citizens or communities are targeted (default 0.2 individual, 0.3
         community; ignored for national policies).
+
+    Examples
+    --------
+    A field +0.4 for the poorest 20 % (the default quantile of an individual
+    policy), measured by a paired run of a small single-scale simulation:
+
+    >>> from utacbook.models import GovernmentSimulation, Policy
+    >>> credit = Policy("tax_credit", "individual", cost=0.5, effects={"satisfaction": 0.4})
+    >>> credit.target_quantile
+    0.2
+    >>> r = GovernmentSimulation(300, seed=2).implement_policy(credit, n_steps=10)
+    >>> round(r["satisfaction_change"], 4), round(r["satisfaction_change_error"], 4)
+    (0.0188, 0.0021)
+
+    A policy with no cost and no effect changes nothing: the paired runs
+    share their random numbers, so the difference is exactly zero.
+
+    >>> null = Policy("nothing", "national")
+    >>> GovernmentSimulation(300, seed=2).implement_policy(null, n_steps=10)["satisfaction_change"]
+    0.0
+    >>> Policy("x", "regional")
+    Traceback (most recent call last):
+    ...
+    ValueError: scale must be one of ['community', 'individual', 'national'], got 'regional'
     """
 
     name: str

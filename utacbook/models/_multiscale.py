@@ -236,7 +236,19 @@ class History(list):
 
 
 class ScaleLevel(enum.Enum):
-    """The three levels of organisation: citizens, communities, nation."""
+    """The three levels of organisation: citizens, communities, nation.
+
+    Examples
+    --------
+    >>> from utacbook.models import MultiscaleModel, ScaleLevel
+    >>> [level.name for level in ScaleLevel], ScaleLevel.MICRO.value < ScaleLevel.MACRO.value
+    (['MICRO', 'MESO', 'MACRO'], True)
+    >>> m = MultiscaleModel(100, 4, seed=0)
+    >>> m.upscale(ScaleLevel.MICRO, ScaleLevel.MESO)["size"].tolist()   # finer -> coarser
+    [25, 25, 25, 25]
+    >>> m.meso_state.level is ScaleLevel.MESO
+    True
+    """
 
     MICRO = 0
     MESO = 1
@@ -263,6 +275,23 @@ class AgentRecord(Mapping):
     ``community``).  Read a value as ``rec["wealth"]`` or ``rec.wealth``;
     ``rec.index`` is the citizen's index i; ``dict(rec)`` is a snapshot.
     Assigning raises ``TypeError`` (see :class:`~utacbook.models.AgentView`).
+
+    Examples
+    --------
+    >>> from utacbook.models import MultiscaleModel
+    >>> m = MultiscaleModel(100, 4, seed=0)
+    >>> rec = m.micro_state.get_variable("agents")[5]
+    >>> type(rec).__name__, rec.index, list(rec)
+    ('AgentRecord', 5, ['satisfaction', 'wealth', 'community', 'field'])
+    >>> rec.community == rec["community"] == int(m.agents["community"][5])
+    True
+    >>> m.agents["satisfaction"][5] = 0.9                  # a record reads the current value
+    >>> rec.satisfaction
+    0.9
+    >>> rec.wealth = 2.0                                   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: the agents view is read-only: ...
     """
 
     __slots__ = ("_agents", "_i")
@@ -423,6 +452,19 @@ class ScaleState:
         the model's own arrays (views), not copies.
     timestamp : int
         The model step at which the snapshot was taken (0 = initial state).
+
+    Examples
+    --------
+    >>> from utacbook.models import MultiscaleModel
+    >>> m = MultiscaleModel(100, 4, seed=0)
+    >>> h = m.run(3)
+    >>> st = m.meso_state
+    >>> st.level, st.timestamp, sorted(st.variables)        # doctest: +NORMALIZE_WHITESPACE
+    (<ScaleLevel.MESO: 1>, 3, ['cohesion', 'resources', 'satisfaction', 'satisfaction_std', 'size'])
+    >>> int(st.get_variable("size").sum()), st.get_variable("missing", 0)   # sizes add up to N
+    (100, 0)
+    >>> st.variables["cohesion"] is m.cohesion             # a view of the model's arrays
+    True
     """
 
     level: ScaleLevel
@@ -455,6 +497,16 @@ def gini(values, weights=None):
     Returns
     -------
     float in [0, 1): 0 for equal values (or when the mean is 0).
+
+    Examples
+    --------
+    >>> from utacbook.models import gini
+    >>> gini([2.0, 2.0, 2.0])                              # equal incomes
+    0.0
+    >>> gini([0.0, 0.0, 0.0, 1.0])                         # one holds all: 1 - 1/C
+    0.75
+    >>> round(gini([1.0, 3.0], weights=[2, 1]), 12), round(gini([1.0, 1.0, 3.0]), 12)  # weights repeat
+    (0.266666666667, 0.266666666667)
     """
     R = V.real_array("values", values, ndim=1, min_len=1)
     if np.any(R < 0):
@@ -1402,6 +1454,23 @@ def analyze_scale_separation(model, variable="satisfaction"):
     dict with float entries ``total_variance``, ``within_group_variance``,
     ``between_group_variance``, ``variance_ratio`` (between / within; ``inf``
     if within is 0 and between is not, ``nan`` if both are 0).
+
+    Examples
+    --------
+    >>> from utacbook.models import GovernmentMultiscaleModel, analyze_scale_separation
+    >>> m = GovernmentMultiscaleModel(200, 4, seed=1)
+    >>> h = m.run(5)
+    >>> s = analyze_scale_separation(m)
+    >>> bool(abs(s["within_group_variance"] + s["between_group_variance"] - s["total_variance"]) < 1e-15)
+    True
+
+    Satisfaction (c + 1)/10 in community c (four communities of 50): all of
+    the variance, that of 0.1, 0.2, 0.3, 0.4, lies between communities.
+
+    >>> m.set_agent_variable("satisfaction", (m.agents["community"] + 1) / 10)
+    >>> s = analyze_scale_separation(m)
+    >>> round(s["between_group_variance"], 12), round(s["within_group_variance"], 12)
+    (0.0125, 0.0)
     """
     from utacbook.models._integrated import IntegratedGovernmentModel  # lazy: it imports this module
     if isinstance(model, IntegratedGovernmentModel):

@@ -48,6 +48,13 @@ def sbm_probabilities(*, block_size=500, k_in=7.0, k_out=1.0):
     Returns
     -------
     (p_in, p_out) : tuple of float in [0, 1]
+
+    Examples
+    --------
+    >>> from utacbook.models import sbm_probabilities
+    >>> p_in, p_out = sbm_probabilities(block_size=101, k_in=5.0, k_out=1.0)
+    >>> round(p_in * 100, 12), round(p_out * 101, 12)    # k_in = p_in (n - 1), k_out = p_out n
+    (5.0, 1.0)
     """
     n = v.integer("block_size", block_size, low=2)
     k_in = v.real("k_in", k_in, nonnegative=True)
@@ -78,6 +85,18 @@ def sbm(*, n_blocks=2, block_size=500, p_in=0.014, p_out=0.002, seed=0):
     networkx.Graph
         Nodes ``0..n_blocks*block_size-1``, block ``b`` holds nodes
         ``b*block_size .. (b+1)*block_size-1``; node attribute ``"block"``.
+
+    Examples
+    --------
+    Four disconnected complete blocks (p_in = 1, p_out = 0): the modularity of
+    the blocks is exactly 1 - 1/4.
+
+    >>> from utacbook.models import modularity, sbm
+    >>> G = sbm(n_blocks=4, block_size=5, p_in=1.0, p_out=0.0, seed=1)
+    >>> G.number_of_nodes(), G.number_of_edges(), G.nodes[7]["block"]
+    (20, 40, 1)
+    >>> round(modularity(G), 12)
+    0.75
     """
     import networkx as nx
     n_blocks = v.integer("n_blocks", n_blocks, low=1)
@@ -100,6 +119,14 @@ def erdos_renyi(*, n=1000, k_mean=8.0, seed=0):
     k_mean : float in [0, n - 1]
         Expected mean degree.
     seed : int >= 0 or None
+
+    Examples
+    --------
+    >>> from utacbook.models import degree_moments, erdos_renyi
+    >>> G = erdos_renyi(n=2000, k_mean=6.0, seed=1)
+    >>> k1, k2 = degree_moments(G)
+    >>> round(k1, 1), round(k2 / (k1 * k1 + k1), 1)     # Poisson degrees: <k^2> = <k>^2 + <k>
+    (6.0, 1.0)
     """
     import networkx as nx
     n = v.integer("n", n, low=2)
@@ -108,7 +135,15 @@ def erdos_renyi(*, n=1000, k_mean=8.0, seed=0):
 
 
 def random_regular(*, n=1000, k=4, seed=0):
-    """Random k-regular graph (n * k must be even)."""
+    """Random k-regular graph (n * k must be even).
+
+    Examples
+    --------
+    >>> from utacbook.models import random_regular
+    >>> G = random_regular(n=50, k=4, seed=1)
+    >>> sorted({d for _, d in G.degree()}), G.number_of_edges()    # every degree is k; n k / 2 edges
+    ([4], 100)
+    """
     import networkx as nx
     n = v.integer("n", n, low=2)
     k = v.integer("k", k, low=0, high=n - 1)
@@ -127,6 +162,18 @@ def barabasi_albert(*, n=1000, m=3, seed=0):
     m : int >= 1
         Edges attached by each new node (mean degree ≈ 2m).
     seed : int >= 0 or None
+
+    Examples
+    --------
+    networkx starts from a star of m + 1 nodes (m edges); each of the other
+    n - m - 1 nodes brings m edges, so there are exactly m (n - m) edges:
+
+    >>> from utacbook.models import barabasi_albert
+    >>> G = barabasi_albert(n=200, m=2, seed=1)
+    >>> G.number_of_edges() == 2 * (200 - 2)
+    True
+    >>> max(d for _, d in G.degree()) > 10                  # hubs
+    True
     """
     import networkx as nx
     m = v.integer("m", m, low=1)
@@ -143,6 +190,17 @@ def lattice_graph(L=16, *, periodic=True):
         Linear size (L >= 3 so that periodic bonds are not doubled).
     periodic : bool, default True
         Periodic boundaries (torus, every node has degree 4).
+
+    Examples
+    --------
+    >>> from utacbook.models import lattice_graph
+    >>> G = lattice_graph(4)
+    >>> G.number_of_nodes(), G.number_of_edges(), sorted({d for _, d in G.degree()})
+    (16, 32, [4])
+    >>> G.has_edge(1 * 4 + 3, 1 * 4 + 0)                  # site (1, 3) wraps to (1, 0)
+    True
+    >>> lattice_graph(4, periodic=False).number_of_edges()  # 2 L (L - 1) open bonds
+    24
     """
     import networkx as nx
     L = v.integer("L", L, low=3)
@@ -161,7 +219,18 @@ def _graph(graph):
 
 
 def block_labels(graph, *, attr="block"):
-    """Integer group label of every node, in node order (array of int)."""
+    """Integer group label of every node, in node order (array of int).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.models import block_labels, sbm
+    >>> G = sbm(n_blocks=3, block_size=4, p_in=0.5, p_out=0.1, seed=0)
+    >>> block_labels(G).tolist()
+    [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
+    >>> np.bincount(block_labels(G)).tolist()
+    [4, 4, 4]
+    """
     _graph(graph)
     try:
         return np.array([graph.nodes[u][attr] for u in graph.nodes], dtype=int)
@@ -190,6 +259,21 @@ def modularity(graph, partition=None, *, attr="block"):
     Returns
     -------
     float in [-1/2, 1)
+
+    Examples
+    --------
+    Two disjoint triangles: Q = 1 - 1/2 for the triangles, 0 for everything
+    in one group, and the same value for a list of sets or for labels ±1:
+
+    >>> import networkx as nx
+    >>> from utacbook.models import modularity
+    >>> G = nx.disjoint_union(nx.complete_graph(3), nx.complete_graph(3))
+    >>> round(modularity(G, [{0, 1, 2}, {3, 4, 5}]), 12)
+    0.5
+    >>> round(modularity(G, [1, 1, 1, -1, -1, -1]), 12)
+    0.5
+    >>> round(modularity(G, [0] * 6), 12)
+    0.0
     """
     from networkx.algorithms import community
     _graph(graph)
@@ -221,6 +305,15 @@ def degree_moments(graph):
     Returns
     -------
     (k1, k2) : tuple of float
+
+    Examples
+    --------
+    >>> from utacbook.models import degree_moments, lattice_graph
+    >>> degree_moments(lattice_graph(4))                    # every degree 4
+    (4.0, 16.0)
+    >>> k1, k2 = degree_moments([1, 2, 3])                  # a degree sequence
+    >>> k1, round(k2, 6)
+    (2.0, 4.666667)
     """
     from utacbook.theory._exact import _degree_moments
     k1, k2 = _degree_moments(graph, name="graph")
@@ -228,7 +321,17 @@ def degree_moments(graph):
 
 
 def adjacency(graph, *, weight=None):
-    """Sparse adjacency matrix (CSR, float) in node order."""
+    """Sparse adjacency matrix (CSR, float) in node order.
+
+    Examples
+    --------
+    >>> from utacbook.models import adjacency, lattice_graph
+    >>> A = adjacency(lattice_graph(4))
+    >>> A.shape, A.nnz, A.format                            # 2 x 32 edges stored
+    ((16, 16), 64, 'csr')
+    >>> (A != A.T).nnz, A.sum(axis=1).tolist()[:4]          # symmetric; row sums = degrees
+    (0, [4.0, 4.0, 4.0, 4.0])
+    """
     import networkx as nx
     _graph(graph)
     return nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes), weight=weight,
@@ -254,6 +357,20 @@ def ba_moment_scan(sizes=(500, 1000, 2000, 4000), *, m=3, n_graphs=4, seed=0):
         ``T_mf_err``, ``T_bethe``, ``T_bethe_err`` (arrays over sizes),
         ``slope_kappa``, ``slope_kappa_err``, ``slope_bethe``,
         ``slope_bethe_err``, ``m``, ``n_graphs``.
+
+    Examples
+    --------
+    ⟨k⟩ = 2m(N - m)/N exactly (see :func:`utacbook.models.barabasi_albert`),
+    while κ = ⟨k²⟩/⟨k⟩ grows with N:
+
+    >>> from utacbook.models import ba_moment_scan
+    >>> r = ba_moment_scan(sizes=(100, 400, 1600), m=2, n_graphs=2, seed=0)
+    >>> r["k1"].round(6).tolist()
+    [3.92, 3.98, 3.995]
+    >>> bool(r["kappa"][0] < r["kappa"][-1]), bool(r["slope_kappa"] > 0)
+    (True, True)
+    >>> bool((r["T_bethe"] < r["T_mf"]).all())                # Bethe below mean field
+    True
     """
     from utacbook.theory._exact import bethe_tc, mean_field_tc
     try:
@@ -352,6 +469,22 @@ def network_tc_scan(graph, *, temperatures=_TC_SCAN_TEMPERATURES, J=1.0, sweeps=
         ``temperatures``, ``chi`` and ``chi_err`` (mean over seeds ± s.e.m.),
         ``abs_m``, ``abs_m_err``, ``binder``, ``T_peak``, ``T_peak_err``,
         ``T_peaks`` (per seed).
+
+    Examples
+    --------
+    A random 4-regular graph of 64 nodes, whose infinite ensemble orders at the
+    Bethe temperature 1/artanh(1/3) ≈ 2.885 (short runs, for speed):
+
+    >>> import numpy as np
+    >>> from utacbook.models import network_tc_scan, random_regular
+    >>> from utacbook.theory import bethe_tc
+    >>> G = random_regular(n=64, k=4, seed=1)
+    >>> r = network_tc_scan(G, temperatures=np.linspace(1.5, 4.5, 7), sweeps=200, burn_in=50,
+    ...                     n_seeds=2, seed=0)
+    >>> r["chi"].shape, r["T_peaks"].shape, r["N"]
+    ((7,), (2,), 64)
+    >>> round(bethe_tc(G), 3), bool(abs(r["T_peak"] - bethe_tc(G)) < 0.5)
+    (2.885, True)
     """
     temps = v.real_array("temperatures", temperatures, ndim=1, min_len=3)
     if np.any(temps <= 0) or np.any(np.diff(temps) <= 0):

@@ -75,6 +75,25 @@ class PottsResult(_Estimators, _Exports):
     ``binder``, ``tau_int``.  ``repr`` is one short line; ``to_xarray()``,
     ``to_dataframe()``, ``save(path)`` and ``PottsResult.load(path)`` export
     and store the run.
+
+    Examples
+    --------
+    >>> from utacbook.models import PottsResult, simulate_potts
+    >>> r = simulate_potts(8, 0.5, q=3, sweeps=100, burn_in=50, init="ordered", seed=1)
+    >>> type(r).__name__, r.N, r.algorithm, r.spins.dtype
+    ('PottsResult', 64, 'heatbath', dtype('int8'))
+    >>> r                                                  # doctest: +ELLIPSIS
+    PottsResult(L=8, q=3, T=0.5, J=1, algorithm='heatbath', sweeps=100, burn_in=50, seed=1; <e>=...)
+    >>> r.order is r.magnetization, r.mean_order == r.mean_magnetization
+    (True, True)
+    >>> r.to_dataframe().shape, r.to_dataframe().columns.tolist()
+    ((100, 2), ['energy', 'magnetization'])
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:           # exact round trip through a file
+    ...     r.save(os.path.join(d, "run.nc"))
+    ...     back = PottsResult.load(os.path.join(d, "run.nc"))
+    >>> bool((back.energy == r.energy).all() and (back.spins == r.spins).all()), back.seed
+    (True, 1)
     """
 
     L: int
@@ -251,7 +270,20 @@ def simulate_potts(L, T, *, q, J=1.0, sweeps=1000, burn_in=100, init="random", s
 # --------------------------------------------------------------------------
 
 def potts_tc(q, J=1.0):
-    """Critical temperature J / ln(1 + √q) of the square-lattice Potts model (q >= 1)."""
+    """Critical temperature J / ln(1 + √q) of the square-lattice Potts model (q >= 1).
+
+    Examples
+    --------
+    At q = 2 the Potts model with coupling J is the Ising model with coupling
+    J/2 (δ(s, s') = (1 + s s')/2), so its T_c is half Onsager's:
+
+    >>> from utacbook.models import potts_tc
+    >>> from utacbook.theory import onsager_tc
+    >>> round(float(potts_tc(2)), 6), round(onsager_tc() / 2, 6)
+    (1.134593, 1.134593)
+    >>> round(float(potts_tc(3)), 6), round(float(potts_tc(4, J=2.0)), 6)  # 1/ln(1+√3); 2/ln 3
+    (0.994973, 1.820478)
+    """
     q = v.real("q", q, low=1.0)
     J = v.real("J", J, positive=True)
     return J / np.log1p(np.sqrt(q))
@@ -261,6 +293,17 @@ def latent_heat(q, J=1.0, *, n_terms=200):
     """Latent heat per spin at T_c (Baxter 1973), 0 for q <= 4.
 
     ℓ/J = 2 (1 + 1/√q) tanh(θ/2) Π_{n>=1} tanh²(nθ), with 2 cosh θ = √q.
+
+    Examples
+    --------
+    Continuous transitions (q <= 4) have none; q = 5 a very weak first-order
+    transition, q = 10 a strong one (Baxter's values 0.0529 and 0.696):
+
+    >>> from utacbook.models import latent_heat
+    >>> latent_heat(4), round(latent_heat(5), 4), round(latent_heat(10), 4)
+    (0.0, 0.0529, 0.696)
+    >>> round(latent_heat(10, J=2.0) / latent_heat(10), 12)  # proportional to J
+    2.0
     """
     q = v.real("q", q, low=1.0)
     J = v.real("J", J, positive=True)
@@ -277,6 +320,21 @@ def transition_energies(q, J=1.0):
 
     Their mean is -J(1 + 1/√q) (self-duality); they differ by the latent heat
     (equal for q <= 4).
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.models import latent_heat, transition_energies
+    >>> e_ord, e_dis = map(float, transition_energies(10))
+    >>> round(e_ord, 4), round(e_dis, 4)
+    (-1.6643, -0.9682)
+    >>> round(e_dis - e_ord, 6), round(latent_heat(10), 6)   # the gap is the latent heat
+    (0.696049, 0.696049)
+    >>> round((e_ord + e_dis) / 2, 6), round(-(1 + 1 / math.sqrt(10)), 6)   # self-dual mean
+    (-1.316228, -1.316228)
+    >>> e_ord, e_dis = map(float, transition_energies(2))    # continuous: one energy, -(1 + 1/√2)
+    >>> round(e_ord, 6), round(e_dis, 6)
+    (-1.707107, -1.707107)
     """
     mid = -J * (1.0 + 1.0 / np.sqrt(v.real("q", q, low=1.0)))
     ell = latent_heat(q, J)
@@ -301,6 +359,25 @@ def enumerate_potts(L, T, *, q, J=1.0):
     dict of arrays (shape of T)
         ``energy`` ⟨e⟩, ``order`` ⟨m⟩, ``m2`` ⟨m²⟩, ``specific_heat``
         N(⟨e²⟩ − ⟨e⟩²)/T², ``susceptibility`` N(⟨m²⟩ − ⟨m⟩²)/T.
+
+    Examples
+    --------
+    At q = 2 and J = 2 the Potts model is the Ising model with J = 1 up to a
+    constant: e_Potts = e_Ising - 2, and the order parameter is ``|m|``.  On the
+    3 x 3 torus (2**9 states) both enumerations agree:
+
+    >>> from utacbook.models import enumerate_potts
+    >>> from utacbook.theory import enumerate_lattice
+    >>> p = enumerate_potts(3, 2.0, q=2, J=2.0)
+    >>> i = enumerate_lattice(3, 2.0)
+    >>> round(p["energy"] + 2.0, 6), round(i["energy"], 6)
+    (-1.767678, -1.767678)
+    >>> round(p["order"], 6), round(i["abs_magnetization"], 6)
+    (0.925985, 0.925985)
+    >>> round(p["specific_heat"], 6), round(i["specific_heat"], 6)
+    (0.519663, 0.519663)
+    >>> enumerate_potts(2, [0.5, 1.0], q=3)["energy"].shape  # an array of T gives arrays
+    (2,)
     """
     L = v.integer("L", L, low=2)
     q = v.integer("q", q, low=2, high=Q_MAX)
@@ -452,6 +529,21 @@ def simulate_potts_wolff(L, T, *, q, sweeps=10_000, burn_in=500, seed=None):
         As :func:`simulate_potts` (``J = 1``, ``init = "random"``); its
         estimators (``mean_energy``, ``specific_heat``, ...) apply unchanged,
         with errors from the time series as usual.
+
+    Examples
+    --------
+    At T_c on the 4 x 4 torus the mean energy agrees with exact enumeration
+    (2**16 states) within its error:
+
+    >>> from utacbook.models import enumerate_potts, potts_tc, simulate_potts_wolff
+    >>> T = potts_tc(2)
+    >>> r = simulate_potts_wolff(4, T, q=2, sweeps=4000, burn_in=100, seed=1)
+    >>> r.algorithm, r.energy.shape
+    ('wolff', (4000,))
+    >>> e, de = r.mean_energy
+    >>> exact = enumerate_potts(4, T, q=2)["energy"]
+    >>> bool(abs(e - exact) < 3 * de), bool(de < 0.02)
+    (True, True)
     """
     L = v.integer("L", L, low=2, high=65536)
     T = v.real("T", T, positive=True)

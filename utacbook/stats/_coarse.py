@@ -49,6 +49,18 @@ def coarse_grain(lattice, block_size=2):
     -------
     ndarray, shape (n0 // b, n1 // b)
         Block means.  Their mean equals the mean of ``lattice``.
+
+    Examples
+    --------
+    Each 2 x 2 block of a 4 x 4 lattice becomes its mean:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import coarse_grain
+    >>> lat = np.arange(16.0).reshape(4, 4)
+    >>> coarse_grain(lat, block_size=2).tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    >>> float(coarse_grain(lat, block_size=2).mean()) == float(lat.mean())   # the mean is kept
+    True
     """
     lat = _lattice(lattice)
     b = v.integer("block_size", block_size, low=1)
@@ -74,6 +86,17 @@ def multi_scale_coarsening(lattice, n_scales=4, block_size=2):
         ``n_scales + 1`` lattices: the original, then each coarser one (the
         guide's code appends to ``[lattice]``, so a 128 x 128 lattice with
         ``n_scales=4`` gives 128, 64, 32, 16 and 8 sites a side).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.stats import multi_scale_coarsening
+    >>> lat = np.random.default_rng(0).random((16, 16))
+    >>> scales = multi_scale_coarsening(lat, n_scales=3, block_size=2)
+    >>> [s.shape for s in scales]
+    [(16, 16), (8, 8), (4, 4), (2, 2)]
+    >>> bool(np.allclose([s.mean() for s in scales], lat.mean()))   # every scale keeps the mean
+    True
     """
     lat = _lattice(lattice)
     n = v.integer("n_scales", n_scales, low=0)
@@ -102,6 +125,23 @@ def variance_decomposition(lattice, block_size):
         ``total``, ``within`` (mean of the blocks' population variances),
         ``between`` (population variance of the block means); ``total ==
         within + between`` up to rounding.
+
+    Examples
+    --------
+    A 0/1 checkerboard: every 2 x 2 block holds two 0s and two 1s, so all of the
+    variance (1/4) is within the blocks and none survives coarse-graining:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import variance_decomposition
+    >>> board = np.indices((8, 8)).sum(axis=0) % 2
+    >>> variance_decomposition(board, block_size=2)
+    {'total': 0.25, 'within': 0.25, 'between': 0.0}
+
+    For any lattice the two parts add up to the total:
+
+    >>> d = variance_decomposition(np.random.default_rng(0).random((16, 16)), block_size=4)
+    >>> bool(np.isclose(d["within"] + d["between"], d["total"]))
+    True
     """
     lat = _lattice(lattice)
     b = v.integer("block_size", block_size, low=1)
@@ -129,6 +169,22 @@ def block_variance_profile(lattice, block_sizes=None):
     block_sizes : ndarray of int
     variances : ndarray
         Population variance of the block means for each block size.
+
+    Examples
+    --------
+    Independent sites of unit variance: the variance of the block means is 1/b^2
+    (within the sampling error of 256 x 256 sites):
+
+    >>> import numpy as np
+    >>> from utacbook.stats import block_variance_profile
+    >>> lat = np.random.default_rng(0).normal(size=(256, 256))
+    >>> bs, var = block_variance_profile(lat, block_sizes=[1, 2, 4, 8])
+    >>> bs.tolist()
+    [1, 2, 4, 8]
+    >>> bool(np.allclose(var * bs ** 2, 1.0, rtol=0.1))
+    True
+    >>> block_variance_profile(np.ones((8, 8)))[0].tolist()    # default: the powers of 2 dividing 8
+    [1, 2, 4, 8]
     """
     lat = _lattice(lattice)
     if block_sizes is not None:
@@ -175,6 +231,20 @@ def block_moment_profile(lattice, block_sizes=None, *, center=None):
     -------
     block_sizes : ndarray of int
     moments : ndarray
+
+    Examples
+    --------
+    A fully ordered lattice (every site 1) has no connected fluctuations, and its
+    block order parameter m = (block mean - 1/2) is 1/2 at every scale, so the
+    mean square about ``center=0.5`` is m0^2 = 1/4:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import block_moment_profile
+    >>> bs, mom = block_moment_profile(np.ones((8, 8)))
+    >>> bs.tolist(), mom.tolist()
+    ([1, 2, 4, 8], [0.0, 0.0, 0.0, 0.0])
+    >>> block_moment_profile(np.ones((8, 8)), center=0.5)[1].tolist()
+    [0.25, 0.25, 0.25, 0.25]
     """
     lat = _lattice(lattice)
     bs, var = block_variance_profile(lat, block_sizes)

@@ -59,6 +59,19 @@ def binder_from_moments(m2, m4):
     -------
     float or ndarray
         The cumulant; nan where ``m2 == 0``.
+
+    Examples
+    --------
+    A Gaussian (<m^4> = 3 <m^2>^2) gives 0, ``m = +-1`` gives 2/3, a uniform
+    distribution on [-1, 1] (moments 1/3 and 1/5) gives 2/5:
+
+    >>> from utacbook.stats import binder_from_moments
+    >>> binder_from_moments(1.0, 3.0)
+    0.0
+    >>> round(binder_from_moments(1.0, 1.0), 12)
+    0.666666666667
+    >>> binder_from_moments([1 / 3, 0.0], [1 / 5, 0.0]).round(12).tolist()    # nan where m2 = 0
+    [0.4, nan]
     """
     m2 = v.real_array("m2", m2)
     m4 = v.real_array("m4", m4)
@@ -90,6 +103,19 @@ def binder_from_samples(m, axis=-1):
     -------
     float or ndarray
         U along ``axis``; nan where all samples are zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.stats import binder_from_samples
+    >>> rng = np.random.default_rng(0)
+    >>> round(binder_from_samples(rng.choice([-1.0, 1.0], size=1000)), 12)   # exactly 2/3
+    0.666666666667
+    >>> round(binder_from_samples(np.linspace(-1.0, 1.0, 100001)), 6)        # uniform: 2/5
+    0.4
+    >>> U = binder_from_samples(rng.normal(size=(3, 100000)), axis=1)       # Gaussian: 0
+    >>> U.shape, bool(np.all(np.abs(U) < 0.02))
+    ((3,), True)
     """
     m = v.real_array("m", m)
     axis = v.integer("axis", axis)
@@ -170,6 +196,22 @@ def order_parameter_moments(J, T=0.2, *, lattice_size=32, n_sweeps=4000, n_burn=
         shape (n_replicas,) + S); ``m2_first_half``, ``m2_second_half`` (and
         ``*_err``: the two halves of the post-burn window, a burn-in check);
         ``lattice_size``, ``n_sweeps``, ``n_burn``, ``n_replicas``, ``seed``.
+
+    Examples
+    --------
+    At K = 0 every agent is an independent sigmoid(xi), so chi = N <m^2> equals
+    Var[sigmoid(xi)] = 0.04338 (xi standard normal) for any lattice size; deep in the
+    ordered phase (K = 8) m is close to +-m0 and the Binder cumulant close to 2/3:
+
+    >>> from utacbook.stats import order_parameter_moments
+    >>> r = order_parameter_moments([0.0, 1.6], T=0.2, lattice_size=8, n_sweeps=400, n_burn=100,
+    ...                             n_replicas=4, seed=1)
+    >>> r["K"].tolist(), r["m2_rep"].shape                  # K = J / T; (n_replicas, n_couplings)
+    ([0.0, 8.0], (4, 2))
+    >>> bool(abs(r["chi"][0] - 0.04338) < 2 * r["chi_err"][0])
+    True
+    >>> round(float(r["binder"][1]), 3), round(float(r["m_abs"][1]), 2)
+    (0.666, 0.46)
     """
     L, n_sweeps, n_burn, n_rep = _run_args(lattice_size, n_sweeps, n_burn, n_replicas, update)
     Ja, Ta = v.real_array("J", J), v.real_array("T", T)
@@ -277,6 +319,18 @@ def binder_scan(K_values, lattice_sizes=(16, 32, 64), *, T=0.2, n_sweeps=4000, n
         (shape (n_sizes, n)), ``binder_err``, ``seed`` (the root seed: pass
         it back to ``binder_scan`` to reproduce the scan; the ``seed`` entries
         of the per-size results hold the same root entropy, not the child's).
+
+    Examples
+    --------
+    Two couplings far from K_c on two tiny lattices: U near 0 in the disordered
+    phase (K = 0), near 2/3 in the ordered one (K = 8), for both sizes:
+
+    >>> from utacbook.stats import binder_scan
+    >>> s = binder_scan([0.0, 8.0], lattice_sizes=(4, 8), n_sweeps=400, n_burn=100, n_replicas=4, seed=1)
+    >>> s["binder"].shape, s["lattice_sizes"]               # (n_sizes, n_couplings)
+    ((2, 2), [4, 8])
+    >>> s["binder"].round(2).tolist()
+    [[0.04, 0.67], [0.05, 0.67]]
     """
     K = v.real_array("K_values", K_values, ndim=1, min_len=2)
     sizes = _sizes(lattice_sizes)
@@ -319,6 +373,21 @@ def binder_crossing(K, U_small, U_large, *, U_window=(0.1, 0.65)):
         noise gives several), ``U_cross`` (the interpolated U at the
         crossing, mean of both curves), ``bracket`` ((K_lo, K_hi): the grid
         interval(s) holding the sign change(s)), ``n_changes``.
+
+    Examples
+    --------
+    Two straight lines that cross at K = 5.53, U = 0.6 (the larger lattice's curve
+    is steeper), sampled on a grid that does not contain 5.53; linear interpolation
+    finds the crossing exactly:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import binder_crossing
+    >>> K = np.array([5.4, 5.5, 5.6, 5.7])
+    >>> c = binder_crossing(K, U_small=0.6 + (K - 5.53), U_large=0.6 + 2 * (K - 5.53))
+    >>> round(c["K_cross"], 10), round(c["U_cross"], 10), c["bracket"], c["n_changes"]
+    (5.53, 0.6, (5.5, 5.6), 1)
+    >>> binder_crossing(K, 0.6 + (K - 5.53), 0.5 + (K - 5.53))["K_cross"]    # parallel: no crossing
+    nan
     """
     K = v.real_array("K", K, ndim=1, min_len=2)
     a = v.real_array("U_small", U_small, ndim=1)
@@ -380,6 +449,26 @@ def critical_coupling(scan, *, U_window=(0.1, 0.65)):
         statistical error; for a pair with failed leave-one-out samples the
         whole grid bracket of its crossing is included); ``K_range`` (that
         interval).
+
+    Examples
+    --------
+    ``scan`` is usually ``binder_scan(...)``; here it is rebuilt from the per-replica
+    moments of the stored long run (:func:`critical_coupling_study`), and gives
+    back the stored K_c:
+
+    >>> import numpy as np
+    >>> import utacbook as ub
+    >>> from utacbook.stats import binder_from_moments, critical_coupling
+    >>> res = ub.stored.load("rg_critical_coupling")
+    >>> results = [{"m2_rep": np.array(m2), "m4_rep": np.array(m4), "n_replicas": res["n_replicas"],
+    ...             "binder": binder_from_moments(np.mean(m2, axis=0), np.mean(m4, axis=0))}
+    ...            for m2, m4 in zip(res["m2_rep"], res["m4_rep"])]
+    >>> kc = critical_coupling({"K": np.array(res["K"]), "lattice_sizes": res["lattice_sizes"],
+    ...                         "results": results})
+    >>> [p["sizes"] for p in kc["pairs"]]
+    [(16, 32), (32, 64)]
+    >>> round(kc["K_c"], 3), round(kc["K_c_err"], 3), bool(np.isclose(kc["K_c"], res["K_c"], rtol=1e-12))
+    (5.542, 0.008, True)
     """
     _stored("scan", scan, ("lattice_sizes", "K", "results"))
     sizes, K, results = scan["lattice_sizes"], scan["K"], scan["results"]
@@ -486,6 +575,30 @@ def critical_coupling_study(*, K_values=None, lattice_sizes=(16, 32, 64), T=0.2,
         n_replicas, n_K): what :func:`spot_check_critical_coupling` compares);
         and the settings ``T``, ``n_sweeps``, ``n_burn``, ``n_replicas``,
         ``update``, ``seed``.
+
+    Examples
+    --------
+    The stored run (8 minutes; see :mod:`utacbook.stored`):
+
+    >>> import utacbook as ub
+    >>> from utacbook.stats import critical_coupling_study
+    >>> res = ub.stored.load("rg_critical_coupling")
+    >>> res.provenance["function"]
+    'utacbook.stats:critical_coupling_study'
+    >>> round(res["K_c"], 3), round(res["K_c_err"], 3), res["lattice_sizes"]
+    (5.542, 0.008, [16, 32, 64])
+
+    A tiny call with the same outputs, at two couplings far from K_c: chi ~ L^x with
+    x = 0 in the disordered phase (K = 0: chi does not depend on L) and x = 2 in the
+    ordered one (K = 8: chi = N m0^2):
+
+    >>> st = critical_coupling_study(K_values=[0.0, 8.0], lattice_sizes=(4, 8), n_sweeps=400,
+    ...                              n_burn=100, n_replicas=4, seed=1)
+    >>> st["binder"].shape, st["m2_rep"].shape               # (n_sizes, [n_replicas,] n_K)
+    ((2, 2), (2, 4, 2))
+    >>> x, x_err = st["chi_exponent"], st["chi_exponent_err"]
+    >>> bool(abs(x[0]) < 2 * x_err[0]), round(float(x[1]), 2)
+    (True, 1.99)
     """
     K = v.real_array("K_values", LONG_RUN_K if K_values is None else K_values, ndim=1, min_len=2)
     scan = binder_scan(K, lattice_sizes, T=T, n_sweeps=n_sweeps, n_burn=n_burn,
@@ -547,6 +660,18 @@ def spot_check_critical_coupling(values, *, size_index=0, n_replicas=2):
         difference of the per-replica <m^2> and <m^4> from the stored ones),
         ``identical`` (``max_rel_diff < 1e-9``), ``m2_rep`` (the re-run
         values).
+
+    Examples
+    --------
+    Re-running the first two replicas of the smallest lattice (L = 16, 9 couplings,
+    10000 sweeps each: about a second) reproduces the stored moments bit for bit:
+
+    >>> import utacbook as ub
+    >>> from utacbook.stats import spot_check_critical_coupling
+    >>> res = ub.stored.load("rg_critical_coupling")
+    >>> chk = spot_check_critical_coupling(res, size_index=0, n_replicas=2)
+    >>> chk["lattice_size"], chk["n_replicas"], chk["identical"], chk["m2_rep"].shape
+    (16, 2, True, (2, 9))
     """
     _stored("values", values, ("lattice_sizes", "n_replicas", "K", "T", "n_sweeps", "n_burn",
                                "update", "seed", "m2_rep", "m4_rep"))
@@ -582,6 +707,20 @@ def susceptibility_by_size(K, lattice_sizes=(16, 32, 64), *, T=0.2, n_sweeps=200
         ``K``, ``lattice_sizes``, ``chi_rep`` (per-replica N <m^2>,
         (n_sizes, n_replicas)), ``chi``, ``chi_err``, ``burnin_z`` (one per
         size), ``n_sweeps``, ``n_burn``, ``n_replicas``, ``seed``.
+
+    Examples
+    --------
+    At K = 0 the agents are independent, so chi = Var[sigmoid(xi)] = 0.04338 for
+    every L (xi standard normal):
+
+    >>> import numpy as np
+    >>> from utacbook.stats import susceptibility_by_size
+    >>> r = susceptibility_by_size(0.0, lattice_sizes=(4, 8, 16), n_sweeps=200, n_burn=20,
+    ...                            n_replicas=4, seed=1)
+    >>> r["chi_rep"].shape                                   # (n_sizes, n_replicas)
+    (3, 4)
+    >>> bool(np.all(np.abs(r["chi"] - 0.04338) < 2 * r["chi_err"]))
+    True
     """
     K = v.real("K", K)
     T = v.real("T", T, positive=True)
@@ -626,6 +765,22 @@ def chi_exponent_at(values, K, K_err=0.0):
         which are independent runs); ``x_err_K`` (``|dx/dK| * K_err``);
         ``x_err`` (both in quadrature); ``slope`` (dx/dK between the grid
         points); ``bracket`` (the two grid couplings).
+
+    Examples
+    --------
+    On a grid point it returns the stored exponent; at the stored K_c the error is
+    dominated by that of K_c, and x agrees with the 2D Ising value 2 - eta = 7/4:
+
+    >>> import utacbook as ub
+    >>> from utacbook.stats import ISING_ETA, chi_exponent_at
+    >>> res = ub.stored.load("rg_critical_coupling")
+    >>> chi_exponent_at(res, K=5.55)["x"] == res["chi_exponent"][5]
+    True
+    >>> c = chi_exponent_at(res, K=res["K_c"], K_err=res["K_c_err"])
+    >>> round(c["x"], 2), round(c["x_err"], 2), round(c["x_err_K"], 2), c["bracket"]
+    (1.68, 0.1, 0.1, [5.5, 5.55])
+    >>> bool(abs(c["x"] - (2 - ISING_ETA)) < c["x_err"])
+    True
     """
     _stored("values", values, ("K", "chi_exponent", "chi_exponent_err"))
     Ks = np.asarray(values["K"], dtype=float)
@@ -656,6 +811,23 @@ def stored_susceptibility(values, K=None):
         The stored result of :func:`critical_coupling_study`.
     K : float, optional
         A coupling of its grid (default: the grid point nearest K_c, ``K_fss``).
+
+    Examples
+    --------
+    At the grid point nearest K_c, chi grows by about 2^(7/4) = 3.36 per doubling of L
+    (2D Ising: chi ~ L^(2 - eta)); the ratios are the stored ``chi_ratios``:
+
+    >>> import numpy as np
+    >>> import utacbook as ub
+    >>> from utacbook.stats import stored_susceptibility
+    >>> res = ub.stored.load("rg_critical_coupling")
+    >>> r = stored_susceptibility(res)
+    >>> r["K"], r["lattice_sizes"], r["chi_rep"].shape
+    (5.55, [16, 32, 64], (3, 24))
+    >>> r["chi"].round(1).tolist()
+    [13.0, 44.5, 152.1]
+    >>> bool(np.allclose(r["chi"][1:] / r["chi"][:-1], res["chi_ratios"]))
+    True
     """
     _stored("values", values, ("K", "K_fss", "lattice_sizes", "m2_rep", "burnin_z", "n_sweeps",
                                "n_burn", "n_replicas", "seed"))

@@ -32,6 +32,25 @@ def loop_area(h_path, sigma):
     -------
     float or ndarray
         Area in units of field x activation.
+
+    Examples
+    --------
+    The unit square, traversed counter-clockwise (up at h = 1, back at h = 0), has
+    area 1; the other way round, -1; a path that retraces itself, 0:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import loop_area
+    >>> loop_area([0, 1, 1, 0], [0, 0, 1, 1])
+    1.0
+    >>> loop_area([0, 0, 1, 1], [0, 1, 1, 0])
+    -1.0
+    >>> loop_area([0, 1, 2, 1], [0, 0.5, 1, 0.5])
+    0.0
+
+    Leading axes of ``sigma`` (replicas) are kept:
+
+    >>> loop_area([0, 1, 1, 0], np.array([[0, 0, 1, 1], [0, 0, 2, 2]])).tolist()
+    [1.0, 2.0]
     """
     h = v.real_array("h_path", h_path, ndim=1, min_len=3)
     s = v.real_array("sigma", sigma)

@@ -72,6 +72,19 @@ def r_squared(y, y_model):
     -------
     float
         At most 1; ``nan`` when ``y`` is constant (SS_tot = 0: nothing to explain).
+
+    Examples
+    --------
+    A perfect model gives 1, the constant model ``mean(y)`` gives 0:
+
+    >>> from utacbook.stats import r_squared
+    >>> y = [1.0, 2.0, 4.0, 3.0]
+    >>> r_squared(y, y)
+    1.0
+    >>> r_squared(y, [2.5, 2.5, 2.5, 2.5])
+    0.0
+    >>> r_squared([2.0, 2.0], [1.0, 3.0])      # constant data: nothing to explain
+    nan
     """
     y = v.real_array("y", y)
     if y.size < 1:
@@ -248,6 +261,26 @@ def power_law_fit(x, y, yerr, *, scale_by_chi2=True):
     dict
         ``exponent``, ``exponent_err``, ``amplitude``, ``amplitude_err``,
         ``chi2``, ``dof``, ``p_value`` (nan for dof = 0).
+
+    Examples
+    --------
+    Exact data ``y = 3 x**2`` return the exponent 2 and the amplitude 3 with chi2 = 0:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import power_law_fit
+    >>> x = np.array([8.0, 16.0, 32.0, 64.0])
+    >>> y = 3.0 * x ** 2
+    >>> fit = power_law_fit(x, y, yerr=0.01 * y)
+    >>> round(fit["exponent"], 10), round(fit["amplitude"], 8), round(fit["chi2"], 12), fit["dof"]
+    (2.0, 3.0, 0.0, 2)
+
+    Noisy data: the exponent lies within its error of the true one:
+
+    >>> rng = np.random.default_rng(0)
+    >>> y_noisy = y * (1 + 0.02 * rng.normal(size=4))
+    >>> fit = power_law_fit(x, y_noisy, yerr=0.02 * y_noisy)
+    >>> bool(abs(fit["exponent"] - 2.0) < 2 * fit["exponent_err"])
+    True
     """
     from scipy import stats
     x = v.real_array("x", x, ndim=1, min_len=2)

@@ -44,6 +44,28 @@ def autocorrelation(x):
     Uses the standard biased estimator
     :math:`C(t) = \\frac1n\\sum_{i=0}^{n-1-t} (x_i-\\bar x)(x_{i+t}-\\bar x)`,
     :math:`\\rho(t) = C(t)/C(0)`.  A constant series returns ``rho = [1, 0, 0, ...]``.
+
+    Examples
+    --------
+    An AR(1) series :math:`x_t = a x_{t-1} + \\epsilon_t` has :math:`\\rho(t) = a^t`;
+    with a = 0.8 and 20000 points the estimate agrees with it within its statistical
+    error (a few thousandths):
+
+    >>> import numpy as np
+    >>> from utacbook.stats import autocorrelation
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(20000)
+    >>> for t in range(1, x.size):
+    ...     x[t] = 0.8 * x[t - 1] + rng.normal()
+    >>> rho = autocorrelation(x)
+    >>> rho.shape, float(rho[0])
+    ((20000,), 1.0)
+    >>> rho[1:4].round(3).tolist()          # 0.8, 0.64, 0.512
+    [0.803, 0.646, 0.516]
+    >>> bool(np.allclose(rho[1:4], 0.8 ** np.arange(1, 4), atol=0.01))
+    True
+    >>> autocorrelation(np.ones(4)).tolist()          # a constant series
+    [1.0, 0.0, 0.0, 0.0]
     """
     x = _series("x", x)
     n = x.size
@@ -112,7 +134,24 @@ def integrated_autocorrelation_time(x, c=5.0):
 
 
 class BinningResult(NamedTuple):
-    """Result of :func:`binning_error`."""
+    """Result of :func:`binning_error`.
+
+    Examples
+    --------
+    A named tuple ``(error, n_blocks, block_size)``; the blocks at the chosen level
+    use all the samples of a series whose length is a power of two:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import binning_error
+    >>> r = binning_error(np.random.default_rng(1).normal(size=4096))
+    >>> type(r).__name__, r._fields
+    ('BinningResult', ('error', 'n_blocks', 'block_size'))
+    >>> r.n_blocks * r.block_size
+    4096
+    >>> err, n_blocks, block_size = r
+    >>> err == r.error
+    True
+    """
 
     #: standard error of the mean at the plateau
     error: float
@@ -201,6 +240,26 @@ def mean_with_error(x, c=5.0):
     Returns
     -------
     (mean, error, tau_int) : tuple of float
+
+    Examples
+    --------
+    For an AR(1) series with coefficient a = 0.8 and unit noise, :math:`\\tau_{\\rm int} = 4.5` and
+    the exact error of the mean of n points is :math:`\\sqrt{2\\tau_{\\rm int}/((1-a^2)\\,n)}`,
+    0.0354 for n = 20000, three times the naive :math:`\\sigma/\\sqrt n`:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import mean_with_error
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.zeros(20000)
+    >>> for t in range(1, x.size):
+    ...     x[t] = 0.8 * x[t - 1] + rng.normal()
+    >>> mean, err, tau = mean_with_error(x)
+    >>> round(err, 4), round(tau, 2)                # exact: 0.0354 and 4.5
+    (0.0372, 4.94)
+    >>> bool(abs(mean) < 2 * err)                  # the true mean is 0
+    True
+    >>> bool(np.isclose(err, np.sqrt(2 * tau) * x.std() / np.sqrt(x.size)))   # the naive error x sqrt(2 tau)
+    True
     """
     x = _series("x", x)
     tau = integrated_autocorrelation_time(x, c)
@@ -238,6 +297,25 @@ def jackknife(func, *series, n_bins=None):
     -------
     (value, error) : tuple of float
         ``value`` is ``func`` of the full means (no bias correction).
+
+    Examples
+    --------
+    For the mean itself (a linear ``func``) with one sample per bin, the jackknife
+    error is exactly the standard error :math:`s/\\sqrt n`:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import jackknife
+    >>> x = np.random.default_rng(0).normal(size=1000)
+    >>> value, err = jackknife(lambda a: a, x, n_bins=1000)
+    >>> bool(np.isclose(value, x.mean())), bool(np.isclose(err, x.std(ddof=1) / np.sqrt(x.size)))
+    (True, True)
+
+    A non-linear function of two means, the variance :math:`\\langle x^2\\rangle - \\langle x\\rangle^2`
+    (1 for these standard normal samples; its error is about :math:`\\sqrt{2/n}`):
+
+    >>> value, err = jackknife(lambda a, b: b - a * a, x, x * x, n_bins=50)
+    >>> bool(abs(value - 1.0) < 2 * err), round(err, 3)
+    (True, 0.042)
     """
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__} {func!r}")
@@ -266,6 +344,22 @@ def susceptibility(m, T, N, *, n_bins=None):
     ``m`` is the magnetisation per spin, ``N`` the number of spins, ``T`` in
     units of J/k_B (k_B = 1).  Using :math:`|m|` is the usual finite-system
     choice at zero field (``<m> = 0`` by symmetry in a long run).
+
+    Examples
+    --------
+    The value is the formula applied to the sample means; a series with constant
+    ``|m|`` (here a perfectly ordered system flipping between +-1/2) has no
+    fluctuations of ``|m|``, so chi = 0:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import susceptibility
+    >>> rng = np.random.default_rng(0)
+    >>> m = rng.normal(0.0, 0.1, size=1000)
+    >>> chi, err = susceptibility(m, T=2.0, N=64, n_bins=20)
+    >>> bool(np.isclose(chi, 64 * (np.mean(m ** 2) - np.mean(np.abs(m)) ** 2) / 2.0)), bool(err > 0)
+    (True, True)
+    >>> susceptibility(rng.choice([-0.5, 0.5], size=1000), T=2.0, N=64)
+    (0.0, 0.0)
     """
     m = _series("m", m)
     T = v.real("T", T, positive=True)
@@ -277,6 +371,20 @@ def specific_heat(e, T, N, *, n_bins=None):
     """:math:`C = N(\\langle e^2\\rangle - \\langle e\\rangle^2)/T^2` per spin, jackknife error.
 
     ``e`` is the energy per spin (units of J), k_B = 1.
+
+    Examples
+    --------
+    The value is :math:`N\\,\\mathrm{Var}(e)/T^2` of the series (population variance); for
+    these samples of standard deviation 0.1 the true value is 64 x 0.01 / 4 = 0.16:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import specific_heat
+    >>> e = np.random.default_rng(0).normal(-1.5, 0.1, size=1000)
+    >>> C, err = specific_heat(e, T=2.0, N=64, n_bins=20)
+    >>> bool(np.isclose(C, 64 * np.var(e) / 2.0 ** 2)), round(C, 3), round(err, 3)
+    (True, 0.153, 0.008)
+    >>> bool(abs(C - 0.16) < 2 * err)
+    True
     """
     e = _series("e", e)
     T = v.real("T", T, positive=True)
@@ -291,6 +399,23 @@ def binder_cumulant(m, *, n_bins=None):
     series that is identically 0 (e.g. an antiferromagnet frozen in a
     checkerboard) U is undefined and ``(nan, nan)`` is returned, without
     warnings.
+
+    Examples
+    --------
+    Samples of ``+-1`` (an ordered phase) give exactly 2/3, with no spread between bins;
+    Gaussian samples (a disordered phase) give 0 within the error:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import binder_cumulant
+    >>> rng = np.random.default_rng(0)
+    >>> U, err = binder_cumulant(rng.choice([-1.0, 1.0], size=1000))
+    >>> round(U, 12), round(err, 12)
+    (0.666666666667, 0.0)
+    >>> U, err = binder_cumulant(rng.normal(size=10000))
+    >>> bool(abs(U) < 2 * err)
+    True
+    >>> binder_cumulant(np.zeros(100))             # undefined
+    (nan, nan)
     """
     m = _series("m", m)
     m2 = m * m

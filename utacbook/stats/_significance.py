@@ -61,6 +61,21 @@ def z_stats(zs):
         degrees of freedom: the comparisons are independent runs),
         ``max_abs_z`` and ``p_max`` (the Šidák-corrected p-value of the largest
         ``|z|`` among n: the chance that n standard normal deviates reach it).
+
+    Examples
+    --------
+    Non-finite entries are ignored; for one deviation of 1.96 both p-values are 0.05:
+
+    >>> import numpy as np
+    >>> from utacbook.stats import z_stats
+    >>> st = z_stats([0.0, 1.0, -2.0, np.nan])
+    >>> st["n"], st["chi2"], st["max_abs_z"]
+    (3, 5.0, 2.0)
+    >>> round(st["p_chi2"], 4), round(st["p_max"], 4)      # p_max = 1 - (1 - 0.0455)**3
+    (0.1718, 0.1304)
+    >>> st = z_stats([1.959964])
+    >>> round(st["p_chi2"], 4), round(st["p_max"], 4)
+    (0.05, 0.05)
     """
     from scipy.stats import chi2 as _chi2, norm
     try:
@@ -84,6 +99,17 @@ def z_measurements(zs):
 
     Conditions ``"χ² of n deviations"`` and ``"largest |z| of n"``; judged
     with ``Bound(lower=ALPHA_TEST, k=0)``.
+
+    Examples
+    --------
+    >>> from utacbook.stats import z_measurements
+    >>> chi2_test, max_test = z_measurements([0.5, -1.0, 2.0])
+    >>> chi2_test.condition, chi2_test.text
+    ('χ² of 3 deviations', '5.2 (p = 0.15)')
+    >>> max_test.condition, max_test.text
+    ('largest |z| of 3', '2.00 (Šidák p = 0.13)')
+    >>> round(max_test.value, 4)          # the p-value is the measured value
+    0.1304
     """
     from utacbook.claims import Measurement
     st = z_stats(zs)
@@ -102,6 +128,16 @@ def consistency_stats(values, errors):
     dict
         ``mean``, ``chi2``, ``dof`` (= n - 1), ``p`` and ``z`` (each
         estimate's deviation from the weighted mean in its own error).
+
+    Examples
+    --------
+    Two estimates 1 +- 1 and 3 +- 1: weighted mean 2, each one error away from it, so
+    chi2 = 2 for one degree of freedom:
+
+    >>> from utacbook.stats import consistency_stats
+    >>> st = consistency_stats([1.0, 3.0], [1.0, 1.0])
+    >>> st["mean"], st["chi2"], st["dof"], round(st["p"], 4), st["z"].tolist()
+    (2.0, 2.0, 1, 0.1573, [-1.0, 1.0])
     """
     from scipy.stats import chi2 as _chi2
     x = v.real_array("values", values, ndim=1, min_len=2)
@@ -117,7 +153,25 @@ def consistency_stats(values, errors):
 
 
 def p_value_floor():
-    """Bound(lower=ALPHA_TEST, k=0) on p-values, described as such in the tables."""
+    """Bound(lower=ALPHA_TEST, k=0) on p-values, described as such in the tables.
+
+    Examples
+    --------
+    The criterion of a claim whose measurements are the two p-values of
+    :func:`z_measurements`:
+
+    >>> import utacbook.claims as uc
+    >>> from utacbook.stats import p_value_floor, z_measurements
+    >>> floor = p_value_floor()
+    >>> floor.describe()
+    'each p-value ≥ 0.005 (a correct engine fails by chance with probability ≤ 1%)'
+    >>> c = uc.Claim("demo.engine", source="ours", section="", text="the engine matches the exact results",
+    ...              quantity="p-values of the deviations", criterion=floor)
+    >>> c.judge(z_measurements([0.5, -1.0, 2.0])).verdict
+    'held'
+    >>> c.judge(z_measurements([0.5, -1.0, 6.0])).verdict        # a 6-sigma deviation
+    'not reproduced'
+    """
     from utacbook.claims import Bound
 
     class PValueFloor(Bound):

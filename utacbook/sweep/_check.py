@@ -107,6 +107,25 @@ def estimate_cost(ds, grid, *, scale_axis, min_value=None):
         ``cpu_seconds`` (total), ``tasks``, ``exponent`` p, ``per_value``
         (mapping value -> estimated seconds per task), ``fit_values`` (the
         measured values the fit used).
+
+    Examples
+    --------
+    The stored Wolff sweep of the Ising part ran L = 16..512; what would
+    L = 1024 cost, at one value of ``x`` and 8 replicas?  The time per task
+    grows about as ``L**2`` (the number of sites), and the estimate is the fitted
+    power law:
+
+    >>> from utacbook import sweep
+    >>> ds, spec = sweep.load_stored("ising_large_lattices")
+    >>> cost = sweep.estimate_cost(ds, {"L": [512, 1024], "x": [0.0], "replica": range(8)},
+    ...                            scale_axis="L", min_value=64)
+    >>> cost["fit_values"], cost["tasks"], round(cost["exponent"], 1)
+    ([64.0, 128.0, 256.0, 512.0], 16, 2.1)
+    >>> per = cost["per_value"]
+    >>> bool(abs(per[1024.0] / per[512.0] - 2 ** cost["exponent"]) < 1e-9)
+    True
+    >>> bool(abs(cost["cpu_seconds"] - 8 * (per[512.0] + per[1024.0])) < 1e-9)
+    True
     """
     ident = _identity(ds)
     if scale_axis not in ident["grid"] or scale_axis not in grid:

@@ -209,7 +209,26 @@ def task_seed(seed, point):
 
 
 def task_seeds(seed, grid):
-    """Array of :func:`task_seed` over the grid's Cartesian product (shape: one axis per grid axis)."""
+    """Array of :func:`task_seed` over the grid's Cartesian product (shape: one axis per grid axis).
+
+    These are the seeds :func:`run` gives the tasks (its ``task_seed``
+    variable), known before anything runs.
+
+    Examples
+    --------
+    >>> from utacbook import sweep
+    >>> grid = {"mu": [0.0, 0.5], "replica": range(3)}
+    >>> seeds = sweep.task_seeds(7, grid)
+    >>> seeds.shape, seeds.dtype.name
+    ((2, 3), 'int64')
+    >>> int(seeds[1, 2]) == sweep.task_seed(7, {"mu": 0.5, "replica": 2})
+    True
+    >>> len(set(seeds.ravel().tolist()))                 # every task its own seed
+    6
+    >>> ds = sweep.run("utacbook.sweep.demo:noisy_mean", grid, seed=7, progress=False)
+    >>> bool((ds["task_seed"].values == seeds).all())
+    True
+    """
     grid = _grid(grid, {})
     names = list(grid)
     shape = tuple(len(v) for v in grid.values())
@@ -611,6 +630,29 @@ def local_client(n_workers=None, **kwargs):
         Default: the CPUs this process may use.
     **kwargs
         Passed on to :class:`distributed.LocalCluster`.
+
+    Returns
+    -------
+    distributed.Client
+        Pass it as ``client=`` to :func:`run`; close it when done.
+
+    Examples
+    --------
+    One worker process (starting it takes a second or two), bound to the
+    loopback interface, with Numba single-threaded; leaving the ``with``
+    block closes the client, the cluster and the worker process:
+
+    >>> import os
+    >>> from utacbook import sweep
+    >>> with sweep.local_client(n_workers=1) as client:
+    ...     address = client.scheduler.address
+    ...     n_workers = len(client.scheduler_info()["workers"])
+    ...     numba_threads = list(client.run(os.getenv, "NUMBA_NUM_THREADS").values())
+    ...     # ds = sweep.run(func, grid, seed=..., client=client) runs the tasks on it
+    >>> address.startswith("tcp://127.0.0.1:"), n_workers, numba_threads
+    (True, 1, ['1'])
+    >>> client.status
+    'closed'
     """
     import dask
     from distributed import Client

@@ -101,7 +101,49 @@ def load_spec(path):
 
 
 def run_spec(spec, *, client=None, progress=None):
-    """Run (or resume) the sweep a spec describes (a path or the dict :func:`load_spec` returns)."""
+    """Run (or resume) the sweep a spec describes (a path or the dict :func:`load_spec` returns).
+
+    What ``python -m utacbook.sweep SPEC`` does.
+
+    Parameters
+    ----------
+    spec : str, path-like or dict
+        A ``.toml``/``.yaml`` file, or what :func:`load_spec` returns.
+    client : distributed.Client or str, optional
+        Where the tasks run (see :func:`utacbook.sweep.run`); default in this
+        process.
+    progress : bool, optional
+        A progress bar (default: on unless ``UTACBOOK_PROGRESS=0``).
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`utacbook.sweep.run` returns it; the results are also in the
+        spec's store.
+
+    Examples
+    --------
+    A spec written to a temporary folder (:func:`utacbook.sweep.spec_toml`
+    writes the TOML); the store is created beside it.  Running the spec again
+    finds every task done and runs none: the same call resumes a killed sweep.
+
+    >>> import tempfile, pathlib
+    >>> from utacbook import sweep
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "demo.toml"
+    >>> _ = path.write_text(sweep.spec_toml(function="utacbook.sweep.demo:noisy_mean", seed=5,
+    ...                                     grid={"mu": [0.0, 1.0], "replica": range(2)},
+    ...                                     params={"n": 100}, store="demo.zarr"))
+    >>> ds = sweep.run_spec(path, progress=False)
+    >>> ds["mean"].dims, int(ds["task_done"].sum())
+    (('mu', 'replica'), 4)
+    >>> again = sweep.run_spec(path, progress=False)
+    >>> len(again.attrs["utacbook_sweep"]["runs"]), bool((again["mean"] == ds["mean"]).all())
+    (1, True)
+    >>> sorted(p.name for p in path.parent.iterdir())
+    ['demo.toml', 'demo.zarr']
+    >>> tmp.cleanup()
+    """
     from ._engine import run
 
     if not isinstance(spec, dict):
@@ -129,6 +171,22 @@ def load_stored(name):
     """A sweep committed with the book, loaded into memory: ``(Dataset, spec)``.
 
     The chapters built on stored sweeps call this; see :func:`stored_spec_path`.
+
+    Examples
+    --------
+    The universality sweep of the RG part (7 sizes x 7 couplings x 4
+    replicas, 20 blocks per run), complete; its coordinates are the spec's
+    grid, and each task ran at the spec's ``K = K0 (1 + y/L)``:
+
+    >>> from utacbook import sweep
+    >>> ds, spec = sweep.load_stored("rg_universality")
+    >>> dict(ds.sizes)
+    {'L': 7, 'y': 7, 'replica': 4, 'block': 20}
+    >>> int(ds["task_done"].sum()), ds["L"].values.tolist() == spec["grid"]["L"]
+    (196, True)
+    >>> K0 = spec["params"]["K0"]
+    >>> bool(abs(ds["K"] - K0 * (1 + ds["y"] / ds["L"])).max() < 1e-12)
+    True
     """
     from ._engine import open_sweep
     spec = load_spec(stored_spec_path(name))

@@ -212,6 +212,15 @@ def infinite_lattice_energy(T, J=1.0):
     -------
     float or ndarray
         Energy per spin, in [-2J, 0] (units of J).
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import infinite_lattice_energy, onsager_tc
+    >>> round(infinite_lattice_energy(onsager_tc()), 10), round(-math.sqrt(2), 10)   # u(T_c) = -sqrt(2) J
+    (-1.4142135624, -1.4142135624)
+    >>> infinite_lattice_energy([0.5, 100.0]).round(4)     # ground state -2J; high T: -2 tanh(J/T)
+    array([-2.  , -0.02])
     """
     T, scalar = _temperatures(T)
     J = _positive_J(J)
@@ -246,6 +255,19 @@ def infinite_lattice_specific_heat(T, J=1.0):
     -------
     float or ndarray
         Specific heat per spin (dimensionless, :math:`k_B = 1`), >= 0.
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import infinite_lattice_energy, infinite_lattice_specific_heat, onsager_tc
+    >>> T, dT = 3.0, 1e-5                                    # c = du/dT
+    >>> du = infinite_lattice_energy(T + dT) - infinite_lattice_energy(T - dT)
+    >>> round(infinite_lattice_specific_heat(T), 6), round(du / (2 * dT), 6)
+    (0.40138, 0.40138)
+    >>> Tc = onsager_tc()                                    # log divergence, amplitude (8/pi) K_c^2
+    >>> rise = infinite_lattice_specific_heat(Tc * (1 - 1e-6)) - infinite_lattice_specific_heat(Tc * (1 - 1e-4))
+    >>> round(rise, 4), round(8 / math.pi / Tc**2 * math.log(100), 4)
+    (2.2774, 2.2774)
     """
     T, scalar = _temperatures(T)
     J = _positive_J(J)
@@ -430,17 +452,55 @@ def kaufman(L, T, J=1.0, M=None):
 
 
 def kaufman_log_z(L, T, J=1.0, M=None):
-    """ln Z of the whole L x M torus at h = 0 (Kaufman 1949); see :func:`kaufman`."""
+    """ln Z of the whole L x M torus at h = 0 (Kaufman 1949); see :func:`kaufman`.
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import enumerate_lattice, kaufman_log_z
+    >>> round(kaufman_log_z(3, 2.0), 10), round(enumerate_lattice(3, 2.0)["log_z"], 10)   # 2**9 states
+    (9.9251503709, 9.9251503709)
+    >>> # T -> 0: the two ground states, energy -2J per spin, so ln Z -> ln 2 + 2N J/T (N = 16)
+    >>> round(kaufman_log_z(4, 0.05), 6), round(math.log(2) + 2 * 16 / 0.05, 6)
+    (640.693147, 640.693147)
+    """
     return kaufman(L, T, J=J, M=M)["log_z"]
 
 
 def kaufman_energy(L, T, J=1.0, M=None):
-    """Energy per spin :math:`-\\partial_\\beta \\ln Z / N` of the L x M torus; see :func:`kaufman`."""
+    """Energy per spin :math:`-\\partial_\\beta \\ln Z / N` of the L x M torus; see :func:`kaufman`.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from utacbook.theory import enumerate_graph, infinite_lattice_energy, kaufman_energy
+    >>> torus = nx.grid_2d_graph(4, 3, periodic=True)        # the 4 x 3 torus, 24 bonds
+    >>> round(kaufman_energy(4, 2.5, M=3), 10), round(enumerate_graph(torus, 2.5)["energy"], 10)
+    (-1.4122305918, -1.4122305918)
+    >>> # away from T_c a 32 x 32 torus is already the infinite lattice (Onsager)
+    >>> round(kaufman_energy(32, 1.5), 10), round(infinite_lattice_energy(1.5), 10)
+    (-1.9511165731, -1.9511165731)
+    """
     return kaufman(L, T, J=J, M=M)["energy"]
 
 
 def kaufman_specific_heat(L, T, J=1.0, M=None):
-    """Specific heat per spin :math:`\\beta^2\\partial^2_\\beta \\ln Z / N` of the L x M torus; see :func:`kaufman`."""
+    """Specific heat per spin :math:`\\beta^2\\partial^2_\\beta \\ln Z / N` of the L x M torus; see :func:`kaufman`.
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import enumerate_lattice, kaufman_specific_heat, onsager_tc
+    >>> kaufman_specific_heat(4, [2.0, 2.5]).round(6)
+    array([0.605533, 0.812515])
+    >>> enumerate_lattice(4, [2.0, 2.5])["specific_heat"].round(6)     # brute force, 2**16 states
+    array([0.605533, 0.812515])
+    >>> # at T_c, c grows as (8/pi) K_c^2 ln L (Ferdinand & Fisher): per doubling of L
+    >>> Tc = onsager_tc()
+    >>> step = kaufman_specific_heat(256, Tc) - kaufman_specific_heat(128, Tc)
+    >>> round(step, 3), round(8 / math.pi / Tc**2 * math.log(2), 3)
+    (0.343, 0.343)
+    """
     return kaufman(L, T, J=J, M=M)["specific_heat"]
 
 
@@ -590,7 +650,23 @@ def enumerate_graph(adjacency, T, h=0.0):
     return _over_T(E, Mg, np.zeros_like(E), N, T)
 
 
-enumerate_graph.__doc__ += _DOC_OBS
+enumerate_graph.__doc__ += _DOC_OBS + """
+    Examples
+    --------
+    >>> import math
+    >>> import networkx as nx
+    >>> import numpy as np
+    >>> from utacbook.theory import curie_weiss, enumerate_graph, ring
+    >>> r = enumerate_graph(nx.cycle_graph(6), 1.5, h=0.2)        # the ring of 6 spins, 2**6 states
+    >>> round(r["log_z"], 10), round(ring(6, 1.5, h=0.2)["log_z"], 10)
+    (5.6212155333, 5.6212155333)
+    >>> Jm = (np.ones((5, 5)) - np.eye(5)) / 5                    # complete graph, J_ij = J/N
+    >>> round(enumerate_graph(Jm, 0.8, h=0.1)["log_z"], 10), round(curie_weiss(5, 0.8, h=0.1)["log_z"], 10)
+    (4.0803527995, 4.0803527995)
+    >>> # no edges: independent spins, ln Z = N ln(2 cosh(h/T))
+    >>> round(enumerate_graph(np.zeros((3, 3)), 2.0, h=1.0)["log_z"], 10), round(3 * math.log(2 * math.cosh(0.5)), 10)
+    (2.4397850626, 2.4397850626)
+"""
 
 
 def square_lattice_couplings(L, J=1.0):
@@ -599,6 +675,19 @@ def square_lattice_couplings(L, J=1.0):
     Bonds to the right and downward neighbour of every site are added, so
     there are 2L^2 bonds; for L = 2 the right and left neighbours coincide and
     the entry is 2J (the torus's double bond).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import numpy as np
+    >>> from utacbook.theory import square_lattice_couplings
+    >>> Jm = square_lattice_couplings(4)
+    >>> Jm.shape, float(Jm.sum() / 2), bool((Jm.sum(axis=1) == 4).all())   # 2L^2 bonds, 4 neighbours each
+    ((16, 16), 32.0, True)
+    >>> bool(np.array_equal(Jm, nx.to_numpy_array(nx.grid_2d_graph(4, 4, periodic=True))))
+    True
+    >>> square_lattice_couplings(2)[0].tolist()               # L = 2: double bonds
+    [0.0, 2.0, 2.0, 0.0]
     """
     L = v.integer("L", L, low=2)
     J = v.real("J", J)
@@ -633,7 +722,19 @@ def enumerate_lattice(L, T, J=1.0, h=0.0):
     return enumerate_graph(square_lattice_couplings(L, J), T, h=h)
 
 
-enumerate_lattice.__doc__ += _DOC_OBS
+enumerate_lattice.__doc__ += _DOC_OBS + """
+    Examples
+    --------
+    >>> from utacbook.theory import enumerate_lattice
+    >>> r = enumerate_lattice(4, [0.5, 1e6])          # 4 x 4 torus, 2**16 states
+    >>> r["binder"].round(4)                          # ordered: 2/3; free spins: 2/(3N) = 1/24
+    array([0.6667, 0.0417])
+    >>> dh = 1e-5                                     # chi_c = d<m>/dh, on the 3 x 3 torus
+    >>> m_plus = enumerate_lattice(3, 2.5, h=0.3 + dh)["magnetization"]
+    >>> m_minus = enumerate_lattice(3, 2.5, h=0.3 - dh)["magnetization"]
+    >>> round(enumerate_lattice(3, 2.5, h=0.3)["susceptibility_connected"], 6), round((m_plus - m_minus) / (2 * dh), 6)
+    (1.355952, 1.355952)
+"""
 
 
 # --------------------------------------------------------------------------
@@ -762,6 +863,17 @@ def ring(N, T, J=1.0, h=0.0):
         ``log_z`` (whole ring), per spin ``energy`` (field term included),
         ``magnetization`` <m>, ``susceptibility_connected``
         N(<m^2> - <m>^2)/T (= N<m^2>/T at h = 0) and ``specific_heat``.
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import ring
+    >>> K = 1 / 1.5                                   # h = 0: Z = (2 cosh K)^N + (2 sinh K)^N
+    >>> round(ring(6, 1.5)["log_z"], 10), round(math.log((2 * math.cosh(K)) ** 6 + (2 * math.sinh(K)) ** 6), 10)
+    (5.4422050573, 5.4422050573)
+    >>> r = ring(1000, 1.0, h=0.1)                    # long chain: m = sinh b / sqrt(sinh^2 b + e^{-4K})
+    >>> round(r["magnetization"], 10), round(math.sinh(0.1) / math.sqrt(math.sinh(0.1) ** 2 + math.exp(-4)), 10)
+    (0.5949145396, 0.5949145396)
     """
     N = v.integer("N", N, low=2)
     J = v.real("J", J)
@@ -820,6 +932,15 @@ def mean_field_tc(degrees_or_graph, J=1.0):
     -------
     float
         Estimated T_c (units of J).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from utacbook.theory import mean_field_tc
+    >>> float(mean_field_tc(nx.random_regular_graph(4, 20, seed=1)))     # k-regular: the Weiss value kJ
+    4.0
+    >>> float(mean_field_tc([1, 3], J=2.0))                              # J <k^2>/<k> = 2 * 5 / 2
+    5.0
     """
     J = _positive_J(J)
     k1, k2 = _degree_moments(degrees_or_graph)
@@ -851,6 +972,19 @@ def bethe_tc(degrees_or_graph, J=1.0):
     -------
     float
         Estimated T_c (units of J), 0.0 when kappa <= 2.
+
+    Examples
+    --------
+    >>> import math
+    >>> import networkx as nx
+    >>> from utacbook.theory import bethe_tc
+    >>> round(bethe_tc([4] * 10), 12), round(2 / math.log(2), 12)  # 4-regular: 2J / ln 2
+    (2.885390081778, 2.885390081778)
+    >>> degrees = [3, 3, 5, 5]                                     # kappa = <k^2>/<k> = 17/4
+    >>> round(math.tanh(1 / bethe_tc(degrees)), 12), round(1 / (17 / 4 - 1), 12)   # tanh(J/T_c) = 1/(kappa - 1)
+    (0.307692307692, 0.307692307692)
+    >>> bethe_tc(nx.cycle_graph(10))                               # kappa = 2: no transition
+    0.0
     """
     J = _positive_J(J)
     k1, k2 = _degree_moments(degrees_or_graph)

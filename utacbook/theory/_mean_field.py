@@ -97,6 +97,18 @@ def logistic_normal_slope(x):
     -------
     float or ndarray
         Values in (0, 1/4].
+
+    Examples
+    --------
+    >>> from utacbook.theory import GPRIME0, logistic_normal_mean, logistic_normal_slope
+    >>> round(logistic_normal_slope(0.0), 6), round(GPRIME0, 6)
+    (0.206621, 0.206621)
+    >>> dx = 1e-5                                     # the derivative of g
+    >>> dg = logistic_normal_mean(1 + dx) - logistic_normal_mean(1 - dx)
+    >>> round(logistic_normal_slope(1.0), 8), round(dg / (2 * dx), 8)
+    (0.17794338, 0.17794338)
+    >>> logistic_normal_slope([-1.0, 1.0]).round(8)   # even: g'(-x) = g'(x)
+    array([0.17794338, 0.17794338])
     """
     return _g_slope(v.real_array("x", x))
 
@@ -114,18 +126,48 @@ def single_site_response(h, T):
         Field (finite).
     T : float
         Noise temperature, > 0.
+
+    Examples
+    --------
+    >>> from utacbook.theory import logistic_normal_mean, single_site_response
+    >>> round(single_site_response(0.0, 0.5), 12)                # no field: 1/2
+    0.5
+    >>> single_site_response([-0.3, 0.3], 0.5).round(6)          # g(-x) = 1 - g(x)
+    array([0.378233, 0.621767])
+    >>> round(logistic_normal_mean(0.3 / 0.5), 6)                # the same as g(h/T)
+    0.621767
     """
     T = v.real("T", T, positive=True)
     return _g(v.real_array("h", h) / T)
 
 
 def mean_field_midpoint(J):
-    """The midpoint Theta = -J/2 (exact by the sigma -> 1 - sigma symmetry)."""
+    """The midpoint Theta = -J/2 (exact by the sigma -> 1 - sigma symmetry).
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_midpoint, mean_field_response
+    >>> mean_field_midpoint(1.0)
+    -0.5
+    >>> mean_field_response([mean_field_midpoint(1.0)], J=1.0, T=0.5).round(12)   # m = 1/2 there
+    array([0.5])
+    """
     return -0.5 * v.real("J", J)
 
 
 def critical_coupling_ratio():
-    """J/T = 1/g'(0) (about 4.84) above which the mean-field response is bistable."""
+    """J/T = 1/g'(0) (about 4.84) above which the mean-field response is bistable.
+
+    Examples
+    --------
+    >>> from utacbook.theory import GPRIME0, critical_coupling_ratio, mean_field_beta_scaled, mean_field_spinodals
+    >>> round(critical_coupling_ratio(), 6), round(1 / GPRIME0, 6)
+    (4.83978, 4.83978)
+    >>> mean_field_beta_scaled(critical_coupling_ratio())        # the midpoint slope diverges there
+    inf
+    >>> [round(h, 4) for h in mean_field_spinodals(J=5.0, T=1.0)]   # just above: a narrow bistable window
+    [-2.5102, -2.4898]
+    """
     return 1.0 / GPRIME0
 
 
@@ -181,6 +223,18 @@ def mean_field_fixed_points(J, h, T, *, grid=2001):
     stable : ndarray of bool
         Whether each is stable under the iteration m <- g((J m + h)/T),
         i.e. ``|J g'((J m + h)/T) / T|`` < 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import logistic_normal_mean, mean_field_fixed_points
+    >>> roots, stable = mean_field_fixed_points(J=6.0, h=-3.0, T=1.0)   # bistable, at the midpoint h = -J/2
+    >>> roots.round(6), stable
+    (array([0.13399, 0.5    , 0.86601]), array([ True, False,  True]))
+    >>> bool(np.allclose(logistic_normal_mean(6.0 * roots - 3.0), roots, atol=1e-12))   # m = g((J m + h)/T)
+    True
+    >>> round(float(roots[0] + roots[2]), 12)                          # symmetric about 1/2
+    1.0
     """
     J = v.real("J", J)
     h = v.real("h", h)
@@ -229,6 +283,17 @@ def mean_field_response(h_values, J, T, *, m0=0.5, branch="from_m0"):
     -------
     ndarray
         Mean activation at each field.
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_response
+    >>> h = [-3.0, -2.5]                                  # J = 6, T = 1: bistable near h = -J/2 = -3
+    >>> mean_field_response(h, J=6.0, T=1.0, branch="lower").round(6)
+    array([0.13399, 0.93796])
+    >>> mean_field_response(h, J=6.0, T=1.0, branch="upper").round(6)
+    array([0.86601, 0.93796])
+    >>> mean_field_response(h, J=6.0, T=1.0).round(6)     # from m0 = 1/2: the symmetric point stays at 1/2
+    array([0.5    , 0.93796])
     """
     hs = v.real_array("h_values", np.atleast_1d(h_values), ndim=1)
     J = v.real("J", J)
@@ -265,6 +330,17 @@ def mean_field_spinodals(J, T):
     """Fields (h_low, h_high) between which the mean-field response is bistable.
 
     Returns ``(nan, nan)`` when J/T <= 1/g'(0) (no bistability).
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_fixed_points, mean_field_spinodals
+    >>> lo, hi = mean_field_spinodals(J=6.0, T=1.0)
+    >>> round(lo, 6), round(hi, 6), round((lo + hi) / 2, 12)       # symmetric about Theta = -J/2
+    (-3.187366, -2.812634, -3.0)
+    >>> [mean_field_fixed_points(6.0, h, 1.0)[0].size for h in (lo - 1e-3, lo + 1e-3)]   # 1 root outside, 3 inside
+    [1, 3]
+    >>> mean_field_spinodals(J=1.0, T=1.0)                          # J/T < 1/g'(0): no bistability
+    (nan, nan)
     """
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
@@ -303,6 +379,18 @@ def mean_field_emergent_beta(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, m0=0.5
     -------
     beta, r_squared, fit_info
         As :func:`utacbook.stats.extract_emergent_beta`.
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_beta, mean_field_emergent_beta
+    >>> beta, r2, info = mean_field_emergent_beta(0.5, 0.5)
+    >>> # near the midpoint slope 4 g'(0) / (T - J g'(0)), and the fitted midpoint is Theta = -J/2
+    >>> round(beta, 3), round(mean_field_beta(0.5, 0.5), 3), round(info["theta"], 3)
+    (2.042, 2.083, -0.25)
+    >>> # the response depends on h/T and J/T only: beta(J, T) on [-2, 2] = beta(J/T, 1) on [-2/T, 2/T] / T
+    >>> b1, _, _ = mean_field_emergent_beta(1.0, 1.0, R_min=-4.0, R_max=4.0)
+    >>> round(b1 / 0.5, 6), round(beta, 6)
+    (2.042243, 2.042243)
     """
     R_min, R_max = v.real("R_min", R_min), v.real("R_max", R_max)
     if R_min == R_max:
@@ -329,6 +417,16 @@ def probit_approximation(x):
     Returns
     -------
     float or ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import logistic_normal_mean, probit_approximation
+    >>> probit_approximation(0.0)
+    0.5
+    >>> x = np.linspace(-10.0, 10.0, 2001)
+    >>> bool(np.abs(probit_approximation(x) - logistic_normal_mean(x)).max() < 5e-3)
+    True
     """
     out = expit(v.real_array("x", x) / np.sqrt(1.0 + np.pi / 8.0))
     return float(out) if out.ndim == 0 else out
@@ -348,6 +446,14 @@ def mean_field_beta_scaled(ratio):
     Returns
     -------
     float or ndarray
+
+    Examples
+    --------
+    >>> from utacbook.theory import GPRIME0, mean_field_beta, mean_field_beta_scaled
+    >>> mean_field_beta_scaled([0.0, 1.0, 5.0]).round(4)         # 4 g'(0) at K = 0; inf beyond 1/g'(0)
+    array([0.8265, 1.0417,    inf])
+    >>> round(mean_field_beta(J=0.8, T=0.4) * 0.4, 12), round(mean_field_beta_scaled(2.0), 12)   # beta_MF T = f(J/T)
+    (1.408559841623, 1.408559841623)
     """
     K = v.real_array("ratio", ratio)
     denom = 1.0 - GPRIME0 * K
@@ -379,6 +485,17 @@ def mean_field_scan_response(h_values, J, T, *, n_iter=60):
     -------
     ndarray
         Mean activation, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import mean_field_response, mean_field_scan_response
+    >>> h = np.linspace(-2.0, 1.0, 7)
+    >>> bool(np.allclose(mean_field_scan_response(h, 1.0, 0.5),
+    ...                  mean_field_response(h, 1.0, 0.5, branch="upper"), rtol=0, atol=1e-14))
+    True
+    >>> mean_field_scan_response([[-1.0], [0.0], [1.0]], [0.0, 2.0], 1.0).shape   # (h, J) broadcast
+    (3, 2)
     """
     args = v.real_array("h_values", h_values), v.real_array("J", J), v.real_array("T", T)
     try:
@@ -427,6 +544,18 @@ def mean_field_s_curve(J, T, *, x_max=12.0, n=2001):
         Field and mean activation along the curve.
     stable : ndarray of bool
         Whether each point is a stable fixed point (J g'(x)/T < 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import logistic_normal_mean, mean_field_s_curve, mean_field_spinodals
+    >>> h, m, stable = mean_field_s_curve(6.0, 1.0, n=401)
+    >>> bool(np.allclose(logistic_normal_mean(6.0 * m + h), m, rtol=0, atol=1e-12))   # every point: m = g((J m + h)/T)
+    True
+    >>> [round(float(x), 2) for x in (h[~stable].min(), h[~stable].max())]   # the unstable branch spans the spinodals
+    [-3.19, -2.81]
+    >>> [round(x, 2) for x in mean_field_spinodals(6.0, 1.0)]
+    [-3.19, -2.81]
     """
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
@@ -527,6 +656,17 @@ class CompatibleSet:
     beta, beta_err, k : float
     source : str
         Where f comes from (``"mean field"``, ``"lattice"``).
+
+    Examples
+    --------
+    >>> from utacbook.theory import GPRIME0, mean_field_compatible_couplings
+    >>> c = mean_field_compatible_couplings(20.0, 1.0, n=5)       # returns a CompatibleSet
+    >>> c
+    CompatibleSet(mean field: beta = 20 ± 1, 5 points, K = 0..4.74, T = 0.0413..2.07)
+    >>> round(float(c.T[0]), 6), round(4 * GPRIME0 / 20.0, 6)     # J = 0 end: T = 4 g'(0) / beta
+    (0.041324, 0.041324)
+    >>> c.to_dataframe().shape, list(c.to_dataframe().columns)
+    ((5, 7), ['ratio', 'J', 'T', 'J_lo', 'J_hi', 'T_lo', 'T_hi'])
     """
 
     ratio: np.ndarray
@@ -665,6 +805,17 @@ class PinnedCouplings:
         The second observable (``"theta"``, ``"width"``, ...).
     source : str
         Where f comes from.
+
+    Examples
+    --------
+    >>> from utacbook.theory import mean_field_beta, pin_couplings
+    >>> p = pin_couplings(mean_field_beta(0.6, 0.3), -0.3, beta_err=0.1, theta_err=0.01)   # true J = 0.6, T = 0.3
+    >>> p
+    PinnedCouplings(by theta, mean field: J = 0.6 ± 0.02, T = 0.3 ± 0.0056, K = 2 ± 0.046)
+    >>> [round(abs(z), 9) for z in p.z(0.6, 0.3)]                # the truth is 0 standard errors away
+    [0.0, 0.0, 0.0]
+    >>> sorted(p.to_dict())[:4]
+    ['J', 'J_err', 'T', 'T_err']
     """
 
     J: float

@@ -115,6 +115,22 @@ def two_block_solution(T, *, k_in=7.0, k_out=1.0, J=1.0, kind="antisymmetric", m
     float in [0, 1)
         m >= 0 (the solution with m_A = m, m_B = ±m); 0 where only the
         disordered solution exists.
+
+    Examples
+    --------
+    >>> import math
+    >>> from utacbook.theory import two_block_solution
+    >>> m = two_block_solution(4.0, k_in=7.0, k_out=1.0)                 # polarised: m = tanh(J (k_in - k_out) m / T)
+    >>> round(m, 10), round(math.tanh(6.0 * m / 4.0), 10)
+    (0.8585596366, 0.8585596366)
+    >>> two_block_solution(6.5)                                          # T > J (k_in - k_out): no polarised state
+    0.0
+    >>> ms = two_block_solution(4.0, kind="symmetric")                   # consensus: k_in + k_out
+    >>> round(ms, 10), round(math.tanh(8.0 * ms / 4.0), 10)
+    (0.9575040241, 0.9575040241)
+    >>> T_bethe = 1 / math.atanh(1 / 6)                                  # Bethe threshold: 6 tanh(J/T) = 1
+    >>> [two_block_solution(T, method="bethe") > 0 for T in (0.99 * T_bethe, 1.01 * T_bethe)]
+    [True, False]
     """
     T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
     v.choice("kind", kind, {"antisymmetric", "symmetric"})
@@ -149,6 +165,18 @@ def two_block_fixed_point(T, *, k_in=7.0, k_out=1.0, J=1.0, m0=(1.0, -1.0), damp
     -------
     ndarray, shape (2,)
         (m_A, m_B) at the fixed point reached.
+
+    Examples
+    --------
+    >>> from utacbook.theory import two_block_fixed_point, two_block_solution
+    >>> two_block_fixed_point(4.0, k_in=7.0, k_out=1.0).round(10).tolist()   # from (1, -1): polarised
+    [0.8585596366, -0.8585596366]
+    >>> round(two_block_solution(4.0, k_in=7.0, k_out=1.0), 10)
+    0.8585596366
+    >>> two_block_fixed_point(4.0, m0=(0.5, 0.5)).round(10).tolist()     # from consensus: symmetric
+    [0.9575040241, 0.9575040241]
+    >>> round(two_block_solution(4.0, kind="symmetric"), 10)
+    0.9575040241
     """
     T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
     m = v.real_array("m0", m0, ndim=1)
@@ -180,6 +208,17 @@ def two_block_hessian(m_a, m_b, T, *, k_in=7.0, k_out=1.0, J=1.0):
     Returns
     -------
     ndarray, shape (2, 2)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import two_block_hessian
+    >>> H = two_block_hessian(0.0, 0.0, 1.0, k_in=7.0, k_out=1.0)     # disordered state, T = 1
+    >>> H
+    array([[-3. , -0.5],
+           [-0.5, -3. ]])
+    >>> np.linalg.eigvalsh(H).round(10).tolist()   # (T - J (k_in ± k_out)) / 2: a maximum below both thresholds
+    [-3.5, -2.5]
     """
     T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
     ma = v.real("m_a", m_a, low=-1.0, high=1.0)
@@ -217,6 +256,22 @@ def polarised_stability(T, *, k_in=7.0, k_out=1.0, J=1.0, method="mf"):
         for "bethe" the cavity-map multipliers minus 1, negative = stable),
         ``df`` (mf: free energy per spin of the polarised minus the
         consensus solution; nan for bethe).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from utacbook.theory import polarised_stability, two_block_hessian
+    >>> r = polarised_stability(4.0, k_in=7.0, k_out=1.0)
+    >>> r["exists"], r["stable"], r["df"] > 0                 # metastable, above the consensus state
+    (True, True, True)
+    >>> m = r["m"]                                            # the eigenvalues are the Hessian's at (m, -m)
+    >>> np.linalg.eigvalsh(two_block_hessian(m, -m, 4.0)).round(10).tolist()
+    [3.6081686528, 4.6081686528]
+    >>> round(r["eig_consensus"], 10), round(r["eig_polar"], 10)
+    (3.6081686528, 4.6081686528)
+    >>> # metastable iff J (k_in + k_out) (1 - m^2) / T < 1
+    >>> [(polarised_stability(T)["stable"], 8.0 * (1 - polarised_stability(T)["m"] ** 2) / T < 1) for T in (5.0, 5.5)]
+    [(True, True), (False, False)]
     """
     T, k_in, k_out, J = _check_block_params(T, k_in, k_out, J)
     v.choice("method", method, {"mf", "bethe"})

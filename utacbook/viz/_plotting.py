@@ -22,7 +22,24 @@ PALETTE = {"sim": "#1f77b4", "fit": "#d62728", "mf": "#2ca02c", "guide": "#7f7f7
 
 
 def style():
-    """Apply the book's matplotlib style (call once in a chapter's imports cell)."""
+    """Apply the book's matplotlib style (call once in a chapter's imports cell).
+
+    It updates ``matplotlib.rcParams``: figure size 6.4 x 4 inches, a light
+    grid, no top and right spines, 10-point text, legends without a frame.
+
+    Examples
+    --------
+    A chapter calls ``style()`` once; here it is applied inside
+    ``rc_context``, which restores the previous settings afterwards:
+
+    >>> import matplotlib as mpl
+    >>> from utacbook.viz import style
+    >>> with mpl.rc_context():
+    ...     style()
+    ...     print(mpl.rcParams["figure.figsize"], mpl.rcParams["axes.grid"],
+    ...           mpl.rcParams["axes.spines.top"], mpl.rcParams["legend.frameon"])
+    [6.4, 4.0] True False False
+    """
     import matplotlib as mpl
     mpl.rcParams.update({
         "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 150,
@@ -40,7 +57,7 @@ def _ax(ax, **kw):
 
 def plot_scan(R, sigma, *, sigma_err=None, beta=None, theta=None, mean_field=None,
               label="simulation", ax=None, color=None, fit_label=None):
-    """Plot a scanned response sigma(R), optionally with its logistic fit and mean field.
+    r"""Plot a scanned response sigma(R), optionally with its logistic fit and mean field.
 
     Parameters
     ----------
@@ -52,6 +69,39 @@ def plot_scan(R, sigma, *, sigma_err=None, beta=None, theta=None, mean_field=Non
         Fitted logistic to overlay (skipped if beta is nan).
     mean_field : tuple (R_mf, sigma_mf), optional
         A mean-field curve to overlay.
+    label : str, default "simulation"
+        Legend label of the data.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    color : str, optional
+        Colour of the data (default the palette's ``"sim"``).
+    fit_label : str, optional
+        Legend label of the fit (default shows the fitted beta).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    A made-up scan that is an exact logistic (beta = 4, theta = -0.4), with
+    that logistic and the mean-field curve at J = 0.8, T = 0.19 overlaid; the
+    drawn fit passes through 1/2 at theta:
+
+    >>> import numpy as np
+    >>> import matplotlib.pyplot as plt
+    >>> from utacbook.stats import logistic
+    >>> from utacbook.theory import mean_field_response
+    >>> from utacbook.viz import plot_scan
+    >>> R = np.linspace(-2.0, 2.0, 9)
+    >>> ax = plot_scan(R, logistic(R, 4.0, -0.4), beta=4.0, theta=-0.4,
+    ...                mean_field=(R, mean_field_response(R, J=0.8, T=0.19)))
+    >>> [line.get_label() for line in ax.lines]
+    ['simulation', 'logistic fit, $\\beta$=4', 'mean field']
+    >>> x_fit, y_fit = ax.lines[1].get_data()
+    >>> round(float(np.interp(-0.4, x_fit, y_fit)), 4)
+    0.5
+    >>> plt.close(ax.figure)
     """
     from utacbook.stats._fitting import logistic
     ax = _ax(ax)
@@ -80,9 +130,39 @@ def plot_lattices(lattices, titles=None, *, axes=None, vmin=0.0, vmax=1.0, cmap=
                   colorbar=True):
     """Show a row of lattices (e.g. the scales of a multi-scale coarsening).
 
+    Parameters
+    ----------
+    lattices : sequence of 2-D arrays
+        One panel each.
+    titles : sequence of str, optional
+        Panel titles (default the shapes, ``"16x16"``).
+    axes : sequence of matplotlib.axes.Axes, optional
+        Where to draw (default: a new row of panels).
+    vmin, vmax : float, default 0, 1
+        Colour scale, shared by all panels.
+    cmap : str, default "viridis"
+    colorbar : bool, default True
+        Add one colour bar for the row.
+
     Returns
     -------
     fig, axes
+
+    Examples
+    --------
+    A random 16 x 16 lattice of 0/1 and two block-averaged scales of it:
+
+    >>> import numpy as np
+    >>> import matplotlib.pyplot as plt
+    >>> from utacbook.stats import multi_scale_coarsening
+    >>> from utacbook.viz import plot_lattices
+    >>> lat = np.random.default_rng(0).integers(0, 2, (16, 16)).astype(float)
+    >>> fig, axes = plot_lattices(multi_scale_coarsening(lat, n_scales=2))
+    >>> [ax.get_title() for ax in axes], len(fig.axes)    # three panels and the colour bar
+    (['16x16', '8x8', '4x4'], 4)
+    >>> axes[2].images[0].get_array().shape
+    (4, 4)
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
     n = len(lattices)
