@@ -286,7 +286,7 @@ def potts_tc(q, J=1.0):
     """
     q = v.real("q", q, low=1.0)
     J = v.real("J", J, positive=True)
-    return J / np.log1p(np.sqrt(q))
+    return float(J / np.log1p(np.sqrt(q)))
 
 
 def latent_heat(q, J=1.0, *, n_terms=200):
@@ -338,7 +338,7 @@ def transition_energies(q, J=1.0):
     """
     mid = -J * (1.0 + 1.0 / np.sqrt(v.real("q", q, low=1.0)))
     ell = latent_heat(q, J)
-    return mid - ell / 2.0, mid + ell / 2.0
+    return float(mid - ell / 2.0), float(mid + ell / 2.0)
 
 
 def enumerate_potts(L, T, *, q, J=1.0):

@@ -242,7 +242,9 @@ def infinite_lattice_specific_heat(T, J=1.0):
 
     It is checked in the tests against a numerical derivative
     :math:`du/dT` of :func:`infinite_lattice_energy`.  Diverges as
-    :math:`-(8/\\pi)K_c^2\\ln|1 - T/T_c|` at :math:`T_c` (``inf`` exactly there).
+    :math:`-(8/\\pi)K_c^2\\ln|1 - T/T_c|` at :math:`T_c`: ``inf`` where the
+    elliptic modulus rounds to exactly 1; the float :func:`onsager_tc` itself gives a
+    large finite value (about 18), the divergence being logarithmic.
 
     Parameters
     ----------
@@ -944,7 +946,7 @@ def mean_field_tc(degrees_or_graph, J=1.0):
     """
     J = _positive_J(J)
     k1, k2 = _degree_moments(degrees_or_graph)
-    return J * k2 / k1
+    return float(J * k2 / k1)
 
 
 def bethe_tc(degrees_or_graph, J=1.0):
