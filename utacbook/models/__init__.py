@@ -3,7 +3,7 @@
 The agent model of the RG-Phase-2 guide (``ABMParams``, ``MicroscopicABM``,
 ``EmergentBetaSimulator``, field scans; ``scan_field_extended`` for its long-range
 and disordered variants), the Ising engine on the square
-lattice and on any graph, the q-state Potts model, the graph generators and
+lattice and on any graph, the q-state Potts model, the XY model (continuous spins), the graph generators and
 network scans of the social chapters, and the multiscale government models
 of the multiscale text (``GovernmentMultiscaleModel``,
 ``GovernmentSimulation``, ``IntegratedGovernmentModel``) and the model whose scales
@@ -42,6 +42,7 @@ from ._potts import (
     PottsResult, Q_MAX, enumerate_potts, latent_heat, potts_tc, simulate_potts,
     simulate_potts_wolff, transition_energies,
 )
+from ._xy import T_KT_XY, XY_ALGORITHMS, XYResult, simulate_xy, simulate_xy_graph
 
 __all__ = [
     'ABMParams', 'AdaptiveScanResult', 'AgentRecord', 'AgentView', 'COMMUNITY_VARIANCE_THRESHOLD', 'COUPLED_DEFAULTS',
@@ -58,4 +59,5 @@ __all__ = [
     'quenched_samples', 'scale_transitions', 'scan_field',
     'scan_field_extended', 'simulate_graph', 'simulate_lattice', 'simulate_potts',
     'simulate_potts_wolff', 'transition_energies',
+    'T_KT_XY', 'XYResult', 'XY_ALGORITHMS', 'simulate_xy', 'simulate_xy_graph',
 ]
