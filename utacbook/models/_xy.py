@@ -219,7 +219,7 @@ class XYResult(_Exports):
 
     @property
     def susceptibility(self):
-        """χ = N⟨``|m|``²⟩/T (no subtraction: ⟨m⟩ = 0 in 2D), with error."""
+        """χ = N⟨m_x² + m_y²⟩/T (no subtraction: ⟨m⟩ = 0 in 2D), with error."""
         m2, err = self.estimate("m2")
         return self.N * m2 / self.T, self.N * err / self.T
 
