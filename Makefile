@@ -10,8 +10,8 @@
 #
 # Everything runs inside a virtual environment in .venv, created on first use
 # from pyproject.toml with one `pip install -e ".[dev]"` (with --no-compile: Python
-# compiles the modules it imports on first use; pip compiling all ~150 packages took
-# ~50 s of the ~85 s install). The browser test also
+# compiles the modules it imports on first use and caches them, see PYTHONDONTWRITEBYTECODE
+# below; pip compiling all ~150 packages took ~50 s of the ~85 s install). The browser test also
 # needs Debian's Chromium, which `make browser-deps` installs if it is missing.
 
 SHELL := /bin/bash
@@ -33,6 +33,10 @@ KERNEL_HASH := $(shell cat $(KERNEL_SOURCES) /dev/null | sha1sum | cut -c1-12)
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache/$(KERNEL_HASH)
 # Use the venv's kernelspecs and data files before any in the user's home.
 export JUPYTER_PREFER_ENV_PATH := 1
+# Python caches compiled modules in __pycache__ even if the caller's environment says not
+# to: the venv is installed with --no-compile, and without the cache every kernel, test
+# worker and Dask worker compiled every module it imports again (everything ~35 % slower).
+unexport PYTHONDONTWRITEBYTECODE
 
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
 # The build executes chapters one at a time; tests/execute_chapters.py first executes every
