@@ -312,6 +312,22 @@ def mf_block_state(T, *, a_in=6.0, a_out=1.5, h_a=0.0, h_b=0.0, m0=(1.0, -1.0), 
     return m
 
 
+def _first_depolarising_budget(depolarised, hi, tol):
+    """Smallest budget in [0, hi] at which ``depolarised(b)`` turns true, by bisection (to ``tol``).
+
+    0.0 if already true at b = 0; inf if still false at ``hi``.
+    """
+    if depolarised(0.0):
+        return 0.0
+    if not depolarised(hi):
+        return float("inf")
+    lo = 0.0
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if depolarised(mid) else (mid, hi)
+    return 0.5 * (lo + hi)
+
+
 def mf_critical_budget(T, *, k_in=6.0, k_out=1.5, lever="rewire", threshold=0.25, b_max=None, tol=1e-5):
     """Smallest budget at which the mean-field state reached from (1, -1) is depolarised.
 
@@ -358,15 +374,7 @@ def mf_critical_budget(T, *, k_in=6.0, k_out=1.5, lever="rewire", threshold=0.25
         m = mf_block_state(T, a_in=a_in, a_out=a_out, h_a=h_a, h_b=h_b, damping=1.0, max_iter=20000)
         return abs(m[0] - m[1]) / 2 < threshold
 
-    if depolarised(0.0):
-        return 0.0
-    if not depolarised(hi):
-        return float("inf")
-    lo = 0.0
-    while hi - lo > tol:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if depolarised(mid) else (mid, hi)
-    return 0.5 * (lo + hi)
+    return _first_depolarising_budget(depolarised, hi, tol)
 
 
 
@@ -477,15 +485,7 @@ def mf_critical_budget_blocks(T, *, k_a=7.0, k_b=7.0, k_out=1.0, lever="rewire",
     def depolarised(b):
         return _block_depolarised(T, *_block_lever_params(k_a, k_b, k_out, lever, b, side), threshold)
 
-    if depolarised(0.0):
-        return 0.0
-    if not depolarised(hi):
-        return float("inf")
-    lo = 0.0
-    while hi - lo > tol:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if depolarised(mid) else (mid, hi)
-    return 0.5 * (lo + hi)
+    return _first_depolarising_budget(depolarised, hi, tol)
 
 
 def mf_block_budgets(T, *, own_degree, k_out, graph_seeds=None, threshold=0.25, tol=1e-5):
