@@ -77,7 +77,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats as _stats
+from scipy.special import ndtr as _ndtr, ndtri as _ndtri  # scipy.stats' norm.sf / norm.isf, without importing scipy.stats (~0.5 s)
 
 from utacbook.report import format_pm, format_value, glue as _glue
 
@@ -538,8 +538,8 @@ class Effect(Criterion):
             raise ValueError("Effect needs err > 0 or a p_value on the measurement")
         z = m.value / m.err
         if self.direction == 0:
-            return float(2 * _stats.norm.sf(abs(z)))
-        return float(_stats.norm.sf(self.direction * z))
+            return float(2 * _ndtr(-abs(z)))
+        return float(_ndtr(-(self.direction * z)))
 
     def test(self, m):
         p = self.p_value(m)
@@ -681,7 +681,7 @@ def familywise_k(n_conditions, alpha=0.05, *, two_sided=True):
     if not 0 < a < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {a}")
     tail = a / n / (2 if two_sided else 1)
-    return float(_stats.norm.isf(tail))
+    return float(-_ndtri(tail))
 
 
 # ----------------------------------------------------------------------- claims
