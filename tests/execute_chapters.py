@@ -31,12 +31,17 @@ For each chapter the script prints where its time went: kernel start, the code c
 the longest gap between two cells, shutdown, and the three slowest cells (from
 nbclient's ``record_timing`` stamps, removed again before caching).
 
+Chapters start longest first (the run times of the last recorded run, in
+``tests/chapter_seconds.json``; a chapter not in it starts before all others), so the
+pool does not end with one long chapter running alone on a core while the other idles.
+``--record`` rewrites that file from this run's times.
+
 A chapter that fails is reported with its traceback and the script exits with
 status 1 (the build would fail on it too); the others are still cached.
 
 Usage::
 
-    python tests/execute_chapters.py [--cache _build/.jupyter_cache] [--jobs N] [--toc _toc.yml]
+    python tests/execute_chapters.py [--cache _build/.jupyter_cache] [--jobs N] [--toc _toc.yml] [--record]
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Run time (s) of each chapter in the last recorded run: the schedule's order.
+SECONDS_FILE = Path(__file__).resolve().parent / "chapter_seconds.json"
 
 
 def chapters(toc_path):
@@ -74,6 +81,29 @@ def chapters(toc_path):
     walk(toc)
     base = Path(toc_path).resolve().parent
     return [base / f"{f}.ipynb" for f in files if (base / f"{f}.ipynb").is_file()]
+
+
+def longest_first(paths, seconds):
+    """``paths`` ordered by recorded run time, longest first; unrecorded chapters first of all.
+
+    ``seconds`` maps a chapter's path relative to the repository (``book/rg/01_quickstart.ipynb``)
+    to its last run time.  Ties keep the table-of-contents order.
+    """
+    def key(item):
+        i, path = item
+        t = seconds.get(Path(os.path.relpath(path, ROOT)).as_posix())
+        return (t is not None, -(t or 0.0), i)
+
+    return [p for _, p in sorted(enumerate(paths), key=key)]
+
+
+def _load_seconds():
+    import json
+
+    try:
+        return {str(k): float(v) for k, v in json.loads(SECONDS_FILE.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _config():
@@ -155,6 +185,8 @@ def main(argv=None):
     parser.add_argument("--cache", default=str(ROOT / "_build" / ".jupyter_cache"))
     parser.add_argument("--toc", default=str(ROOT / "_toc.yml"))
     parser.add_argument("--jobs", type=int, default=0, help="parallel chapters (default: usable CPUs)")
+    parser.add_argument("--record", action="store_true",
+                        help=f"write this run's chapter times to {SECONDS_FILE.name} (the next runs' order)")
     args = parser.parse_args(argv)
 
     import nbformat
@@ -177,11 +209,12 @@ def main(argv=None):
     if not todo:
         print("execute_chapters: every chapter is in the cache")
         return 0
+    todo = longest_first(todo, _load_seconds())
     timeout, allow_errors = _config()
     print(f"execute_chapters: {len(todo)} chapter(s) to execute, {jobs} at a time, "
           f"NUMBA_NUM_THREADS={threads} each", flush=True)
     t0 = time.perf_counter()
-    failed = []
+    failed, measured = [], {}
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads,)) as pool:
@@ -202,9 +235,16 @@ def main(argv=None):
                 continue
             cache.cache_notebook_bundle(CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
+            measured[Path(rel).as_posix()] = round(seconds, 1)
             print(f"execute_chapters: {rel} executed in {seconds:.1f} s", flush=True)
     print(f"execute_chapters: {len(todo) - len(failed)} executed, {len(failed)} failed, "
           f"{time.perf_counter() - t0:.0f} s wall time", flush=True)
+    if args.record and measured:
+        import json
+
+        recorded = {**_load_seconds(), **measured}
+        SECONDS_FILE.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n", encoding="utf-8")
+        print(f"execute_chapters: chapter times written to {os.path.relpath(SECONDS_FILE, ROOT)}", flush=True)
     return 1 if failed else 0
 
 

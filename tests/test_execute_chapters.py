@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -40,10 +42,17 @@ def test_chapters_run_in_parallel_into_the_cache(tmp_path, capsys, monkeypatch):
     cache_dir = tmp_path / "cache"
 
     mod = _script()
+    seconds_file = tmp_path / "chapter_seconds.json"
+    monkeypatch.setattr(mod, "SECONDS_FILE", seconds_file)
     assert mod.chapters(tmp_path / "_toc.yml") == [tmp_path / "intro.ipynb", tmp_path / "part" / "01_a.ipynb"]
-    assert mod.main(["--cache", str(cache_dir), "--toc", str(tmp_path / "_toc.yml"), "--jobs", "2"]) == 0
+    assert mod.main(["--cache", str(cache_dir), "--toc", str(tmp_path / "_toc.yml"), "--jobs", "2",
+                     "--record"]) == 0
     out = capsys.readouterr().out
     assert "2 executed, 0 failed" in out
+    recorded = json.loads(seconds_file.read_text())       # --record: this run's times, by path from the repository
+    assert set(recorded) == {Path(os.path.relpath(p, mod.ROOT)).as_posix()
+                             for p in (tmp_path / "intro.ipynb", tmp_path / "part" / "01_a.ipynb")}
+    assert all(t > 0 for t in recorded.values())
     assert "startup" in out and "longest gap between cells" in out
 
     cache = get_cache(str(cache_dir))
@@ -57,6 +66,25 @@ def test_chapters_run_in_parallel_into_the_cache(tmp_path, capsys, monkeypatch):
     # nothing left to do on a second call
     assert mod.main(["--cache", str(cache_dir), "--toc", str(tmp_path / "_toc.yml")]) == 0
     assert "every chapter is in the cache" in capsys.readouterr().out
+
+
+def test_longest_first_order():
+    """Recorded chapters by decreasing time, unrecorded ones before them (in table-of-contents order)."""
+    mod = _script()
+    paths = [mod.ROOT / "book" / f"{name}.ipynb" for name in ("a", "b", "c", "d", "e")]
+    seconds = {"book/a.ipynb": 5.0, "book/b.ipynb": 30.0, "book/d.ipynb": 5.0}
+    order = [p.stem for p in mod.longest_first(paths, seconds)]
+    assert order == ["c", "e", "b", "a", "d"]
+    assert mod.longest_first(paths, {}) == paths
+
+
+def test_recorded_times_name_chapters_of_the_book():
+    """The committed schedule file is valid and every entry is a chapter of the table of contents."""
+    mod = _script()
+    recorded = json.loads(mod.SECONDS_FILE.read_text(encoding="utf-8"))
+    toc = {Path(os.path.relpath(p, mod.ROOT)).as_posix() for p in mod.chapters(REPO / "_toc.yml")}
+    assert recorded and set(recorded) <= toc, set(recorded) - toc
+    assert all(isinstance(t, (int, float)) and t > 0 for t in recorded.values())
 
 
 def test_a_failing_chapter_fails_the_script(tmp_path, capsys, monkeypatch):
