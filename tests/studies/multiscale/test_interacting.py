@@ -177,3 +177,21 @@ def test_gain_and_frozen_variance_metrics(ds):
         fz = ds["frozen_variance"].sel(variant=v).values
         bv = ds["between_variance"].sel(variant=v).values
         assert np.all(fz <= bv * (1 + 1e-12))
+
+
+def test_stored_studies_are_run_study_results():
+    """The chapter's stored sweeps hold exactly what run_study returns for their spec (replicas 0 and 1)."""
+    ds, spec = it.load("alt")
+    p = spec["params"]
+    ref = it.run_study(n_agents=p["n_agents"], n_communities=p["n_communities"], n_replicas=2,
+                       checkpoints=p["checkpoints"], window=p["window"], variants=p["variants"],
+                       public_goods=p["public_goods"], seed=spec["seed"], progress=False)
+    assert ds.variant.values.tolist() == ref.variant.values.tolist()
+    assert ds.step.values.tolist() == ref.step.values.tolist()
+    for k in it.METRICS:
+        assert np.array_equal(ds[k].isel(replica=[0, 1]).values, ref[k].values, equal_nan=True), k
+    main, main_spec = it.load("main")
+    assert main.variant.values.tolist() == list(it.VARIANTS) and bool(main.task_done.all())
+    assert main_spec["seed"] == spec["seed"] and main.sizes["replica"] == ds.sizes["replica"]
+    with pytest.raises(ValueError, match="which"):
+        it.load("other")

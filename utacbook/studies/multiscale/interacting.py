@@ -49,7 +49,7 @@ from utacbook.models import UNCOUPLED, CoupledGovernmentModel, GovernmentMultisc
 
 __all__ = ["VARIANTS", "PAIRED_WITH", "METRICS", "SNAPSHOT_METRICS", "SMALL_COMMUNITY", "CHECKPOINTS",
            "EXPLORATION",
-           "replica_task", "run_study", "paired_effects", "effect_change", "linear_gains",
+           "STORED", "replica_task", "run_study", "load", "paired_effects", "effect_change", "linear_gains",
            "special_case_identical", "trajectories", "falling_communities", "plot_checkpoints",
            "plot_trajectories", "claims", "measurements", "short_caveat", "explore_coupled", "REVISIONS"]
 
@@ -219,6 +219,45 @@ def run_study(*, n_agents=10_000, n_communities=20, n_replicas=16, checkpoints=C
     ds = ds.assign_coords(variant=variants, step=cps)
     ds.attrs["params"] = repr(params)
     return ds
+
+
+#: the chapter's two studies, stored sweeps (book/data/sweeps/<name>.toml and .zarr):
+#: "main" all six variants at the default public-goods strength, "alt" three variants at 0.25
+STORED = {"main": "ms_interacting", "alt": "ms_interacting_alt"}
+
+
+def load(which="main"):
+    """A stored study of the chapter, as :func:`run_study` returns it, and its sweep spec.
+
+    The chapter's studies are committed sweeps (:data:`STORED`), run with
+    ``python -m utacbook.sweep book/data/sweeps/<name>.toml``: the same tasks, seeds and
+    parameters as :func:`run_study` with the spec's keywords, so the results are identical.
+
+    Parameters
+    ----------
+    which : {"main", "alt"}
+
+    Returns
+    -------
+    (xarray.Dataset, dict)
+        The study with coordinates ``variant`` and ``step`` (as :func:`run_study`), and the spec.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import interacting as it
+    >>> ds, spec = it.load("alt")
+    >>> ds.variant.values.tolist(), spec["params"]["public_goods"]
+    (['coupled', 'fiscal_null', 'migration_null'], 0.25)
+    >>> int(ds.task_done.sum()) == ds.sizes["replica"]
+    True
+    """
+    name = STORED[V.choice("which", which, tuple(STORED))]
+    ds, spec = sweep.load_stored(name)
+    p = spec["params"]
+    ds = ds.assign_coords(variant=list(p["variants"]), step=[int(t) for t in p["checkpoints"]])
+    extra = {k: v for k, v in p.items() if k not in ("n_agents", "n_communities", "checkpoints", "window", "variants")}
+    ds.attrs["params"] = repr(extra)
+    return ds, spec
 
 
 def _pair(ds, against, base):
