@@ -120,7 +120,8 @@ book: $(STAMP)
 
 # Each step stops `make test` with a non-zero status if it fails. Chromium is
 # installed first (browser-deps), so a machine that cannot have it fails at once.
-BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
+# Pages on every usable core (one Chromium and one local server per pytest-xdist worker).
+BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser -n $(NPROC)
 
 test: $(STAMP) browser-deps
 	@echo "== 1/3 lint (ruff), unit tests, doctests and repository checks"
