@@ -396,3 +396,46 @@ def test_coupling_excess_arithmetic_and_share_plot():
     with pytest.raises(ValueError, match="same size"):
         bg.plot_coupling_share([0.4, 0.5], T, [0.5])
     plt.close(ax.figure)
+
+
+def _same(a, b):
+    assert set(a) == set(b), set(a) ^ set(b)
+    for k, x in b.items():
+        if isinstance(x, np.ndarray):
+            assert a[k].dtype == x.dtype and np.array_equal(a[k], x, equal_nan=True), k
+        else:
+            assert a[k] == x, k
+
+
+def test_stored_grid_study_is_the_direct_calls_and_its_spot_check_can_fail(tmp_path):
+    """A stored grid_study, analysed on loading, equals beta_grid and midpoint_slope; the re-run detects a change."""
+    import json
+
+    import utacbook.stored as st
+
+    kw = dict(J_values=[0.0, 0.5, 1.0], T_values=[0.2, 0.4], lattice_size=8, n_steps=10)
+    st.compute("grid_small", "utacbook.studies.rg.mean_field:grid_study", data_dir=tmp_path,
+               seed_grid=5, seed_midpoint=6, **kw)
+    grid, mid, rec = bg.load_grid_study("grid_small", data_dir=tmp_path)
+    direct = bg.beta_grid(kw["J_values"], kw["T_values"], lattice_size=8, n_steps=10, seed=5)
+    _same(grid, direct)
+    _same(mid, bg.midpoint_slope(direct["J"], direct["T"], lattice_size=8, n_steps=10, seed=6))
+    chk = bg.spot_check_grid_study(rec, n_couplings=2)
+    assert chk["identical"] and chk["max_abs_diff"] == 0.0
+    assert chk["n_runs"] == 2 * 2 * 25 + 2 * 2 * 2 * 2     # replica 0: 2 couplings x 2 T x (25 fields + 2 deltas x 2)
+    # a changed stored response is caught
+    path = tmp_path / "grid_small.json"
+    data = json.loads(path.read_text())
+    data["values"]["sigma_grid"][0][1][0][3] += 0.25
+    path.write_text(json.dumps(data))
+    assert not bg.spot_check_grid_study(st.load("grid_small", data_dir=tmp_path))["identical"]
+    with pytest.raises(ValueError, match="n_couplings"):
+        bg.spot_check_grid_study(rec, n_couplings=0)
+
+
+def test_book_grid_is_stored_with_the_chapter_parameters():
+    """book/data/rg_mean_field_grid.json: the guide's protocol (L = 64, 25 fields, 100 sweeps), seeds 2025/2027."""
+    grid, mid, rec = bg.load_grid_study()
+    assert rec["lattice_size"] == 64 and rec["n_steps"] == 100 and rec["update"] == "sequential"
+    assert grid["sigma"].shape == (5, 6, 5, 25) and mid["sigma"].shape == (10, 6, 5, 2, 2)
+    assert (rec["seed_grid"], rec["seed_midpoint"]) == (2025, 2027)

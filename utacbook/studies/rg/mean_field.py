@@ -27,7 +27,8 @@ from utacbook.theory import _mean_field as th
 from utacbook.models._abm import UPDATE_RULES, scan_field
 from utacbook.stats._fitting import extract_emergent_beta
 
-__all__ = ["beta_systems", "beta_grid", "midpoint_slope", "ratio_families",
+__all__ = ["beta_systems", "beta_grid", "midpoint_slope", "grid_study", "load_grid_study", "spot_check_grid_study",
+           "ratio_families",
            "derivative_signs", "uncoupled_beta", "coupling_excess", "grid_table",
            "plot_beta_comparison", "plot_collapse", "plot_midpoint_slope", "plot_coupling_share"]
 
@@ -147,7 +148,12 @@ def beta_systems(J, T, *, lattice_size=64, R_min=-2.0, R_max=2.0, n_points=25, n
     L, n_steps, n_rep = _run_args(lattice_size, n_steps, n_replicas, update)
     res = scan_field(J[..., None], T[..., None], R, lattice_size=L, n_steps=n_steps,
                      n_replicas=n_rep, update=update, seed=seed)
-    sigma = res["sigma"]
+    return _beta_analysis(J, T, R, res["sigma"], res["seed"], L, n_steps, update)
+
+
+def _beta_analysis(J, T, R, sigma, seed, L, n_steps, update):
+    """:func:`beta_systems` from its simulated responses ``sigma`` ((n_replicas,) + S + (n_points,))."""
+    n_rep = sigma.shape[0]
     shape = J.shape
 
     betas = np.full((n_rep,) + shape, np.nan)
@@ -185,7 +191,7 @@ def beta_systems(J, T, *, lattice_size=64, R_min=-2.0, R_max=2.0, n_points=25, n
         "beta_mean": beta_mean, "beta_std": beta_std, "beta_sem": beta_sem, "n_ok": n_ok,
         "theta_mean": theta_mean, "theta_sem": theta_sem, "r2_mean": r2_mean,
         "grid_limited_any": limited.any(axis=0), "reasons": reasons,
-        "sigma": sigma, "seed": res["seed"],
+        "sigma": sigma, "seed": seed,
         "settings": {"lattice_size": L, "R_min": float(R[0]), "R_max": float(R[-1]),
                      "n_points": int(R.size), "n_steps": n_steps, "n_replicas": n_rep,
                      "update": update},
@@ -274,7 +280,13 @@ def midpoint_slope(J, T, *, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
     h = -0.5 * J[..., None, None] + np.stack([-d, d], axis=-1)   # S + (n_d, 2)
     res = scan_field(J[..., None, None], T[..., None, None], h, lattice_size=L,
                      n_steps=n_steps, n_replicas=n_rep, update=update, seed=seed)
-    sig = res["sigma"]
+    return _midpoint_analysis(J, T, rd, res["sigma"], res["seed"])
+
+
+def _midpoint_analysis(J, T, rd, sig, seed):
+    """:func:`midpoint_slope` from its simulated responses ``sig`` ((n_replicas,) + S + (n_deltas, 2))."""
+    d = rd * T[..., None]                                  # S + (n_d,)
+    h = -0.5 * J[..., None, None] + np.stack([-d, d], axis=-1)   # S + (n_d, 2)
     slope = 4.0 * (sig[..., 1] - sig[..., 0]) / (2.0 * d)  # (n_rep,) + S + (n_d,)
     slope = np.moveaxis(slope, -1, 1)                      # (n_rep, n_d) + S
     mean, std, sem, _ = _mean_std_sem(slope)
@@ -293,7 +305,122 @@ def midpoint_slope(J, T, *, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
     return {"J": J, "T": T, "J_over_T": J / T, "beta_mf_slope": beta_mf,
             "rel_deltas": rd, "deltas": np.moveaxis(d, -1, 0), "beta_slope": slope,
             "beta_slope_mean": mean, "beta_slope_std": std, "beta_slope_sem": sem,
-            "beta_mf_secant": mf_sec, "step_ratio": step_ratio, "jump": jump, "sigma": sig, "seed": res["seed"]}
+            "beta_mf_secant": mf_sec, "step_ratio": step_ratio, "jump": jump, "sigma": sig, "seed": seed}
+
+
+def grid_study(J_values=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), T_values=(0.1, 0.15, 0.2, 0.3, 0.5), *,
+               seed_grid=2025, seed_midpoint=2027, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
+               update="sequential"):
+    """The chapter's grid, stored: the simulated responses of :func:`beta_grid` and :func:`midpoint_slope`.
+
+    Only the simulations are stored (they take ~20 s); :func:`load_grid_study` repeats the
+    fits on them in the build, and :func:`spot_check_grid_study` re-runs a part of them.
+
+    Parameters
+    ----------
+    J_values, T_values : sequence of float
+        As :func:`beta_grid` (the guide's field grid: 25 points on [-2, 2], 5 replicas).
+    seed_grid, seed_midpoint : int >= 0
+        Root seeds of :func:`beta_grid` and of :func:`midpoint_slope` (10 replicas).
+    rel_deltas, lattice_size, n_steps, update
+        As :func:`midpoint_slope` and :func:`beta_grid`.
+
+    Returns
+    -------
+    dict
+        ``sigma_grid`` ((5, nJ, nT, 25)), ``sigma_midpoint`` ((10, nJ, nT, n_deltas, 2)), and the
+        arguments.
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg import mean_field as bg
+    >>> out = bg.grid_study([0.0, 0.5], [0.3], lattice_size=8, n_steps=5, seed_grid=1, seed_midpoint=2)
+    >>> out["sigma_grid"].shape, out["sigma_midpoint"].shape
+    ((5, 2, 1, 25), (10, 2, 1, 2, 2))
+    """
+    kw = {"lattice_size": lattice_size, "n_steps": n_steps, "update": update}
+    grid = beta_grid(J_values, T_values, seed=seed_grid, **kw)
+    mid = midpoint_slope(grid["J"], grid["T"], rel_deltas=rel_deltas, seed=seed_midpoint, **kw)
+    return {"sigma_grid": grid["sigma"], "sigma_midpoint": mid["sigma"], "J_values": grid["J_values"],
+            "T_values": grid["T_values"], "rel_deltas": mid["rel_deltas"], "seed_grid": grid["seed"],
+            "seed_midpoint": mid["seed"], **kw}
+
+
+def load_grid_study(name="rg_mean_field_grid", *, data_dir=None):
+    """A stored :func:`grid_study`, analysed: ``(grid, midpoint, record)``.
+
+    The fits run on the stored responses, so ``grid`` and ``midpoint`` are exactly what
+    :func:`beta_grid` and :func:`midpoint_slope` return for the recorded call.
+
+    Parameters
+    ----------
+    name : str
+        The stored result (``book/data/<name>.json``).
+    data_dir : path, optional
+        As :func:`utacbook.stored.load`.
+
+    Returns
+    -------
+    (dict, dict, utacbook.stored.StoredResult)
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg import mean_field as bg
+    >>> grid, mid, rec = bg.load_grid_study()
+    >>> grid["beta_mean"].shape, mid["beta_slope_mean"].shape, rec.provenance["params"]["seed_grid"]
+    ((6, 5), (2, 6, 5), 2025)
+    """
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    Jv, Tv = np.asarray(rec["J_values"], dtype=float), np.asarray(rec["T_values"], dtype=float)
+    J, T = _systems(Jv[:, None], Tv[None, :])
+    sig = np.asarray(rec["sigma_grid"], dtype=float)
+    R = _grid(-2.0, 2.0, sig.shape[-1])
+    grid = _beta_analysis(J, T, R, sig, rec["seed_grid"], rec["lattice_size"], rec["n_steps"], rec["update"])
+    grid["J_values"], grid["T_values"] = Jv, Tv
+    mid = _midpoint_analysis(J, T, np.asarray(rec["rel_deltas"], dtype=float),
+                             np.asarray(rec["sigma_midpoint"], dtype=float), rec["seed_midpoint"])
+    return grid, mid, rec
+
+
+def spot_check_grid_study(rec, *, n_couplings=2):
+    """Re-run replica 0 of the first ``n_couplings`` couplings of a stored :func:`grid_study`.
+
+    :func:`utacbook.models.scan_field` gives run k (C order over replicas, then systems, then
+    fields) stream k of its seed, so replica 0 of the first couplings is the opening block of
+    streams of the full call: a one-replica call on those couplings reproduces it bit for bit.
+
+    Parameters
+    ----------
+    rec : utacbook.stored.StoredResult
+        From :func:`load_grid_study`.
+    n_couplings : int >= 1, default 2
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool: every re-run response equal, bit for bit), ``n_runs`` (scans
+        re-run), ``max_abs_diff``.
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg import mean_field as bg
+    >>> grid, mid, rec = bg.load_grid_study()
+    >>> chk = bg.spot_check_grid_study(rec, n_couplings=1)
+    >>> chk["identical"], chk["n_runs"]
+    (True, 145)
+    """
+    n = v.integer("n_couplings", n_couplings, low=1)
+    kw = {k: rec[k] for k in ("lattice_size", "n_steps", "update")}
+    grid = beta_grid(list(rec["J_values"])[:n], rec["T_values"], seed=rec["seed_grid"], n_replicas=2, **kw)
+    mid = midpoint_slope(grid["J"], grid["T"], rel_deltas=rec["rel_deltas"], seed=rec["seed_midpoint"],
+                         n_replicas=2, **kw)
+    stored_grid = np.asarray(rec["sigma_grid"])[:1, :n]
+    stored_mid = np.asarray(rec["sigma_midpoint"])[:1, :n]
+    new_grid, new_mid = np.asarray(grid["sigma"])[:1], np.asarray(mid["sigma"])[:1]
+    diff = max(float(np.max(np.abs(new_grid - stored_grid))), float(np.max(np.abs(new_mid - stored_mid))))
+    return {"identical": bool(np.array_equal(new_grid, stored_grid) and np.array_equal(new_mid, stored_mid)),
+            "n_runs": int(new_grid.size + new_mid.size), "max_abs_diff": diff}
 
 
 # --------------------------------------------------------------------------- analysis
