@@ -171,3 +171,161 @@ def test_response_ratios_and_ratio_to_exact():
     assert e[1] == pytest.approx(2.0 * np.hypot(0.1, 0.1))
     m = ews.ratio_to_exact(3.0, 0.3, 2.0, "c")
     assert m.value == pytest.approx(1.5) and m.err == pytest.approx(0.15)
+
+
+# ---------------------------------------------------------------- issue 16: skewness, spatial, nulls
+
+def test_rolling_skewness_is_adjusted_fisher_pearson_and_matches_known_distributions():
+    from scipy import stats
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(300) * 2.0 + 7.0
+    sk = ews.rolling_skewness(x, window=60)
+    for k in (0, 100, 240):
+        assert sk[k] == pytest.approx(stats.skew(x[k:k + 60], bias=False), rel=1e-9, abs=1e-12)
+    # exponential law: skewness exactly 2; Gaussian AR(1): exactly 0
+    n, w = 400, 2000
+    e = ews.rolling_skewness(rng.exponential(size=(n, w)), window=w)[:, 0]
+    assert abs(e.mean() - 2.0) <= NSIG * e.std(ddof=1) / np.sqrt(n) + 0.05   # + O(1/sqrt(w)) estimator bias
+    a = ews.rolling_skewness(ews.ar1(w, phi=0.7, n_series=n, seed=12), window=w)[:, 0]
+    assert abs(a.mean()) <= NSIG * a.std(ddof=1) / np.sqrt(n)
+    assert ews.rolling_skewness(np.ones(10), window=5)[0] == 0.0
+
+
+def test_indicators_agree_with_ewstools_on_the_same_series():
+    """Same residuals, rolling variance, lag-1 AC, skewness and Kendall τ as ewstools 2.1.
+
+    Conventions matched: ewstools' Gaussian bandwidth b puts the kernel quartiles at
+    ±b/4, i.e. σ = 0.25 b / 0.675 (ours is σ); it continues the series by reflection
+    (ours: edge="reflect"); both truncate the kernel at 4σ; a window given as a number
+    of points (> 1) is that many points, and values sit at the window's last point.
+    """
+    import ewstools
+    rng = np.random.default_rng(21)
+    n = 600
+    x = ews.ar1(n, phi=np.linspace(0.2, 0.9, n), seed=22)[0] + np.linspace(0.0, 3.0, n) \
+        + 0.3 * rng.standard_normal(n)
+    sigma, window = 30.0, 250
+    ts = ewstools.TimeSeries(x)
+    ts.detrend(method="Gaussian", bandwidth=sigma * 0.675 / 0.25)
+    ts.compute_var(rolling_window=window)
+    ts.compute_auto(rolling_window=window, lag=1)
+    ts.compute_skew(rolling_window=window)
+    ts.compute_ktau()
+    r = ews.detrend(x, bandwidth=sigma, edge="reflect")
+    np.testing.assert_allclose(ts.state["residuals"].to_numpy(), r, rtol=0, atol=1e-12)
+    ours = {"variance": ews.rolling_variance(r, window=window),
+            "ac1": ews.rolling_autocorrelation(r, window=window),
+            "skew": ews.rolling_skewness(r, window=window)}
+    for key, val in ours.items():
+        theirs = ts.ews[key].to_numpy()
+        assert np.all(np.isnan(theirs[:window - 1]))
+        np.testing.assert_allclose(theirs[window - 1:], val, rtol=1e-8, atol=1e-10)
+        assert ts.ktau[key] == pytest.approx(ews.kendall_trend(val)[0], abs=1e-12)
+
+
+def test_spin_modularity_is_newman_modularity_and_half_neighbour_correlation_on_regular_graphs():
+    import networkx as nx
+    rng = np.random.default_rng(31)
+    g = nx.barabasi_albert_graph(80, 2, seed=3)
+    s = rng.choice([-1, 1], size=(3, 80))
+    for row in s:
+        parts = [{i for i in g if row[i] > 0}, {i for i in g if row[i] < 0}]
+        assert ews.spin_modularity(row, g) == pytest.approx(nx.community.modularity(g, parts), abs=1e-12)
+    r = nx.random_regular_graph(4, 60, seed=4)
+    s = rng.choice([-1, 1], size=(5, 60))
+    np.testing.assert_allclose(ews.spin_modularity(s, r), 0.5 * ews.neighbour_correlation(s, r),
+                               rtol=0, atol=1e-14)
+
+
+def test_neighbour_correlation_of_independent_spins_has_exact_mean():
+    import networkx as nx
+    g = nx.random_regular_graph(3, 50, seed=5)
+    rng = np.random.default_rng(32)
+    m0, n = 0.4, 20000
+    s = np.where(rng.random((n, 50)) < (1 + m0) / 2, 1, -1)
+    c = ews.neighbour_correlation(s, g)
+    assert abs(c.mean() - (-(1 - m0 ** 2) / 50)) <= NSIG * c.std(ddof=1) / np.sqrt(n)
+
+
+def _gaussian_field(L, n, spectrum, rng):
+    """Gaussian fields on an L×L torus with E|FT|²/N = spectrum(q) (mean zero)."""
+    q = 2 * np.pi * np.fft.fftfreq(L)
+    q2 = 4 * np.sin(q[:, None] / 2) ** 2 + 4 * np.sin(q[None, :] / 2) ** 2
+    w = rng.standard_normal((n, L, L))
+    return np.fft.ifft2(np.fft.fft2(w) * np.sqrt(spectrum(q2))).real
+
+
+def test_second_moment_xi_of_white_noise_and_of_an_ornstein_zernike_field():
+    rng = np.random.default_rng(33)
+    L, n, nb = 24, 4000, 20
+
+    def xi2_batches(phi):
+        s0 = phi.sum(axis=(1, 2)) ** 2 / L ** 2
+        s1 = ews.structure_factor(phi)
+        x = [ews.second_moment_xi(a.mean(), b.mean(), L, signed=True)
+             for a, b in zip(np.split(s0, nb), np.split(s1, nb))]
+        return np.mean(x), np.std(x, ddof=1) / np.sqrt(nb)
+
+    m, e = xi2_batches(rng.standard_normal((n, L, L)))          # uncorrelated: ξ = 0
+    assert abs(m) <= NSIG * e
+    xi = 3.0
+    m, e = xi2_batches(_gaussian_field(L, n, lambda q2: 1.0 / (xi ** -2 + q2), rng))
+    assert abs(m - xi ** 2) <= NSIG * e + 0.02 * xi ** 2           # ratio-of-means bias O(1/batch)
+    assert ews.second_moment_xi(1.0, 2.0, L) == 0.0
+    with pytest.raises(ValueError, match="spins"):
+        ews.structure_factor(np.zeros((3, 4)))
+
+
+def test_record_run_snapshots_match_the_magnetisation_series():
+    r = ews.record_run(8, T=np.linspace(1.5, 2.0, 6), h=np.linspace(0, -0.3, 30), sweeps=30, every=5,
+                       burn_in=10, seed=3)
+    np.testing.assert_allclose(r["m"][4::5], r["spins"].mean(axis=(1, 2)), rtol=0, atol=1e-15)
+    r2 = ews.record_run(8, T=np.linspace(1.5, 2.0, 6), h=np.linspace(0, -0.3, 30), sweeps=30, every=5,
+                        burn_in=10, seed=3)
+    assert np.array_equal(r["m"], r2["m"])                          # a seed fixes the run
+    with pytest.raises(ValueError, match="every"):
+        ews.record_run(8, sweeps=31, every=5)
+
+
+def test_rates_at_threshold_against_a_known_binomial():
+    from scipy import stats
+    rng = np.random.default_rng(34)
+    p_hit, p_fa = stats.norm.sf(1.0 - 1.5), stats.norm.sf(1.0)   # N(1.5, 1) and N(0, 1) above 1
+    hits, fas = [], []
+    for _ in range(200):
+        r = ews.rates_at_threshold(rng.normal(1.5, 1, 60), rng.normal(0, 1, 60), threshold=1.0)
+        hits.append(r["hit"]), fas.append(r["false_alarm"])
+        se = np.sqrt(p_fa * (1 - p_fa) / 60)
+    assert abs(np.mean(fas) - p_fa) <= NSIG * se / np.sqrt(200)
+    assert abs(np.mean(hits) - p_hit) <= NSIG * np.sqrt(p_hit * (1 - p_hit) / 60) / np.sqrt(200)
+    # the quoted binomial error is the spread of the rate over repetitions
+    assert np.std(fas, ddof=1) == pytest.approx(se, rel=NSIG / np.sqrt(2 * 199))
+    r = ews.rates_at_threshold([1.0, 2.0], [0.0, 0.1], threshold=0.5)
+    assert r["hit"] == 1 and r["false_alarm"] == 0 and r["false_alarm_err"] == pytest.approx(0.5)
+
+
+def test_temporal_scores_extend_ews_scores_and_mean_tau():
+    m = ews.ar1(400, phi=np.linspace(0.1, 0.9, 400), n_series=4, seed=35)
+    tv, ta = ews.ews_scores(m, 380)
+    sc = ews.temporal_scores(m, 380)
+    assert np.array_equal(tv, sc["variance"]) and np.array_equal(ta, sc["ac1"])
+    assert np.all(np.abs(sc["skewness"]) <= 1)
+    mt = ews.mean_tau([0.5, 0.6, 0.7, 0.4], "c")
+    assert mt.value == pytest.approx(0.55) and mt.err == pytest.approx(np.std([0.5, 0.6, 0.7, 0.4], ddof=1) / 2)
+    assert mt.p_value < 0.01
+    t = ews.snapshot_trend(np.array([np.arange(10.0), -np.arange(10.0)]), [10, 3])
+    assert t[0] == pytest.approx(1.0) and np.isnan(t[1])
+
+
+def test_hard_null_table_on_synthetic_scores():
+    rng = np.random.default_rng(36)
+    fams = ("ramp", "null_const", "null_field", "null_temp")
+    tau = {key: {f: rng.uniform(-1, 0, 30) for f in fams} for key in ("variance@0", "ac1@0", "skewness@0")}
+    tau["modularity"] = {f: rng.uniform(-1, 0, 30) for f in fams}
+    for key in ("variance@0", "ac1@0", "modularity"):
+        tau[key]["ramp"] = rng.uniform(0.6, 1, 30)                # separated from every null
+    tau["skewness@0"] = {f: -x for f, x in tau["variance@0"].items()}   # scored with the sign flipped
+    rows = ews.hard_null_table({"tau": tau}, bandwidth_index=0, threshold=0.5, n_boot=20)
+    assert len(rows) == 12
+    for r in rows:
+        assert r["auc"] == 1.0 and r["hit"] == 1.0 and r["false_alarm"] == 0.0 and r["p_value"] < 1e-9

@@ -28,6 +28,10 @@ from utacbook import _validate as v
 from utacbook.theory._two_community import _bethe_du, _bethe_u  # the cavity message f(u), stable at low T
 
 __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autocorrelation",
+           "rolling_skewness", "spin_modularity", "neighbour_correlation", "structure_factor",
+           "second_moment_xi", "record_run", "temporal_scores", "snapshot_trend",
+           "rates_at_threshold", "mean_tau", "hard_null_study", "hard_null_rerun", "hard_null_table",
+           "bandwidth_scan", "plot_hard_nulls", "plot_auc_vs_bandwidth",
            "kendall_trend", "indicators", "flip_index", "field_ramp_runs", "ews_scores",
            "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
            "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
@@ -110,7 +114,7 @@ def _as_2d(name, x):
     raise ValueError(f"{name} must be 1-D or 2-D (series along the last axis), got {arr.shape}")
 
 
-def detrend(x, *, method="gaussian", bandwidth=50.0):
+def detrend(x, *, method="gaussian", bandwidth=50.0, edge="nearest"):
     """Remove a slow trend from series (last axis = time).
 
     Parameters
@@ -120,13 +124,28 @@ def detrend(x, *, method="gaussian", bandwidth=50.0):
         "linear" subtracts a least-squares line; "gaussian" subtracts a
         Gaussian-kernel smooth (Nadaraya-Watson, as in Dakos et al. 2012).
     bandwidth : float > 0, default 50
-        Kernel standard deviation in time steps ("gaussian" only).
+        Kernel standard deviation in time steps ("gaussian" only).  The
+        kernel is truncated at 4 standard deviations.  ``ewstools`` (and the R
+        ``earlywarnings`` package) state the bandwidth b such that the kernel's
+        quartiles lie at ±b/4: its b is our ``bandwidth * 0.675 / 0.25``.
+    edge : {"nearest", "reflect"}, default "nearest"
+        How the smooth is continued beyond the ends (``scipy.ndimage``
+        modes): "nearest" repeats the end values; "reflect" mirrors the
+        series, as ``ewstools`` does.
 
     Returns
     -------
     ndarray, same shape as ``x``: the residuals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = detrend(np.linspace(0.0, 1.0, 200), method="linear")
+    >>> bool(np.max(np.abs(r)) < 1e-12)
+    True
     """
     v.choice("method", method, {"none", "linear", "gaussian"})
+    v.choice("edge", edge, {"nearest", "reflect"})
     X, one = _as_2d("x", x)
     n = X.shape[1]
     if method == "none":
@@ -139,7 +158,7 @@ def detrend(x, *, method="gaussian", bandwidth=50.0):
         bw = v.real("bandwidth", bandwidth, positive=True)
         from scipy.ndimage import gaussian_filter1d
         # Gaussian kernel smoother; mode="nearest" repeats the end values beyond the edges
-        R = X - gaussian_filter1d(X, bw, axis=1, mode="nearest", truncate=4.0)
+        R = X - gaussian_filter1d(X, bw, axis=1, mode=edge, truncate=4.0)
     return R[0] if one else R
 
 
@@ -205,6 +224,46 @@ def rolling_autocorrelation(x, *, window=100, lag=1):
     return out[0] if one else out
 
 
+def rolling_skewness(x, *, window=100):
+    r"""Sample skewness in a rolling window, one value per window end.
+
+    The adjusted Fisher-Pearson coefficient
+    :math:`G_1 = \frac{\sqrt{n(n-1)}}{n-2}\, m_3/m_2^{3/2}` with
+    :math:`m_k` the central moments of the ``n = window`` points (the
+    convention of ``pandas`` ``rolling().skew()``, hence of ``ewstools``, and
+    of ``scipy.stats.skew(bias=False)``); 0 in a window with zero variance.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n_series, n)
+    window : int, 3 <= window <= n
+
+    Returns
+    -------
+    ndarray, shape (n - window + 1,) or (n_series, n - window + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(rolling_skewness(np.array([0.0, 0.0, 0.0, 1.0]), window=4)[0])
+    2.0
+    """
+    X, one = _as_2d("x", x)
+    window = _check_window(X, window)
+    X = X - X.mean(axis=1, keepdims=True)
+    n = window
+    a1 = _rolling_sum(X, n) / n
+    a2 = _rolling_sum(X * X, n) / n
+    a3 = _rolling_sum(X ** 3, n) / n
+    m2 = np.maximum(a2 - a1 ** 2, 0.0)
+    m3 = a3 - 3.0 * a1 * a2 + 2.0 * a1 ** 3
+    scale = np.sqrt(n * (n - 1.0)) / (n - 2.0)
+    ok = m2 > 1e-14 * np.maximum(a2, np.finfo(float).tiny)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(ok, scale * m3 / np.where(ok, m2, 1.0) ** 1.5, 0.0)
+    return out[0] if one else out
+
+
 def kendall_trend(indicator):
     """Kendall's τ between time and an indicator series (upward trend: τ > 0).
 
@@ -236,17 +295,19 @@ def indicators(x, *, window=100, detrend_method="gaussian", bandwidth=50.0):
     Returns
     -------
     dict
-        With ``residuals``, ``variance``, ``ac1`` (rolling, per window end),
-        ``t_end`` (index of each window's last point), ``tau_variance``,
-        ``tau_ac1``.
+        With ``residuals``, ``variance``, ``ac1``, ``skewness`` (rolling, per
+        window end), ``t_end`` (index of each window's last point),
+        ``tau_variance``, ``tau_ac1``, ``tau_skewness``.
     """
     x = v.real_array("x", x, ndim=1, min_len=3)
     r = detrend(x, method=detrend_method, bandwidth=bandwidth)
     var = rolling_variance(r, window=window)
     ac = rolling_autocorrelation(r, window=window)
-    return {"residuals": r, "variance": var, "ac1": ac,
+    sk = rolling_skewness(r, window=window)
+    return {"residuals": r, "variance": var, "ac1": ac, "skewness": sk,
             "t_end": np.arange(window - 1, x.size),
-            "tau_variance": kendall_trend(var)[0], "tau_ac1": kendall_trend(ac)[0]}
+            "tau_variance": kendall_trend(var)[0], "tau_ac1": kendall_trend(ac)[0],
+            "tau_skewness": kendall_trend(sk)[0]}
 
 
 # --------------------------------------------------------------------------
@@ -280,7 +341,7 @@ def _simulate(system, T, h, sweeps, burn_in, init, seed, algorithm):
 
 def field_ramp_runs(system, *, T=2.0, h_start=0.0, h_end=-0.6, sweeps=2000, burn_in=200,
                     n_runs=20, ramp=True, algorithm="heatbath", seed=0):
-    """Magnetisation series of runs started on the up branch, field ramped or held.
+    """Magnetisation series of runs started on the up branch, field ramped or kept constant.
 
     Parameters
     ----------
@@ -576,7 +637,7 @@ def ramp_study(system, *, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40
 
     Each ramped run (field 0 → ``h_end`` over ``sweeps``) is cut ``gap``
     sweeps before its flip (first m < 0); ramped runs that never flip are
-    cut at the end.  Null run k (field held at 0, same length as the longest
+    cut at the end.  Null run k (field kept at 0, same length as the longest
     cut) is cut at the same sweep as ramped run k, so both are scored on
     segments of equal length.
 
@@ -873,3 +934,603 @@ def ratio_to_exact(value, err, exact, condition):
     if exact == 0:
         raise ValueError("exact must be nonzero")
     return Measurement(value / exact, abs(err / exact), condition=condition)
+
+
+# --------------------------------------------------------------------------
+# spatial indicators, configuration recorder and hard nulls (issue 16)
+# --------------------------------------------------------------------------
+
+def _adjacency(graph):
+    """Symmetric CSR adjacency (0/1) of a networkx graph, in its node order."""
+    import networkx as nx
+    import scipy.sparse as sp
+    if isinstance(graph, nx.Graph):
+        A = nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes), weight=None, format="csr")
+    elif sp.issparse(graph):
+        A = sp.csr_array(graph)
+    else:
+        raise TypeError(f"graph must be a networkx graph or a scipy sparse matrix, got {type(graph).__name__}")
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"graph adjacency must be square, got {A.shape}")
+    A = sp.csr_array((A != 0).astype(float))
+    return A
+
+
+def spin_modularity(spins, graph):
+    r"""Newman modularity of the partition of a graph by spin sign.
+
+    .. math:: Q = \frac{1}{4E}\sum_{ij}\Big(A_{ij} - \frac{k_i k_j}{2E}\Big) s_i s_j ,
+
+    the modularity of the two groups {s = +1}, {s = -1} (Newman 2006, the
+    "modularity" of the essay's prediction 1 applied to opinions).  On a
+    k-regular graph :math:`Q = \tfrac12(\overline{s_i s_j} - m^2)`, half the
+    connected nearest-neighbour correlation (:func:`neighbour_correlation`).
+
+    Parameters
+    ----------
+    spins : array_like of +-1, shape (N,) or (n_snapshots, N)
+        Configurations in the graph's node order (as ``simulate_graph``
+        returns them).
+    graph : networkx graph or scipy sparse matrix
+        Unweighted (weights are ignored).
+
+    Returns
+    -------
+    float or ndarray, shape (n_snapshots,)
+
+    Examples
+    --------
+    Two triangles joined by one edge, each triangle one opinion:
+
+    >>> import networkx as nx, numpy as np
+    >>> g = nx.barbell_graph(3, 0)
+    >>> round(float(spin_modularity(np.array([1, 1, 1, -1, -1, -1]), g)), 4)
+    0.3571
+    """
+    A = _adjacency(graph)
+    S, one = _as_2d("spins", spins)
+    if S.shape[1] != A.shape[0]:
+        raise ValueError(f"spins must have N = {A.shape[0]} entries per configuration, got {S.shape[1]}")
+    k = np.asarray(A.sum(axis=1)).ravel()
+    two_e = k.sum()
+    if two_e == 0:
+        raise ValueError("graph has no edges")
+    sAs = np.einsum("ij,ij->i", S, (A @ S.T).T)
+    ks = S @ k
+    q = (sAs - ks ** 2 / two_e) / (2.0 * two_e)
+    return float(q[0]) if one else q
+
+
+def neighbour_correlation(spins, graph):
+    r"""Connected nearest-neighbour correlation :math:`\overline{s_i s_j} - m^2`.
+
+    The average of :math:`s_i s_j` over the edges minus the square of the
+    magnetisation per spin of the same configuration: the graph analogue
+    of the correlation function at distance 1.  For independent spins of
+    mean :math:`m_0` its expectation is exactly :math:`-(1-m_0^2)/N`.
+
+    Parameters
+    ----------
+    spins : array_like of +-1, shape (N,) or (n_snapshots, N)
+    graph : networkx graph or scipy sparse matrix
+
+    Returns
+    -------
+    float or ndarray, shape (n_snapshots,)
+
+    Examples
+    --------
+    >>> import networkx as nx, numpy as np
+    >>> float(neighbour_correlation(np.ones(5), nx.cycle_graph(5)))
+    0.0
+    """
+    A = _adjacency(graph)
+    S, one = _as_2d("spins", spins)
+    if S.shape[1] != A.shape[0]:
+        raise ValueError(f"spins must have N = {A.shape[0]} entries per configuration, got {S.shape[1]}")
+    two_e = A.sum()
+    if two_e == 0:
+        raise ValueError("graph has no edges")
+    c = np.einsum("ij,ij->i", S, (A @ S.T).T) / two_e - S.mean(axis=1) ** 2
+    return float(c[0]) if one else c
+
+
+def structure_factor(spins, *, mode=1):
+    r"""Structure factor at the wave vector :math:`2\pi\,\mathrm{mode}/L` of square-lattice configurations.
+
+    :math:`S(q) = |\sum_x s_x e^{-iq\cdot x}|^2/N`, averaged over the two
+    lattice directions (q along x and along y).  For ``mode`` >= 1 a constant
+    shift of the field does not change it.
+
+    Parameters
+    ----------
+    spins : array_like, shape (L, L) or (n_snapshots, L, L)
+        Any real field on a periodic L×L lattice.
+    mode : int, 1 <= mode <= L/2
+
+    Returns
+    -------
+    float or ndarray, shape (n_snapshots,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.cos(2 * np.pi * np.arange(8) / 8)[:, None] * np.ones((8, 8))
+    >>> float(structure_factor(x))            # |sum|^2 / N = (32)^2 / 64, over 2 directions
+    8.0
+    """
+    a = v.real_array("spins", spins)
+    one = a.ndim == 2
+    if one:
+        a = a[None]
+    if a.ndim != 3 or a.shape[1] != a.shape[2]:
+        raise ValueError(f"spins must have shape (L, L) or (n, L, L), got {np.shape(spins)}")
+    L = a.shape[1]
+    mode = v.integer("mode", mode, low=1, high=L // 2)
+    ph = np.exp(-2j * np.pi * mode * np.arange(L) / L)
+    fx = np.einsum("nij,i->n", a.astype(complex), ph)
+    fy = np.einsum("nij,j->n", a.astype(complex), ph)
+    s = 0.5 * (np.abs(fx) ** 2 + np.abs(fy) ** 2) / (L * L)
+    return float(s[0]) if one else s
+
+
+def second_moment_xi(s0, s1, L, *, signed=False):
+    r"""Second-moment correlation length from S(0) and S(q_min) on an L×L lattice.
+
+    .. math:: \xi^2 = \frac{S(0)/S(q_{\min}) - 1}{4\sin^2(\pi/L)},
+
+    exact for the lattice Ornstein-Zernike form
+    :math:`S(q) \propto 1/(\xi^{-2} + \sum_a 4\sin^2(q_a/2))`; 0 for an
+    uncorrelated field (S flat).  In the ordered phase S(0) must be the
+    *connected* one, N Var(m).
+
+    Parameters
+    ----------
+    s0, s1 : float or array
+        S(0) and S(q_min), ``q_min = 2π/L`` (:func:`structure_factor`).
+    L : int >= 2
+    signed : bool, default False
+        Return :math:`\xi^2` itself (may be negative from noise) instead of
+        :math:`\xi = \sqrt{\max(\xi^2, 0)}`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L, xi = 32, 3.0
+    >>> q2 = 4 * np.sin(np.pi / L) ** 2
+    >>> round(float(second_moment_xi(1 / xi ** -2, 1 / (xi ** -2 + q2), L)), 12)
+    3.0
+    """
+    L = v.integer("L", L, low=2)
+    s0 = np.asarray(s0, dtype=float)
+    s1 = np.asarray(s1, dtype=float)
+    x2 = (s0 / s1 - 1.0) / (4.0 * np.sin(np.pi / L) ** 2)
+    out = x2 if signed else np.sqrt(np.maximum(x2, 0.0))
+    return float(out) if out.ndim == 0 else out
+
+
+def record_run(system, *, T=2.0, h=0.0, sweeps=2000, every=10, burn_in=200, init="up",
+               algorithm="heatbath", seed=0):
+    """One run with the configuration recorded every ``every`` sweeps.
+
+    The engine is called once for the burn-in and then once per block of
+    ``every`` sweeps, each continuing from the previous final state
+    (``init=state``); the field may change every sweep, the temperature
+    every block.
+
+    Parameters
+    ----------
+    system : int or graph
+        An even lattice size L or anything ``simulate_graph`` accepts.
+    T : float > 0 or array of shape (sweeps // every,)
+        Temperature, one value per block (the burn-in uses the first).
+    h : float or array of shape (sweeps,)
+        Field, one value per recorded sweep (the burn-in uses the first).
+    sweeps : int, a multiple of ``every``
+    every : int >= 1
+    burn_in : int >= 0
+    init : {"up", "down", "random"}
+    algorithm : {"heatbath", "metropolis"}
+    seed : int >= 0, or a numpy SeedSequence
+        Block b uses the b-th child of ``SeedSequence(seed).spawn``.
+
+    Returns
+    -------
+    dict
+        With ``m`` (sweeps,), the magnetisation per spin per sweep, and
+        ``spins`` (sweeps // every, N) or (…, L, L), int8, the state at the end
+        of each block.
+
+    Examples
+    --------
+    >>> r = record_run(8, T=1.5, sweeps=20, every=5, burn_in=10, seed=1)
+    >>> r["m"].shape, r["spins"].shape
+    ((20,), (4, 8, 8))
+    """
+    sweeps = v.integer("sweeps", sweeps, low=1)
+    every = v.integer("every", every, low=1)
+    burn_in = v.integer("burn_in", burn_in, low=0)
+    if sweeps % every:
+        raise ValueError(f"sweeps must be a multiple of every={every}, got {sweeps}")
+    nb = sweeps // every
+    Ts = np.broadcast_to(np.asarray(T, dtype=float), (nb,))
+    if np.any(~np.isfinite(Ts)) or np.any(Ts <= 0):
+        raise ValueError("T must be positive and finite")
+    hs = np.broadcast_to(np.asarray(h, dtype=float), (sweeps,))
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(v.integer("seed", seed, low=0))
+    kids = ss.spawn(nb + 1)
+    state = init
+    if burn_in > 0:
+        state = _simulate(system, float(Ts[0]), float(hs[0]), burn_in, 0, init, kids[0], algorithm).spins
+    m = np.empty(sweeps)
+    snaps = []
+    for b in range(nb):
+        sl = slice(b * every, (b + 1) * every)
+        hb = hs[sl] if every > 1 else float(hs[sl][0])
+        r = _simulate(system, float(Ts[b]), hb, every, 0, state, kids[b + 1], algorithm)
+        m[sl] = r.magnetization
+        state = r.spins
+        snaps.append(np.asarray(state, dtype=np.int8).copy())
+    return {"m": m, "spins": np.array(snaps)}
+
+
+def temporal_scores(m, cut, *, window_frac=0.5, bandwidth=50.0, start=0):
+    """Kendall τ of rolling variance, lag-1 autocorrelation and skewness on m[start:cut].
+
+    As :func:`ews_scores` (same detrending, window and cut conventions),
+    with the skewness added.
+
+    Returns
+    -------
+    dict
+        ``"variance"``, ``"ac1"``, ``"skewness"`` → τ, ndarray (n_series,)
+        (NaN for segments shorter than 20).
+    """
+    M, _ = _as_2d("m", m)
+    window_frac = v.real("window_frac", window_frac, positive=True, high=1.0)
+    start = v.integer("start", start, low=0)
+    cuts = np.broadcast_to(np.asarray(cut, dtype=int), (M.shape[0],))
+    out = {key: np.full(M.shape[0], np.nan) for key in ("variance", "ac1", "skewness")}
+    for k in range(M.shape[0]):
+        seg = M[k, start:cuts[k]]
+        if seg.size < 20:
+            continue
+        w = max(5, int(round(window_frac * seg.size)))
+        res = indicators(seg, window=min(w, seg.size), bandwidth=bandwidth)
+        for key in out:
+            out[key][k] = res[f"tau_{key}"]
+    return out
+
+
+def snapshot_trend(values, n_snap):
+    """Kendall τ of a snapshot series over its first ``n_snap`` entries, per run.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_runs, n_snapshots)
+    n_snap : int or array of int, shape (n_runs,)
+        Snapshots kept per run (those taken before the cut); fewer than 5 give NaN.
+
+    Returns
+    -------
+    ndarray, shape (n_runs,)
+    """
+    V, _ = _as_2d("values", values)
+    ns = np.broadcast_to(np.asarray(n_snap, dtype=int), (V.shape[0],))
+    out = np.full(V.shape[0], np.nan)
+    for k in range(V.shape[0]):
+        if ns[k] >= 5:
+            out[k] = kendall_trend(V[k, :ns[k]])[0]
+    return out
+
+
+def rates_at_threshold(score_pos, score_neg, *, threshold=0.5):
+    """Hit and false-alarm rates at a fixed threshold, with binomial errors.
+
+    A run warns when its score is >= ``threshold``.  The error of a rate p
+    from n runs is the binomial ``sqrt(p(1-p)/n)``, floored at ``sqrt(1/n)/sqrt(n)``
+    (= 1/n) when p is 0 or 1 (as :func:`hit_false_alarm_table`).
+
+    Returns
+    -------
+    dict
+        With ``hit``, ``hit_err``, ``false_alarm``, ``false_alarm_err``,
+        ``n_pos``, ``n_neg`` (NaNs dropped).
+
+    Examples
+    --------
+    >>> r = rates_at_threshold([0.6, 0.7, 0.2, 0.9], [0.1, 0.55, -0.3, 0.0], threshold=0.5)
+    >>> r["hit"], r["false_alarm"]
+    (0.75, 0.25)
+    """
+    threshold = v.real("threshold", threshold)
+    p = np.asarray(score_pos, float)
+    q = np.asarray(score_neg, float)
+    p, q = p[np.isfinite(p)], q[np.isfinite(q)]
+    if p.size == 0 or q.size == 0:
+        raise ValueError("score_pos and score_neg need at least one finite score each")
+
+    def rate(x):
+        f = float(np.mean(x >= threshold))
+        return f, float(np.sqrt(max(f * (1 - f), 1.0 / x.size) / x.size))
+
+    hit, he = rate(p)
+    fa, fe = rate(q)
+    return {"hit": hit, "hit_err": he, "false_alarm": fa, "false_alarm_err": fe,
+            "n_pos": int(p.size), "n_neg": int(q.size)}
+
+
+def mean_tau(tau, condition=""):
+    """Mean Kendall τ over runs with its standard error and a one-sided t-test p-value (τ > 0).
+
+    Returns
+    -------
+    utacbook.claims.Measurement
+    """
+    from scipy import stats
+    from utacbook.claims import Measurement
+    t = np.asarray(tau, float)
+    t = t[np.isfinite(t)]
+    if t.size < 2:
+        raise ValueError("tau needs at least two finite values")
+    mu, se = float(t.mean()), float(t.std(ddof=1) / np.sqrt(t.size))
+    p = float(stats.ttest_1samp(t, 0.0, alternative="greater").pvalue)
+    return Measurement(mu, se, condition=condition, p_value=p,
+                       text=f"mean τ {mu:+.2f} ± {se:.2f} (p = {p:.1e}, {t.size} runs)")
+
+
+#: families of runs in :func:`hard_null_study`
+FAMILIES = ("ramp", "null_const", "null_field", "null_temp")
+
+
+def _hn_setup(*, k, N, graph_seed, T, h_end, sweeps, every, T_null_end):
+    """Graph and the field and temperature schedules of :func:`hard_null_study`."""
+    import networkx as nx
+    from utacbook.models import prepare_graph
+    G = nx.random_regular_graph(k, N, seed=graph_seed)
+    graph = prepare_graph(G)
+    if list(graph.nodes) != list(G.nodes):
+        raise RuntimeError("node order of the prepared graph differs from the networkx graph")
+    h_sp = bethe_spinodal(k=k, T=T)
+    rate = abs(h_end) / sweeps
+    t_sp = int(round(abs(h_sp) / rate))
+    t = np.arange(sweeps)
+    fields = {"ramp": np.linspace(0.0, h_end, sweeps), "null_const": np.zeros(sweeps),
+              "null_field": np.maximum(abs(h_sp) - rate * t, 0.0), "null_temp": np.zeros(sweeps)}
+    tb = np.arange(sweeps // every) * every
+    temps = {f: np.full(sweeps // every, float(T)) for f in FAMILIES}
+    temps["null_temp"] = T + (T_null_end - T) * np.minimum(tb / t_sp, 1.0)
+    return {"graph": graph, "A": _adjacency(G), "fields": fields, "temps": temps, "tb": tb,
+            "h_sp": h_sp, "t_sp": t_sp, "sweeps": sweeps, "every": every}
+
+
+def _hn_run(su, family, j, *, burn_in, seed):
+    """Run j of one family of :func:`hard_null_study`: m per sweep and Q per snapshot."""
+    fi = FAMILIES.index(family)
+    r = record_run(su["graph"], T=su["temps"][family], h=su["fields"][family], sweeps=su["sweeps"],
+                   every=su["every"], burn_in=burn_in, seed=np.random.SeedSequence([seed, 10 + fi, j]))
+    return {"m": r["m"], "Q": spin_modularity(r["spins"], su["A"])}
+
+
+def hard_null_rerun(study, family, run):
+    """Re-run one run of a stored :func:`hard_null_study` and score it as the study did.
+
+    Parameters
+    ----------
+    study : dict or StoredResult from :func:`hard_null_study`
+    family : one of ``FAMILIES``
+    run : int, 0 <= run < n_runs
+
+    Returns
+    -------
+    dict
+        Indicator key (as in ``study["tau"]``) → τ of this run; a spot check
+        compares it with ``study["tau"][key][family][run]``.
+    """
+    P = study["params"]
+    v.choice("family", family, set(FAMILIES))
+    run = v.integer("run", run, low=0, high=P["n_runs"] - 1)
+    su = _hn_setup(k=P["k"], N=P["N"], graph_seed=P["graph_seed"], T=P["T"], h_end=P["h_end"],
+                   sweeps=P["sweeps"], every=P["every"], T_null_end=P["T_null_end"])
+    r = _hn_run(su, family, run, burn_in=P["burn_in"], seed=P["seed"])
+    cut = int(study["cut"][run])
+    out = {}
+    for i, bw in enumerate(P["bandwidths"]):
+        sc = temporal_scores(r["m"][None, :], cut, window_frac=P["window_frac"], bandwidth=bw)
+        for key, val in sc.items():
+            out[f"{key}@{i}"] = float(val[0])
+    out["modularity"] = float(snapshot_trend(r["Q"][None, :], cut // P["every"])[0])
+    return out
+
+
+def hard_null_study(*, k=4, N=1000, graph_seed=1, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200,
+                    n_runs=60, every=10, gap=20, T_null_end=2.6, window_frac=0.5,
+                    bandwidths=(16.0, 28.0, 50.0, 89.0, 158.0), seed=11):
+    """Field ramps toward a flip against three nulls, with configurations recorded.
+
+    On a random k-regular graph (networkx ``random_regular_graph(k, N,
+    seed=graph_seed)``), four families of ``n_runs`` runs each start from the
+    all-up state after ``burn_in`` sweeps:
+
+    * ``ramp``: field ramped 0 → ``h_end`` over ``sweeps`` sweeps (flips);
+    * ``null_const``: field kept at 0 (the chapter's first null);
+    * ``null_field``: field ramped *toward* h = 0 from ``|h_sp|`` (the Bethe
+      spinodal's magnitude) at the ramp's rate, then kept at 0: χ rises
+      without a tipping point;
+    * ``null_temp``: h = 0, temperature ramped linearly from T to
+      ``T_null_end`` (below the Bethe T_c) over the sweeps the ramp takes
+      to reach the spinodal, then kept: a noise ramp, no tipping point.
+
+    Ramped run j is cut ``gap`` sweeps before its flip (first m < 0); run j
+    of every null family is cut at the same sweep.  The temporal indicators
+    (:func:`temporal_scores`) are scored at each detrending bandwidth; the
+    spatial one, the spin modularity (:func:`spin_modularity`; on a regular
+    graph exactly half the connected neighbour correlation, so the two rank
+    alike) of the snapshots taken before the cut, by its Kendall τ
+    (:func:`snapshot_trend`).
+
+    Seeds: run j of family f (0-3, in the order above) uses
+    ``SeedSequence([seed, 10 + f, j])``.
+
+    Returns
+    -------
+    dict
+        ``params``; ``flip`` (sweep, ramped runs), ``cut``; ``tau``:
+        indicator → family → list over runs (temporal indicators at the
+        bandwidth ``bandwidths[i]`` are keyed ``"variance@i"``...);
+        ``curves``: family → mean and s.e.m. over runs of Q(t) and m(t) at
+        the snapshot times up to the shortest cut; ``h_sp``.
+    """
+    su = _hn_setup(k=k, N=N, graph_seed=graph_seed, T=T, h_end=h_end, sweeps=sweeps, every=every,
+                   T_null_end=T_null_end)
+    fields, tb, h_sp, t_sp = su["fields"], su["tb"], su["h_sp"], su["t_sp"]
+    runs = {}
+    for fam in FAMILIES:
+        ms, qs = [], []
+        for j in range(n_runs):
+            r = _hn_run(su, fam, j, burn_in=burn_in, seed=seed)
+            ms.append(r["m"])
+            qs.append(r["Q"])
+        runs[fam] = {"m": np.array(ms), "Q": np.array(qs)}
+    flip = flip_index(runs["ramp"]["m"])
+    cut = np.where(flip >= 0, flip - gap, sweeps)
+    n_snap = cut // every                       # snapshots taken at sweeps every-1, 2 every-1, ... < cut
+    tau = {}
+    for i, bw in enumerate(bandwidths):
+        for fam in FAMILIES:
+            sc = temporal_scores(runs[fam]["m"], cut, window_frac=window_frac, bandwidth=bw)
+            for key, val in sc.items():
+                tau.setdefault(f"{key}@{i}", {})[fam] = val
+    tau["modularity"] = {fam: snapshot_trend(runs[fam]["Q"], n_snap) for fam in FAMILIES}
+    n_min = int(n_snap.min())
+    curves = {}
+    for fam in FAMILIES:
+        q = runs[fam]["Q"][:, :n_min]
+        mm = runs[fam]["m"][:, every - 1::every][:, :n_min]
+        curves[fam] = {"Q": q.mean(axis=0), "Q_err": q.std(axis=0, ddof=1) / np.sqrt(n_runs),
+                       "m": mm.mean(axis=0), "m_err": mm.std(axis=0, ddof=1) / np.sqrt(n_runs)}
+    params = dict(k=k, N=N, graph_seed=graph_seed, T=T, h_end=h_end, sweeps=sweeps, burn_in=burn_in,
+                  n_runs=n_runs, every=every, gap=gap, T_null_end=T_null_end, window_frac=window_frac,
+                  bandwidths=list(bandwidths), seed=seed)
+    return {"params": params, "h_sp": h_sp, "t_sp": t_sp, "flip": flip, "cut": cut,
+            "flip_h": np.where(flip >= 0, fields["ramp"][np.maximum(flip, 0)], -999.0),
+            "null_flips": {fam: int(np.sum(flip_index(runs[fam]["m"]) >= 0)) for fam in FAMILIES[1:]},
+            "tau": {ind: {fam: np.asarray(val) for fam, val in d.items()} for ind, d in tau.items()},
+            "snap_sweeps": tb[:n_min] + every - 1, "curves": curves}
+
+
+#: sign of each indicator's score: a flip toward m < 0 skews m downward, so the skewness should fall
+SCORE_SIGN = {"variance": 1, "ac1": 1, "skewness": -1, "modularity": 1}
+
+
+def hard_null_table(study, *, bandwidth_index=2, threshold=0.5, n_boot=1000, seed=0):
+    """AUC (with bootstrap error and Mann-Whitney p) and fixed-threshold rates, per indicator and null.
+
+    Parameters
+    ----------
+    study : dict or StoredResult from :func:`hard_null_study`
+    bandwidth_index : int
+        Which detrending bandwidth of the study to use for the temporal indicators.
+    threshold : float
+        Fixed warning threshold on the signed score (``SCORE_SIGN`` × τ).
+
+    Returns
+    -------
+    list of dict
+        One row per (indicator, null): ``indicator``, ``null``, ``auc``,
+        ``auc_err``, ``p_value``, ``hit``, ``hit_err``, ``false_alarm``,
+        ``false_alarm_err``.
+    """
+    tau = study["tau"]
+    rows = []
+    for ind, sign in SCORE_SIGN.items():
+        key = ind if ind in tau else f"{ind}@{bandwidth_index}"
+        pos = sign * np.asarray(tau[key]["ramp"], float)
+        for fam in FAMILIES[1:]:
+            neg = sign * np.asarray(tau[key][fam], float)
+            r = roc(pos, neg, n_boot=n_boot, seed=seed)
+            rt = rates_at_threshold(pos, neg, threshold=threshold)
+            rows.append({"indicator": ind, "null": fam, "auc": r["auc"], "auc_err": r["auc_err"],
+                         "p_value": r["p_value"], "hit": rt["hit"], "hit_err": rt["hit_err"],
+                         "false_alarm": rt["false_alarm"], "false_alarm_err": rt["false_alarm_err"]})
+    return rows
+
+
+def plot_hard_nulls(study, *, axes=None):
+    """Ensemble means of m(t) and of the spin modularity Q(t) for the ramp and the three nulls."""
+    import matplotlib.pyplot as plt
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        fig = axes[0].figure
+    t = np.asarray(study["snap_sweeps"])
+    labels = {"ramp": "ramp 0 → h_end (flips)", "null_const": "null: h = 0",
+              "null_field": "null: h → 0 from |h_sp|", "null_temp": "null: T ramp, h = 0"}
+    for fam, lab in labels.items():
+        c = study["curves"][fam]
+        for ax, key in ((axes[0], "m"), (axes[1], "Q")):
+            mu, se = np.asarray(c[key]), np.asarray(c[f"{key}_err"])
+            ax.plot(t, mu, lw=1.2, label=lab)
+            ax.fill_between(t, mu - 2 * se, mu + 2 * se, alpha=0.25)
+    axes[0].set(xlabel="sweep", ylabel="mean m", title="magnetisation per spin")
+    axes[1].set(xlabel="sweep", ylabel="mean Q", title="spin modularity Q (before the earliest cut)")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig, axes
+
+
+def bandwidth_scan(study, *, threshold=0.5, n_boot=1000, seed=0):
+    """:func:`hard_null_table` at every detrending bandwidth of the study.
+
+    Returns
+    -------
+    list of dict
+        The rows of :func:`hard_null_table`, each with a ``bandwidth`` entry (sweeps).
+    """
+    scan = []
+    for i, bw in enumerate(study["params"]["bandwidths"]):
+        for row in hard_null_table(study, bandwidth_index=i, threshold=threshold, n_boot=n_boot, seed=seed):
+            scan.append({**row, "bandwidth": float(bw)})
+    return scan
+
+
+def plot_auc_vs_bandwidth(scan, *, axes=None):
+    """AUC of each temporal indicator against each null, against the detrending bandwidth.
+
+    ``scan`` is a :func:`bandwidth_scan` result.  The modularity, which is not
+    detrended, is drawn as a band.
+
+    Returns
+    -------
+    fig, axes
+    """
+    import matplotlib.pyplot as plt
+    bws = sorted({r["bandwidth"] for r in scan})
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
+    else:
+        fig = axes[0].figure
+    titles = {"null_const": "against h = 0", "null_field": "against h → 0 ramp",
+              "null_temp": "against T ramp"}
+    for ax, fam in zip(axes, FAMILIES[1:]):
+        for ind, mk in (("variance", "o"), ("ac1", "s"), ("skewness", "^"), ("modularity", "")):
+            rows = [r for r in scan if r["indicator"] == ind and r["null"] == fam]
+            a = np.array([r["auc"] for r in rows])
+            e = np.array([r["auc_err"] for r in rows])
+            lab = {"ac1": "lag-1 AC", "skewness": "−skewness"}.get(ind, ind)
+            if ind == "modularity":
+                ax.axhspan(a[0] - e[0], a[0] + e[0] + 1e-3, color="grey", alpha=0.4, label="modularity Q")
+            else:
+                ax.errorbar(bws, a, e, marker=mk, ms=4, capsize=2, label=lab)
+        ax.axhline(0.5, color="k", ls=":", lw=1)
+        ax.set(xscale="log", xlabel="detrending bandwidth (sweeps)", title=titles[fam], ylim=(-0.02, 1.05))
+        ax.set_xticks(bws, [f"{b:g}" for b in bws])
+        ax.minorticks_off()
+    axes[0].set_ylabel("AUC (ramped vs null)")
+    axes[0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig, axes
