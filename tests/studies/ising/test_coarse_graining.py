@@ -139,6 +139,33 @@ def test_equilibrium_nn_correlation_matches_kaufman(T):
     assert abs(c.mean() - target) < 4 * sem, (c.mean(), sem, target)
 
 
+def test_wolff_critical_reference_matches_kaufman_at_odd_side():
+    """c at T_c from the Wolff reference runs (side 9, odd) against Kaufman's exact 9 x 9 torus.
+
+    Kaufman against enumeration at L = 3, 4 (T_c included) is tested in tests/theory/test_exact.py.
+    """
+    ref = bs.critical_reference(sides=(9,), steps=20_000, burn_in=500, seed=11)
+    c, dc = ref["c"][0]
+    exact_c = bs.exact_nn_correlation([9])[0]
+    assert abs(c - exact_c) < 4 * dc, (c, dc, exact_c)
+    # the L = 9 value is far from the L = infinity one at this precision: the comparison needs the finite L
+    assert abs(exact_c - math.sqrt(0.5)) > 10 * dc
+    (m,) = bs.exact_nn_measurements(ref)
+    assert m.value == pytest.approx(c - exact_c) and m.err == dc and m.condition == "L = 9 (Wolff)"
+
+
+def test_exact_nn_correlation_limits():
+    # high T: c = tanh(1/T) + O(tanh^3) on any torus of side >= 5 (loops of length 4 enter at order tanh^3)
+    T = 50.0
+    assert bs.exact_nn_correlation([5, 6], T) == pytest.approx(math.tanh(1 / T), rel=1e-3)
+    # low T: c -> 1; T_c: decreasing towards 1/sqrt(2) (odd and even sides)
+    assert bs.exact_nn_correlation([7], 0.5)[0] == pytest.approx(1.0, abs=1e-6)
+    c = bs.exact_nn_correlation([3, 4, 9, 27, 81, 243])
+    assert np.all(np.diff(c) < 0) and c[-1] > math.sqrt(0.5)
+    with pytest.raises(ValueError, match="sides"):
+        bs.exact_nn_correlation([1])
+
+
 def test_flow_directions():
     cold = bs.equilibrium_configs(1.8, L=81, n_configs=6, seed=1)
     hot = bs.equilibrium_configs(3.2, L=81, n_configs=6, seed=1)
@@ -186,3 +213,17 @@ def test_claims_and_measurements():
     ref = {"side": np.array([9]), "c": np.array([[0.70, 0.02]])}
     (g,) = bs.block_vs_nn_measurements(crit, ref)
     assert g.value == pytest.approx(0.03) and g.condition == "L' = 9"
+    # the exact-c check: the Wolff sides and level 0 of the T_c flow, with k for 3 comparisons
+    nn = cl["ising.coarse.nn-exact"]
+    assert nn.source == "ours" and nn.criterion.k == pytest.approx(uc.familywise_k(3), abs=0.01)
+    crit["side"] = np.array([9, 3, 1])
+    crit["c"] = np.column_stack([0.71 + 0.01 * rng_signs(64), np.ones(64)])     # level 0: +-0.01, uncorrelated
+    ms = bs.exact_nn_measurements(ref, crit)
+    assert [m.condition for m in ms] == ["L = 9 (Wolff)", "L = 9 (level 0)"]
+    assert ms[1].value == pytest.approx(0.71 - bs.exact_nn_correlation([9])[0])
+    assert ms[1].err == pytest.approx(0.01 / 8, rel=0.35)      # tau_int ~ 1/2: about the plain s.e.m.
+
+
+def rng_signs(n, seed=0):
+    """n independent fair +-1 values, half of each sign (mean exactly 0)."""
+    return np.random.default_rng(seed).permutation(np.repeat([-1.0, 1.0], n // 2))

@@ -111,3 +111,68 @@ def test_serial_and_parallel_drivers_identical():
         assert B == B2 and np.array_equal(n, n2)
     for a, b in zip(out[0], out[1]):
         np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------- q = 10: Borgs–Kotecký phase weights
+
+def test_borgs_kotecky_predictions_are_baxters_numbers():
+    import math
+    p = limits.borgs_kotecky(10, 20)
+    assert p["beta_t"] == pytest.approx(math.log(1 + math.sqrt(10)), rel=1e-14)
+    # Baxter's latent heat for q = 10 (Baxter 1973; Janke 1993 quotes 0.696050)
+    assert p["latent_heat"] == pytest.approx(0.696050, abs=2e-6)
+    assert p["shift_L2"] == pytest.approx(math.log(10) / p["latent_heat"], rel=1e-14)
+    assert p["beta_eqw"] == pytest.approx(p["beta_t"] - p["shift_L2"] / 400, rel=1e-14)
+    assert p["weight_ordered"] == pytest.approx(10 / 11, rel=1e-15)
+    with pytest.raises(ValueError, match="q"):
+        limits.borgs_kotecky(4, 20)      # continuous transition: no phase coexistence
+
+
+def test_two_phase_model_equal_weight_shift_by_reweighting():
+    """A two-delta energy series with ordered weight q/(q+1) at beta_t (the Borgs–Kotecký torus at
+    beta_t) is reweighted to equal weight exactly at beta_t - ln q / (N de): sign and size of the shift."""
+    q, L = 10, 16
+    N, Tt = L * L, potts_model.potts_tc(q)
+    eo, ed = potts_model.transition_energies(q)
+    e = np.array([eo] * q * 50 + [ed] * 50)
+    stats = limits.replica_phase_stats(e, Tt, N, e_cut=0.5 * (eo + ed), de=ed - eo)
+    assert stats["weight_ordered"] == pytest.approx(q / (q + 1), rel=1e-14)
+    assert stats["beta_eqw"] == pytest.approx(limits.borgs_kotecky(q, L)["beta_eqw"], abs=1e-12)
+    assert stats["tunnelling"] == 1          # one passage ordered -> disordered in this ordering
+
+
+def test_tunnelling_events_counts_passages_with_hysteresis():
+    e = np.array([-1.6, -1.2, -1.6, -0.9, -1.2, -0.9, -1.7, -1.5, -0.8])
+    assert limits.tunnelling_events(e, e_lo=-1.4, e_hi=-1.0) == 3
+    assert limits.tunnelling_events(e, e_lo=-2.0, e_hi=-0.5) == 0     # never leaves the band
+    with pytest.raises(ValueError, match="e_lo"):
+        limits.tunnelling_events(e, e_lo=-1.0, e_hi=-1.4)
+
+
+def test_first_order_study_replicas_and_borgs_kotecky_weight():
+    s = limits.first_order_study(10, (12,), sweeps=20_000, replicas=4, burn_in=1000, seed=3)
+    assert s["sizes"] == [12] and len(s["weight_ordered"][0]) == 4
+    # replicas are independent (different seeds) and reproducible
+    assert len(set(s["weight_ordered"][0])) == 4
+    again = limits.first_order_study(10, (12,), sweeps=20_000, replicas=4, burn_in=1000, seed=3)
+    assert again["beta_eqw"] == s["beta_eqw"]
+    # every replica tunnels, and the dip lies between Baxter's phase energies
+    assert min(s["tunnelling"][0]) >= 5
+    assert s["e_ordered"] < s["e_cut"][0] < s["e_disordered"]
+    assert sum(s["hist_counts"][0]) == 4 * 20_000
+    # the ordered weight at beta_t is q/(q+1) and the equal-weight shift is ln q / de, within the replica
+    # errors (4 standard errors; the O(1/L^2) correction of the shift is small against them here)
+    sm = limits.first_order_summary(s)
+    assert sm["fit"] is None                 # one size: no a + b/L^2 fit
+    assert abs(sm["weight"][0] - 10 / 11) < 4 * sm["weight_err"][0]
+    assert abs(sm["shift_L2"][0] - sm["pred_shift_L2"]) < 4 * sm["shift_L2_err"][0]
+
+
+def test_q10_claims_criteria():
+    import utacbook.claims as uc
+    cl = {c.id: c for c in limits.claims()}
+    w, sh = cl["ising.limits.bk_weight"], cl["ising.limits.bk_shift"]
+    assert w.criterion.target == pytest.approx(10 / 11)
+    assert w.criterion.k == pytest.approx(uc.familywise_k(len(limits.Q10_SIZES)), abs=0.01)
+    assert sh.criterion.target == pytest.approx(np.log(10) / potts_model.latent_heat(10))
+    assert "L = 12, 16, 20, 24, 32" in w.scope

@@ -36,6 +36,9 @@ Exact results used as checks
   :math:`e_{\\rm Potts}(T) = -J + e_{\\rm Ising}(T; J/2)` on the same torus
   (checked against Kaufman's exact finite-lattice solution).
 * Complete enumeration of tiny lattices (:func:`utacbook.models.enumerate_potts`).
+* For q > 4 on the torus, the two-phase picture of Borgs & Kotecký (1990;
+  Borgs, Kotecký & Miracle-Solé 1991): ordered weight q/(q+1) at T_c and
+  equal weight at :math:`\\beta_t - \\ln q/(L^2\\Delta e)` (:func:`borgs_kotecky`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ from utacbook.models._potts import (Q_MAX, latent_heat, potts_tc, simulate_potts
 
 __all__ = [
     'ising_equivalent_energy', 'phase_split', 'reweight_to_equal_weight', 'histogram_study', 'scaling_slope',
-    'cluster_study', 'universality_study', 'ising_reference', 'effective_exponent', 'claims', 'explore_potts'
+    'cluster_study', 'universality_study', 'ising_reference', 'effective_exponent', 'claims', 'explore_potts',
+    'borgs_kotecky', 'tunnelling_events', 'first_order_study', 'first_order_summary', 'plot_first_order',
+    'replica_phase_stats', 'Q10_SIZES', 'Q10_SWEEPS', 'Q10_REPLICAS'
 ]
 
 
@@ -274,23 +279,295 @@ def effective_exponent(sizes, values, errors):
     return scaling_slope(sizes, vals, v.real_array("errors", errors, ndim=1))
 
 
+# --------------------------------------------------------------------------
+# q = 10: phase weights on the torus (Borgs & Kotecký)
+# --------------------------------------------------------------------------
+
+#: sizes, recorded heat-bath sweeps per replica and replicas of the stored q = 10 study
+#: (book/data/limits_potts_q10_weights.json)
+Q10_SIZES = (12, 16, 20, 24, 32)
+Q10_SWEEPS = (200_000, 200_000, 400_000, 600_000, 1_500_000)
+Q10_REPLICAS = 8
+
+
+def borgs_kotecky(q, L, J=1.0):
+    r"""Two-phase (Borgs–Kotecký) predictions for the q-state Potts model on the periodic L×L lattice.
+
+    With periodic boundaries the partition function is, up to corrections
+    exponentially small in L, :math:`Z \approx e^{-\beta f_d V} + q\,e^{-\beta f_o V}`
+    (V = L², one disordered and q ordered phases; Borgs & Kotecký 1990;
+    Borgs, Kotecký & Miracle-Solé 1991).  Expanding :math:`\beta f` about
+    :math:`\beta_t` (:math:`\partial_\beta(\beta f) = e`) gives the ratio of
+    the total ordered to the disordered weight
+
+    .. math:: W_o / W_d = q\,\exp[V\,\Delta e\,(\beta - \beta_t)], \qquad \Delta e = e_d - e_o > 0,
+
+    so that at :math:`\beta_t` the ordered weight is :math:`W_o/(W_o+W_d) = q/(q+1)`,
+    the two phases carry equal weight (W_o = W_d) at
+    :math:`\beta_{\rm eqw} = \beta_t - \ln q/(V\Delta e) + O(V^{-2})` (as does the
+    maximum of the specific heat, where the two-state variance :math:`W_oW_d` peaks),
+    and Janke's (1993) :math:`W_o = q W_d` is met at :math:`\beta_t` itself.
+
+    Parameters
+    ----------
+    q : int, 5 <= q <= Q_MAX (first-order transitions)
+    L : int >= 2
+    J : float > 0
+
+    Returns
+    -------
+    dict
+        ``beta_t`` (:math:`\ln(1+\sqrt q)/J`), ``latent_heat`` (Δe per spin),
+        ``shift_L2`` (:math:`\ln q/\Delta e`, the coefficient of 1/L² of
+        :math:`\beta_t - \beta_{\rm eqw}`), ``beta_eqw`` (leading order) and
+        ``weight_ordered`` (q/(q+1)).
+
+    Examples
+    --------
+    >>> from utacbook.studies.ising.limits import borgs_kotecky
+    >>> p = borgs_kotecky(10, 16)
+    >>> round(p["latent_heat"], 4), round(p["shift_L2"], 4), round(p["weight_ordered"], 4)
+    (0.696, 3.3081, 0.9091)
+    >>> round(p["beta_t"] - p["beta_eqw"], 6) == round(p["shift_L2"] / 16**2, 6)
+    True
+    """
+    q = v.integer("q", q, low=5, high=Q_MAX)
+    L = v.integer("L", L, low=2)
+    J = v.real("J", J, positive=True)
+    beta_t = 1.0 / potts_tc(q, J)
+    de = latent_heat(q, J)
+    s = float(np.log(q) / de)
+    return {"beta_t": float(beta_t), "latent_heat": float(de), "shift_L2": s,
+            "beta_eqw": float(beta_t - s / L ** 2), "weight_ordered": q / (q + 1.0)}
+
+
+def tunnelling_events(e, *, e_lo, e_hi):
+    """Number of one-way passages between the ordered (e < e_lo) and the disordered (e > e_hi) phase.
+
+    A series that enters e > e_hi after it was last below e_lo (or the
+    reverse) counts one event; the band between the two thresholds absorbs
+    the fluctuations within a phase.
+
+    Examples
+    --------
+    >>> from utacbook.studies.ising.limits import tunnelling_events
+    >>> tunnelling_events([-1.6, -1.2, -1.6, -0.9, -1.2, -0.9, -1.7], e_lo=-1.4, e_hi=-1.0)
+    2
+    """
+    e = v.real_array("e", e, ndim=1, min_len=1)
+    e_lo, e_hi = v.real("e_lo", e_lo), v.real("e_hi", e_hi)
+    if not e_lo < e_hi:
+        raise ValueError("e_lo must be below e_hi")
+    s = np.where(e < e_lo, 0, np.where(e > e_hi, 1, -1))
+    s = s[s >= 0]
+    return int(np.count_nonzero(np.diff(s)))
+
+
+def replica_phase_stats(e, T, N, e_cut, de):
+    """Ordered weight at T, equal-weight β and tunnelling count of one energy series (one replica).
+
+    Parameters
+    ----------
+    e : array (n,)
+        Energy per spin, sampled at temperature ``T`` on N sites.
+    e_cut : float
+        Dividing energy between the ordered (below) and disordered phase.
+    de : float
+        Latent heat: tunnelling events are counted between e_cut ∓ de/4.
+
+    Returns
+    -------
+    dict
+        ``weight_ordered`` (fraction of e < e_cut), ``beta_eqw`` (1/T_eq of
+        :func:`reweight_to_equal_weight`), ``tunnelling``
+        (:func:`tunnelling_events`) and ``energy`` (mean).
+
+    Examples
+    --------
+    The two-phase picture at β_t: ordered weight q/(q+1), equal weight ln q/(N Δe) lower in β:
+
+    >>> import numpy as np
+    >>> from utacbook.models import potts_tc, transition_energies
+    >>> from utacbook.studies.ising.limits import borgs_kotecky, replica_phase_stats
+    >>> eo, ed = transition_energies(10)
+    >>> e = np.array([eo] * 1000 + [ed] * 100)
+    >>> r = replica_phase_stats(e, potts_tc(10), 16 * 16, (eo + ed) / 2, ed - eo)
+    >>> round(r["weight_ordered"], 4), r["tunnelling"]
+    (0.9091, 1)
+    >>> round(r["beta_eqw"] - borgs_kotecky(10, 16)["beta_eqw"], 10)
+    0.0
+    """
+    T_eq, _ = reweight_to_equal_weight(e, T, N, e_cut=e_cut)
+    return {"weight_ordered": float(np.mean(e < e_cut)), "beta_eqw": float(1.0 / T_eq),
+            "tunnelling": tunnelling_events(e, e_lo=e_cut - de / 4, e_hi=e_cut + de / 4),
+            "energy": float(np.mean(e))}
+
+
+def first_order_study(q=10, sizes=Q10_SIZES, *, sweeps=Q10_SWEEPS, replicas=Q10_REPLICAS, burn_in=5000,
+                      bins=60, seed=700):
+    """Independent heat-bath replicas at the exact β_t per size: phase weights and equal-weight β (stored result).
+
+    Replica r of size number k starts from a random (disordered) state with
+    seed ``seed + 100 k + r``.  The dividing energy ``e_cut`` of a size is
+    the dip of the histogram of all its replicas pooled (:func:`phase_split`);
+    each replica then gives the fraction of sweeps with e < e_cut (the
+    ordered weight at β_t), the β at which reweighting its series gives
+    both phases weight 1/2 (:func:`reweight_to_equal_weight`) and the
+    number of tunnelling events between e_cut ∓ Δe/4 (:func:`tunnelling_events`).
+
+    Parameters
+    ----------
+    q : int, 5 <= q <= Q_MAX
+    sizes : sequence of even int >= 4
+    sweeps : int or sequence of int (recorded sweeps per replica, one per size)
+    replicas : int >= 2
+    burn_in : int >= 0
+    bins : int
+        Histogram bins for the dip and for the stored pooled histogram.
+    seed : int >= 0
+
+    Returns
+    -------
+    dict
+        ``q``, ``T_t``, ``beta_t``, ``e_ordered``, ``e_disordered``, ``latent_heat``,
+        ``sizes``, ``sweeps``, ``replicas``, and per size (lists in size order):
+        ``e_cut``, per-replica lists ``weight_ordered``, ``beta_eqw``,
+        ``tunnelling``, ``energy``, and the pooled histogram at β_t
+        (``hist_edges``, ``hist_counts``).
+    """
+    q = v.integer("q", q, low=5, high=Q_MAX)
+    sizes = [v.integer("L", L, low=4) for L in sizes]
+    sw = [sweeps] * len(sizes) if np.ndim(sweeps) == 0 else list(sweeps)
+    if len(sw) != len(sizes):
+        raise ValueError("sweeps needs one entry per size")
+    replicas = v.integer("replicas", replicas, low=2)
+    seed = v.integer("seed", seed, low=0)
+    Tt = float(potts_tc(q))
+    eo, ed = transition_energies(q)
+    de = float(ed - eo)
+    out = {"q": q, "T_t": Tt, "beta_t": 1.0 / Tt, "e_ordered": float(eo), "e_disordered": float(ed),
+           "latent_heat": de, "sizes": sizes, "sweeps": [int(n) for n in sw], "replicas": replicas,
+           "e_cut": [], "weight_ordered": [], "beta_eqw": [], "tunnelling": [], "energy": [],
+           "hist_edges": [], "hist_counts": []}
+    for k, (L, n) in enumerate(zip(sizes, sw)):
+        series = [simulate_potts(L, Tt, q=q, sweeps=int(n), burn_in=burn_in, init="random",
+                                 seed=seed + 100 * k + r).energy for r in range(replicas)]
+        pooled = np.concatenate(series)
+        e_cut = _dip(pooled, bins)
+        if e_cut is None:
+            raise RuntimeError(f"no histogram dip at L = {L}")
+        rows = [replica_phase_stats(e, Tt, L * L, e_cut, de) for e in series]
+        out["e_cut"].append(float(e_cut))
+        for key in ("weight_ordered", "beta_eqw", "tunnelling", "energy"):
+            out[key].append([row[key] for row in rows])
+        h, edges = np.histogram(pooled, bins=bins)
+        out["hist_edges"].append(edges)
+        out["hist_counts"].append(h)
+    return out
+
+
+def first_order_summary(study):
+    """Replica means and standard errors of a :func:`first_order_study`, with the two-phase predictions.
+
+    Returns
+    -------
+    dict
+        ``sizes``; ``weight``, ``weight_err`` (ordered weight at β_t);
+        ``shift_L2``, ``shift_L2_err`` (:math:`(\\beta_t - \\beta_{\\rm eqw})L^2`);
+        ``tunnelling`` (total events per size) and ``tunnelling_min`` (fewest in
+        one replica); ``fit`` of shift_L2 = a + b/L² (weighted least squares:
+        ``a``, ``a_err``, ``b``, ``b_err``, ``chi2``, ``dof``; None for fewer
+        than three distinct sizes); and the
+        predictions ``pred_weight`` = q/(q+1) and ``pred_shift_L2`` = ln q/Δe.
+
+    Examples
+    --------
+    Two replicas at each of three sizes whose equal-weight β follow the two-phase
+    prediction exactly (what :func:`first_order_study` returns, cut down):
+
+    >>> from utacbook.studies.ising.limits import borgs_kotecky, first_order_summary
+    >>> sizes = [12, 16, 24]
+    >>> bk = [borgs_kotecky(10, L) for L in sizes]
+    >>> study = {"q": 10, "latent_heat": bk[0]["latent_heat"], "beta_t": bk[0]["beta_t"], "sizes": sizes,
+    ...          "replicas": 2, "weight_ordered": [[0.90, 0.92]] * 3, "tunnelling": [[40, 50]] * 3,
+    ...          "beta_eqw": [[p["beta_eqw"] - 1e-4, p["beta_eqw"] + 1e-4] for p in bk]}
+    >>> s = first_order_summary(study)
+    >>> [round(float(w), 3) for w in s["weight"]], abs(s["fit"]["a"] - s["pred_shift_L2"]) < 1e-8
+    ([0.91, 0.91, 0.91], True)
+    """
+    L = np.asarray(study["sizes"], dtype=float)
+    R = int(study["replicas"])
+    w = np.asarray(study["weight_ordered"], dtype=float)
+    sh = (study["beta_t"] - np.asarray(study["beta_eqw"], dtype=float)) * L[:, None] ** 2
+    tun = np.asarray(study["tunnelling"])
+    out = {"sizes": L.astype(int),
+           "weight": w.mean(axis=1), "weight_err": w.std(axis=1, ddof=1) / np.sqrt(R),
+           "shift_L2": sh.mean(axis=1), "shift_L2_err": sh.std(axis=1, ddof=1) / np.sqrt(R),
+           "tunnelling": tun.sum(axis=1), "tunnelling_min": tun.min(axis=1)}
+    q = int(study["q"])
+    out["pred_weight"] = q / (q + 1.0)
+    out["pred_shift_L2"] = float(np.log(q) / study["latent_heat"])
+    out["fit"] = None
+    if np.unique(L).size < 3:
+        return out
+    X = np.column_stack([np.ones_like(L), L ** -2.0])
+    wt = 1.0 / out["shift_L2_err"] ** 2
+    cov = np.linalg.inv(X.T @ (X * wt[:, None]))
+    coef = cov @ (X.T @ (wt * out["shift_L2"]))
+    chi2 = float(np.sum(wt * (out["shift_L2"] - X @ coef) ** 2))
+    out["fit"] = {"a": float(coef[0]), "a_err": float(np.sqrt(cov[0, 0])), "b": float(coef[1]),
+                  "b_err": float(np.sqrt(cov[1, 1])), "chi2": chi2, "dof": int(L.size - 2)}
+    return out
+
+
+def plot_first_order(summary, *, axes=None):
+    """Two panels: (β_t − β_eqw)L² and the ordered weight at β_t against L, with the two-phase predictions."""
+    import matplotlib.pyplot as plt
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    s = summary
+    L = np.asarray(s["sizes"], dtype=float)
+    ax = axes[0]
+    ax.errorbar(L, s["shift_L2"], yerr=s["shift_L2_err"], fmt="o", capsize=2, label="measured (replicas)")
+    x = np.linspace(L.min() * 0.9, L.max() * 1.1, 100)
+    f = s["fit"]
+    if f is not None:
+        ax.plot(x, f["a"] + f["b"] / x ** 2, "-", lw=1,
+                label=f"fit a + b/L²: a = {f['a']:.2f} ± {f['a_err']:.2f}")
+    ax.axhline(s["pred_shift_L2"], color="k", ls="--", lw=1, label=f"ln q / Δe = {s['pred_shift_L2']:.3f}")
+    ax.set_xlabel("L")
+    ax.set_ylabel(r"$(\beta_t - \beta_{\rm eqw})\,L^2$")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    ax.errorbar(L, s["weight"], yerr=s["weight_err"], fmt="o", capsize=2, label="measured (replicas)")
+    ax.axhline(s["pred_weight"], color="k", ls="--", lw=1, label=f"q/(q+1) = {s['pred_weight']:.4f}")
+    ax.set_xlabel("L")
+    ax.set_ylabel(r"ordered weight $W_o/(W_o+W_d)$ at $\beta_t$")
+    ax.legend(fontsize=8)
+    axes[0].figure.tight_layout()
+    return axes[0].figure
+
+
 #: comparisons with exact values in the chapter's design: heat-bath (3 enumerated cases x 3
 #: quantities, 3 Kaufman energies at L = 16, C(T_c) at 4 sizes) and Wolff (5 sizes x e, C)
 N_EXACT_CHECKS, N_CLUSTER_CHECKS = 16, 10
 
 
-def claims(*, n_exact=N_EXACT_CHECKS, n_cluster=N_CLUSTER_CHECKS):
+def claims(*, n_exact=N_EXACT_CHECKS, n_cluster=N_CLUSTER_CHECKS, q10_sizes=Q10_SIZES, q10_replicas=Q10_REPLICAS):
     """The claims the chapter judges, with their criteria (fixed before the measurement).
 
     The two code-against-exact checks compare many values; their ``k`` is
     :func:`utacbook.claims.familywise_k` of the number of comparisons
     (``n_exact``, ``n_cluster``: pass the chapter's design), so that a
     correct simulation fails either check by chance with probability at most
-    5 %.
+    5 %.  The ordered-weight claim is judged at each of ``q10_sizes`` with
+    k = familywise_k(len(q10_sizes)).
     """
     from utacbook import claims as uc
     k_exact = round(uc.familywise_k(n_exact), 2)
     k_cluster = round(uc.familywise_k(n_cluster), 2)
+    k_bk = round(uc.familywise_k(len(q10_sizes)), 2)
+    sizes_txt = ", ".join(str(int(L)) for L in q10_sizes)
     return [
         uc.Claim("ising.limits.ising_like", source="essay", section="vii",
                  text="Potts/continuous‑spin generalizations help—and often run back into "
@@ -361,6 +638,25 @@ def claims(*, n_exact=N_EXACT_CHECKS, n_cluster=N_CLUSTER_CHECKS):
                  quantity="slope of ln C(T_c) against ln L, q = 10",
                  criterion=uc.Agreement(2.0, k=2),
                  scope="heat-bath, L = 12–24"),
+        uc.Claim("ising.limits.bk_weight", source="ours", section="",
+                 text="at the exact transition point the q ordered phases together carry the weight q/(q + 1) "
+                      "(Borgs & Kotecký), for q = 10: 10/11",
+                 quantity="fraction of sweeps whose energy lies below the dip of the energy histogram, at "
+                          "the exact β_t; mean ± standard error over independent replicas",
+                 criterion=uc.Agreement(10 / 11, k=k_bk),
+                 scope=f"q = 10, heat-bath at β_t from random starts, L = {sizes_txt}; {q10_replicas} "
+                       "replicas per size (stored)",
+                 note=f"k = familywise_k({len(q10_sizes)}), one comparison per size; the two-phase "
+                      "picture holds up to corrections exponentially small in L, which are not "
+                      "negligible when L is not large against the correlation length"),
+        uc.Claim("ising.limits.bk_shift", source="ours", section="",
+                 text="the ordered and the disordered phase carry equal weight at "
+                      "β_eqw = β_t − ln q/(L² Δe) + O(L⁻⁴) (Borgs & Kotecký; Janke 1993)",
+                 quantity="intercept a of a weighted fit (β_t − β_eqw) L² = a + b/L² over the sizes "
+                          "(β_eqw per replica, by reweighting), against ln q/Δe with Baxter's Δe",
+                 criterion=uc.Agreement(float(np.log(10) / latent_heat(10)), k=2),
+                 scope=f"q = 10, L = {sizes_txt}; {q10_replicas} replicas per size (stored)",
+                 note="the b/L² term stands for the O(L⁻⁴) correction of the shift"),
     ]
 
 
