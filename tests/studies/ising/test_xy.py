@@ -220,9 +220,59 @@ def test_claims_are_well_formed_and_judge():
     essay = [c for c in cl if c.source == "essay"]
     assert len(essay) == 1 and essay[0].text == xy.ESSAY_CONTINUOUS
     c = {c.id: c for c in cl}
-    # a positive eta far from zero is "not reproduced" for the essay's Ising-like behaviour
-    assert c["ising.xy.ising-like"].judge(uc.Measurement(0.05, 0.001)).verdict == uc.NOT_REPRODUCED
     assert c["ising.xy.crossing-above"].judge(uc.Measurement(0.93, 0.005)).verdict == uc.HELD
+    # the essay's claim: one condition per signature, each judged against its Ising value
+    essay = c["ising.xy.ising-like"]
+    eta, heat, drift, order = essay.criterion.criteria
+    ising_like = [uc.Measurement(0.25, 0.002, condition=eta), uc.Measurement(0.34, 0.02, condition=heat),
+                  uc.Measurement(0.5, 0.01, condition=drift), uc.Measurement(0.0, 0.001, condition=order)]
+    assert essay.judge(ising_like).verdict == uc.HELD
+    # KT-like values in all four: eta = 1/4 - 0.2 is outside the +-0.04 band; no growth; the 1/ln^2 ratio
+    kt_like = [uc.Measurement(0.05, 0.002, condition=eta), uc.Measurement(0.0, 0.02, condition=heat),
+               uc.Measurement(0.73, 0.01, condition=drift), uc.Measurement(0.2, 0.001, condition=order)]
+    assert essay.judge(kt_like).verdict == uc.NOT_REPRODUCED
+    j = essay.judge([ising_like[0]] + kt_like[1:])
+    assert j.verdict == uc.CAVEATS and j.n_met == 1
+    # the tolerance of the eta signature is a band, not a free pass: 0.25 - 0.04 - 2 sigma = 0.206 is the edge
+    assert essay.judge(uc.Measurement(0.207, 0.002, condition=eta)).verdict == uc.HELD
+    assert essay.judge(uc.Measurement(0.2, 0.002, condition=eta)).verdict == uc.NOT_REPRODUCED
+    with pytest.raises(ValueError, match="no criterion"):
+        essay.judge(uc.Measurement(0.25, 0.002, condition="somewhere else"))
+    # the added spin-wave claim tests the exact 1/16
+    assert c["ising.xy.spin-wave-energy-t2"].judge(uc.Measurement(0.0625, 0.002)).verdict == uc.HELD
+    assert c["ising.xy.spin-wave-energy-t2"].judge(uc.Measurement(0.075, 0.002)).verdict == uc.NOT_REPRODUCED
+
+
+def test_spin_wave_energy_t2_coefficient_from_perturbation_theory():
+    """1/16 = (J/24) x 2 bonds per spin x 3 <phi_b^2>^2 with <phi_b^2> = T/(2J), turned into an energy.
+
+    F1/N = -(J/24) 2 * 3 (T/(2J))^2 = -T^2/(16 J); e1 = d(beta F1/N)/d beta = +T^2/(16 J).
+    """
+    J = 1.0
+    beta = 10.0 + np.array([-1e-4, 0.0, 1e-4])
+    f1 = -(J / 24) * 2 * 3 * (1 / (2 * J * beta)) ** 2
+    e1 = np.gradient(beta * f1, beta)[1]
+    assert math.isclose(e1 * 10.0 ** 2, xy.SW_ENERGY_T2, rel_tol=1e-6)
+
+
+def test_crossing_drift_fit_recovers_the_kt_form():
+    rng = np.random.default_rng(4)
+    L = np.array([8, 16, 32, 64, 128])
+    err = 5e-4 * np.ones(L.size)
+    hits = 0
+    for _ in range(100):
+        y = xy.T_KT + 0.5 / np.log(L / 0.6) ** 2 + err * rng.normal(size=L.size)
+        f = xy.crossing_drift_fit(L, y, err)
+        hits += abs(f["a"] - 0.5) < 2 * f["a_err"]
+        assert f["dof"] == 3 and 0 <= f["p_value"] <= 1
+    assert hits >= 85                      # 2-sigma coverage ~95 % of 100 (the fit is close to linear here)
+    # a shift that falls like 1/L is not of this form: with small errors the chi2 probability is tiny
+    f = xy.crossing_drift_fit(L, xy.T_KT + 0.5 / L, 1e-5 * np.ones(L.size))
+    assert f["p_value"] < 1e-6
+    with pytest.raises(ValueError, match="same length"):
+        xy.crossing_drift_fit(L, L[:-1] * 1.0, err)
+    with pytest.raises(ValueError, match="T_cross_err"):
+        xy.crossing_drift_fit(L, np.ones(L.size), np.zeros(L.size))
 
 
 def test_stored_sweep_shape_and_one_task_reproduces():
