@@ -44,6 +44,32 @@ def test_drift_in_adiabatic_limit_matches_entropic_force():
     assert abs(d["disp"] - d["predicted"]) < 4 * d["disp_err"]
 
 
+def test_force_on_x_has_one_sign_at_every_step():
+    # -dL/dx = -(1/2) kappa a y^2 <= 0 for kappa > 0: the sign of the drift cannot fail, whatever T
+    for T in (0.01, 1.0):
+        r = rv.langevin(n_replicas=50, n_steps=200, dt=0.005, T=T, a0=1.0, kappa=1.0, seed=21)
+        assert np.all(r["drift"] <= 0)
+
+
+def test_entropic_drift_is_proportional_to_T():
+    # adiabatic regime (kappa^2 T / a0 <= 0.02): |drift| = T kappa / 2, so ln|drift| against ln T has slope 1
+    ds = [rv.drift_velocity(T=T, kappa=1.0, a0=2.0, dt=0.002, t_run=4.0, n_replicas=300, seed=30 + i)
+          for i, T in enumerate((0.01, 0.04))]
+    m, e = rv.power_law_slope([d["T"] for d in ds], [d["drift"] for d in ds], [d["drift_err"] for d in ds])
+    assert e < 0.05
+    assert abs(m - 1.0) < 4 * e + 0.02          # 0.02: first-order deficit kappa^2 T/(4a) at these T
+
+
+def test_power_law_slope_exact_and_error():
+    x = np.array([0.5, 1.0, 2.0, 8.0])
+    m, e = rv.power_law_slope(x, 3.0 * x ** 1.5, 0.1 * x ** 1.5)
+    assert m == pytest.approx(1.5, abs=1e-12)
+    lx = np.log(x)                                  # equal relative errors: ordinary least squares in logs
+    assert e == pytest.approx((0.1 / 3.0) / np.sqrt(np.sum((lx - lx.mean()) ** 2)), rel=1e-12)
+    m0, _ = rv.power_law_slope(x, -np.ones(4), 0.01 * np.ones(4))
+    assert m0 == pytest.approx(0.0, abs=1e-12)
+
+
 def test_drift_is_zero_without_stiffness_gradient():
     d = rv.drift_velocity(T=0.05, kappa=0.0, a0=1.0, dt=0.01, t_run=2.0, n_replicas=100, seed=14)
     assert d["drift"] == 0.0 and d["predicted"] == 0.0
@@ -145,6 +171,20 @@ def test_compositional_b_waits_for_a():
     assert np.all(comp["delay"] > 0)
 
 
+def test_compositional_control_depth():
+    kw = dict(s_a=1.0, s_b=1.0, init_scale=0.01, eta=0.01, n_steps=2000, composed=False, seed=3)
+    r2, r2b = rv.compositional_run(**kw), rv.compositional_run(control_depth=2, **kw)
+    np.testing.assert_array_equal(r2["yb"], r2b["yb"])
+    # depth three from a product of three weights of size 0.01: the plateau lasts ~ 1/(s * 0.01) = 100 >> 20
+    r3 = rv.compositional_run(control_depth=3, **kw)
+    assert np.isnan(r3["t_b"]) and np.max(np.abs(r3["yb"])) < 0.01
+    # A is the same network in both controls
+    np.testing.assert_array_equal(r2["ya"], r3["ya"])
+    # the composed B, which reuses A's learned output, is learned within the same run
+    rc = rv.compositional_run(**{**kw, "composed": True})
+    assert np.isfinite(rc["t_b"]) and rc["t_b"] > rc["t_a"]
+
+
 def test_half_times_interpolates_and_nan():
     out = rv.half_times([0, 1, 2], np.array([[0.0, 0.0], [0.5, 0.1], [1.0, 0.2]]), [1.0, 1.0])
     assert out[0] == pytest.approx(1.0) and np.isnan(out[1])
@@ -172,6 +212,9 @@ def test_half_times_interpolates_and_nan():
     (lambda: rv.compositional_run(eta=0.0), ValueError, "eta"),
     (lambda: rv.half_times([0, 1], np.zeros((3, 1)), [1.0]), ValueError, "u"),
     (lambda: rv.river_claims(k=0), ValueError, "k"),
+    (lambda: rv.power_law_slope([1.0, 1.0], [1.0, 2.0], [0.1, 0.1]), ValueError, "x"),
+    (lambda: rv.power_law_slope([1.0, 2.0], [1.0, -2.0], [0.1, 0.1]), ValueError, "y"),
+    (lambda: rv.compositional_run(control_depth=4), ValueError, "control_depth"),
 ])
 def test_bad_inputs(call, exc, name):
     with pytest.raises(exc, match=name):
@@ -182,3 +225,8 @@ def test_claims_ids_unique_and_typed():
     cs = rv.river_claims()
     assert len({c.id for c in cs}) == len(cs)
     assert {c.source for c in cs} <= {"essay", "ours"}
+    by_id = {c.id: c for c in cs}
+    # criteria or conditions chosen after seeing data are stated in the notes
+    assert "after" in by_id["ising.river.entropic"].note
+    note = by_id["ising.river.compositional"].note
+    assert "exploratory" in note and "depth" in note
