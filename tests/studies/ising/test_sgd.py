@@ -139,6 +139,11 @@ def test_train_mlp_heat_capacity_is_the_difference_variance():
     expect = np.var(np.diff(rec.train_loss[k - 5:k + 1])) / 2 / T ** 2
     assert rec.heat_capacity[k] == pytest.approx(expect, rel=1e-12)
     assert np.all((rec.cka >= 0) & (rec.cka <= 1 + 1e-12))
+    # the post-hoc index from the stored loss series is the one train_mlp records
+    again = sgd.loss_fluctuation(rec.train_loss, eta=0.2, batch=4, window=5, kind="diff")
+    np.testing.assert_allclose(again, rec.heat_capacity, rtol=1e-12, atol=0)
+    lev = sgd.loss_fluctuation(rec.train_loss, eta=0.2, batch=4, window=5, kind="level")
+    assert lev[k] == pytest.approx(np.var(rec.train_loss[k - 4:k + 1]) / T ** 2, rel=1e-12)
 
 
 def test_sgd_linear_is_reproducible_and_epoch_full_batch_is_gradient_descent():
@@ -257,3 +262,43 @@ def test_bad_inputs():
         sgd.mlp_init(sizes=(2,))
     with pytest.raises(ValueError, match="rows"):
         sgd.linear_cka(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_peak_record_skips_the_transient():
+    assert sgd.peak_record([5.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0]) == 6
+    assert sgd.peak_record([5.0, 0.0, 1.0], transient=0) == 0
+    with pytest.raises(ValueError, match="transient"):
+        sgd.peak_record([1.0, 2.0], transient=2)
+
+
+def test_drop_peak_tests_exact_cases():
+    step = list(range(100, 4100, 100))
+    drops = (8, 14, 20, 26)
+    loss = [[0.6] * j + [0.05] * (40 - j) for j in drops]   # smoothed (5) loss first below half at record j
+    assert [sgd.drop_record(x) for x in loss] == list(drops)
+    own = [[1.0 if k == j + 1 else 0.0 for k in range(40)] for j in drops]       # peaks one record after own drop
+    era = [[1.0 if k == 17 else 0.0 for k in range(40)] for _ in drops]          # all peak at one record
+    sig = {"step": step, "train_loss": loss, "own": own, "era": era}
+    n_perm = 20000
+    t = sgd.drop_peak_tests(sig, keys=("own", "era"), window=2, n_perm=n_perm, seed=1)
+    # own drop: 4 hits, each peak near only its own drop, so 1 expected; P(>= 4 fixed points) = 1/24
+    assert t["own"]["hits"] == 4 and t["own"]["expected"] == pytest.approx(1.0)
+    se = np.sqrt((1 / 24) * (23 / 24) / n_perm)
+    assert abs(t["own"]["p_perm"] - 1 / 24) < 5 * se + 1 / n_perm
+    assert t["own"]["rho"] == pytest.approx(1.0) and t["own"]["p_rho"] < 0.1
+    assert t["own"]["lags"] == [1, 1, 1, 1]
+    # one common peak (the era of the drops): no rank correlation, hits exactly as expected, p_perm = 1
+    assert t["era"]["p_perm"] == 1.0 and t["era"]["p_rho"] == 1.0
+    assert t["era"]["hits"] == 0 and t["era"]["expected"] == 0.0
+    with pytest.raises(ValueError, match="fewer than three"):
+        sgd.drop_peak_tests({"step": step, "train_loss": loss[:2], "own": own[:2]}, keys=("own",))
+
+
+def test_plateau_statistic_exact():
+    step = list(range(100, 2100, 100))
+    sharp = [1.0] * 10 + [0.1] * 10                   # below 0.9 and 0.5 at the same record: fall = one record
+    slow = [0.99 - 0.05 * k for k in range(20)]        # below 0.9 at record 2 (step 300), below 0.5 at 10 (1100)
+    m = sgd.plateau_statistic({"step": step, "train_loss": [sharp, slow]}, smooth=1)
+    expect = [np.log2(1100 / 100), np.log2(300 / 800)]
+    assert m.value == pytest.approx(np.mean(expect)) and m.err == pytest.approx(np.std(expect, ddof=1) / np.sqrt(2))
+    assert m.text.startswith("1/2 replicas")

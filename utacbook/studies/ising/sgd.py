@@ -61,6 +61,7 @@ __all__ = ["SAMPLINGS", "regression_data", "per_sample_gradients", "noise_covari
            "mlp_loss_grad", "spiral_data", "top_hessian_eigenvalue", "train_mlp", "TrainingRecord",
            "flatness_scan", "signal_scan", "linear_cka", "drop_measurements", "drop_record",
            "plateau_measurement", "delay_measurement", "steepest_fall_record", "spearman_bootstrap",
+           "loss_fluctuation", "peak_record", "drop_peak_tests", "plateau_statistic",
            "DEFAULT_GRID", "fourth_moment_radius", "plot_covariance_scan", "plot_training", "plot_flatness"]
 
 #: minibatch sampling modes: iid with replacement, B distinct points per step, epochs of random reshuffling
@@ -585,14 +586,24 @@ def sgd_claims(*, k=3.0, alpha=0.01, scope1="", scope2="", scope3=""):
     alpha = v.real("alpha", alpha, positive=True, high=1.0)
     ratio = ("measured tr Σ divided by the predicted one, error from binning (τ_int) combined over replicas; "
              "one condition per (η, B) with independent batches (with replacement, or B distinct points)")
-    eff = ("a hit: the signal's maximum within 10 records (1000 steps) of the drop of the training loss (its "
-           "smoothed value first below half the initial one); hits of the trained replicas with a drop against "
-           "the shuffled-label replicas judged at the same records; one-sided Fisher exact test")
+    eff = ("rules frozen before the confirmatory run (root seed of sgd_signals_confirm), after a first look at "
+           "other runs: the drop of a trained replica is the first record at which its training loss (running "
+           "mean over 5 records) falls below half its initial value; a signal's peak is its maximum over the "
+           "records after an initial transient of 5 records (the records that set the initial level); a hit: "
+           "the peak within ±10 records (1000 steps) of the replica's own drop. Two conditions, both one-sided "
+           f"at significance {alpha:g}, over the trained replicas with a drop: (1) permutation null, the number "
+           "of hits against the same count with the drops permuted among the replicas (20000 permutations); "
+           "(2) Spearman rank correlation of drop record and peak record > 0")
+    HISTORY = ("criteria revised after a first look at earlier runs (first: steepest fall of the log loss, "
+               "heat capacity Var(L)/T², shuffled-label null; then half-drop, Var(ΔL), shuffled-label null at the "
+               "trained replica's drop); the present rules were frozen before the confirmatory run, which alone "
+               "is judged; the earlier runs are shown as exploratory")
     return [
         uc.Claim("ising.sgd.continuous", source="ours", section="",
                  text=("the stationary covariance of minibatch SGD solves the continuous Lyapunov equation "
                        "AΣ + ΣA = (η/B) κC* (Mandt, Hoffman & Blei 2017)"),
-                 quantity=ratio, criterion=uc.Agreement(1.0, k=k), scope=scope1),
+                 quantity=ratio, criterion=uc.Agreement(1.0, k=k), scope=scope1,
+                 note="a small-ηλ approximation: expected to hold only for ηλ_max ≪ 1"),
         uc.Claim("ising.sgd.discrete", source="ours", section="",
                  text="Σ solves the discrete Lyapunov equation Σ = FΣFᵀ + η²κC*/B, noise taken at the minimum",
                  quantity=ratio, criterion=uc.Agreement(1.0, k=k), scope=scope1),
@@ -613,40 +624,50 @@ def sgd_claims(*, k=3.0, alpha=0.01, scope1="", scope2="", scope3=""):
                  criterion=uc.Agreement(1.0, k=k), scope=scope1),
         uc.Claim("ising.sgd.plateau", source="essay", section="v",
                  text="training loss plateaus before grokking",
-                 quantity=("our reading on a network that learns: the training loss stays on a plateau and then "
-                           "drops (smoothed loss below half its initial value within the run), in trained "
-                           "replicas against shuffled-label replicas; one-sided Fisher exact test"),
-                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2,
-                 note=("tests the plateau and the drop only; whether a grokking-like delay of generalisation "
-                       "follows is ising.sgd.grokking")),
-        uc.Claim("ising.sgd.grokking", source="ours", section="",
-                 text=("the issue's grokking-like delay: the test error drops well after the training loss "
-                       "(a positive delay)"),
-                 quantity=("steps from the drop of the training loss to the drop of the test error (each: "
-                           "smoothed value first below half its initial one), mean ± s.e. over the replicas "
-                           "with both; must be > 0 at two standard errors"),
-                 criterion=uc.Sign(+1, k=2.0), scope=scope2),
+                 quantity=("our reading, two conditions on the trained replicas with a drop (rules frozen before "
+                           "the confirmatory run): (plateau) t₀.₉ = step at which the smoothed training loss "
+                           "first falls below 0.9 of its initial value, t₀.₅ the same for one half; the loss "
+                           "plateaus if it stays near its start longer than it then takes to halve: mean over "
+                           "replicas of log₂[t₀.₉/max(t₀.₅ − t₀.₉, 100 steps)] > 0; (grokking) the test error "
+                           "halves well after the training loss: mean delay t₀.₅(test error) − t₀.₅(training "
+                           "loss) > 0; both at two standard errors over the replicas"),
+                 criterion=uc.Sign(+1, k=2.0), scope=scope2,
+                 note=("first version (judged before): the plateau as 'the loss halves within the run', against "
+                       "shuffled labels that cannot learn, a test that could not fail; replaced by the plateau "
+                       "statistic before the confirmatory run")),
         uc.Claim("ising.sgd.gradient_variance", source="essay", section="v",
                  text="variance in opinions/gradients spikes",
-                 quantity="gradient-noise variance (trace of the minibatch-gradient covariance); " + eff,
-                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2),
+                 quantity="gradient-noise variance (trace of the minibatch-gradient covariance) at the drop; " + eff,
+                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2,
+                 note=HISTORY),
         uc.Claim("ising.sgd.layers", source="essay", section="v",
                  text="features correlate across layers",
-                 quantity=("two measures, one condition each: linear CKA of the two hidden layers on the test "
-                           "inputs, and the correlation of the first and last layers' update sizes over 100 "
-                           "steps; " + eff),
-                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2),
+                 quantity=("two measures, each with the two conditions: linear CKA of the two hidden layers on "
+                           "the test inputs, and the correlation of the first and last layers' update sizes over "
+                           "100 steps, peaking at the drop; " + eff),
+                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2,
+                 note=HISTORY),
         uc.Claim("ising.sgd.heat_capacity", source="ours", section="",
                  text="the issue's heat-capacity peak at the drop",
-                 quantity=("heat capacity Var(ΔL)/(2T²) over a window of 10 records, T = η/B; " + eff),
-                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2),
+                 quantity=("a loss-fluctuation index (heat-capacity analogue, not a heat capacity: SGD is not a "
+                           "stationary Gibbs ensemble) Var(ΔL)/(2T²) over the last 10 records, T = η/B; " + eff),
+                 criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope2,
+                 note=HISTORY),
         uc.Claim("ising.sgd.wide_valleys", source="essay", section="v",
                  text="Equipartition explains why wide valleys generalize.",
                  quantity=("our reading, flatter minima have lower test error: Spearman rank correlation of the "
                            "top Hessian eigenvalue of the training loss at the end of training with the test "
-                           "error, over all runs of a scan in η at B = 8; bootstrap over replicas; must be > 0 "
-                           "at two standard errors; one condition per scan"),
-                 criterion=uc.Sign(+1, k=2.0), scope=scope3),
+                           "error over all runs of one scan, bootstrap over replicas (all runs of a replica "
+                           "together); must be > 0 at two standard errors. One condition per scan: η scan at "
+                           "B = 8 (logistic loss, fixed steps; criterion fixed before it), η scan at B = 8 "
+                           "(squared loss, fixed ηt) and B scan at η = 0.1 (squared loss, fixed ηt), both added "
+                           "after seeing the first; and the B scan restricted to fitted runs (training error 0), "
+                           "added after seeing the B scan"),
+                 criterion=uc.Sign(+1, k=2.0), scope=scope3,
+                 note=("criterion fixed before the first scan; the second and third scans were added after "
+                       "seeing the first, the fitted-runs condition after seeing the third; the logistic scan "
+                       "bootstraps only 4 replica clusters; the B = 1 runs of the B scan are not fitted minima "
+                       "(training error > 0)")),
     ]
 
 
@@ -886,11 +907,17 @@ def train_mlp(X, y, X_test, y_test, *, sizes=(2, 16, 16, 1), init_scale=1.0, eta
     extra batches), the **CKA** of the two hidden layers on the test inputs
     (:func:`linear_cka`), the **update correlation**, the correlation over the
     last ``every`` steps of the update norms of the first and the last weight
-    matrix, and the **heat capacity** :math:`C_h = \mathrm{Var}_{\rm window}(\Delta L_{\rm train})/(2T^2)`
+    matrix, and a **loss-fluctuation index** (a heat-capacity analogue, stored
+    as ``heat_capacity``) :math:`C_h = \mathrm{Var}_{\rm window}(\Delta L_{\rm train})/(2T^2)`
     with T = η/B: the fluctuation variance of the recorded training loss over
     the last ``window`` records, estimated from its successive differences
-    ΔL so that a steady trend (the loss falling) does not count as a
-    fluctuation (for uncorrelated fluctuations Var(ΔL)/2 = Var(L)).
+    ΔL so that a linear trend (the loss falling) does not count as a
+    fluctuation (for uncorrelated fluctuations Var(ΔL)/2 = Var(L)).  It is
+    not a heat capacity: Var(E)/T² is one only in a stationary Gibbs
+    ensemble, and SGD during training is neither stationary nor Gibbs; a
+    curved trend and single large jumps of the full loss (each enters and
+    leaves the window, giving a box ``window`` records wide) also count
+    (:func:`loss_fluctuation`).
 
     Returns
     -------
@@ -1118,6 +1145,151 @@ def plateau_measurement(signals, null):
                           text=f"{k1}/{n1} against {k0}/{n0} (null)")
 
 
+def loss_fluctuation(loss, *, eta=0.5, batch=8, window=10, kind="diff"):
+    r"""Loss-fluctuation index (heat-capacity analogue) of a recorded training-loss series, per record.
+
+    ``kind="diff"`` (the chapter's definition, as :func:`train_mlp` records
+    it): :math:`\mathrm{Var}(\Delta L)/(2T^2)` over the last ``window`` + 1
+    records, T = η/B, so that a linear trend does not count; ``kind="level"``
+    (the first definition): :math:`\mathrm{Var}(L)/T^2` over the last
+    ``window`` records.  Not a heat capacity: SGD is not a stationary Gibbs
+    ensemble, and the differences remove only a linear trend.
+
+    Examples
+    --------
+    >>> from utacbook.studies.ising.sgd import loss_fluctuation
+    >>> loss_fluctuation([1.0, 0.5, 0.0, -0.5], eta=1.0, batch=1, kind="diff").tolist()   # a pure trend
+    [0.0, 0.0, 0.0, 0.0]
+    >>> round(float(loss_fluctuation([1.0, 0.0], eta=1.0, batch=1, kind="level")[-1]), 3)
+    0.25
+    """
+    x = v.real_array("loss", loss, ndim=1, min_len=1)
+    T = v.real("eta", eta, positive=True) / v.integer("batch", batch, low=1)
+    window = v.integer("window", window, low=2)
+    kind = v.choice("kind", kind, {"diff", "level"})
+    out = np.zeros(x.size)
+    for i in range(x.size):
+        if kind == "diff":
+            d = np.diff(x[max(0, i - window):i + 1])
+            out[i] = np.var(d) / 2 / T ** 2 if d.size >= 2 else 0.0
+        else:
+            out[i] = np.var(x[max(0, i - window + 1):i + 1]) / T ** 2
+    return out
+
+
+def peak_record(series, *, transient=5):
+    """Record of the maximum of ``series`` after the first ``transient`` records.
+
+    Examples
+    --------
+    >>> from utacbook.studies.ising.sgd import peak_record
+    >>> peak_record([9.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0])
+    6
+    >>> peak_record([9.0, 1.0, 3.0], transient=0)
+    0
+    """
+    x = v.real_array("series", series, ndim=1, min_len=1)
+    transient = v.integer("transient", transient, low=0, high=x.size - 1)
+    return int(np.argmax(x[transient:])) + transient
+
+
+def drop_peak_tests(signals, *, keys=("grad_var", "heat_capacity", "cka", "update_corr"), window=10, transient=5,
+                    n_perm=20000, seed=0):
+    """Does each signal peak at each trained replica's own drop? Two nulls within the trained runs.
+
+    Over the replicas with a drop (:func:`drop_record`), with peaks from
+    :func:`peak_record` (initial ``transient`` records left out): the number
+    of hits (peak within ``window`` records of the replica's own drop) against
+    the same count with the drops permuted among the replicas (one-sided
+    permutation p, ``n_perm`` random permutations, p = (1 + #{≥ observed})/(1 + n_perm)),
+    and the Spearman rank correlation of drop and peak records (one-sided,
+    ρ > 0).  A signal that peaks in the era of the drops but not at each
+    run's own drop passes neither.
+
+    Returns
+    -------
+    dict
+        per key: ``hits``, ``n``, ``expected`` (exact mean under permutation),
+        ``p_perm``, ``rho``, ``p_rho``, ``lags`` (peak − drop, records), and
+        ``measurements``: two :class:`utacbook.claims.Measurement` (permutation; rank correlation).
+    """
+    from scipy import stats as st
+
+    from utacbook import claims as uc
+    window = v.integer("window", window, low=0)
+    n_perm = v.integer("n_perm", n_perm, low=10)
+    drops_all = [drop_record(x) for x in signals["train_loss"]]
+    idx = [r for r, j in enumerate(drops_all) if j >= 0]
+    if len(idx) < 3:
+        raise ValueError("fewer than three replicas with a drop of the training loss")
+    d = np.array([drops_all[r] for r in idx])
+    rng = np.random.default_rng(_seed(seed))
+    perms = rng.permuted(np.tile(np.arange(d.size), (n_perm, 1)), axis=1)
+    out = {}
+    for key in keys:
+        pk = np.array([peak_record(signals[key][r], transient=transient) for r in idx])
+        hit = np.abs(pk[:, None] - d[None, :]) <= window           # hit[r, s]: peak of r near the drop of s
+        h_obs = int(np.trace(hit))
+        h_perm = hit[np.arange(d.size)[None, :], perms].sum(1)
+        p_perm = float((1 + (h_perm >= h_obs).sum()) / (1 + n_perm))
+        expected = float(hit.sum() / d.size)
+        if np.ptp(pk) > 0:
+            rho, p_rho = st.spearmanr(d, pk, alternative="greater")
+            rho, p_rho = float(rho), float(p_rho)
+        else:
+            rho, p_rho = float("nan"), 1.0
+        out[key] = {
+            "hits": h_obs, "n": int(d.size), "expected": expected, "p_perm": p_perm, "rho": rho, "p_rho": p_rho,
+            "lags": (pk - d).tolist(),
+            "measurements": [
+                uc.Measurement(h_obs - expected, condition=f"{key}: permutation null", p_value=p_perm,
+                               text=f"{h_obs}/{d.size} hits against {expected:.1f} expected, p = {p_perm:.2g}"),
+                uc.Measurement(rho if np.isfinite(rho) else 0.0, condition=f"{key}: rank correlation", p_value=p_rho,
+                               text=(f"ρ = {rho:.2f} over {d.size} replicas, p = {p_rho:.2g}" if np.isfinite(rho) else
+                                     "ρ undefined (every peak at one record)"))]}
+    return out
+
+
+def plateau_statistic(signals, *, high=0.9, low=0.5, smooth=5):
+    """Plateau length against fall time, per trained replica with a drop; mean ± s.e. of their log₂ ratio.
+
+    t_high (t_low): step at which the smoothed training loss first falls below
+    ``high`` (``low``) times its initial level (:func:`drop_record`).  The
+    ratio is t_high / max(t_low − t_high, one record): above 1 the loss stays
+    near its start longer than it then takes to fall to ``low``.
+
+    Returns
+    -------
+    utacbook.claims.Measurement (value: mean log₂ ratio, err: its standard error); ``.text`` gives the counts.
+
+    Examples
+    --------
+    >>> from utacbook.studies.ising.sgd import plateau_statistic
+    >>> sig = {"step": list(range(100, 2100, 100)), "train_loss": [[1.0] * 10 + [0.1] * 10, [1.0] * 12 + [0.1] * 8]}
+    >>> m = plateau_statistic(sig, smooth=1)
+    >>> round(m.value, 2), m.text
+    (3.58, '2/2 replicas with plateau longer than fall; t0.9 at steps 1100–1300, t0.5 at steps 1100–1300')
+    """
+    from utacbook import claims as uc
+    step = np.asarray(signals["step"], float)
+    every = step[1] - step[0] if step.size > 1 else step[0]
+    lr = []
+    th, tl = [], []
+    for x in signals["train_loss"]:
+        a, b = drop_record(x, smooth=smooth, fraction=high), drop_record(x, smooth=smooth, fraction=low)
+        if a < 0 or b < 0:
+            continue
+        th.append(step[a])
+        tl.append(step[b])
+        lr.append(math.log2(step[a] / max(step[b] - step[a], every)))
+    lr = np.asarray(lr)
+    if lr.size < 2:
+        raise ValueError("fewer than two replicas with a drop")
+    return uc.Measurement(float(lr.mean()), float(lr.std(ddof=1) / math.sqrt(lr.size)), condition="plateau",
+                          text=(f"{int((lr > 0).sum())}/{lr.size} replicas with plateau longer than fall; "
+                                f"t0.9 at steps {min(th):g}–{max(th):g}, t0.5 at steps {min(tl):g}–{max(tl):g}"))
+
+
 def delay_measurement(signals):
     """Delay (steps) from the training-loss drop to the test-error drop, mean ± s.e. over the replicas with both.
 
@@ -1152,10 +1324,12 @@ def spearman_bootstrap(flat, *, n_boot=2000, seed=0):
     rho = float(st.spearmanr(lam, err)[0])
     rng = np.random.default_rng(_seed(seed))
     boots = []
+    members = {q: np.flatnonzero(rep == q) for q in reps}
     for _ in range(v.integer("n_boot", n_boot, low=10)):
-        pick = np.concatenate([np.flatnonzero(rep == q) for q in rng.choice(reps, reps.size)])
+        pick = np.concatenate([members[q] for q in rng.choice(reps, reps.size)])
         if np.ptp(lam[pick]) > 0 and np.ptp(err[pick]) > 0:
-            boots.append(st.spearmanr(lam[pick], err[pick])[0])
+            # Spearman's ρ is Pearson's r of the (average) ranks, as scipy.stats.spearmanr computes it
+            boots.append(np.corrcoef(st.rankdata(lam[pick]), st.rankdata(err[pick]))[0, 1])
     return rho, float(np.std(boots, ddof=1))
 
 
@@ -1223,7 +1397,7 @@ def plot_training(signals, null, *, keys=("train_loss", "grad_var", "heat_capaci
     from utacbook.viz._plotting import _plt
     plt, _ = _plt()
     labels = {"train_loss": "training loss", "test_error": "test error", "grad_var": "gradient-noise variance",
-              "heat_capacity": "heat capacity Var(ΔL)/(2T²)", "cka": "CKA(hidden 1, hidden 2)",
+              "heat_capacity": "loss-fluctuation index Var(ΔL)/(2T²)", "cka": "CKA(hidden 1, hidden 2)",
               "update_corr": "update correlation"}
     fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.6))
     for ax, key in zip(np.atleast_1d(axes), keys):
