@@ -415,7 +415,7 @@ def test_stored_grid_study_is_the_direct_calls_and_its_spot_check_can_fail(tmp_p
 
     kw = dict(J_values=[0.0, 0.5, 1.0], T_values=[0.2, 0.4], lattice_size=8, n_steps=10)
     st.compute("grid_small", "utacbook.studies.rg.mean_field:grid_study", data_dir=tmp_path,
-               seed_grid=5, seed_midpoint=6, **kw)
+               seed=5, seed_midpoint=6, **kw)
     grid, mid, rec = bg.load_grid_study("grid_small", data_dir=tmp_path)
     direct = bg.beta_grid(kw["J_values"], kw["T_values"], lattice_size=8, n_steps=10, seed=5)
     _same(grid, direct)

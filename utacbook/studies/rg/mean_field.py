@@ -309,7 +309,7 @@ def _midpoint_analysis(J, T, rd, sig, seed):
 
 
 def grid_study(J_values=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), T_values=(0.1, 0.15, 0.2, 0.3, 0.5), *,
-               seed_grid=2025, seed_midpoint=2027, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
+               seed=2025, seed_midpoint=2027, rel_deltas=(0.1, 0.2), lattice_size=64, n_steps=100,
                update="sequential"):
     """The chapter's grid, stored: the simulated responses of :func:`beta_grid` and :func:`midpoint_slope`.
 
@@ -320,8 +320,9 @@ def grid_study(J_values=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), T_values=(0.1, 0.15, 0.2
     ----------
     J_values, T_values : sequence of float
         As :func:`beta_grid` (the guide's field grid: 25 points on [-2, 2], 5 replicas).
-    seed_grid, seed_midpoint : int >= 0
-        Root seeds of :func:`beta_grid` and of :func:`midpoint_slope` (10 replicas).
+    seed, seed_midpoint : int >= 0
+        Root seeds of :func:`beta_grid` and of :func:`midpoint_slope` (10 replicas); stored as
+        ``seed_grid`` and ``seed_midpoint``.
     rel_deltas, lattice_size, n_steps, update
         As :func:`midpoint_slope` and :func:`beta_grid`.
 
@@ -334,12 +335,12 @@ def grid_study(J_values=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), T_values=(0.1, 0.15, 0.2
     Examples
     --------
     >>> from utacbook.studies.rg import mean_field as bg
-    >>> out = bg.grid_study([0.0, 0.5], [0.3], lattice_size=8, n_steps=5, seed_grid=1, seed_midpoint=2)
+    >>> out = bg.grid_study([0.0, 0.5], [0.3], lattice_size=8, n_steps=5, seed=1, seed_midpoint=2)
     >>> out["sigma_grid"].shape, out["sigma_midpoint"].shape
     ((5, 2, 1, 25), (10, 2, 1, 2, 2))
     """
     kw = {"lattice_size": lattice_size, "n_steps": n_steps, "update": update}
-    grid = beta_grid(J_values, T_values, seed=seed_grid, **kw)
+    grid = beta_grid(J_values, T_values, seed=seed, **kw)
     mid = midpoint_slope(grid["J"], grid["T"], rel_deltas=rel_deltas, seed=seed_midpoint, **kw)
     return {"sigma_grid": grid["sigma"], "sigma_midpoint": mid["sigma"], "J_values": grid["J_values"],
             "T_values": grid["T_values"], "rel_deltas": mid["rel_deltas"], "seed_grid": grid["seed"],
@@ -367,7 +368,7 @@ def load_grid_study(name="rg_mean_field_grid", *, data_dir=None):
     --------
     >>> from utacbook.studies.rg import mean_field as bg
     >>> grid, mid, rec = bg.load_grid_study()
-    >>> grid["beta_mean"].shape, mid["beta_slope_mean"].shape, rec.provenance["params"]["seed_grid"]
+    >>> grid["beta_mean"].shape, mid["beta_slope_mean"].shape, rec.provenance["params"]["seed"]
     ((6, 5), (2, 6, 5), 2025)
     """
     from utacbook import stored as _stored
