@@ -162,6 +162,15 @@ def test_auc_p_value_is_the_mann_whitney_test():
     assert r["n_pos"] == 40 and r["n_neg"] == 40
     m = ews.auc_measurement(r, "x")
     assert m.p_value == r["p_value"] and m.condition == "x" and m.text.startswith("AUC 1.000")
+    assert "(no overlap)" in m.text and m.text.endswith("p < 10⁻¹⁰")        # not a spuriously exact tiny p
+
+
+def test_format_p_floors_tiny_p_values_and_rejects_bad_input():
+    assert ews.format_p(0.064) == "0.064" and ews.format_p(1e-3) == "0.001"
+    assert ews.format_p(7.9e-65) == "< 10⁻¹⁰" and ews.format_p(1.8e-21) == "< 10⁻¹⁰"
+    assert ews.format_p(2e-10) != "< 10⁻¹⁰"                                # the floor itself is exclusive
+    with pytest.raises(ValueError, match="p"):
+        ews.format_p(-0.1)
 
 
 def test_response_ratios_and_ratio_to_exact():
@@ -329,3 +338,17 @@ def test_hard_null_table_on_synthetic_scores():
     assert len(rows) == 12
     for r in rows:
         assert r["auc"] == 1.0 and r["hit"] == 1.0 and r["false_alarm"] == 0.0 and r["p_value"] < 1e-9
+        assert (r["n_hit"], r["n_pos"], r["n_false_alarm"], r["n_neg"]) == (30, 30, 0, 30)
+
+
+def test_field_null_cannot_raise_the_bethe_susceptibility_above_its_zero_field_value():
+    """The chapter's field-ramp null (h from |h_sp| to 0) is as hard as a field null gets below T_c:
+    on the up branch chi(h) falls with h >= 0, so its largest value is at h = 0.  Exact (cavity) values."""
+    for T in (1.5, 2.0, 2.6):
+        h = np.linspace(0.0, 1.0, 101)
+        m, chi = ews.bethe_metastable(h, k=4, T=T)
+        assert np.all(np.diff(chi) < 0) and np.all(np.diff(m) > 0)
+    # the susceptibility identity chi = dm/dh holds on the branch (central difference, O(dh^2))
+    dh = 1e-4
+    mp, mm = ews.bethe_metastable(np.array([0.1 + dh, 0.1 - dh]), k=4, T=2.0)[0]
+    assert ews.bethe_metastable(0.1, k=4, T=2.0)[1][0] == pytest.approx((mp - mm) / (2 * dh), rel=1e-6)

@@ -36,7 +36,7 @@ __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autoco
            "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
            "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
            "plot_susceptibility", "explore_ar1", "explore_field_ramp", "auc_measurement",
-           "response_ratios", "ratio_to_exact"]
+           "format_p", "response_ratios", "ratio_to_exact"]
 
 
 # --------------------------------------------------------------------------
@@ -825,7 +825,7 @@ def plot_susceptibility(pulse, *, k=4, T=2.0, ax=None):
                 color=PALETTE["fit"], label="pulse response Δm/Δh")
     ax.errorbar(-h, pulse["chi_fluct"], pulse["chi_fluct_err"], fmt="s", ms=3, capsize=2,
                 mfc="none", color=PALETTE["sim"], label="fluctuations N Var(m)/T")
-    ax.set(xlabel="|h| (field against the up state)", ylabel="susceptibility χ per spin",
+    ax.set(xlabel="|h| in J (field against the up state)", ylabel="susceptibility χ per spin (1/J)",
            yscale="log")
     ax.legend(fontsize=8)
     return ax
@@ -890,6 +890,26 @@ def explore_field_ramp(system, *, T=2.0, sweeps=2000, n_runs=10, seed=0):
 # measurements for the chapter's claims (utacbook.claims)
 # --------------------------------------------------------------------------
 
+def format_p(p, *, floor=1e-10):
+    """A p-value as text: two significant digits, or "< 10⁻¹⁰" below ``floor``.
+
+    p-values far below any significance level say only that the samples are
+    separated; their exact size depends on tail approximations, so they are
+    not quoted.
+
+    Examples
+    --------
+    >>> format_p(0.0123), format_p(1.8e-21)
+    ('0.012', '< 10⁻¹⁰')
+    """
+    from utacbook.report import format_value
+    p = v.real("p", p, low=0.0)
+    floor = v.real("floor", floor, positive=True)
+    if p < floor:
+        return "< " + format_value(floor, digits=1).replace("1 × ", "")
+    return format_value(p, digits=2)
+
+
 def auc_measurement(result, condition, *, indicator=None):
     """An AUC with its bootstrap error and Mann-Whitney p-value, as a claims measurement.
 
@@ -901,13 +921,18 @@ def auc_measurement(result, condition, *, indicator=None):
     condition : str
     """
     from utacbook.claims import Measurement
-    from utacbook.report import format_pm, format_value
+    from utacbook.report import format_pm
     if indicator is None:
         a, e, p = result["auc"], result["auc_err"], result["p_value"]
     else:
         v.choice("indicator", indicator, {"variance", "ac1"})
         a, e, p = result[f"auc_{indicator}"], result[f"auc_{indicator}_err"], result[f"p_{indicator}"]
-    shown = f"AUC {format_pm(a, e) if e > 0 else f'{a:.3f}'}, p = {format_value(p, digits=2)}"
+    if e > 0:
+        shown = f"AUC {format_pm(a, e)}"
+    else:                                      # the bootstrap error vanishes when the samples do not overlap
+        shown = f"AUC {a:.3f}" + (" (no overlap)" if a in (0.0, 1.0) else "")
+    ps = format_p(p)
+    shown += f", p {ps}" if ps.startswith("<") else f", p = {ps}"
     return Measurement(a, e, condition=condition, p_value=p, text=shown)
 
 
@@ -1279,8 +1304,10 @@ def mean_tau(tau, condition=""):
         raise ValueError("tau needs at least two finite values")
     mu, se = float(t.mean()), float(t.std(ddof=1) / np.sqrt(t.size))
     p = float(stats.ttest_1samp(t, 0.0, alternative="greater").pvalue)
+    ps = format_p(p)
     return Measurement(mu, se, condition=condition, p_value=p,
-                       text=f"mean τ {mu:+.2f} ± {se:.2f} (p = {p:.1e}, {t.size} runs)")
+                       text=f"mean τ {mu:+.2f} ± {se:.2f} (p {ps if ps.startswith('<') else '= ' + ps}, "
+                            f"{t.size} runs)")
 
 
 #: families of runs in :func:`hard_null_study`
@@ -1363,7 +1390,9 @@ def hard_null_study(*, k=4, N=1000, graph_seed=1, T=2.0, h_end=-0.5, sweeps=2000
       without a tipping point;
     * ``null_temp``: h = 0, temperature ramped linearly from T to
       ``T_null_end`` (below the Bethe T_c) over the sweeps the ramp takes
-      to reach the spinodal, then kept: a noise ramp, no tipping point.
+      to reach the spinodal, then kept: a noise ramp with no flip ahead, but
+      one that moves the up state toward the ordering critical point (for
+      the defaults to 0.90 of the Bethe T_c), where it slows down too.
 
     Ramped run j is cut ``gap`` sweeps before its flip (first m < 0); run j
     of every null family is cut at the same sweep.  The temporal indicators
@@ -1443,7 +1472,8 @@ def hard_null_table(study, *, bandwidth_index=2, threshold=0.5, n_boot=1000, see
     list of dict
         One row per (indicator, null): ``indicator``, ``null``, ``auc``,
         ``auc_err``, ``p_value``, ``hit``, ``hit_err``, ``false_alarm``,
-        ``false_alarm_err``.
+        ``false_alarm_err``, and the counts behind the rates: ``n_hit`` of
+        ``n_pos`` ramped runs, ``n_false_alarm`` of ``n_neg`` null runs.
     """
     tau = study["tau"]
     rows = []
@@ -1456,7 +1486,9 @@ def hard_null_table(study, *, bandwidth_index=2, threshold=0.5, n_boot=1000, see
             rt = rates_at_threshold(pos, neg, threshold=threshold)
             rows.append({"indicator": ind, "null": fam, "auc": r["auc"], "auc_err": r["auc_err"],
                          "p_value": r["p_value"], "hit": rt["hit"], "hit_err": rt["hit_err"],
-                         "false_alarm": rt["false_alarm"], "false_alarm_err": rt["false_alarm_err"]})
+                         "false_alarm": rt["false_alarm"], "false_alarm_err": rt["false_alarm_err"],
+                         "n_hit": int(round(rt["hit"] * rt["n_pos"])), "n_pos": rt["n_pos"],
+                         "n_false_alarm": int(round(rt["false_alarm"] * rt["n_neg"])), "n_neg": rt["n_neg"]})
     return rows
 
 
@@ -1502,7 +1534,7 @@ def plot_auc_vs_bandwidth(scan, *, axes=None):
     """AUC of each temporal indicator against each null, against the detrending bandwidth.
 
     ``scan`` is a :func:`bandwidth_scan` result.  The modularity, which is not
-    detrended, is drawn as a band.
+    detrended, is drawn as a dashed grey line (its value) in a band (± its error).
 
     Returns
     -------
@@ -1523,11 +1555,12 @@ def plot_auc_vs_bandwidth(scan, *, axes=None):
             e = np.array([r["auc_err"] for r in rows])
             lab = {"ac1": "lag-1 AC", "skewness": "−skewness"}.get(ind, ind)
             if ind == "modularity":
-                ax.axhspan(a[0] - e[0], a[0] + e[0] + 1e-3, color="grey", alpha=0.4, label="modularity Q")
+                ax.axhspan(a[0] - e[0], a[0] + e[0] + 1e-3, color="grey", alpha=0.3)
+                ax.axhline(a[0], color="grey", ls="--", lw=2, zorder=3, label="modularity Q (not detrended)")
             else:
                 ax.errorbar(bws, a, e, marker=mk, ms=4, capsize=2, label=lab)
         ax.axhline(0.5, color="k", ls=":", lw=1)
-        ax.set(xscale="log", xlabel="detrending bandwidth (sweeps)", title=titles[fam], ylim=(-0.02, 1.05))
+        ax.set(xscale="log", xlabel="detrending bandwidth (sweeps)", title=titles[fam], ylim=(-0.03, 1.08))
         ax.set_xticks(bws, [f"{b:g}" for b in bws])
         ax.minorticks_off()
     axes[0].set_ylabel("AUC (ramped vs null)")
