@@ -238,6 +238,18 @@ def test_claims_are_well_formed_and_judge():
     assert essay.judge(uc.Measurement(0.2, 0.002, condition=eta)).verdict == uc.NOT_REPRODUCED
     with pytest.raises(ValueError, match="no criterion"):
         essay.judge(uc.Measurement(0.25, 0.002, condition="somewhere else"))
+    # without the allowance (the copy the chapter also judges) eta = 1/4 must hold within 2 standard errors only
+    bare = {c.id: c for c in xy.claims(seed=2026, eta_kt_tol=None)}["ising.xy.ising-like"]
+    assert bare.criterion.criteria[eta].abs_tol is None
+    assert bare.judge(uc.Measurement(0.247, 0.002, condition=eta)).verdict == uc.HELD
+    assert bare.judge(uc.Measurement(0.234, 0.001, condition=eta)).verdict == uc.NOT_REPRODUCED
+    assert essay.judge(uc.Measurement(0.234, 0.001, condition=eta)).verdict == uc.HELD
+    # the numbers in the notes come from the inputs: KT's 1/(8 ln L) over the fitted sizes, the grid spacing
+    assert "0.030–0.045" in essay.criterion.describe()            # 1/(8 ln 64) = 0.0301, 1/(8 ln 16) = 0.0451
+    grid = {c.id: c for c in xy.claims(temperatures=(0.8, 0.85, 0.875, 0.9, 0.95))}
+    assert "spacing 0.025" in grid["ising.xy.crossing-logarithmic"].note
+    coarse = {c.id: c for c in xy.claims(temperatures=(0.8, 0.85, 0.95))}
+    assert "spacing 0.1" in coarse["ising.xy.crossing-logarithmic"].note
     # the added spin-wave claim tests the exact 1/16
     assert c["ising.xy.spin-wave-energy-t2"].judge(uc.Measurement(0.0625, 0.002)).verdict == uc.HELD
     assert c["ising.xy.spin-wave-energy-t2"].judge(uc.Measurement(0.075, 0.002)).verdict == uc.NOT_REPRODUCED
@@ -273,6 +285,29 @@ def test_crossing_drift_fit_recovers_the_kt_form():
         xy.crossing_drift_fit(L, L[:-1] * 1.0, err)
     with pytest.raises(ValueError, match="T_cross_err"):
         xy.crossing_drift_fit(L, np.ones(L.size), np.zeros(L.size))
+
+
+def test_crossing_power_fit_recovers_a_power_law_and_rejects_the_kt_form():
+    rng = np.random.default_rng(5)
+    L = np.array([8, 16, 32, 64, 128])
+    err = 5e-4 * np.ones(L.size)
+    hits = 0
+    for _ in range(100):
+        y = xy.T_KT + 0.4 * L ** -0.7 + err * rng.normal(size=L.size)
+        f = xy.crossing_power_fit(L, y, err)
+        hits += abs(f["x"] - 0.7) < 2 * f["x_err"]
+        assert f["dof"] == 3 and 0 <= f["p_value"] <= 1
+    assert hits >= 85                      # 2-sigma coverage ~95 % of 100
+    # the KT drift a/ln^2(L/L0) is not a power law: with small errors over a wide range of L the fit fails
+    Lw = np.array([8, 32, 128, 512, 2048])
+    f = xy.crossing_power_fit(Lw, xy.T_KT + 0.5 / np.log(Lw / 0.5) ** 2, 1e-6 * np.ones(Lw.size))
+    assert f["p_value"] < 1e-6
+    with pytest.raises(ValueError, match="same length"):
+        xy.crossing_power_fit(L, L[:-1] * 1.0, err)
+    with pytest.raises(ValueError, match="T_cross_err"):
+        xy.crossing_power_fit(L, np.ones(L.size), np.zeros(L.size))
+    with pytest.raises(ValueError, match="above T_inf"):
+        xy.crossing_power_fit(L, np.full(L.size, 0.5), err)
 
 
 def test_stored_sweep_shape_and_one_task_reproduces():
