@@ -342,7 +342,7 @@ def test_hard_null_table_on_synthetic_scores():
 
 
 def test_field_null_cannot_raise_the_bethe_susceptibility_above_its_zero_field_value():
-    """The chapter's field-ramp null (h from |h_sp| to 0) is as hard as a field null gets below T_c:
+    """The chapter's field-ramp null (h from |h_sp| to 0) never lifts chi above chi(h = 0) below T_c:
     on the up branch chi(h) falls with h >= 0, so its largest value is at h = 0.  Exact (cavity) values."""
     for T in (1.5, 2.0, 2.6):
         h = np.linspace(0.0, 1.0, 101)
