@@ -230,3 +230,26 @@ def test_claims_ids_unique_and_typed():
     assert "after" in by_id["ising.river.entropic"].note
     note = by_id["ising.river.compositional"].note
     assert "exploratory" in note and "depth" in note
+
+
+def test_plot_domino_draws_both_compositional_conditions():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    dom = rv.domino_scan(s=(2.0, 1.0), hidden=4, init_scale=0.01, t_max=8.0, dt=0.02, n_seeds=2, seed=1)
+    kw = dict(s_a=1.0, init_scale=0.01, eta=0.02, n_steps=500, seed=5)
+    runs = {sb: {name: rv.compositional_run(s_b=sb, composed=c, **kw) for name, c in (("composed", True),
+                                                                                         ("control", False))}
+            for sb in (1.0, 2.0)}
+    fig = rv.plot_domino(dom, None, runs[2.0])
+    assert len(fig.axes) == 3
+    plt.close(fig)
+    fig = rv.plot_domino(dom, None, runs[2.0], comp_runs_first=runs[1.0], first_title="c", comp_title="d")
+    assert [ax.get_title() for ax in fig.axes[2:]] == ["c", "d"]
+    # panel c carries the first runs, panel d the second: A composed, B composed, A control, B control
+    for ax, r in zip(fig.axes[2:], (runs[1.0], runs[2.0])):
+        ys = [line.get_ydata() for line in ax.get_lines()]
+        expect = [r["composed"]["ya"], r["composed"]["yb"], r["control"]["ya"], r["control"]["yb"]]
+        for y, e in zip(ys, expect):
+            np.testing.assert_array_equal(y, e)
+    plt.close(fig)
