@@ -23,7 +23,19 @@ One per chapter, in the order of the chapters:
 * :mod:`utacbook.studies.ising.limits` -- "Limits of the lens: Potts spins"
   (``book/ising/10_limits.ipynb``);
 * :mod:`utacbook.studies.ising.large_lattices` -- "Exponents beyond L = 128: a stored sweep"
-  (``book/ising/11_large_lattices.ipynb``).
+  (``book/ising/11_large_lattices.ipynb``);
+* :mod:`utacbook.studies.ising.levers` -- "Levers against echo chambers"
+  (``book/ising/12_levers.ipynb``);
+* :mod:`utacbook.studies.ising.closed_loop` -- "The closed loop: calibrate, forecast, intervene"
+  (``book/ising/13_closed_loop.ipynb``);
+* :mod:`utacbook.studies.ising.xy` -- "Continuous spins: the XY model and the Kosterlitz–Thouless transition"
+  (``book/ising/14_xy.ipynb``);
+* :mod:`utacbook.studies.ising.sgd` -- "SGD as thermodynamics"
+  (``book/ising/15_sgd.ipynb``);
+* :mod:`utacbook.studies.ising.river_valley` -- "River valleys and dominoes"
+  (``book/ising/16_river_valley.ipynb``);
+* :mod:`utacbook.studies.ising.representations` -- "Representations: do different models converge, and on what?"
+  (``book/ising/17_representations.ipynb``).
 """
 
 
