@@ -216,12 +216,45 @@ def test_claims_and_measurements():
     # the exact-c check: the Wolff sides and level 0 of the T_c flow, with k for 3 comparisons
     nn = cl["ising.coarse.nn-exact"]
     assert nn.source == "ours" and nn.criterion.k == pytest.approx(uc.familywise_k(3), abs=0.01)
+    # level 0 of the T_c flow enters with the flow's own error (one error method for the whole chain)
     crit["side"] = np.array([9, 3, 1])
-    crit["c"] = np.column_stack([0.71 + 0.01 * rng_signs(64), np.ones(64)])     # level 0: +-0.01, uncorrelated
     ms = bs.exact_nn_measurements(ref, crit)
     assert [m.condition for m in ms] == ["L = 9 (Wolff)", "L = 9 (level 0)"]
     assert ms[1].value == pytest.approx(0.71 - bs.exact_nn_correlation([9])[0])
-    assert ms[1].err == pytest.approx(0.01 / 8, rel=0.35)      # tau_int ~ 1/2: about the plain s.e.m.
+    assert ms[1].err == crit["c_sem"][0]
+    # the revision of the block-equals-nn errors is disclosed in its note
+    assert "revised after the data were seen" in cl["ising.coarse.block-equals-nn"].note
+
+
+def test_flow_tau_corrects_every_error_and_the_slow_flow_difference():
+    """With tau the errors are the plain s.e.m. times sqrt(2 tau), for |m| and c at every level and for the
+    level difference of slow_flow_measurements; tau = None is the plain s.e.m. (tau = 1/2)."""
+    cfg = bs.equilibrium_configs(bs.TC, L=27, n_configs=10, seed=2)
+    plain, corr = bs.flow(cfg, b=3, n_levels=2), bs.flow(cfg, b=3, n_levels=2, tau=0.76)
+    assert plain["tau"] == 0.5 and corr["tau"] == 0.76
+    sem = plain["c"].std(axis=0, ddof=1) / math.sqrt(10)
+    np.testing.assert_allclose(plain["c_sem"], sem, rtol=1e-12)
+    np.testing.assert_allclose(corr["c_sem"], sem * math.sqrt(1.52), rtol=1e-12)
+    np.testing.assert_allclose(corr["abs_m_sem"], plain["abs_m_sem"] * math.sqrt(1.52), rtol=1e-12)
+    np.testing.assert_array_equal(corr["c_mean"], plain["c_mean"])
+    cold = {"c": np.array([[0.80, 0.95, 1.0], [0.82, 0.97, 1.0]])}
+    (d0,) = bs.slow_flow_measurements({"cold": cold}, plain, levels=2)
+    (d1,) = bs.slow_flow_measurements({"cold": cold}, corr, levels=2)
+    e_cold = np.std([0.20, 0.18], ddof=1) / math.sqrt(2)
+    e_tc = math.sqrt(d0.err ** 2 - e_cold ** 2)
+    assert d1.err == pytest.approx(math.hypot(e_cold, e_tc * math.sqrt(1.52)), rel=1e-10)
+    with pytest.raises(ValueError, match="tau"):
+        bs.flow(cfg, tau=0.3)
+
+
+def test_chain_tau_reproduces_the_module_constant():
+    """TAU_TC (used by the chapter) is what chain_tau's independent chain gives (seed 99, 300 configurations)."""
+    r = bs.chain_tau()
+    assert round(r["tau"], 2) == bs.TAU_TC
+    singles = r["tau_c"] + r["tau_abs_m"]
+    assert (round(min(singles), 2), round(max(singles), 2)) == bs.TAU_TC_RANGE
+    # autocorrelated, but not strongly: between independent (1/2) and a few configurations
+    assert 0.5 < r["tau"] < 2.0
 
 
 def rng_signs(n, seed=0):

@@ -56,7 +56,7 @@ __all__ = [
     'ising_equivalent_energy', 'phase_split', 'reweight_to_equal_weight', 'histogram_study', 'scaling_slope',
     'cluster_study', 'universality_study', 'ising_reference', 'effective_exponent', 'claims', 'explore_potts',
     'borgs_kotecky', 'tunnelling_events', 'first_order_study', 'first_order_summary', 'plot_first_order',
-    'replica_phase_stats', 'Q10_SIZES', 'Q10_SWEEPS', 'Q10_REPLICAS'
+    'replica_phase_stats', 'Q10_SIZES', 'Q10_SWEEPS', 'Q10_REPLICAS', 'XI_D_Q10'
 ]
 
 
@@ -288,6 +288,9 @@ def effective_exponent(sizes, values, errors):
 Q10_SIZES = (12, 16, 20, 24, 32)
 Q10_SWEEPS = (200_000, 200_000, 400_000, 600_000, 1_500_000)
 Q10_REPLICAS = 8
+#: correlation length of the disordered phase of the q = 10 Potts model at β_t, quoted from the
+#: exact result of Buffenoir & Wallon (1993), J. Phys. A 26, 3045 (ξ_d = 10.559519...); not computed here
+XI_D_Q10 = 10.56
 
 
 def borgs_kotecky(q, L, J=1.0):
@@ -308,6 +311,16 @@ def borgs_kotecky(q, L, J=1.0):
     maximum of the specific heat, where the two-state variance :math:`W_oW_d` peaks),
     and Janke's (1993) :math:`W_o = q W_d` is met at :math:`\beta_t` itself.
 
+    The :math:`O(V^{-2})` term is fixed by the same picture: to second order
+    :math:`\beta f_d - \beta f_o = \Delta e\,\delta + \tfrac12 (e_d' - e_o')\,\delta^2`
+    (:math:`\delta = \beta - \beta_t`, primes are :math:`d/d\beta`), and self-duality
+    (:math:`e_o + e_d = -2J(1 + 1/\sqrt q)` at :math:`\beta_t`, differentiated along the duality map)
+    gives :math:`e_o' - e_d' = \Delta e/\sqrt q`.  Solving
+    :math:`\ln q + V[\Delta e\,\delta - \Delta e\,\delta^2/(2\sqrt q)] = 0` to second order,
+
+    .. math:: (\beta_t - \beta_{\rm eqw})\,L^2 = \frac{\ln q}{\Delta e}
+              - \frac{(\ln q)^2}{2\sqrt q\,\Delta e^2}\,\frac{1}{L^2} + O(L^{-4}).
+
     Parameters
     ----------
     q : int, 5 <= q <= Q_MAX (first-order transitions)
@@ -319,8 +332,11 @@ def borgs_kotecky(q, L, J=1.0):
     dict
         ``beta_t`` (:math:`\ln(1+\sqrt q)/J`), ``latent_heat`` (Δe per spin),
         ``shift_L2`` (:math:`\ln q/\Delta e`, the coefficient of 1/L² of
-        :math:`\beta_t - \beta_{\rm eqw}`), ``beta_eqw`` (leading order) and
-        ``weight_ordered`` (q/(q+1)).
+        :math:`\beta_t - \beta_{\rm eqw}`), ``shift_L4`` (the coefficient of 1/L² of
+        :math:`(\beta_t - \beta_{\rm eqw})L^2`, :math:`-(\ln q)^2/(2\sqrt q\,\Delta e^2)`),
+        ``beta_eqw`` (leading order), ``beta_eqw2`` (to second order) and
+        ``weight_ordered`` (q/(q+1), exact to all orders in 1/L²; J = 1 units for
+        the energies).
 
     Examples
     --------
@@ -330,6 +346,8 @@ def borgs_kotecky(q, L, J=1.0):
     (0.696, 3.3081, 0.9091)
     >>> round(p["beta_t"] - p["beta_eqw"], 6) == round(p["shift_L2"] / 16**2, 6)
     True
+    >>> round(p["shift_L4"], 4)
+    -1.7303
     """
     q = v.integer("q", q, low=5, high=Q_MAX)
     L = v.integer("L", L, low=2)
@@ -337,8 +355,10 @@ def borgs_kotecky(q, L, J=1.0):
     beta_t = 1.0 / potts_tc(q, J)
     de = latent_heat(q, J)
     s = float(np.log(q) / de)
-    return {"beta_t": float(beta_t), "latent_heat": float(de), "shift_L2": s,
-            "beta_eqw": float(beta_t - s / L ** 2), "weight_ordered": q / (q + 1.0)}
+    s4 = float(-np.log(q) ** 2 / (2.0 * np.sqrt(q) * de ** 2))
+    return {"beta_t": float(beta_t), "latent_heat": float(de), "shift_L2": s, "shift_L4": s4,
+            "beta_eqw": float(beta_t - s / L ** 2), "beta_eqw2": float(beta_t - (s + s4 / L ** 2) / L ** 2),
+            "weight_ordered": q / (q + 1.0)}
 
 
 def tunnelling_events(e, *, e_lo, e_hi):
@@ -475,10 +495,15 @@ def first_order_summary(study):
         ``sizes``; ``weight``, ``weight_err`` (ordered weight at β_t);
         ``shift_L2``, ``shift_L2_err`` (:math:`(\\beta_t - \\beta_{\\rm eqw})L^2`);
         ``tunnelling`` (total events per size) and ``tunnelling_min`` (fewest in
-        one replica); ``fit`` of shift_L2 = a + b/L² (weighted least squares:
+        one replica); ``fit`` of shift_L2 = a + b/L² with b free (weighted least squares:
         ``a``, ``a_err``, ``b``, ``b_err``, ``chi2``, ``dof``; None for fewer
-        than three distinct sizes); and the
-        predictions ``pred_weight`` = q/(q+1) and ``pred_shift_L2`` = ln q/Δe.
+        than three distinct sizes), an effective description whose b absorbs
+        whatever the two-phase formula leaves out; ``fit_b_theory`` and
+        ``fit_b_theory_L16`` (b fixed at ``pred_shift_L4``, all sizes and
+        L >= 16: ``a``, ``a_err``, ``chi2``, ``dof``); and the
+        predictions ``pred_weight`` = q/(q+1), ``pred_shift_L2`` = ln q/Δe,
+        ``pred_shift_L4`` = −(ln q)²/(2√q Δe²) and ``pred_shift`` (per size,
+        ln q/Δe + pred_shift_L4/L², :func:`borgs_kotecky` to second order).
 
     Examples
     --------
@@ -506,12 +531,22 @@ def first_order_summary(study):
            "tunnelling": tun.sum(axis=1), "tunnelling_min": tun.min(axis=1)}
     q = int(study["q"])
     out["pred_weight"] = q / (q + 1.0)
-    out["pred_shift_L2"] = float(np.log(q) / study["latent_heat"])
+    de = float(study["latent_heat"])
+    out["pred_shift_L2"] = float(np.log(q) / de)
+    out["pred_shift_L4"] = float(-np.log(q) ** 2 / (2.0 * np.sqrt(q) * de ** 2))
+    out["pred_shift"] = out["pred_shift_L2"] + out["pred_shift_L4"] / L ** 2
+    wt = 1.0 / out["shift_L2_err"] ** 2
+    for key, sel in (("fit_b_theory", L > 0), ("fit_b_theory_L16", L >= 16)):
+        out[key] = None
+        if sel.sum() >= 2:
+            y = out["shift_L2"][sel] - out["pred_shift_L4"] / L[sel] ** 2
+            a = float(np.sum(wt[sel] * y) / np.sum(wt[sel]))
+            out[key] = {"a": a, "a_err": float(1.0 / np.sqrt(np.sum(wt[sel]))),
+                        "chi2": float(np.sum(wt[sel] * (y - a) ** 2)), "dof": int(sel.sum() - 1)}
     out["fit"] = None
     if np.unique(L).size < 3:
         return out
     X = np.column_stack([np.ones_like(L), L ** -2.0])
-    wt = 1.0 / out["shift_L2_err"] ** 2
     cov = np.linalg.inv(X.T @ (X * wt[:, None]))
     coef = cov @ (X.T @ (wt * out["shift_L2"]))
     chi2 = float(np.sum(wt * (out["shift_L2"] - X @ coef) ** 2))
@@ -533,11 +568,14 @@ def plot_first_order(summary, *, axes=None):
     f = s["fit"]
     if f is not None:
         ax.plot(x, f["a"] + f["b"] / x ** 2, "-", lw=1,
-                label=f"fit a + b/L²: a = {f['a']:.2f} ± {f['a_err']:.2f}")
+                label=f"effective fit a + b/L², b free: a = {f['a']:.2f} ± {f['a_err']:.2f}, b = {f['b']:.0f}")
     ax.axhline(s["pred_shift_L2"], color="k", ls="--", lw=1, label=f"ln q / Δe = {s['pred_shift_L2']:.3f}")
+    if "pred_shift_L4" in s:
+        ax.plot(x, s["pred_shift_L2"] + s["pred_shift_L4"] / x ** 2, "k:", lw=1.2,
+                label=f"two-phase, 2nd order: b = {s['pred_shift_L4']:.2f}")
     ax.set_xlabel("L")
     ax.set_ylabel(r"$(\beta_t - \beta_{\rm eqw})\,L^2$")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
     ax = axes[1]
     ax.errorbar(L, s["weight"], yerr=s["weight_err"], fmt="o", capsize=2, label="measured (replicas)")
     ax.axhline(s["pred_weight"], color="k", ls="--", lw=1, label=f"q/(q+1) = {s['pred_weight']:.4f}")
@@ -648,15 +686,24 @@ def claims(*, n_exact=N_EXACT_CHECKS, n_cluster=N_CLUSTER_CHECKS, q10_sizes=Q10_
                        "replicas per size (stored)",
                  note=f"k = familywise_k({len(q10_sizes)}), one comparison per size; the two-phase "
                       "picture holds up to corrections exponentially small in L, which are not "
-                      "negligible when L is not large against the correlation length"),
+                      "negligible when L is not large against the correlation length. Under k = 2 "
+                      "the L = 12 weight (−2.0 standard errors) fails"),
         uc.Claim("ising.limits.bk_shift", source="ours", section="",
                  text="the ordered and the disordered phase carry equal weight at "
                       "β_eqw = β_t − ln q/(L² Δe) + O(L⁻⁴) (Borgs & Kotecký; Janke 1993)",
-                 quantity="intercept a of a weighted fit (β_t − β_eqw) L² = a + b/L² over the sizes "
-                          "(β_eqw per replica, by reweighting), against ln q/Δe with Baxter's Δe",
-                 criterion=uc.Agreement(float(np.log(10) / latent_heat(10)), k=2),
+                 quantity="(β_t − β_eqw) L² (β_eqw per replica, by reweighting; mean ± standard error "
+                          "over the replicas) minus the two-phase value to second order, "
+                          "ln q/Δe − (ln q)²/(2√q Δe² L²), with Baxter's Δe; one comparison per size",
+                 criterion=uc.Agreement(0.0, k=k_bk),
                  scope=f"q = 10, L = {sizes_txt}; {q10_replicas} replicas per size (stored)",
-                 note="the b/L² term stands for the O(L⁻⁴) correction of the shift"),
+                 note=f"criterion revised after the data were seen, following a referee's report: "
+                      f"k = familywise_k({len(q10_sizes)}), one comparison per size, against the "
+                      "second-order formula (its 1/L⁴ term is fixed by self-duality, "
+                      "b = −(ln q)²/(2√q Δe²) = −1.73). The first criterion was the intercept a of a "
+                      "free fit a + b/L² against ln q/Δe at k = 2, a form not recorded as fixed before "
+                      "the L = 12 point was seen (treated as chosen after); it gave held "
+                      "(a = 3.32 ± 0.10), with a fitted b = −47 ± 18 far from the theory's, i.e. an "
+                      "effective term absorbing corrections beyond the two-phase formula"),
     ]
 
 
