@@ -236,12 +236,19 @@ def test_representations_of_a_small_world_see_the_order_parameter():
 
 def test_claims():
     import utacbook.claims as uc
-    cl = rp.representation_claims(partial_max=0.2)
-    assert [c.source for c in cl] == ["essay", "ours", "essay", "essay", "ours"]
-    assert isinstance(cl[0].criterion, uc.Effect) and isinstance(cl[2].criterion, uc.Ordering)
+    cl = rp.representation_claims(partial_max=0.2, same_way=0.4)
+    assert [c.source for c in cl] == ["essay", "ours", "ours", "essay", "essay", "ours"]
+    assert isinstance(cl[0].criterion, uc.Bound) and cl[0].criterion.lower == 0.4
+    assert isinstance(cl[1].criterion, uc.Effect) and isinstance(cl[3].criterion, uc.Ordering)
     assert cl[-1].criterion.upper == 0.2
+    # criteria revised after the data were seen say so in the claim's note
+    for c in (cl[0], cl[1], cl[2], cl[4]):
+        assert "after the data were seen" in c.note
+    assert "pilot run" in cl[-1].note
     with pytest.raises(ValueError, match="alpha"):
         rp.representation_claims(alpha=0.9)
+    with pytest.raises(ValueError, match="same_way"):
+        rp.representation_claims(same_way=1.5)
 
 
 def test_pca_both_branches_match_numpy_svd():
@@ -253,3 +260,71 @@ def test_pca_both_branches_match_numpy_svd():
         for i in range(3):
             assert abs(pca["components"][i] @ Vt[i]) == pytest.approx(1.0, abs=1e-9)
         assert np.allclose(pca["explained"], s[:3] ** 2 / np.sum(s ** 2), rtol=1e-9)
+
+
+def test_world_is_flip_symmetric_in_the_ordered_phase():
+    # deep in the ordered phase a few Wolff steps rarely reverse m; the random global flips make the sign of m
+    # of the recorded configurations a fair coin, independent from one record to the next
+    n = 200
+    w = rp.ising_world(L=16, temperatures=(1.6,), n_per_T=n, seed=1)
+    sg = np.sign(w["m"])
+    assert np.all(sg != 0)
+    assert abs(np.mean(sg > 0) - 0.5) < 4 * math.sqrt(0.25 / n)
+    assert abs(np.corrcoef(sg[:-1], sg[1:])[0, 1]) < 4 / math.sqrt(n)
+    # the flip is an exact symmetry: |m| and e are those of the unflipped chain, configuration by configuration
+    w0 = rp.ising_world(L=16, temperatures=(1.6,), n_per_T=n, random_flip=False, seed=1)
+    assert np.array_equal(w["abs_m"], w0["abs_m"]) and np.array_equal(w["e"], w0["e"])
+    assert np.all(np.abs(w["spins"].astype(int)) == 1)
+    assert np.array_equal(w["spins"] * np.sign(w["m"])[:, None, None].astype(np.int8),
+                          w0["spins"] * np.sign(w0["m"])[:, None, None].astype(np.int8))
+    with pytest.raises(TypeError, match="random_flip"):
+        rp.ising_world(L=8, temperatures=(2.0,), n_per_T=2, random_flip="yes")
+
+
+def test_permutation_null_within_groups():
+    # a representation that is a function of the group label is unchanged by within-group shuffles: null = 1 exactly
+    rng = np.random.default_rng(13)
+    g = np.repeat([0, 1, 2], 50)
+    X = np.c_[g == 0, g == 1].astype(float)
+    Y = X @ np.array([[2.0, 0.0], [1.0, 3.0]])
+    null = rp.permutation_null(X, Y, n_perm=5, groups=g)
+    assert np.allclose(null, rp.linear_cka(X, Y))
+    # a within-group signal is destroyed: independent-feature value sqrt(pq)/n
+    W = rng.normal(size=(150, 2))
+    assert rp.permutation_null(W, W, n_perm=20, groups=g).mean() < 0.05
+    with pytest.raises(ValueError, match="groups"):
+        rp.permutation_null(X, Y, groups=g[:10])
+
+
+def test_train_mlp_steps():
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    # 100 samples in batches of 64: 2 steps per epoch; 6 steps = 3 epochs exactly
+    a = rp.train_mlp(X, y, width=4, epochs=3, seed=1)
+    b = rp.train_mlp(X, y, width=4, steps=6, seed=1)
+    assert np.array_equal(a["params"]["W1"], b["params"]["W1"]) and b["loss"].size == 3
+    # 5 steps: 3 epochs, the last cut short after one step
+    c = rp.train_mlp(X, y, width=4, steps=5, seed=1)
+    assert c["loss"].size == 3 and not np.array_equal(c["params"]["W1"], a["params"]["W1"])
+    with pytest.raises(ValueError, match="steps"):
+        rp.train_mlp(X, y, steps=0)
+
+
+def test_knn_permutation_null_matches_direct_shuffle():
+    # the relabelled neighbour lists give the mutual k-NN of the explicitly shuffled representation
+    rng = np.random.default_rng(15)
+    X, Y = rng.normal(size=(120, 3)), rng.normal(size=(120, 2))
+    g = np.repeat([0, 1, 2], 40)
+    for groups in (None, g):
+        null = rp.permutation_null(X, Y, n_perm=3, metric="knn", k=5, groups=groups, seed=4)
+        prng = np.random.default_rng(np.random.SeedSequence([4, 5]))
+        for i in range(3):
+            if groups is None:
+                idx = prng.permutation(120)
+            else:
+                idx = np.arange(120)
+                for u in range(3):
+                    blk = np.flatnonzero(g == u)
+                    idx[blk] = blk[prng.permutation(blk.size)]
+            assert null[i] == pytest.approx(rp.mutual_knn(X, Y[idx], k=5), abs=1e-12)
