@@ -359,3 +359,14 @@ def test_every_public_callable_has_an_examples_section():
             if not re.search(r"^Examples\n-{8,}$", doc, flags=re.M) or ">>>" not in doc:
                 missing.add(f"{obj.__module__}.{obj.__qualname__}")
     assert not missing, f"{len(missing)} public callables without an Examples section: {sorted(missing)}"
+
+
+def test_every_notebook_cell_has_an_id():
+    """nbformat 4.5 cell ids on every cell (nbformat warns on every read without them; a future version errors)."""
+    missing = {}
+    for path in book_files((".ipynb",)):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        ids = [c.get("id") for c in nb["cells"]]
+        if None in ids or len(set(ids)) != len(ids) or (nb["nbformat"], nb["nbformat_minor"]) < (4, 5):
+            missing[str(path.relative_to(REPO))] = [i for i, x in enumerate(ids) if x is None]
+    assert not missing, f"cells without (unique) ids, or nbformat < 4.5: {missing}"
