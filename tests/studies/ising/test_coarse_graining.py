@@ -260,3 +260,25 @@ def test_chain_tau_reproduces_the_module_constant():
 def rng_signs(n, seed=0):
     """n independent fair +-1 values, half of each sign (mean exactly 0)."""
     return np.random.default_rng(seed).permutation(np.repeat([-1.0, 1.0], n // 2))
+
+
+def test_block_vs_nn_sensitivity_flips_where_the_error_reaches_k():
+    """At tau = tau_flip the deviation is exactly k combined errors; the plain z uses tau = 1/2."""
+    rng = np.random.default_rng(5)
+    plain = np.array([0.02, 0.008, 0.003])
+    tau = 0.76
+    crit = {"side": np.array([9, 27, 81]), "c_mean": np.array([0.04, 0.034, 0.026]),
+            "c_sem": plain * np.sqrt(2 * tau)}
+    ref = {"side": [9, 27, 81], "c": np.column_stack([np.zeros(3), rng.uniform(0.001, 0.004, 3)])}
+    s = bs.block_vs_nn_sensitivity(crit, ref, tau=tau, k=2.0)
+    for i in range(3):
+        d, rce = crit["c_mean"][i], ref["c"][i, 1]
+        assert s["z_plain"][i] == pytest.approx(d / np.hypot(plain[i], rce), rel=1e-12)
+        assert s["z"][i] == pytest.approx(d / np.hypot(crit["c_sem"][i], rce), rel=1e-12)
+        t = s["tau_flip"][i]
+        if t > 0:
+            assert d / np.hypot(plain[i] * np.sqrt(2 * t), rce) == pytest.approx(2.0, rel=1e-9)
+    # Madras-Sokal: tau sqrt(2 (2W + 1) / n) with W = ceil(5 tau) = 4
+    assert s["tau_err"] == pytest.approx(tau * np.sqrt(2 * 9 / 300), rel=1e-12)
+    with pytest.raises(ValueError):
+        bs.block_vs_nn_sensitivity(crit, ref, tau=0.0)

@@ -231,3 +231,15 @@ def test_stored_q10_study_matches_the_claim_notes():
     assert round(z12, 1) == -2.0 and abs(z12) > 2 and abs(z12) < limits.claims()[-2].criterion.k
     f = s["fit"]
     assert (round(f["a"], 2), round(f["a_err"], 2), round(f["b"]), round(f["b_err"])) == (3.32, 0.10, -47, 18)
+
+
+def test_borgs_kotecky_scales_with_the_coupling():
+    """The weights depend on beta J only, so at coupling J every beta is the J = 1 value over J, to all orders:
+    beta_t, beta_eqw and beta_eqw2 scale as 1/J, and the coefficients of the shift times L^2 (shift_L2,
+    shift_L4) scale as 1/J too; the ordered weight does not depend on J."""
+    for L in (12, 32):
+        p1, p2 = limits.borgs_kotecky(10, L), limits.borgs_kotecky(10, L, J=2.0)
+        assert p2["latent_heat"] == pytest.approx(2.0 * p1["latent_heat"], rel=1e-12)
+        for key in ("beta_t", "beta_eqw", "beta_eqw2", "shift_L2", "shift_L4"):
+            assert p2[key] == pytest.approx(p1[key] / 2.0, rel=1e-12), key
+        assert p2["weight_ordered"] == p1["weight_ordered"]
