@@ -245,6 +245,10 @@ def test_claims():
     for c in (cl[0], cl[1], cl[2], cl[4]):
         assert "after the data were seen" in c.note
     assert "pilot run" in cl[-1].note
+    # ... and in the "we measure" column that the criteria table shows (the note is not in that table)
+    for c in (cl[0], cl[1], cl[2], cl[4]):
+        assert "revised after the data" in c.quantity
+    assert "pilot run" in cl[-1].quantity and "residuals" in cl[-1].quantity
     with pytest.raises(ValueError, match="alpha"):
         rp.representation_claims(alpha=0.9)
     with pytest.raises(ValueError, match="same_way"):

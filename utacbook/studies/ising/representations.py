@@ -1004,11 +1004,14 @@ def representation_claims(*, alpha=0.01, k=2.0, partial_max=0.1, same_way=0.5, s
     k = v.real("k", k, positive=True)
     partial_max = v.real("partial_max", partial_max, positive=True, high=1.0)
     same_way = v.real("same_way", same_way, positive=True, high=1.0)
-    seeds = "errors: bootstrap over test configurations combined with the spread over 5 training seeds"
+    seeds = ("values: mean over 6 training seeds (7 and the 5 of the stored scan; averaging introduced after a "
+             "second referee's report, after the data were seen); errors: bootstrap over test configurations "
+             "(seed 7) combined with the standard deviation over those 6 seeds")
     return [
         uc.Claim("ising.repr.align", source="essay", section="i",
                  text="Vision backbones and LLMs start to measure distance between datapoints the same way",
-                 quantity="linear CKA between each pair of the four models (same test configurations)",
+                 quantity="linear CKA between each pair of the four models (same test configurations), mean over "
+                          "6 training seeds (criterion revised after the data)",
                  criterion=uc.Bound(lower=same_way, k=k), scope=scope_align,
                  note=f"toy version: PCA and small networks on Ising configurations, not vision or language models; "
                       f"criterion revised after a referee's report, after the data were seen: first 'CKA above the "
@@ -1018,13 +1021,14 @@ def representation_claims(*, alpha=0.01, k=2.0, partial_max=0.1, same_way=0.5, s
                  text="the representations of two different models are related beyond what the temperature of "
                       "the configuration alone gives",
                  quantity="linear CKA of each pair against the within-temperature shuffle null (permutation "
-                          "p-value)",
+                          "p-value; null revised after the data)",
                  criterion=uc.Effect(alpha=alpha, direction=+1), scope=scope_align,
                  note="null revised after a referee's report, after the data were seen: first all configurations "
                       "were shuffled; p-values are for one training seed"),
         uc.Claim("ising.repr.align_knn", source="ours", section="",
                  text="the same alignment in the mutual k-nearest-neighbour metric of Huh et al.",
-                 quantity="mutual k-NN alignment minus its within-temperature shuffle baseline, per pair",
+                 quantity="mutual k-NN alignment minus its within-temperature shuffle baseline, per pair "
+                          "(baseline revised after the data)",
                  criterion=uc.Sign(+1, k=3.0), scope=scope_align,
                  note="baseline revised after a referee's report, after the data were seen: first k/(n − 1); "
                       "one training seed"),
@@ -1035,21 +1039,27 @@ def representation_claims(*, alpha=0.01, k=2.0, partial_max=0.1, same_way=0.5, s
                  criterion=uc.Ordering(increasing=True, k=k), scope=scope_scale,
                  note="toy version: one-hidden-layer networks of a few to a hundred units, not model scale; "
                       "width is confounded with the training regime (wider layers stay nearer their random "
-                      "initial layer: each network's CKA with its own initial layer is reported)"),
+                      "initial layer: each network's CKA with its own initial layer is reported); the measured "
+                      "cross-network CKA is small and lies in the flip-even, temperature-driven part of the spin "
+                      "network's layer, so this test cannot speak to convergence within a symmetry family"),
         uc.Claim("ising.repr.scale_data", source="essay", section="i",
                  text="[If different models keep aligning as they] broaden their diets",
                  quantity="CKA between the spin network and the spectrum network, mean over training seeds, "
-                          "from a small to a large training set",
+                          "from a small to a large training set (equal steps: revised after the data)",
                  criterion=uc.Ordering(increasing=True, k=k), scope=scope_scale,
                  note="operational form ours: more samples from the same distribution, not more varied data; "
                       "revised after a referee's report, after the data were seen: every training now takes the "
                       "same number of Adam steps (the first run used a fixed number of epochs, so less data also "
-                      "meant fewer steps)"),
+                      "meant fewer steps); at the largest training set every replica trains on the same "
+                      "configurations, so that point's error lacks data-resampling variance; the measured "
+                      "cross-network CKA lies in the flip-even, temperature-driven part of the spin network's layer, "
+                      "so this test cannot speak to convergence within a symmetry family"),
         uc.Claim("ising.repr.order_parameter", source="ours", section="",
                  text="what the representations converge on is the order parameter: the alignment of two "
                       "models is carried by m, |m| and e",
-                 quantity="CKA after regressing m, |m|, e out of both representations, as a fraction of the "
-                          "CKA before, per pair",
+                 quantity="CKA of the residuals after regressing m, |m|, e out of both representations (the "
+                          "alignment of what is left, whatever its size) divided by the CKA before, per pair "
+                          "(pairs restricted after a pilot run)",
                  criterion=uc.Bound(upper=partial_max, k=k), scope=scope_partial,
                  note="restricted to the two same-symmetry pairs after a pilot run (across the symmetry families "
                       "the CKA is near 0 and the fraction is a ratio of noise); the criterion (value − 2σ ≤ bound) "
@@ -1082,7 +1092,7 @@ def plot_alignment(names, cka, knn, cka_partial, *, knn_vmax=None, axes=None):
         fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
     else:
         fig = axes[0].figure
-    titles = ("(a) linear CKA", "(b) mutual k-NN (own colour scale)", "(c) CKA after removing m, |m|, e")
+    titles = ("(a) linear CKA", "(b) mutual k-NN (own colour scale)", "(c) CKA of residuals (m, |m|, e removed)")
     K = np.asarray(knn, dtype=float)
     if knn_vmax is None:
         off = K[~np.eye(K.shape[0], dtype=bool)]
