@@ -283,3 +283,47 @@ def test_judge_applies_the_fixed_criteria():
     assert all(r.met for r in J["ising.closed_loop.calibration"].results)
     iv = {r.measurement.condition: r.met for r in J["ising.closed_loop.intervene"].results}
     assert iv == {"SBM full": True, "BA full": True, "BA partial": False}
+
+
+def test_connected_susceptibility_is_bounded_by_chi():
+    """χ′ = λn(⟨M²⟩ − ⟨|M|⟩²) ≤ χ = λn(⟨M²⟩ − ⟨M⟩²) exactly (⟨|M|⟩ ≥ |⟨M⟩|); the χ values do not depend on
+    whether χ′ is asked for (same runs)."""
+    import networkx as nx
+    model = cl.Model(cl.ising.prepare_graph(nx.cycle_graph(20)), np.zeros(20), np.arange(20))
+    lams = [0.5, 1.0, 2.0]
+    chi = cl.susceptibility_scan(model, lams, sweeps=200, burn_in=20, seed=4)
+    chi2, chic = cl.susceptibility_scan(model, lams, sweeps=200, burn_in=20, connected=True, seed=4)
+    assert np.array_equal(chi, chi2)
+    assert np.all(chic <= chi + 1e-12) and np.all(chic >= -1e-12)
+
+
+def test_judge_grid_systematic_scoped_nulls_and_end_of_grid():
+    """A ridge forecast 15 % off with tiny replica errors fails with statistical errors only and passes once half
+    a grid step (0.125) on each λ* is added: 0.15 − 2·hypot(0.0625, 0.0625)/1.6 < 0.1.  The nulls are judged on
+    the fully observed systems only; a partial λ*_fit at the end of the grid is reported as a lower bound."""
+    lams = [1.0 + 0.125 * i for i in range(17)]
+    study = {"params": {"lambdas": lams},
+             "sbm/full": _fake_system(1.6, 1.84, 0.4, 0.38, True),
+             "ba/partial": _fake_system(2.0, 2.98, 0.2, 0.0, False)}
+    study["ba/full"] = study["sbm/full"]
+    claims = cl.closed_loop_claims()
+    stat = {r.measurement.condition: r.met
+            for r in cl.judge(study, claims, grid_err=0.0)["ising.closed_loop.ridge"].results}
+    J = cl.judge(study, claims)
+    syst = {r.measurement.condition: r for r in J["ising.closed_loop.ridge"].results}
+    assert not stat["SBM full"] and syst["SBM full"].met
+    assert math.isclose(syst["SBM full"].measurement.err,
+                        math.hypot(0.02 / math.sqrt(3), 0.01 / math.sqrt(3), 0.0625, 0.0625) / 1.6, rel_tol=1e-6)
+    assert "end of the grid" in syst["BA partial"].measurement.text
+    assert [r.measurement.condition for r in J["ising.closed_loop.nulls"].results] == ["SBM full", "BA full"]
+    assert "not informative" in J["ising.closed_loop.nulls"].summary
+    width = {r.measurement.condition: r for r in J["ising.closed_loop.width"].results}
+    assert "no switching" in width["BA partial"].measurement.text and not width["BA partial"].met
+
+
+def test_claims_take_per_claim_conditions_and_notes():
+    c = {x.id: x for x in cl.closed_loop_claims(scope="common", conditions={"ridge": "grid"},
+                                                 notes={"ridge": "revised"}, grad_steps=8)}
+    assert c["ising.closed_loop.ridge"].scope == "common; grid" and c["ising.closed_loop.jump"].scope == "common"
+    assert c["ising.closed_loop.ridge"].note.endswith("revised")
+    assert "of 8 steps" in c["ising.closed_loop.intervene"].text
