@@ -33,7 +33,8 @@ from utacbook.models import _networks as networks
 from utacbook.viz._plotting import _plt
 
 __all__ = [
-    "KINDS", "STRATEGIES", "L2_GRID", "GAP_THRESHOLD", "Truth", "Model", "ground_truth", "bethe_tc", "truth_model",
+    "KINDS", "STRATEGIES", "L2_GRID", "LAMBDAS", "GAP_THRESHOLD", "Truth", "Model", "ground_truth", "bethe_tc",
+    "truth_model",
     "fitted_model", "sample_states", "observe", "calibrate", "recovery_errors", "susceptibility_scan",
     "ridge_peak", "field_loop", "noise_loop", "loop_summary", "mc_gradient", "project_simplex", "mc_optimum",
     "mf_gradient", "mf_optimum", "heuristic_allocation", "evaluate_allocations", "closed_loop_study",
@@ -47,6 +48,8 @@ STRATEGIES = ("uniform", "hubs", "low", "random", "degree", "mean_field", "mc_gr
 #: L2 penalties (per sample) offered to the validation: the grid of the chapter's stored run (two earlier grids,
 #: up to 1e-2 and up to 1e-1, had their largest value chosen in every fit)
 L2_GRID = (1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0)
+#: noise factors lambda = T_obs / T of the susceptibility scans (1 to 3 in steps of 0.125)
+LAMBDAS = tuple(1.0 + 0.125 * i for i in range(17))
 #: a ramp predicts (or shows) a jump when its two branches differ somewhere by more than this in M
 GAP_THRESHOLD = 0.5
 
@@ -254,7 +257,7 @@ def _graph_of(graph):
 def sample_states(graph, T, *, h=0.0, M=1000, thin=2, burn_in=200, init="random", seed=0):
     """Heat-bath snapshots: ``M`` states, one every ``thin`` sweeps after ``burn_in`` sweeps.
 
-    One :func:`utacbook.simulate_graph` call per snapshot, the state carried along (call k uses the seed
+    One :func:`utacbook.models.simulate_graph` call per snapshot, the state carried along (call k uses the seed
     ``SeedSequence([seed, k + 1])``; the burn-in ``[seed, 0]``).
 
     Parameters
@@ -801,7 +804,7 @@ def _sub_seed(*keys):
 def closed_loop_study(*, kinds=("sbm", "ba"), N=1000, N_full=100, n_obs=100, J0=1.0, w_low=0.5, w_high=1.5,
                       h0=0.0, sigma_h=0.3, k_in=6.0, k_out=1.5, m=3, t_ratio=1.3, eps=0.02, thin=2,
                       M_values=(500, 1000, 2000, 4000), n_rep=3, l2_values=L2_GRID,
-                      lambdas=tuple(1.0 + 0.125 * i for i in range(17)), ridge_sweeps=800, lam_target=3.0,
+                      lambdas=LAMBDAS, ridge_sweeps=800, lam_target=3.0,
                       u_max=1.0, loop_steps=41, sweeps_per_field=20, u_null=0.3, budget_per_node=0.05,
                       grad_steps=8, grad_sweeps=400, eval_sweeps=800, n_eval=4, seed=0):
     r"""The closed loop on each graph kind, in two observation regimes; a stored result of the chapter.

@@ -543,7 +543,7 @@ def deep_linear_flow(*, s=(3.0, 2.0, 1.0, 0.5), hidden=8, init_scale=0.01, t_max
     -------
     dict
         ``t`` (times), ``u`` (mode strengths uᵢ = Uᵢᵀ W2 W1 Vᵢ, shape
-        (len(t), d)), ``u0_eff`` (per mode, |W1 vᵢ + W2ᵀ uᵢ|²/4 at the start:
+        (len(t), d)), ``u0_eff`` (per mode, ``|W1 vᵢ + W2ᵀ uᵢ|²/4`` at the start:
         the balanced strength the early, linear phase amplifies), ``s``.
 
     Examples

@@ -271,7 +271,7 @@ def observables(res):
         ``L`` (n_L,), ``T`` (n_T,), ``replicas``; and (mean, err) pairs of
         arrays (n_L, n_T) for ``e``, ``abs_m``, ``m2``, ``helicity`` (Υ),
         ``vortex``, ``C`` (specific heat per spin, N(⟨e²⟩ − ⟨e⟩²)/T² per
-        run), ``ratio`` (Υπ/(2T)) and ``chi`` (N⟨``|m|``²⟩/T).
+        run), ``ratio`` (Υπ/(2T)) and ``chi`` (N⟨m²⟩/T, with m the magnetisation per spin).
 
     Examples
     --------
