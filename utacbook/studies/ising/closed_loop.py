@@ -850,6 +850,20 @@ def closed_loop_study(*, kinds=("sbm", "ba"), N=1000, N_full=100, n_obs=100, J0=
             H = budget_per_node * Nt
             alloc_reps = []
             tm_all = truth_model(truth, T_obs)
+
+            def forecast(model, who, seeds, res=res):
+                """The ridge scan, the loop and the two nulls of one model, appended to res[..._who]."""
+                chi, chic = susceptibility_scan(model, lambdas, sweeps=ridge_sweeps, connected=True, seed=seeds[0])
+                res[f"chi_{who}"].append(chi)
+                res[f"chiconn_{who}"].append(chic)
+                res[f"lam_{who}"].append(ridge_peak(lambdas, chi))
+                res[f"loop_{who}"].append(field_loop(model, lam=lam_target, u_max=u_max, n_steps=loop_steps,
+                                                     sweeps_per_field=sweeps_per_field, seed=seeds[1]))
+                res[f"null1_{who}"].append(field_loop(model, lam=1.0, u_max=u_max, u_min=0.0, n_steps=loop_steps,
+                                                      sweeps_per_field=sweeps_per_field, seed=seeds[2]))
+                res[f"null2_{who}"].append(noise_loop(model, u=u_null, lam_low=1.0, lam_high=lam_target,
+                                                      n_steps=loop_steps, sweeps_per_field=sweeps_per_field,
+                                                      seed=seeds[3]))
             for r in range(n_rep):
                 rs = _sub_seed(seed, ik, ir, r)
                 S = sample_states(tm_all.graph, 1.0, h=tm_all.h, M=Mmax, thin=thin, burn_in=300, seed=rs)
@@ -875,17 +889,7 @@ def closed_loop_study(*, kinds=("sbm", "ba"), N=1000, N_full=100, n_obs=100, J0=
                 res["bias_edge"].append([x[1]["bias_edge"] for x in rows])
                 res["best_l2"].append([x[2] for x in rows])
                 fm = fitted_model(fit)
-                chi, chic = susceptibility_scan(fm, lambdas, sweeps=ridge_sweeps, connected=True, seed=rs + 11)
-                res["chi_fit"].append(chi)
-                res["chiconn_fit"].append(chic)
-                res["lam_fit"].append(ridge_peak(lambdas, chi))
-                res["loop_fit"].append(field_loop(fm, lam=lam_target, u_max=u_max, n_steps=loop_steps,
-                                                  sweeps_per_field=sweeps_per_field, seed=rs + 12))
-                res["null1_fit"].append(field_loop(fm, lam=1.0, u_max=u_max, u_min=0.0, n_steps=loop_steps,
-                                                   sweeps_per_field=sweeps_per_field, seed=rs + 13))
-                res["null2_fit"].append(noise_loop(fm, u=u_null, lam_low=1.0, lam_high=lam_target,
-                                                   n_steps=loop_steps, sweeps_per_field=sweeps_per_field,
-                                                   seed=rs + 14))
+                forecast(fm, "fit", (rs + 11, rs + 12, rs + 13, rs + 14))
                 # intervention: the fitted model proposes allocations on the observed nodes
                 Jf = np.array(fit.J)
                 h_mf = np.zeros(Nt)
@@ -900,17 +904,7 @@ def closed_loop_study(*, kinds=("sbm", "ba"), N=1000, N_full=100, n_obs=100, J0=
             res["loop_true"], res["null1_true"], res["null2_true"] = [], [], []
             for r in range(n_rep):
                 ts = _sub_seed(seed, ik, ir, 100 + r)
-                chi, chic = susceptibility_scan(tm, lambdas, sweeps=ridge_sweeps, connected=True, seed=ts)
-                res["chi_true"].append(chi)
-                res["chiconn_true"].append(chic)
-                res["lam_true"].append(ridge_peak(lambdas, chi))
-                res["loop_true"].append(field_loop(tm, lam=lam_target, u_max=u_max, n_steps=loop_steps,
-                                                   sweeps_per_field=sweeps_per_field, seed=ts + 1))
-                res["null1_true"].append(field_loop(tm, lam=1.0, u_max=u_max, u_min=0.0, n_steps=loop_steps,
-                                                    sweeps_per_field=sweeps_per_field, seed=ts + 2))
-                res["null2_true"].append(noise_loop(tm, u=u_null, lam_low=1.0, lam_high=lam_target,
-                                                    n_steps=loop_steps, sweeps_per_field=sweeps_per_field,
-                                                    seed=ts + 3))
+                forecast(tm, "true", (ts, ts + 1, ts + 2, ts + 3))
             # intervention scored on the truth: heuristics once, fitted optima per replica
             allocs = {s: heuristic_allocation(truth.degrees, H, strategy=s, seed=seed)
                       for s in ("uniform", "hubs", "low", "random", "degree")}

@@ -543,6 +543,18 @@ def weber_minnhagen(res, *, T_range=(0.85, 0.95), step=0.0005, sizes=None):
             "L0": float(math.exp(lnL0)), "T_scan": grid, "chi2_scan": c, "sizes": L}
 
 
+def _crossing_inputs(L, T_cross, T_cross_err, T_inf):
+    """Validated (L, T*, its error, T_inf) of the crossing-drift fits."""
+    L = v.real_array("L", L, ndim=1, min_len=3)
+    y = v.real_array("T_cross", T_cross, ndim=1)
+    s = v.real_array("T_cross_err", T_cross_err, ndim=1)
+    if not (y.shape == L.shape == s.shape):
+        raise ValueError("L, T_cross and T_cross_err must have the same length")
+    if np.any(s <= 0) or np.any(L <= 1):
+        raise ValueError("T_cross_err must be > 0 and L > 1")
+    return L, y, s, v.real("T_inf", T_inf)
+
+
 def crossing_drift_fit(L, T_cross, T_cross_err, *, T_inf=T_KT):
     r"""Fit the KT drift of the crossing temperature, T*(L) = T_inf + a / ln²(L/L₀), with T_inf fixed.
 
@@ -578,14 +590,7 @@ def crossing_drift_fit(L, T_cross, T_cross_err, *, T_inf=T_KT):
     """
     from scipy.optimize import curve_fit
     from scipy.stats import chi2 as _chi2
-    L = v.real_array("L", L, ndim=1, min_len=3)
-    y = v.real_array("T_cross", T_cross, ndim=1)
-    s = v.real_array("T_cross_err", T_cross_err, ndim=1)
-    if not (y.shape == L.shape == s.shape):
-        raise ValueError("L, T_cross and T_cross_err must have the same length")
-    if np.any(s <= 0) or np.any(L <= 1):
-        raise ValueError("T_cross_err must be > 0 and L > 1")
-    T_inf = v.real("T_inf", T_inf)
+    L, y, s, T_inf = _crossing_inputs(L, T_cross, T_cross_err, T_inf)
     lnL = np.log(L)
 
     def f(x, a, lnL0):
@@ -635,14 +640,7 @@ def crossing_power_fit(L, T_cross, T_cross_err, *, T_inf=T_KT):
     """
     from scipy.optimize import curve_fit
     from scipy.stats import chi2 as _chi2
-    L = v.real_array("L", L, ndim=1, min_len=3)
-    y = v.real_array("T_cross", T_cross, ndim=1)
-    s = v.real_array("T_cross_err", T_cross_err, ndim=1)
-    if not (y.shape == L.shape == s.shape):
-        raise ValueError("L, T_cross and T_cross_err must have the same length")
-    if np.any(s <= 0) or np.any(L <= 1):
-        raise ValueError("T_cross_err must be > 0 and L > 1")
-    T_inf = v.real("T_inf", T_inf)
+    L, y, s, T_inf = _crossing_inputs(L, T_cross, T_cross_err, T_inf)
     if np.any(y <= T_inf):
         raise ValueError("T_cross must lie above T_inf")
     # start from the straight line of ln(T* - T_inf) on ln L
