@@ -38,7 +38,8 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # worker and Dask worker compiled every module it imports again (everything ~35 % slower).
 unexport PYTHONDONTWRITEBYTECODE
 
-JB_BUILD := $(BIN)/jupyter-book build . --builder html --all --warningiserror --keep-going
+# Sphinx reads and writes the pages on every usable core (Jupyter Book 1 has no -j).
+JB_BUILD := $(BIN)/python tests/build_book.py build . --builder html --all --warningiserror --keep-going
 # The build executes chapters one at a time; tests/execute_chapters.py first executes every
 # chapter missing from the execution cache on all usable cores (one chapter per core), exactly
 # as MyST-NB would, so the build finds them all in the cache. Its kernels talk over Unix
@@ -126,8 +127,7 @@ BROWSER_TEST := UTACBOOK_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser -n $(N
 test: $(STAMP) browser-deps
 	@echo "== 1/3 lint (ruff), unit tests, doctests and repository checks"
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests --ignore=tests/browser -n $(NPROC)
-	MPLBACKEND=Agg $(BIN)/pytest --doctest-modules utacbook -q -p no:cacheprovider
+	MPLBACKEND=Agg $(BIN)/pytest tests utacbook --ignore=tests/browser --doctest-modules -n $(NPROC)
 	@echo "== 2/3 strict book build: executes every changed chapter once (any Sphinx warning or cell error fails)"
 	$(CHECK_JCACHE)
 	$(EXECUTE_CHAPTERS)

@@ -312,7 +312,48 @@ def api_source_role(name, rawtext, text, lineno, inliner, options=None, content=
     return [node], []
 
 
+# Extensions that do not declare whether they are parallel safe, and why they are.
+_PARALLEL_SAFE = {
+    # loaded by sphinx-external-toc in any case; its setup patches
+    # TocTreeCollector.assign_section_numbers (a class attribute, inherited by the forked
+    # reader processes), its builder-inited handler runs once in the main process, and
+    # section numbers are assigned in the main process after reading (the book numbers
+    # no sections: _toc.yml has no `numbered: true`)
+    "sphinx_multitoc_numbering",
+    # only a build-finished handler that copies MathJax into _static (main process)
+    "sphinx-mathjax-offline",
+}
+
+
+def _declare_parallel_safe(app):
+    """Let Sphinx read the book on several processes (``-j``, ``tests/build_book.py``).
+
+    Sphinx reads serially, with a warning (an error under ``-W``), if any extension
+    leaves its parallel safety undeclared; the two in ``_PARALLEL_SAFE`` do, and are safe.
+    """
+    for name in _PARALLEL_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = True
+
+
+def _only_package_sources(app, env):
+    """Source pages (``sphinx.ext.viewcode``) for the package's modules only.
+
+    Read on several processes, viewcode also records a few standard-library modules
+    (``re``, ``pathlib``) that a serial read leaves out, and would write their source
+    pages; nothing links to them.
+    """
+    modules = getattr(env, "_viewcode_modules", None)
+    if modules:
+        for name in [m for m in modules if m.split(".")[0] != "utacbook"]:
+            del modules[name]
+    return []
+
+
 def setup(app):
+    app.connect("builder-inited", _declare_parallel_safe)
+    app.connect("env-updated", _only_package_sources)
     app.add_directive("api-module", ApiModule)
     app.add_role("api-source", api_source_role)
     app.connect("autodoc-process-docstring", _module_headings_to_rubrics)
