@@ -139,6 +139,20 @@ def test_equilibrium_nn_correlation_matches_kaufman(T):
     assert abs(c.mean() - target) < 4 * sem, (c.mean(), sem, target)
 
 
+@pytest.mark.parametrize("L, T, steps, key", [(27, 1.8, 8, ()), (243, bs.TC, 13, (5, 2)), (9, 3.2, 40, (1,))])
+def test_wolff_chunk_is_simulate_lattice(L, T, steps, key):
+    """The chunk runner of equilibrium_configs gives exactly simulate_lattice's run."""
+    from utacbook.models import simulate_lattice
+    seq = np.random.SeedSequence(2026, spawn_key=key)
+    s0 = np.where(np.random.default_rng(L).random((L, L)) < 0.7, 1, -1).astype(np.int8)
+    keep = s0.copy()
+    spins, sizes = bs._wolff_chunk(L, T, s0, steps, seq)
+    r = simulate_lattice(L, T, sweeps=steps, burn_in=0, algorithm="wolff", init=s0, seed=seq)
+    assert np.array_equal(s0, keep)                       # the input is not modified
+    assert spins.dtype == r.spins.dtype and np.array_equal(spins, r.spins)
+    assert np.array_equal(sizes, r.cluster_sizes)
+
+
 def test_wolff_critical_reference_matches_kaufman_at_odd_side():
     """c at T_c from the Wolff reference runs (side 9, odd) against Kaufman's exact 9 x 9 torus.
 

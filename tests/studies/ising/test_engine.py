@@ -290,3 +290,114 @@ def test_crossing_shift_prediction_on_straight_lines():
     assert r["delta"] == pytest.approx(-0.01) and r["delta_err"] == pytest.approx(0.005)
     with pytest.raises(ValueError, match="T_c"):
         ec.crossing_shift_prediction({**res, "T": Ts + 0.001})
+
+
+def _as_stored(res):
+    import json
+    from utacbook.stored import _jsonable
+    return json.loads(json.dumps(_jsonable(res)))            # as stored and loaded
+
+
+def test_stored_kaufman_scan_rebuilds_the_scan_bit_for_bit():
+    kw = dict(sizes=(4, 8), temperatures=(2.0, ec.TC, 2.5), sweeps=500, burn_in=50,
+              wolff_window=(2.2, 2.4), seed=7)
+    scan = ec.kaufman_scan(**kw)
+    res = _as_stored(ec.kaufman_scan_result(**kw))
+    back = ec.kaufman_scan_from_stored(res)
+    assert len(back) == len(scan)
+    for a, b in zip(scan, back):
+        assert set(a) == set(b) and a["L"] == b["L"]
+        for k in a:
+            if k != "L":
+                assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
+    spot = ec.kaufman_spot_check(res, size_index=1)
+    assert spot["identical"] and spot["L"] == 8 and spot["algorithm"] == ["metropolis", "wolff"]
+
+
+def test_stored_binder_crossing_rebuilds_the_run_bit_for_bit():
+    kw = dict(sizes=(4, 8), temperatures=(2.1, 2.2, ec.TC, 2.35, 2.45), sweeps=500, burn_in=50,
+              degree=1, n_boot=100, seed=9)
+    run = ec.lattice_binder_crossing(**kw)
+    back = ec.binder_crossing_from_stored(_as_stored(ec.binder_shift_result(**kw)))
+    assert set(back) == set(run) and back["sizes"] == run["sizes"]
+    for k in ("T", "U", "U_err"):
+        assert np.array_equal(back[k], run[k]), k
+    assert all(np.array_equal(a, b) for a, b in zip(back["coef"], run["coef"]))
+    assert back["crossings"] == run["crossings"]
+
+
+def test_chapter_stored_results_have_the_chapter_parameters_and_reproduce():
+    """book/ising/01_engine stores its Kaufman scan and its Binder crossing run (defaults)."""
+    import inspect
+    from utacbook import stored
+
+    def defaults(fn):
+        return {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+
+    ks = stored.load("ising_engine_kaufman_scan")
+    d = defaults(ec.kaufman_scan)
+    assert ks.provenance["function"] == "utacbook.studies.ising.engine:kaufman_scan_result"
+    assert defaults(ec.kaufman_scan_result) == d
+    assert ks["seed"] == d["seed"] == 303 and ks["sweeps"] == d["sweeps"] and ks["burn_in"] == d["burn_in"]
+    assert ks["sizes"] == list(d["sizes"]) and ks["T"] == list(d["temperatures"])
+    assert ks["wolff_window"] == [2.1, 2.6]                   # KAUF_WOLFF of the chapter
+    spot = ec.kaufman_spot_check(ks, T_indices=(3,))          # L = 8 at T_c, one Wolff run
+    assert spot["identical"]
+
+    bc = stored.load("ising_engine_binder_crossing")
+    d = defaults(ec.lattice_binder_crossing)
+    assert bc.provenance["function"] == "utacbook.studies.ising.engine:binder_shift_result"
+    assert bc["seed"] == d["seed"] == 404 and bc["sweeps"] == d["sweeps"] and bc["burn_in"] == d["burn_in"]
+    assert bc["sizes"] == list(d["sizes"]) and bc["T"] == list(d["temperatures"])
+    assert bc["degree"] == d["degree"] and bc.provenance["params"]["n_boot"] == d["n_boot"]
+    assert ec.binder_spot_check(bc.values)["identical"]     # L = 8 at T_c
+
+
+def _same_dicts(a, b):
+    assert set(a) == set(b)
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
+        else:
+            assert a[k] == b[k], k
+
+
+def test_stored_onsager_and_curie_weiss_rebuild_the_scans_bit_for_bit():
+    kw = dict(L=8, temperatures=(1.8, 2.3, 3.0), sweeps=500, burn_in=50, wolff_window=(2.2, 2.4), seed=3)
+    res = _as_stored(ec.onsager_yang_result(**kw))
+    _same_dicts(ec.onsager_yang_scan(**kw), ec.onsager_yang_from_stored(res))
+    spot = ec.onsager_yang_spot_check(res, T_index=1)
+    assert spot["identical"] and spot["algorithm"] == "wolff"
+    kw = dict(sizes=(8, 16), temperatures=(0.8, 1.0, 1.4), sweeps=300, burn_in=30, seed=4)
+    scan = ec.curie_weiss_scan(**kw)
+    back = ec.curie_weiss_from_stored(_as_stored(ec.curie_weiss_result(**kw)))
+    assert len(back) == len(scan)
+    for a, b in zip(scan, back):
+        _same_dicts(a, b)
+    spot = ec.curie_weiss_spot_check(_as_stored(ec.curie_weiss_result(**kw)), size_index=1)
+    assert spot["identical"] and spot["N"] == 16 and spot["T"] == 1.0
+
+
+def test_chapter_onsager_and_curie_weiss_stored_results():
+    """book/ising/01_engine stores its Onsager/Yang scan (ONS_WOLFF = (2.15, 2.4)) and its Curie-Weiss scan."""
+    import inspect
+    from utacbook import stored
+
+    def defaults(fn):
+        return {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+
+    st = stored.load("ising_engine_onsager_yang")
+    d = defaults(ec.onsager_yang_scan)
+    assert defaults(ec.onsager_yang_result) == d
+    assert st.provenance["function"] == "utacbook.studies.ising.engine:onsager_yang_result"
+    assert (st["L"], st["T"], st["sweeps"], st["burn_in"], st["seed"]) == (
+        d["L"], list(d["temperatures"]), d["sweeps"], d["burn_in"], d["seed"])
+    assert st["wolff_window"] == [2.15, 2.4]
+    assert ec.onsager_yang_spot_check(st)["identical"]                # L = 64, T = 3.4, Metropolis
+    st = stored.load("ising_engine_curie_weiss")
+    d = defaults(ec.curie_weiss_scan)
+    assert defaults(ec.curie_weiss_result) == d
+    assert st.provenance["function"] == "utacbook.studies.ising.engine:curie_weiss_result"
+    assert (st["sizes"], st["T"], st["sweeps"], st["burn_in"], st["algorithm"], st["seed"]) == (
+        list(d["sizes"]), list(d["temperatures"]), d["sweeps"], d["burn_in"], d["algorithm"], d["seed"])
+    assert ec.curie_weiss_spot_check(st)["identical"]                 # N = 64, T = 1

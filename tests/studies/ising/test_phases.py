@@ -80,6 +80,15 @@ def test_structure_factors_direct():
     assert S0[0] == pytest.approx(L * L) and Sk[0] == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("L", [6, 16, 24, 104])
+def test_structure_factors_are_those_of_fft2_bit_for_bit(L):
+    s = np.random.default_rng(L).choice([-1, 1], size=(5, L, L))
+    F = np.fft.fft2(s.astype(np.float64))
+    S0, Sk = ph.structure_factors(s)
+    assert np.array_equal(S0, np.abs(F[:, 0, 0]) ** 2 / L ** 2)
+    assert np.array_equal(Sk, 0.5 * (np.abs(F[:, 0, 1]) ** 2 + np.abs(F[:, 1, 0]) ** 2) / L ** 2)
+
+
 @pytest.mark.parametrize("xi, L", [(2.0, 32), (7.5, 64), (0.3, 16)])
 def test_second_moment_xi_ornstein_zernike(xi, L):
     chi = 13.0
@@ -249,3 +258,95 @@ def test_claim_measurements_from_synthetic_results():
               "T_cross_err": np.array([0.01, np.nan])}
     (cr,) = ph.crossing_measurements(binder)
     assert cr.condition == "L = 8/16"
+
+
+# ---------------------------------------------------------------- stored results of the chapter
+
+def _as_stored(res):
+    import json
+    from utacbook.stored import _jsonable
+    return json.loads(json.dumps(_jsonable(res)))            # as stored and loaded
+
+
+def _same(a, b):
+    assert set(b) >= set(a)
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            assert b[k].dtype == a[k].dtype and np.array_equal(a[k], b[k]), k
+        else:
+            assert b[k] == a[k], k
+
+
+def test_stored_results_rebuild_the_studies_bit_for_bit():
+    kw = dict(sizes=(4, 8), seed=5)
+    run = ph.metropolis_tau_at_tc(sweeps=(2000, 3000), burn_in=100, **kw)
+    res = _as_stored(ph.metropolis_tau_result(sweeps=(2000, 3000), burn_in=100, **kw))
+    _same(run, ph.from_stored(res))
+    assert ph.metropolis_tau_spot_check(res, size_index=1)["identical"]
+    run = ph.fss_at_tc(steps=500, burn_in=50, **kw)
+    res = _as_stored(ph.fss_result(steps=500, burn_in=50, **kw))
+    _same(run, ph.from_stored(res))
+    assert ph.fss_spot_check(res, size_index=1)["identical"]
+    run = ph.binder_crossings(temperatures=(2.0, 2.2, ph.TC, 2.4, 2.6), steps=500, burn_in=50, n_boot=50, **kw)
+    res = _as_stored(ph.binder_result(temperatures=(2.0, 2.2, ph.TC, 2.4, 2.6), steps=500, burn_in=50,
+                                      n_boot=50, **kw))
+    _same(run, ph.from_stored(res))
+    spot = ph.binder_spot_check(res, size_index=1)
+    assert spot["identical"] and spot["L"] == 8 and spot["T"] == ph.TC
+
+
+def _chapter_constants():
+    """SEED, FSS_SIZES, METRO_SWEEPS, BINDER_SIZES as book/ising/02_phases.ipynb sets them."""
+    import ast
+    import json
+    from pathlib import Path
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/ising/02_phases.ipynb").read_text())
+    src = next("".join(c["source"]) for c in nb["cells"] if c.get("id") == "e2crit01")
+    out = {}
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+    return out
+
+
+def test_chapter_stored_results_have_the_chapter_parameters_and_reproduce():
+    from utacbook import stored
+    c = _chapter_constants()
+    fn = "utacbook.studies.ising.phases:"
+    st = stored.load("ising_phases_metropolis_tau")
+    assert st.provenance["function"] == fn + "metropolis_tau_result"
+    assert st.provenance["params"] == {"sizes": list(c["FSS_SIZES"]), "sweeps": list(c["METRO_SWEEPS"]),
+                                       "seed": c["SEED"]}
+    assert ph.metropolis_tau_spot_check(st)["identical"]           # L = 8, 40000 sweeps
+    st = stored.load("ising_phases_fss")
+    assert st.provenance["function"] == fn + "fss_result"
+    assert st.provenance["params"] == {"sizes": list(c["FSS_SIZES"]), "steps": 10000, "seed": c["SEED"]}
+    assert ph.fss_spot_check(st)["identical"]
+    st = stored.load("ising_phases_binder")
+    assert st.provenance["function"] == fn + "binder_result"
+    assert st.provenance["params"] == {"sizes": list(c["BINDER_SIZES"]), "steps": 10000, "seed": c["SEED"]}
+    assert ph.binder_spot_check(st)["identical"]
+
+
+def test_stored_thermo_scan_rebuilds_the_scan_bit_for_bit():
+    kw = dict(sizes=(4, 8), temperatures=(1.8, ph.TC, 3.0), sweeps=300, wolff_steps=300, burn_in=30, seed=6)
+    run = ph.thermo_scan(**kw)
+    res = _as_stored(ph.thermo_result(**kw))
+    _same(run, ph.from_stored(res))
+    for T_index in (1, 2):                                    # a Wolff and a Metropolis run
+        spot = ph.thermo_spot_check(res, size_index=1, T_index=T_index)
+        assert spot["identical"] and spot["algorithm"] == spot["algorithm_stored"]
+
+
+def test_chapter_thermo_scan_stored_result():
+    from utacbook import stored
+    c = _chapter_constants()
+    st = stored.load("ising_phases_thermo")
+    assert st.provenance["function"] == "utacbook.studies.ising.phases:thermo_result"
+    assert st.provenance["params"] == {"sizes": list(c["SIZES"]), "sweeps": 4000, "wolff_steps": 4000,
+                                       "wolff_window": c["WOLFF_WINDOW"], "seed": c["SEED"]}
+    spot = ph.thermo_spot_check(st)                           # L = 16, T = 3.5, Metropolis
+    assert spot["identical"] and spot["algorithm"] == "metropolis"

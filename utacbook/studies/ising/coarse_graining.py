@@ -45,6 +45,8 @@ import numpy as np
 
 from utacbook import _validate as v
 from utacbook.theory import _exact as exact
+from utacbook._kernels import ising as _K
+from utacbook._kernels.rng import STREAM_STRIDE as _STREAM_STRIDE
 from utacbook.models._ising import simulate_lattice
 
 __all__ = ["TC", "majority_rule", "block_levels", "nn_correlation", "label_domains",
@@ -225,6 +227,32 @@ def domain_stats(spins):
 # Simulations
 # --------------------------------------------------------------------------
 
+def _wolff_chunk(L, T, spins, steps, seed_seq):
+    """Exactly ``simulate_lattice(L, T, sweeps=steps, burn_in=0, algorithm="wolff", init=spins,
+    seed=seed_seq)``: returns its final spins and cluster sizes, without its per-call overhead.
+
+    :func:`utacbook.models.simulate_lattice` draws the Wolff stream as child L of
+    ``SeedSequence(seed_seq)`` (``make_streams(seed, L + 1)[L]``, which spawns all
+    L + 1 children); here only that child is made, so a chunk of a few cluster
+    steps at L = 243 costs the kernel call, not 244 spawns (the test
+    ``test_wolff_chunk_is_simulate_lattice`` checks the identity).  ``spins``
+    (int8, L x L, +-1) is not modified.
+    """
+    child = np.random.SeedSequence(seed_seq.entropy,
+                                   spawn_key=tuple(int(k) for k in seed_seq.spawn_key) + (L,))
+    st = np.zeros(_STREAM_STRIDE, dtype=np.uint64)
+    words = child.generate_state(4, dtype=np.uint64)
+    if not words.any():  # as make_streams: the all-zero state is a fixed point of xoshiro
+        words[0] = np.uint64(0x9E3779B97F4A7C15)
+    st[:4] = words
+    s = np.array(spins, dtype=np.int8, order="C", copy=True)
+    e = np.empty(steps)
+    m = np.empty(steps)
+    sizes = np.empty(steps, dtype=np.int64)
+    _K.run_wolff(s, 1.0 / T, 1.0, 0, st, e, m, sizes)
+    return s, sizes
+
+
 def _run_wolff_sweeps(L, T, spins, n_sweeps, seed_seq):
     """Wolff steps until about n_sweeps * N spins have been flipped; returns final spins."""
     N = L * L
@@ -232,12 +260,11 @@ def _run_wolff_sweeps(L, T, spins, n_sweeps, seed_seq):
     k = 0
     chunk = 8
     while flipped < n_sweeps * N:
-        r = simulate_lattice(L, T, sweeps=chunk, burn_in=0, algorithm="wolff", init=spins,
-                             seed=np.random.SeedSequence(seed_seq.entropy,
-                                                         spawn_key=seed_seq.spawn_key + (k,)))
-        spins = r.spins
-        flipped += int(r.cluster_sizes.sum())
-        mean_c = max(1.0, float(r.cluster_sizes.mean()))
+        spins, cluster_sizes = _wolff_chunk(L, T, spins, chunk,
+                                            np.random.SeedSequence(seed_seq.entropy,
+                                                                   spawn_key=seed_seq.spawn_key + (k,)))
+        flipped += int(cluster_sizes.sum())
+        mean_c = max(1.0, float(cluster_sizes.mean()))
         # next chunk: about the rest of the target, at most a quarter sweep's worth of steps
         rest = n_sweeps * N - flipped
         chunk = int(min(max(8, rest / mean_c), max(8, 0.25 * N / mean_c) + 8))

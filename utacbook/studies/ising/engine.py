@@ -44,7 +44,10 @@ __all__ = [
     'ring_check', 'markdown_table', 'plot_onsager_yang', 'plot_kaufman', 'plot_binder', 'plot_curie_weiss',
     'zero_cost_tau', 'zero_cost_tau_result', 'zero_cost_tau_spot_check', 'zero_cost_tau_rows', 'binder_point',
     'binder_shift_result', 'binder_spot_check', 'crossing_shift_prediction', 'claims', 'check_deviations',
-    'binder_measurements', 'algorithm_measurements', 'judge_checks', 'format_enumeration_table',
+    'binder_measurements', 'algorithm_measurements', 'binder_crossing_from_stored', 'kaufman_scan_result',
+    'kaufman_scan_from_stored', 'kaufman_spot_check', 'onsager_yang_result', 'onsager_yang_from_stored',
+    'onsager_yang_spot_check', 'curie_weiss_result', 'curie_weiss_from_stored', 'curie_weiss_spot_check',
+    'judge_checks', 'format_enumeration_table',
     'format_zero_cost_tau', 'format_onsager_yang', 'format_binder', 'format_binder_at_tc',
     'plot_autocorrelation', 'pairwise_z', 'format_comparison', 'format_autocorrelation', 'format_ring',
 ]
@@ -228,9 +231,10 @@ def enumeration_table(*, L=4, temperatures=(1.5, TC, 3.0), algorithms=ALGORITHMS
         v.choice("quantities", q, set(QUANTITIES))
     seed = _seed(seed)
     rows = []
+    exs = [exact.enumerate_lattice(L, float(T)) for T in Ts]   # the same for every algorithm
     for ia, alg in enumerate(algorithms):
         for it, T in enumerate(Ts):
-            ex = exact.enumerate_lattice(L, float(T))
+            ex = exs[it]
             r = run_lattice(L, float(T), algorithm=alg, sweeps=sweeps, burn_in=burn_in,
                             seed=_child(seed, ia, it))
             for q, (val, err) in _measure(r, quantities).items():
@@ -543,17 +547,29 @@ def onsager_yang_scan(*, L=64, temperatures=(1.6, 1.8, 2.0, 2.1, 2.2, TC, 2.35, 
     Ts = _temps("temperatures", temperatures)
     lo, hi = (v.real("wolff_window", x) for x in wolff_window)
     seed = _seed(seed)
-    out = {k: [] for k in ("algorithm", "energy", "energy_err", "abs_m", "abs_m_err")}
+    out = {k: [] for k in _ONSAGER_COLUMNS}
     for it, T in enumerate(Ts):
         alg = _default_algorithm(T, (lo, hi))
-        r = run_lattice(L, float(T), algorithm=alg, sweeps=sweeps, burn_in=burn_in,
-                        init="up" if T < TC else "random", seed=_child(seed, it))
-        e, de = r.mean_energy
-        m, dm = r.abs_magnetization
-        for k, x in zip(("algorithm", "energy", "energy_err", "abs_m", "abs_m_err"),
-                        (alg, e, de, m, dm)):
+        e, de, m, dm = _onsager_point(L, float(T), alg, sweeps, burn_in, seed, it)
+        for k, x in zip(_ONSAGER_COLUMNS, (alg, e, de, m, dm)):
             out[k].append(x)
-    res = {k: np.array(x) for k, x in out.items()}
+    return _onsager_finish(L, Ts, {k: np.array(x) for k, x in out.items()})
+
+
+_ONSAGER_COLUMNS = ("algorithm", "energy", "energy_err", "abs_m", "abs_m_err")
+
+
+def _onsager_point(L, T, alg, sweeps, burn_in, seed, it):
+    """(e, de, |m|, d|m|) of the run at the ``it``-th temperature of :func:`onsager_yang_scan`."""
+    r = run_lattice(L, T, algorithm=alg, sweeps=sweeps, burn_in=burn_in,
+                    init="up" if T < TC else "random", seed=_child(seed, it))
+    e, de = r.mean_energy
+    m, dm = r.abs_magnetization
+    return e, de, m, dm
+
+
+def _onsager_finish(L, Ts, res):
+    """:func:`onsager_yang_scan`'s dict from its measured columns (adds the exact curves and z)."""
     res["L"] = L
     res["T"] = Ts
     res["kaufman_energy"] = np.atleast_1d(exact.kaufman(L, Ts)["energy"])
@@ -562,6 +578,48 @@ def onsager_yang_scan(*, L=64, temperatures=(1.6, 1.8, 2.0, 2.1, 2.2, TC, 2.35, 
     res["z_energy"] = (res["energy"] - res["kaufman_energy"]) / res["energy_err"]
     res["z_m"] = (res["abs_m"] - res["yang"]) / res["abs_m_err"]
     return res
+
+
+def onsager_yang_result(*, L=64, temperatures=(1.6, 1.8, 2.0, 2.1, 2.2, TC, 2.35, 2.5, 2.7, 3.0, 3.4),
+                        sweeps=5_000, burn_in=500, wolff_window=(2.15, 2.4), seed=202):
+    """:func:`onsager_yang_scan` as a JSON-able dict, for :func:`utacbook.stored.compute`.
+
+    Takes the same parameters (about 3 s on one core with the defaults).  Holds
+    the parameters and the measured columns (``algorithm``, ``energy``,
+    ``energy_err``, ``abs_m``, ``abs_m_err``, lists over T);
+    :func:`onsager_yang_from_stored` rebuilds the scan.
+    """
+    scan = onsager_yang_scan(L=L, temperatures=temperatures, sweeps=sweeps, burn_in=burn_in,
+                             wolff_window=wolff_window, seed=seed)
+    out = {"L": int(L), "T": [float(t) for t in scan["T"]], "sweeps": int(sweeps), "burn_in": int(burn_in),
+           "wolff_window": [float(x) for x in wolff_window], "seed": int(seed)}
+    out.update({k: scan[k].tolist() for k in _ONSAGER_COLUMNS})
+    return out
+
+
+def onsager_yang_from_stored(stored):
+    """The dict of :func:`onsager_yang_scan` from a stored :func:`onsager_yang_result` (bit-identical)."""
+    return _onsager_finish(int(stored["L"]), np.array(stored["T"], dtype=float),
+                           {k: np.array(stored[k]) for k in _ONSAGER_COLUMNS})
+
+
+def onsager_yang_spot_check(stored, *, T_index=None):
+    """Recompute one run of a stored :func:`onsager_yang_result` (default: the highest T, a Metropolis run).
+
+    Returns
+    -------
+    dict
+        ``L``, ``T``, ``algorithm``, ``stored`` and ``recomputed`` (the tuple ``(e, de, |m|, d|m|)``),
+        ``identical`` (bool: equal to the last bit).
+    """
+    Ts = np.asarray(stored["T"], dtype=float)
+    T_index = Ts.size - 1 if T_index is None else v.integer("T_index", T_index, low=0, high=Ts.size - 1)
+    alg = stored["algorithm"][T_index]
+    old = tuple(float(stored[k][T_index]) for k in _ONSAGER_COLUMNS[1:])
+    new = tuple(float(x) for x in _onsager_point(int(stored["L"]), float(Ts[T_index]), alg, stored["sweeps"],
+                                                   stored["burn_in"], stored["seed"], T_index))
+    return {"L": int(stored["L"]), "T": float(Ts[T_index]), "algorithm": alg, "stored": old,
+            "recomputed": new, "identical": old == new}
 
 
 def format_onsager_yang(scan):
@@ -649,19 +707,86 @@ def kaufman_scan(*, sizes=(8, 16, 32), temperatures=(1.8, 2.0, 2.15, TC, 2.4, 2.
         cols = {k: [] for k in ("algorithm", "energy", "energy_err", "C", "C_err")}
         for it, T in enumerate(Ts):
             alg = _default_algorithm(T, (lo, hi))
-            r = run_lattice(L, float(T), algorithm=alg, sweeps=sweeps, burn_in=burn_in,
-                            init="up" if T < TC else "random", seed=_child(seed, il, it))
-            (e, de), (c, dc) = r.mean_energy, r.specific_heat
+            e, de, c, dc = _kaufman_point(L, float(T), alg, sweeps, burn_in, seed, (il, it))
             for k, x in zip(cols, (alg, e, de, c, dc)):
                 cols[k].append(x)
-        d = {k: np.array(x) for k, x in cols.items()}
-        ex = exact.kaufman(L, Ts)
-        d.update(L=L, T=Ts, exact_energy=np.atleast_1d(ex["energy"]),
-                 exact_C=np.atleast_1d(ex["specific_heat"]))
-        d["z_energy"] = (d["energy"] - d["exact_energy"]) / d["energy_err"]
-        d["z_C"] = (d["C"] - d["exact_C"]) / d["C_err"]
-        out.append(d)
+        out.append(_kaufman_size(L, Ts, {k: np.array(x) for k, x in cols.items()}))
     return out
+
+
+def _kaufman_point(L, T, alg, sweeps, burn_in, seed, key):
+    """(e, de, C, dC) of one run of :func:`kaufman_scan` (run ``key`` = (size index, T index))."""
+    r = run_lattice(L, T, algorithm=alg, sweeps=sweeps, burn_in=burn_in,
+                    init="up" if T < TC else "random", seed=_child(seed, *key))
+    (e, de), (c, dc) = r.mean_energy, r.specific_heat
+    return e, de, c, dc
+
+
+def _kaufman_size(L, Ts, d):
+    """One size's dict of :func:`kaufman_scan` from its measured columns (adds the exact values, z)."""
+    ex = exact.kaufman(L, Ts)
+    d.update(L=L, T=Ts, exact_energy=np.atleast_1d(ex["energy"]),
+             exact_C=np.atleast_1d(ex["specific_heat"]))
+    d["z_energy"] = (d["energy"] - d["exact_energy"]) / d["energy_err"]
+    d["z_C"] = (d["C"] - d["exact_C"]) / d["C_err"]
+    return d
+
+
+def kaufman_scan_result(*, sizes=(8, 16, 32), temperatures=(1.8, 2.0, 2.15, TC, 2.4, 2.5, 2.7, 3.0),
+                        sweeps=20_000, burn_in=1_000, wolff_window=(2.1, 2.6), seed=303):
+    """:func:`kaufman_scan` as a JSON-able dict, for :func:`utacbook.stored.compute`.
+
+    Takes the same parameters (about 5 s on one core with the defaults).
+
+    Returns
+    -------
+    dict
+        The parameters and, per size, the measured columns: ``L`` (list of
+        sizes), ``T``, ``algorithm``, ``energy``, ``energy_err``, ``C``,
+        ``C_err`` (lists, one entry per size, each over T).
+        :func:`kaufman_scan_from_stored` rebuilds the scan.
+    """
+    scan = kaufman_scan(sizes=sizes, temperatures=temperatures, sweeps=sweeps, burn_in=burn_in,
+                        wolff_window=wolff_window, seed=seed)
+    out = {"sizes": [int(d["L"]) for d in scan], "T": [float(t) for t in scan[0]["T"]],
+           "sweeps": int(sweeps), "burn_in": int(burn_in),
+           "wolff_window": [float(x) for x in wolff_window], "seed": int(seed)}
+    for k in ("algorithm", "energy", "energy_err", "C", "C_err"):
+        out[k] = [d[k].tolist() for d in scan]
+    return out
+
+
+def kaufman_scan_from_stored(stored):
+    """The list of :func:`kaufman_scan` from a stored :func:`kaufman_scan_result` (bit-identical values)."""
+    Ts = np.array(stored["T"], dtype=float)
+    return [_kaufman_size(int(L), Ts, {k: np.array(stored[k][il]) for k in
+                                       ("algorithm", "energy", "energy_err", "C", "C_err")})
+            for il, L in enumerate(stored["sizes"])]
+
+
+def kaufman_spot_check(stored, *, size_index=0, T_indices=None):
+    """Recompute runs of a stored :func:`kaufman_scan_result` (default: smallest L at its lowest T and T_c).
+
+    Returns
+    -------
+    dict
+        ``L``, ``T`` (list), ``algorithm`` (list), ``stored`` and ``recomputed``
+        (lists of (e, de, C, dC)), ``identical`` (bool: equal to the last bit).
+    """
+    Ts = np.asarray(stored["T"], dtype=float)
+    if T_indices is None:
+        T_indices = (0, int(np.argmin(np.abs(Ts - TC))))
+    size_index = v.integer("size_index", size_index, low=0, high=len(stored["sizes"]) - 1)
+    T_indices = [v.integer("T_indices", k, low=0, high=Ts.size - 1) for k in T_indices]
+    L = int(stored["sizes"][size_index])
+    algs = [stored["algorithm"][size_index][k] for k in T_indices]
+    old = [tuple(float(stored[q][size_index][k]) for q in ("energy", "energy_err", "C", "C_err"))
+           for k in T_indices]
+    new = [tuple(float(x) for x in _kaufman_point(L, float(Ts[k]), a, stored["sweeps"], stored["burn_in"],
+                                                   stored["seed"], (size_index, k)))
+           for k, a in zip(T_indices, algs)]
+    return {"L": L, "T": [float(Ts[k]) for k in T_indices], "algorithm": algs, "stored": old,
+            "recomputed": new, "identical": old == new}
 
 
 def kaufman_table(scan, *, sizes=(16, 32), temperatures=(2.0, TC, 2.5)):
@@ -836,6 +961,21 @@ def binder_shift_result(*, sizes=(8, 16, 32), temperatures=(2.24, 2.25, 2.26, TC
     out["coef"] = [np.asarray(c) for c in res["coef"]]
     out["prediction"] = pred
     return out
+
+
+def binder_crossing_from_stored(stored):
+    """The dict of :func:`lattice_binder_crossing` from a stored :func:`binder_shift_result`.
+
+    JSON gives lists; this restores the arrays and tuples (``sizes``, ``T``,
+    ``U``, ``U_err``, ``coef``, the crossings' ``pair``), so the values are those
+    of the run, to the last bit.  ``stored`` is a dict or a StoredResult.
+    """
+    return {"sizes": tuple(int(L) for L in stored["sizes"]), "T": np.array(stored["T"], dtype=float),
+            "U": np.array(stored["U"], dtype=float), "U_err": np.array(stored["U_err"], dtype=float),
+            "coef": [np.array(c, dtype=float) for c in stored["coef"]], "degree": int(stored["degree"]),
+            "crossings": [dict(c, pair=tuple(int(L) for L in c["pair"])) for c in stored["crossings"]],
+            "tc": float(stored["tc"]), "sweeps": int(stored["sweeps"]), "burn_in": int(stored["burn_in"]),
+            "seed": int(stored["seed"])}
 
 
 def binder_spot_check(stored, *, size_index=0, T_index=None):
@@ -1193,24 +1333,84 @@ def curie_weiss_scan(*, sizes=(64, 256), temperatures=(0.6, 0.8, 0.9, 1.0, 1.1, 
     out = []
     for il, N in enumerate(sizes):
         g = ising.prepare_graph(nx.complete_graph(N))
-        cols = {k: [] for k in ("energy", "energy_err", "abs_m", "abs_m_err", "U", "U_err")}
+        cols = {k: [] for k in _CW_COLUMNS}
         for it, T in enumerate(Ts):
-            r = ising.simulate_graph(g, float(T), J=1.0 / N, sweeps=sweeps, burn_in=burn_in,
-                                     algorithm=algorithm, init="up" if T < 1.0 else "random",
-                                     seed=_child(seed, il, it))
-            (e, de), (m, dm), (u, du) = r.mean_energy, r.abs_magnetization, r.binder
-            for k, x in zip(cols, (e, de, m, dm, u, du)):
+            for k, x in zip(cols, _curie_weiss_point(g, N, float(T), sweeps, burn_in, algorithm, seed, (il, it))):
                 cols[k].append(x)
-        d = {k: np.array(x) for k, x in cols.items()}
-        ex = exact.curie_weiss(N, Ts)
-        d.update(N=N, T=Ts, exact_energy=np.atleast_1d(ex["energy"]),
-                 exact_abs_m=np.atleast_1d(ex["abs_magnetization"]),
-                 exact_U=np.atleast_1d(ex["binder"]))
-        d["z_energy"] = (d["energy"] - d["exact_energy"]) / d["energy_err"]
-        d["z_m"] = (d["abs_m"] - d["exact_abs_m"]) / d["abs_m_err"]
-        d["z_U"] = (d["U"] - d["exact_U"]) / d["U_err"]
-        out.append(d)
+        out.append(_curie_weiss_finish(N, Ts, {k: np.array(x) for k, x in cols.items()}))
     return out
+
+
+_CW_COLUMNS = ("energy", "energy_err", "abs_m", "abs_m_err", "U", "U_err")
+
+
+def _curie_weiss_point(g, N, T, sweeps, burn_in, algorithm, seed, key):
+    """(e, de, |m|, d|m|, U, dU) of one run of :func:`curie_weiss_scan` on the prepared complete graph ``g``."""
+    r = _graph_api().simulate_graph(g, T, J=1.0 / N, sweeps=sweeps, burn_in=burn_in,
+                                    algorithm=algorithm, init="up" if T < 1.0 else "random",
+                                    seed=_child(seed, *key))
+    (e, de), (m, dm), (u, du) = r.mean_energy, r.abs_magnetization, r.binder
+    return e, de, m, dm, u, du
+
+
+def _curie_weiss_finish(N, Ts, d):
+    """One size's dict of :func:`curie_weiss_scan` from its measured columns (adds the exact values, z)."""
+    ex = exact.curie_weiss(N, Ts)
+    d.update(N=N, T=Ts, exact_energy=np.atleast_1d(ex["energy"]),
+             exact_abs_m=np.atleast_1d(ex["abs_magnetization"]),
+             exact_U=np.atleast_1d(ex["binder"]))
+    d["z_energy"] = (d["energy"] - d["exact_energy"]) / d["energy_err"]
+    d["z_m"] = (d["abs_m"] - d["exact_abs_m"]) / d["abs_m_err"]
+    d["z_U"] = (d["U"] - d["exact_U"]) / d["U_err"]
+    return d
+
+
+def curie_weiss_result(*, sizes=(64, 256), temperatures=(0.6, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5),
+                       sweeps=4_000, burn_in=400, algorithm="metropolis", seed=707):
+    """:func:`curie_weiss_scan` as a JSON-able dict, for :func:`utacbook.stored.compute`.
+
+    Takes the same parameters (about 3 s on one core with the defaults).  Holds
+    the parameters and, per size, the measured columns (``energy``,
+    ``energy_err``, ``abs_m``, ``abs_m_err``, ``U``, ``U_err``: lists over
+    sizes of lists over T); :func:`curie_weiss_from_stored` rebuilds the scan.
+    """
+    scan = curie_weiss_scan(sizes=sizes, temperatures=temperatures, sweeps=sweeps, burn_in=burn_in,
+                            algorithm=algorithm, seed=seed)
+    out = {"sizes": [int(d["N"]) for d in scan], "T": [float(t) for t in scan[0]["T"]], "sweeps": int(sweeps),
+           "burn_in": int(burn_in), "algorithm": algorithm, "seed": int(seed)}
+    out.update({k: [d[k].tolist() for d in scan] for k in _CW_COLUMNS})
+    return out
+
+
+def curie_weiss_from_stored(stored):
+    """The list of :func:`curie_weiss_scan` from a stored :func:`curie_weiss_result` (bit-identical)."""
+    Ts = np.array(stored["T"], dtype=float)
+    return [_curie_weiss_finish(int(N), Ts, {k: np.array(stored[k][il], dtype=float) for k in _CW_COLUMNS})
+            for il, N in enumerate(stored["sizes"])]
+
+
+def curie_weiss_spot_check(stored, *, size_index=0, T_index=None):
+    """Recompute one run of a stored :func:`curie_weiss_result` (default: the smallest N at T = 1).
+
+    Returns
+    -------
+    dict
+        ``N``, ``T``, ``stored`` and ``recomputed`` (the tuple ``(e, de, |m|, d|m|, U, dU)``),
+        ``identical`` (bool: equal to the last bit).
+    """
+    import networkx as nx
+    Ts = np.asarray(stored["T"], dtype=float)
+    if T_index is None:
+        T_index = int(np.argmin(np.abs(Ts - 1.0)))
+    size_index = v.integer("size_index", size_index, low=0, high=len(stored["sizes"]) - 1)
+    T_index = v.integer("T_index", T_index, low=0, high=Ts.size - 1)
+    N = int(stored["sizes"][size_index])
+    g = _graph_api().prepare_graph(nx.complete_graph(N))
+    old = tuple(float(stored[k][size_index][T_index]) for k in _CW_COLUMNS)
+    new = tuple(float(x) for x in _curie_weiss_point(g, N, float(Ts[T_index]), stored["sweeps"],
+                                                       stored["burn_in"], stored["algorithm"], stored["seed"],
+                                                       (size_index, T_index)))
+    return {"N": N, "T": float(Ts[T_index]), "stored": old, "recomputed": new, "identical": old == new}
 
 
 def ring_check(*, N=32, temperatures=(0.5, 1.0, 2.0), fields=(0.0, 0.3), sweeps=20_000,
