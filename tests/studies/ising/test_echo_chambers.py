@@ -181,3 +181,122 @@ def test_essay_quotes_are_single_passages_and_revisions_are_disclosed():
     notes = {c.id: c.note for c in echo.echo_claims() + hyst.hysteresis_claims()}
     for cid in ("ising.echo.activated", "ising.echo.tc_modularity", "ising.hysteresis.loops"):
         assert "after the first run" in notes[cid], cid
+
+
+# ------------------------------------------------------------------ speed-ups that keep every number
+
+def _chapter_source(cell_id):
+    import json
+    from pathlib import Path
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/ising/05_echo_chambers.ipynb").read_text())
+    return "".join(next(c for c in nb["cells"] if c.get("id") == cell_id)["source"])
+
+
+def test_fast_modularity_is_networkx_bit_for_bit():
+    """The survival scan's modularity of the opinion camps is networkx's number exactly."""
+    G, lab, _, _ = echo.two_block_sbm(0.3, block_size=60, k_mean=6.0, seed=4)
+    q = echo._modularity_function(G)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        spins = np.where(rng.random(120) < rng.random(), 1, -1).astype(np.int8)
+        assert q(spins) == nw.modularity(G, spins)
+    assert q(lab) == nw.modularity(G, lab)
+    assert q(np.arange(120) % 3) == nw.modularity(G, np.arange(120) % 3)       # three groups
+    import networkx as nx
+    H = nx.karate_club_graph()                                                # weighted: networkx itself
+    assert echo._modularity_function(H)(np.arange(34) % 2) == nw.modularity(H, np.arange(34) % 2)
+
+
+def test_shared_graphs_keep_the_survival_scan_and_the_lifetimes():
+    """The survival scan and the lifetimes share their graphs (one build): same graph as two_block_sbm."""
+    kw = dict(block_size=40, k_mean=6.0, seed=11)
+    surv = echo.polarisation_survival(ratios=(0.1, 0.3), temperatures=(1.0, 3.0), sweeps=20, n_seeds=2, **kw)
+    life = echo.polarisation_lifetimes((0.1, 0.3), [1.0, 3.0], max_sweeps=20, n_checkpoints=4, n_seeds=2, **kw)
+    for i, r in enumerate((0.1, 0.3)):
+        G, lab, _, _ = echo.two_block_sbm(r, block_size=40, k_mean=6.0, seed=11 + i)
+        assert surv["Q_blocks"][i] == life["Q_blocks"][i] == nw.modularity(G, lab)
+    qo = surv["Q_opinions"]
+    assert np.all(np.isfinite(qo)) and np.all(qo <= 0.5)
+
+
+def test_stored_tc_scans_have_the_chapter_parameters_and_reproduce():
+    """book/data/echo_tc_scans.json: the chapter's call (its TC_PARAMS), and seed 0 of one scan re-runs exactly."""
+    import ast
+    src = _chapter_source("c19")
+    line = next(x for x in src.splitlines() if x.startswith("TC_PARAMS = "))
+    call = ast.parse(line.split("=", 1)[1].strip(), mode="eval").body
+    params = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+    scans, rec = echo.load_tc_scans()
+    assert rec.provenance["function"] == "utacbook.studies.ising.echo_chambers:tc_scans"
+    assert rec.provenance["params"] == params
+    assert params == dict(graph_seed=3, rel_grid=[0.6, 1.3, 12], sweeps=1000, burn_in=200, n_seeds=4, seed=55)
+    assert list(scans) == list(echo.TC_GRAPH_NAMES) and scans[echo.TC_GRAPH_NAMES[1]]["chi"].shape == (12,)
+    graphs = echo.tc_graphs(graph_seed=3)
+    chk = echo.spot_check_tc_scans(rec, graphs, name=echo.TC_GRAPH_NAMES[1], n_seeds=2)
+    assert chk["identical"] and chk["grid_same"]
+
+
+def test_lifetimes_study_round_trips_and_spot_check_reproduces():
+    import json
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(ratios=[0.1, 0.4], temperatures=[[0.5, 4.0], [0.2, 0.8]], block_size=40, k_mean=6.0, max_sweeps=30,
+              n_checkpoints=5, n_seeds=2, threshold=0.25, graph_seeds=[3, 4], seed=8)
+    direct = echo.polarisation_lifetimes(kw["ratios"], kw["temperatures"],
+                                         **{k: v for k, v in kw.items() if k not in ("ratios", "temperatures")})
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(echo.lifetimes_study(**kw)))), {"params": kw})
+    import unittest.mock as mock
+    with mock.patch.object(stored, "load", lambda name, data_dir=None: rec):
+        back, _ = echo.load_lifetimes("x")
+    assert back.keys() == direct.keys()
+    for k in ("tau", "m_end", "temperatures"):
+        assert all(np.array_equal(a, b) for a, b in zip(back[k], direct[k]))
+    assert any(np.isinf(t).any() for t in back["tau"]) and any(np.isfinite(t).any() for t in back["tau"])
+    for i, j, s in ((0, 0, 0), (1, 1, 1), (0, 1, 0)):
+        assert echo.spot_check_lifetimes(rec, index=i, t_index=j, seed_index=s)["identical"]
+
+
+def test_stored_lifetimes_have_the_chapter_parameters_and_reproduce():
+    """book/data/echo_lifetimes.json is the chapter's polarisation_lifetimes call; one run re-runs exactly."""
+    life, rec = echo.load_lifetimes()
+    p = rec.provenance["params"]
+    assert rec.provenance["function"] == "utacbook.studies.ising.echo_chambers:lifetimes_study"
+    assert p == dict(ratios=[0.1, 0.2, 0.25, 0.3, 0.4],
+                     temperatures=[[4.75, 5.0, 5.25, 5.5, 5.75, 6.0], [2.5, 2.75, 3.0, 3.25, 3.5],
+                                   [1.75, 2.0, 2.25, 2.5], [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8],
+                                   [0.25, 0.35, 0.5, 0.7, 1.0]],
+                     block_size=500, k_mean=8.0, max_sweeps=3000, n_checkpoints=32, n_seeds=8, threshold=0.25,
+                     graph_seeds=[507, 509, 510, 511, 512], seed=525)
+    assert "LIFE_PARAMS = dict(ratios=list(LIFE_RATIOS)" in _chapter_source("c14")
+    assert [t.shape for t in life["tau"]] == [(6, 8), (5, 8), (4, 8), (8, 8), (5, 8)]
+    assert echo.spot_check_lifetimes(rec, index=4, t_index=-1, seed_index=7)["identical"]      # r = 0.4, lost early
+
+
+def test_survival_study_round_trips_and_spot_check_reproduces():
+    import json
+    import unittest.mock as mock
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(ratios=[0.1, 0.4], temperatures=[1.0, 4.0], block_size=40, k_mean=6.0, sweeps=20, n_seeds=3,
+              threshold=0.25, seed=12)
+    direct = echo.polarisation_survival(**kw)
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(echo.survival_study(**kw)))), {"params": kw})
+    with mock.patch.object(stored, "load", lambda name, data_dir=None: rec):
+        back, _ = echo.load_survival("x")
+    assert list(back) == list(direct)
+    for k in direct:
+        assert np.array_equal(np.asarray(back[k]), np.asarray(direct[k])), k
+        assert np.asarray(back[k]).dtype == np.asarray(direct[k]).dtype, k
+    for i, j, s in ((0, 0, 0), (1, 1, 2)):
+        assert echo.spot_check_survival(rec, index=i, t_index=j, seed_index=s)["identical"]
+
+
+def test_stored_survival_has_the_chapter_parameters_and_reproduces():
+    surv, rec = echo.load_survival()
+    assert rec.provenance["function"] == "utacbook.studies.ising.echo_chambers:survival_study"
+    assert rec.provenance["params"] == dict(ratios=[0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4],
+                                            temperatures=[0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], block_size=500,
+                                            k_mean=8.0, sweeps=300, n_seeds=8, threshold=0.25, seed=505)
+    assert "SURV_PARAMS = dict(ratios=list(RATIOS)" in _chapter_source("c07")
+    assert surv["P_all"].shape == (8, 8, 8)
+    assert echo.spot_check_survival(rec, index=7, t_index=7, seed_index=7)["identical"]

@@ -121,3 +121,110 @@ def test_plot_targeting_draws_a_tc_band_for_two_estimates():
     fig = hubs.plot_targeting(sim, mf, T_c_sim=9.0)           # one estimate: a dashed line
     assert any(ln.get_label().startswith("simulated") for ln in fig.axes[0].lines)
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ stored scan and the linear-response switch
+
+def test_mf_strategy_gain_without_linear_response_has_the_same_gains():
+    G = nw.barabasi_albert(n=80, m=2, seed=3)
+    kw = dict(temperatures=(2.0, 6.0), H=5.0, k=4, seed=1)
+    a, b = hubs.mf_strategy_gain(G, **kw), hubs.mf_strategy_gain(G, linear=False, **kw)
+    assert b["gain_lin"] is None and a["T_c_mf"] == pytest.approx(b["T_c_mf"], rel=1e-12)   # ARPACK: random start
+    assert all(np.array_equal(a["gain"][st], b["gain"][st]) for st in hubs.STRATEGIES)
+
+
+def test_field_gain_study_and_its_spot_check_match_field_gain():
+    import json
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(n=60, m=2, graph_seed=5, temperatures=(2.0, 9.0), H=5.0, k=3, sweeps=20, burn_in=5, init="up",
+              n_seeds=2, seed=9)
+    res = hubs.field_gain_study(**kw)
+    g = nw.barabasi_albert(n=60, m=2, seed=5)
+    direct = hubs.field_gain(g, **{k: v for k, v in kw.items() if k not in ("n", "m", "graph_seed")})
+    for st in hubs.STRATEGIES:
+        assert np.array_equal(res["diffs"][st], direct["diffs"][st])
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(res))), {"params": kw})
+    assert hubs.spot_check_field_gain(rec, g, index=1, seed_index=1)["identical"]
+
+
+def test_stored_field_gain_has_the_chapter_parameters_and_reproduces():
+    """book/data/hub_targeting_field_gain.json is the chapter's field_gain call; one (T, seed) re-runs exactly."""
+    fg, rec = hubs.load_field_gain()
+    assert rec.provenance["function"] == "utacbook.studies.ising.hub_targeting:field_gain_study"
+    assert rec.provenance["params"] == dict(n=1000, m=3, graph_seed=707, temperatures=[2.0, 3.0, 4.0, 5.0, 6.0, 7.0,
+                                            8.0, 10.0, 12.0, 15.0, 20.0], H=20.0, k=10, sweeps=400, burn_in=100,
+                                            init="up", n_seeds=6, seed=747)
+    assert fg["temperatures"].shape == (11,) and fg["diffs"]["hubs"].shape == (11, 6)
+    g = nw.barabasi_albert(n=1000, m=3, seed=707)
+    assert hubs.spot_check_field_gain(rec, g, index=0, seed_index=5)["identical"]
+
+
+def test_gain_vs_budget_study_and_its_spot_check():
+    import json
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(n=60, m=2, graph_seed=5, runs=[[2.0, "down"], [9.0, "random"]], H_max=50.0, n_budgets=3, k=3,
+              sweeps=20, n_seeds=2, seed=4)
+    res = hubs.gain_vs_budget_study(**kw)
+    g = nw.barabasi_albert(n=60, m=2, seed=5)
+    direct = hubs.gain_vs_budget(g, T=9.0, budgets=np.geomspace(1, 50.0, 3), k=3, init="random", sweeps=20,
+                                 n_seeds=2, seed=4)
+    assert all(np.array_equal(res["results"][1]["m"][st], direct["m"][st]) for st in hubs.STRATEGIES)
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(res))), {"params": kw})
+    for run, st, b, s in ((0, "hubs", -1, 0), (1, "uniform", 1, 1)):
+        assert hubs.spot_check_gain_vs_budget(rec, g, run=run, strategy=st, budget_index=b, seed_index=s)["identical"]
+
+
+def test_stored_gain_vs_budget_has_the_chapter_parameters_and_reproduces():
+    res, rec = hubs.load_gain_vs_budget()
+    assert rec.provenance["function"] == "utacbook.studies.ising.hub_targeting:gain_vs_budget_study"
+    assert rec.provenance["params"] == dict(n=1000, m=3, graph_seed=707, runs=[[4.0, "down"], [7.0, "down"],
+                                            [12.0, "random"]], H_max=3000.0, n_budgets=9, k=10, sweeps=300,
+                                            n_seeds=4, seed=727)
+    assert [r["T"] for r in res] == [4.0, 7.0, 12.0] and res[0]["m"]["hubs"].shape == (9,)
+    g = nw.barabasi_albert(n=1000, m=3, seed=707)
+    assert hubs.spot_check_gain_vs_budget(rec, g, run=2, strategy="random", budget_index=0, seed_index=3)["identical"]
+
+
+def test_flip_budget_study_round_trips_and_spot_check_reproduces():
+    import json
+    import unittest.mock as mock
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(n=60, m=2, graph_seed=5, temperatures=[1.0], H_max=200.0, n_budgets=6, k=3, sweeps=20, n_seeds=3,
+              refine=2, seed=6)
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(hubs.flip_budget_study(**kw)))), {"params": kw})
+    with mock.patch.object(stored, "load", lambda name, data_dir=None: rec):
+        (back,), _ = hubs.load_flip_budget("x")
+    g = nw.barabasi_albert(n=60, m=2, seed=5)
+    direct = hubs.flip_budget(g, T=1.0, budgets=np.geomspace(5, 200.0, 6), k=3, sweeps=20, n_seeds=3, refine=2, seed=6)
+    assert list(back) == list(direct)
+    for key in ("flipped", "H_min"):
+        assert all(np.array_equal(back[key][st], direct[key][st]) for st in hubs.STRATEGIES)
+    for key in ("H_min_mean", "H_min_err"):
+        assert np.array_equal(list(back[key].values()), list(direct[key].values()), equal_nan=True)
+    assert back["n_flipped"] == direct["n_flipped"]
+    for st in hubs.STRATEGIES:
+        assert hubs.spot_check_flip_budget(rec, g, strategy=st, seed_index=2)["identical"]
+
+
+def test_stored_flip_budget_has_the_chapter_parameters_and_reproduces():
+    res, rec = hubs.load_flip_budget()
+    assert rec.provenance["function"] == "utacbook.studies.ising.hub_targeting:flip_budget_study"
+    assert rec.provenance["params"] == dict(n=1000, m=3, graph_seed=707, temperatures=[4.0, 7.0], H_max=5000.0,
+                                            n_budgets=16, k=10, sweeps=200, n_seeds=6, refine=4, seed=737)
+    assert [r["T"] for r in res] == [4.0, 7.0] and res[0]["n_flipped"]["hubs"] == 6
+    g = nw.barabasi_albert(n=1000, m=3, seed=707)
+    assert hubs.spot_check_flip_budget(rec, g, run=0, strategy="uniform", seed_index=5)["identical"]
+
+
+def test_stored_mf_gain_has_the_chapter_parameters_and_reproduces():
+    res, rec = hubs.load_mf_gain()
+    assert rec.provenance["function"] == "utacbook.studies.ising.hub_targeting:mf_gain_study"
+    assert rec.provenance["params"] == dict(n=1000, m=3, graph_seed=707, temperatures=[2.0, 3.0, 4.0, 5.0, 6.0, 7.0,
+                                            8.0, 10.0, 12.0, 13.0, 15.0, 18.0, 22.0, 30.0], H=20.0, k=10, seed=707)
+    assert res["gain"]["hubs"].shape == (14,) and round(res["T_c_mf"], 2) == 13.82
+    G = nw.barabasi_albert(n=1000, m=3, seed=707)
+    chk = hubs.spot_check_mf_gain(rec, G, index=0)
+    assert chk["identical"] and chk["T_c_mf_rel"] < 1e-9

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 import utacbook.claims as uc
+from utacbook.models import _ising as ising
 from utacbook.studies.ising import levers as lv
 from utacbook.theory import _two_community as two_community
 
@@ -310,3 +311,63 @@ def test_several_graphs_pool_runs_and_keep_each_graph_reproducible():
     assert np.all(idx[:, :3] < 3) and np.all(idx[:, 3:] >= 3)
     with pytest.raises(ValueError, match="graph_seeds"):
         lv.lever_scan(graph_seeds=(1, 1), **kw)
+
+
+def test_scan_prepares_the_graphs_apply_lever_builds(graph):
+    """lever_scan skips the networkx graph of apply_lever: the prepared graph is the same, array for array."""
+    G, lab = graph
+    wa, wb, bt = lv._edge_sets(G, lab)
+    for lever in lv.LEVERS:
+        for b in (0.0, 0.25, 0.5):
+            H, h, info = lv.apply_lever(G, lab, lever=lever, budget=b, side="A", seed=3)
+            groups, h2, _, spent = lv._spend(G, lab, wa, wb, bt, lever=lever, b=b, J=1.0, side="A", seed=3)
+            g1, g2 = ising.prepare_graph(H), lv._prepare_groups(G.number_of_nodes(), groups)
+            for k in ("degree", "perm", "indptr", "indices", "weights", "chunk_bounds", "colour_chunks"):
+                a1, a2 = getattr(g1, k), getattr(g2, k)
+                assert a1.dtype == a2.dtype and np.array_equal(a1, a2), (lever, b, k)
+            assert np.array_equal(h, h2) and spent == info["budget"]
+    assert lv._edge_sets(G, lab) == (wa, wb, bt)                 # the edge lists are not changed
+
+
+def _same_scan(a, b):
+    import dataclasses
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and np.array_equal(x, y), f.name
+        else:
+            assert x == y and type(x) is type(y), f.name
+
+
+def test_lever_scans_study_round_trips_and_spot_check_reproduces():
+    import json
+    import unittest.mock as mock
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    kw = dict(levers=["rewire", "field"], budgets=[0.0, 0.5, 2.0], block_size=40, k_in=5.0, k_out=1.0,
+              checkpoints=[5, 10, 20], n_replicas=2, threshold=0.25, graph_seeds=[1, 2], seed=3)
+    rec = stored.StoredResult("x", json.loads(json.dumps(_jsonable(lv.lever_scans_study(temperatures=[1.5], **kw)))),
+                              {"params": {"temperatures": [1.5], **kw}})
+    with mock.patch.object(stored, "load", lambda name, data_dir=None: rec):
+        (back,), _ = lv.load_lever_scans("x")
+    direct = lv.lever_scan(T=1.5, **kw)
+    _same_scan(direct, back)
+    assert repr(direct) == repr(back) and np.isinf(back.tau).any() and np.isfinite(back.tau).any()
+    for lever, j, run in (("rewire", 1, 3), ("field", 2, 1), ("field", 0, 2), ("field", 1, 0)):
+        assert lv.spot_check_lever_scan(rec, lever=lever, budget_index=j, run=run)["identical"]
+
+
+def test_stored_lever_scans_have_the_chapter_parameters_and_reproduce():
+    base = dict(levers=list(lv.LEVERS), block_size=300, k_in=7.0, k_out=1.0, checkpoints=list(lv.CHECKPOINTS),
+                threshold=0.25, graph_seeds=[161, 162, 163, 164])
+    (scan,), rec = lv.load_lever_scans("levers_scan")
+    assert rec.provenance["function"] == "utacbook.studies.ising.levers:lever_scans_study"
+    assert rec.provenance["params"] == dict(temperatures=[2.5], budgets=list(lv.BUDGETS), n_replicas=4, seed=161,
+                                            **base)
+    assert scan.tau.shape == (4, 9, 16) and scan.T == 2.5
+    assert lv.spot_check_lever_scan(rec, lever="coupling", budget_index=-1, run=0)["identical"]
+    scans, rec = lv.load_lever_scans("levers_scan_T")
+    assert rec.provenance["params"] == dict(temperatures=[2.0, 3.0], budgets=[0.0, 0.125, 0.25, 0.375, 0.5, 0.75,
+                                                                             1.0, 1.25], n_replicas=2, seed=162, **base)
+    assert [s.T for s in scans] == [2.0, 3.0] and scans[0].tau.shape == (4, 8, 8)
+    assert lv.spot_check_lever_scan(rec, scan=0, lever="rewire", budget_index=3, run=5)["identical"]

@@ -17,6 +17,7 @@ Every stochastic function takes a root ``seed``; run ``i`` of a grid uses
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -33,7 +34,9 @@ __all__ = [
     'polarisation_boundary', 'polarisation_survival', 'two_block_sbm', 'lifetime_checkpoints',
     'polarisation_lifetimes', 'survival_after', 'lifetime_boundary', 'arrhenius_fit', 'surviving_alignment',
     'echo_claims', 'survival_boundary', 'plot_survival', 'plot_lifetimes', 'plot_tc_scans',
-    'plot_polarisation_run',
+    'plot_polarisation_run', 'TC_GRAPH_NAMES', 'tc_graphs', 'tc_scans', 'load_tc_scans', 'spot_check_tc_scans',
+    'lifetimes_study', 'load_lifetimes', 'spot_check_lifetimes', 'survival_study', 'load_survival',
+    'spot_check_survival',
 ]
 
 
@@ -135,23 +138,13 @@ def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2
     k_out = ratios * k_in
     for i, _r in enumerate(ratios):
         p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in[i], k_out=k_out[i])
-        G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=seed + i)
-        lab = networks.block_labels(G)
-        Qb[i] = networks.modularity(G, lab)
-        g = ising.prepare_graph(G)
+        G, lab, g, Qb[i], modularity = _block_graph(n, p_in, p_out, seed + i)
         init = np.where(lab == 0, 1, -1).astype(np.int8)
         for j, T in enumerate(temps):
             for s in range(n_seeds):
-                res = ising.simulate_graph(g, float(T), J=J, sweeps=sweeps, burn_in=0,
-                                           algorithm=algorithm, init=init, seed=_ss(seed, i, j, s))
-                ma, mb = _block_mags(res.spins, lab)
-                P[i, j, s] = (ma - mb) / 2
-                M[i, j, s] = (ma + mb) / 2
-                intra[i, j, s] = (abs(ma) + abs(mb)) / 2
-                if np.all(res.spins == res.spins[0]):
-                    Qo[i, j, s] = 0.0
-                else:
-                    Qo[i, j, s] = networks.modularity(G, res.spins)
+                P[i, j, s], M[i, j, s], intra[i, j, s], Qo[i, j, s] = _survival_run(
+                    g, lab, init, float(T), modularity, J=J, sweeps=sweeps, algorithm=algorithm,
+                    seed=_ss(seed, i, j, s))
     pol = (P > threshold) & (P > np.abs(M))
     k = pol.sum(axis=2)
     sem = (lambda x: x.std(axis=2, ddof=1) / math.sqrt(n_seeds)) if n_seeds > 1 else \
@@ -163,6 +156,61 @@ def polarisation_survival(*, ratios=(0.05, 0.1, 0.2, 0.35, 0.5), temperatures=(2
             "intra": intra.mean(axis=2), "intra_err": sem(intra),
             "block_size": n, "sweeps": sweeps, "n_seeds": n_seeds, "seed": seed,
             "threshold": threshold}
+
+
+def _survival_run(g, lab, init, T, modularity, *, J, sweeps, algorithm, seed):
+    """One run of :func:`polarisation_survival`: (P, M, intra-block alignment, modularity of the opinion camps)."""
+    res = ising.simulate_graph(g, T, J=J, sweeps=sweeps, burn_in=0, algorithm=algorithm, init=init, seed=seed)
+    ma, mb = _block_mags(res.spins, lab)
+    qo = 0.0 if np.all(res.spins == res.spins[0]) else modularity(res.spins)
+    return (ma - mb) / 2, (ma + mb) / 2, (abs(ma) + abs(mb)) / 2, qo
+
+
+def survival_study(*, ratios, temperatures, block_size=500, k_mean=8.0, sweeps=200, n_seeds=8, threshold=0.25,
+                   seed=0):
+    """:func:`polarisation_survival` (Metropolis, J = 1), for a stored result.
+
+    The chapter's scan is ``book/data/echo_survival.json`` (512 runs, ~5 s on one core);
+    :func:`load_survival` gives back :func:`polarisation_survival`'s result and
+    :func:`spot_check_survival` re-runs one run.
+    """
+    return polarisation_survival(ratios=ratios, temperatures=temperatures, block_size=block_size, k_mean=k_mean,
+                                 sweeps=sweeps, n_seeds=n_seeds, threshold=threshold, seed=seed)
+
+
+def load_survival(name="echo_survival", *, data_dir=None):
+    """A stored :func:`survival_study`: ``(survival, record)``, as :func:`polarisation_survival` returns it."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    out = {}
+    for key, x in rec.values.items():
+        out[key] = np.asarray(x, dtype=float) if isinstance(x, list) else x
+    return out, rec
+
+
+def spot_check_survival(rec, *, index=0, t_index=0, seed_index=0):
+    """Re-run run (ratio ``index``, temperature ``t_index``, seed ``seed_index``) of a stored :func:`survival_study`.
+
+    Returns
+    -------
+    dict
+        ``ratio``, ``T``, ``P``, ``M`` and ``Q`` (re-run polarisation, consensus and modularity of the
+        opinion camps), ``stored`` (P and M as stored) and ``identical`` (P and M equal bit for bit).
+    """
+    p = rec.provenance["params"]
+    i, j = int(index), int(t_index)
+    n = v.integer("block_size", p["block_size"], low=2)
+    ratios = np.asarray(rec["ratios"], dtype=float)
+    k_in = p["k_mean"] / (1 + ratios)                 # as polarisation_survival computes them
+    k_out = ratios * k_in
+    p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in[i], k_out=k_out[i])
+    _, lab, g, _, modularity = _block_graph(n, p_in, p_out, p["seed"] + i)
+    init = np.where(lab == 0, 1, -1).astype(np.int8)
+    P, M, _, Q = _survival_run(g, lab, init, float(rec["temperatures"][j]), modularity, J=1.0, sweeps=p["sweeps"],
+                               algorithm="metropolis", seed=_ss(p["seed"], i, j, seed_index))
+    want = (rec["P_all"][i][j][seed_index], rec["M_all"][i][j][seed_index])
+    return {"ratio": float(rec["ratios"][i]), "T": float(rec["temperatures"][j]), "P": float(P), "M": float(M),
+            "Q": float(Q), "stored": want, "identical": bool(P == want[0] and M == want[1])}
 
 
 def two_block_sbm(ratio, *, block_size=500, k_mean=8.0, seed=0):
@@ -177,6 +225,13 @@ def two_block_sbm(ratio, *, block_size=500, k_mean=8.0, seed=0):
     -------
     (networkx.Graph, labels, k_in, k_out)
     """
+    n, k_in, k_out, p_in, p_out = _two_block_params(ratio, block_size, k_mean)
+    G = _block_graph(n, p_in, p_out, _seed(seed))[0].copy()      # the simulations' graph (built once), a copy
+    return G, networks.block_labels(G), k_in, k_out
+
+
+def _two_block_params(ratio, block_size, k_mean):
+    """(n, k_in, k_out, p_in, p_out) of :func:`two_block_sbm` (arguments checked)."""
     r = v.real("ratio", ratio, low=0.0)
     if r >= 1:
         raise ValueError(f"ratio must lie in [0, 1), got {r}")
@@ -185,8 +240,51 @@ def two_block_sbm(ratio, *, block_size=500, k_mean=8.0, seed=0):
     k_in = k_mean / (1 + r)
     k_out = r * k_in
     p_in, p_out = networks.sbm_probabilities(block_size=n, k_in=k_in, k_out=k_out)
-    G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=_seed(seed))
-    return G, networks.block_labels(G), k_in, k_out
+    return n, k_in, k_out, p_in, p_out
+
+
+@functools.lru_cache(maxsize=16)
+def _block_graph(n, p_in, p_out, seed):
+    """``networks.sbm(n_blocks=2, ...)`` with what the simulations need, built once per process.
+
+    Returns ``(G, labels, prepared graph, modularity of the blocks, modularity function)``; the
+    function is :func:`_modularity_function` of G.  The survival scan and the lifetime runs of the
+    chapter share their graphs (the same seeds); nothing here is handed to the caller to change.
+    """
+    G = networks.sbm(n_blocks=2, block_size=n, p_in=p_in, p_out=p_out, seed=seed)
+    lab = networks.block_labels(G)
+    return G, lab, ising.prepare_graph(G), networks.modularity(G, lab), _modularity_function(G)
+
+
+def _modularity_function(G):
+    """``labels -> networks.modularity(G, labels)``, fast and bit for bit the same number.
+
+    networkx sums, over the groups in increasing label order, L_c/m - d_c² / (2m)² with L_c the
+    edges inside group c and d_c its total degree (integers for an unweighted graph, so the
+    float operations are the same here).  Weighted graphs and self-loops use networkx itself.
+    """
+    import networkx as nx
+    if nx.number_of_selfloops(G) or any("weight" in d for _, _, d in G.edges(data=True)):
+        return functools.partial(networks.modularity, G)
+    pos = {u: k for k, u in enumerate(G)}
+    e = np.array([(pos[a], pos[b]) for a, b in G.edges()], dtype=np.int64).reshape(-1, 2)
+    deg = np.bincount(e.ravel(), minlength=len(pos))
+    deg_sum = int(deg.sum())
+    m, norm = deg_sum / 2, 1 / deg_sum ** 2
+
+    def modularity(labels):
+        lab = np.asarray(labels)
+        if lab.shape != (len(pos),) or not e.size:
+            return networks.modularity(G, labels)
+        total = 0
+        for c in np.unique(lab):
+            inside = lab == c
+            L_c = int(np.count_nonzero(inside[e[:, 0]] & inside[e[:, 1]]))
+            d_c = int(deg[inside].sum())
+            total = total + (L_c / m - 1 * d_c * d_c * norm)
+        return float(total)
+
+    return modularity
 
 
 def _is_polarised(ma, mb, threshold):
@@ -263,33 +361,100 @@ def polarisation_lifetimes(ratios, temperatures, *, block_size=500, k_mean=8.0, 
     pieces = np.diff(np.concatenate([[0], cps]))
     taus, ends, k_in, k_out, Qb = [], [], [], [], []
     for i, r in enumerate(ratios):
-        G, lab, ki, ko = two_block_sbm(r, block_size=block_size, k_mean=k_mean, seed=gseeds[i])
+        n, ki, ko, p_in, p_out = _two_block_params(r, block_size, k_mean)     # the graph of two_block_sbm
+        G, lab, g, qb, _ = _block_graph(n, p_in, p_out, _seed(gseeds[i]))
         k_in.append(ki)
         k_out.append(ko)
-        Qb.append(networks.modularity(G, lab))
-        g = ising.prepare_graph(G)
+        Qb.append(qb)
         init = np.where(lab == 0, 1, -1).astype(np.int8)
         tau = np.full((grids[i].size, n_seeds), np.inf)
         m_end = np.zeros((grids[i].size, n_seeds, 2))
         for j, T in enumerate(grids[i]):
             for s in range(n_seeds):
-                streams = _ss(seed, i, j, s).spawn(cps.size)
-                spins = init
-                for k, n in enumerate(pieces):
-                    res = ising.simulate_graph(g, float(T), J=J, sweeps=int(n), burn_in=0,
-                                               algorithm=algorithm, init=spins, seed=streams[k])
-                    spins = res.spins
-                    ma, mb = _block_mags(spins, lab)
-                    if not _is_polarised(ma, mb, threshold):
-                        tau[j, s] = cps[k]
-                        break
-                m_end[j, s] = ma, mb
+                tau[j, s], m_end[j, s] = _lifetime_run(g, lab, init, float(T), J=J, algorithm=algorithm,
+                                                       threshold=threshold, cps=cps, pieces=pieces,
+                                                       root=_ss(seed, i, j, s))
         taus.append(tau)
         ends.append(m_end)
     return {"ratios": ratios, "temperatures": grids, "tau": taus, "m_end": ends,
             "checkpoints": cps, "max_sweeps": int(cps[-1]), "k_in": np.array(k_in),
             "k_out": np.array(k_out), "Q_blocks": np.array(Qb), "graph_seeds": gseeds,
             "n_seeds": n_seeds, "seed": seed, "block_size": block_size}
+
+
+def _lifetime_run(g, lab, init, T, *, J, algorithm, threshold, cps, pieces, root):
+    """One run of :func:`polarisation_lifetimes`: (tau, (m_A, m_B) when it stopped); tau = inf if censored."""
+    streams = root.spawn(cps.size)
+    spins = init
+    for k, n in enumerate(pieces):
+        res = ising.simulate_graph(g, T, J=J, sweeps=int(n), burn_in=0, algorithm=algorithm, init=spins,
+                                   seed=streams[k])
+        spins = res.spins
+        ma, mb = _block_mags(spins, lab)
+        if not _is_polarised(ma, mb, threshold):
+            return cps[k], (ma, mb)
+    return np.inf, (ma, mb)
+
+
+def lifetimes_study(*, ratios, temperatures, block_size=500, k_mean=8.0, max_sweeps=3000, n_checkpoints=48,
+                    n_seeds=8, threshold=0.25, graph_seeds=None, seed=0):
+    """:func:`polarisation_lifetimes` (Metropolis, J = 1) as JSON for a stored result.
+
+    The chapter's lifetimes are ``book/data/echo_lifetimes.json`` (~8 s on one core);
+    :func:`load_lifetimes` gives back :func:`polarisation_lifetimes`'s result and
+    :func:`spot_check_lifetimes` re-runs one run.  A censored lifetime (inf) is stored as None.
+    """
+    res = polarisation_lifetimes(ratios, temperatures, block_size=block_size, k_mean=k_mean, max_sweeps=max_sweeps,
+                                 n_checkpoints=n_checkpoints, n_seeds=n_seeds, threshold=threshold,
+                                 graph_seeds=graph_seeds, seed=seed)
+    out = dict(res)
+    out["tau"] = [[[None if np.isinf(x) else float(x) for x in row] for row in t] for t in res["tau"]]
+    return out
+
+
+def load_lifetimes(name="echo_lifetimes", *, data_dir=None):
+    """A stored :func:`lifetimes_study`: ``(lifetimes, record)``, as :func:`polarisation_lifetimes` returns them."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    arr = (lambda x: np.asarray(x, dtype=float))
+    out = dict(rec.values)
+    out["ratios"] = arr(rec["ratios"])
+    out["temperatures"] = [arr(t) for t in rec["temperatures"]]
+    out["tau"] = [np.array([[np.inf if x is None else x for x in row] for row in t], dtype=float)
+                  for t in rec["tau"]]
+    out["m_end"] = [arr(m) for m in rec["m_end"]]
+    out["checkpoints"] = np.asarray(rec["checkpoints"], dtype=np.int64)
+    for key in ("k_in", "k_out", "Q_blocks"):
+        out[key] = arr(rec[key])
+    return out, rec
+
+
+def spot_check_lifetimes(rec, *, index=0, t_index=0, seed_index=0):
+    """Re-run run (ratio ``index``, temperature ``t_index``, seed ``seed_index``) of a stored :func:`lifetimes_study`.
+
+    Returns
+    -------
+    dict
+        ``ratio``, ``T``, ``tau`` and ``m_end`` (re-run), ``stored_tau`` and ``stored_m_end``, and
+        ``identical`` (both equal bit for bit).
+    """
+    p = rec.provenance["params"]
+    i = int(index)
+    temps = np.asarray(rec["temperatures"][i], dtype=float)
+    j = int(np.arange(temps.size)[t_index])
+    n, _, _, p_in, p_out = _two_block_params(rec["ratios"][i], p["block_size"], p["k_mean"])
+    _, lab, g, _, _ = _block_graph(n, p_in, p_out, _seed(rec["graph_seeds"][i]))
+    cps = np.asarray(rec["checkpoints"], dtype=np.int64)
+    pieces = np.diff(np.concatenate([[0], cps]))
+    init = np.where(lab == 0, 1, -1).astype(np.int8)
+    tau, m_end = _lifetime_run(g, lab, init, float(temps[j]), J=1.0, algorithm="metropolis",
+                               threshold=p["threshold"], cps=cps, pieces=pieces, root=_ss(p["seed"], i, j, seed_index))
+    st = rec["tau"][i][j][seed_index]
+    st = np.inf if st is None else st
+    sm = tuple(rec["m_end"][i][j][seed_index])
+    m_end = tuple(map(float, m_end))
+    return {"ratio": float(rec["ratios"][i]), "T": float(temps[j]), "tau": float(tau), "m_end": m_end,
+            "stored_tau": float(st), "stored_m_end": sm, "identical": bool(tau == st and m_end == sm)}
 
 
 def survival_after(lifetimes, run_lengths):
@@ -429,6 +594,79 @@ def surviving_alignment(survival, *, min_runs=2):
         mean[i, j] = x.mean()
         err[i, j] = x.std(ddof=1) / math.sqrt(x.size)
     return mean, err, n
+
+
+#: the three graphs of the chapter's T_c comparison, in its order
+TC_GRAPH_NAMES = ("SBM (r = 0.1)", "Erdős–Rényi", "Barabási–Albert (m = 4)")
+
+
+def tc_graphs(*, graph_seed=3):
+    """The chapter's three graphs of N = 1000 with mean degree 8 (name -> networkx graph).
+
+    A two-block SBM with r = 0.1 (k_in = 8/1.1, k_out = 0.8/1.1), an Erdős–Rényi graph and a
+    Barabási–Albert graph with m = 4, all drawn with ``graph_seed``.
+    """
+    p_in, p_out = networks.sbm_probabilities(block_size=500, k_in=8 / 1.1, k_out=0.8 / 1.1)
+    return {TC_GRAPH_NAMES[0]: networks.sbm(block_size=500, p_in=p_in, p_out=p_out, seed=graph_seed),
+            TC_GRAPH_NAMES[1]: networks.erdos_renyi(n=1000, k_mean=8.0, seed=graph_seed),
+            TC_GRAPH_NAMES[2]: networks.barabasi_albert(n=1000, m=4, seed=graph_seed)}
+
+
+def tc_scans(*, graph_seed=3, rel_grid=(0.6, 1.3, 12), sweeps=1000, burn_in=200, n_seeds=4, seed=55):
+    """The chapter's χ-peak scans (stored as ``book/data/echo_tc_scans.json``; ~6 s on one core).
+
+    For each graph of :func:`tc_graphs`, :func:`utacbook.models.network_tc_scan` on the grid
+    ``np.linspace(*rel_grid) * bethe_tc(G)`` with the given sweeps, seeds and root ``seed``.
+
+    Returns
+    -------
+    dict
+        ``names`` (:data:`TC_GRAPH_NAMES`) and ``scans`` (name -> the scan's dict).
+    """
+    from utacbook.theory._exact import bethe_tc
+    graphs = tc_graphs(graph_seed=graph_seed)
+    lo, hi, n = rel_grid
+    scans = {name: networks.network_tc_scan(G, temperatures=np.linspace(lo, hi, int(n)) * bethe_tc(G),
+                                            sweeps=sweeps, burn_in=burn_in, n_seeds=n_seeds, seed=seed)
+             for name, G in graphs.items()}
+    return {"names": list(graphs), "scans": scans}
+
+
+def load_tc_scans(name="echo_tc_scans", *, data_dir=None):
+    """A stored :func:`tc_scans`: ``(scans, record)``, the scans with their arrays as numpy arrays.
+
+    ``scans[name]`` has the keys and types of :func:`utacbook.models.network_tc_scan`'s result
+    (the JSON numbers are the computed floats exactly).
+    """
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    scans = {}
+    for gname in rec["names"]:
+        s = rec["scans"][gname]
+        scans[gname] = {k: (np.asarray(x, dtype=float) if isinstance(x, list) else x) for k, x in s.items()}
+    return scans, rec
+
+
+def spot_check_tc_scans(rec, graphs, *, name=TC_GRAPH_NAMES[0], n_seeds=2):
+    """Re-run the first ``n_seeds`` seeds of one graph's stored scan (run (s, j) has its own stream).
+
+    Returns
+    -------
+    dict
+        ``name``, ``T_peaks`` (re-run), ``stored`` (the stored ones), ``grid_same`` (the grid
+        recomputed from the graph equals the stored one) and ``identical`` (peaks equal bit for bit).
+    """
+    from utacbook.theory._exact import bethe_tc
+    p = rec.provenance["params"]
+    lo, hi, n = p["rel_grid"]
+    grid = np.linspace(lo, hi, int(n)) * bethe_tc(graphs[name])
+    stored_s = rec["scans"][name]
+    chk = networks.network_tc_scan(graphs[name], temperatures=grid, sweeps=p["sweeps"], burn_in=p["burn_in"],
+                                   n_seeds=n_seeds, seed=p["seed"])
+    want = np.asarray(stored_s["T_peaks"][:n_seeds], dtype=float)
+    return {"name": name, "T_peaks": chk["T_peaks"], "stored": want,
+            "grid_same": bool(np.array_equal(grid, np.asarray(stored_s["temperatures"], dtype=float))),
+            "identical": bool(np.array_equal(chk["T_peaks"], want))}
 
 
 # =============================================================================

@@ -31,7 +31,10 @@ __all__ = [
     'target_nodes', 'allocate_budget', 'mf_magnetisations', 'mf_susceptibility_matrix', 'mf_strategy_gain',
     'field_gain', 'ranking_difference', 'flip_budget', 'gain_vs_budget', 'ba_tc_size_scan', 'size_for_tc',
     'STRATEGIES', 'hub_claims', 'plot_gain_vs_budget', 'plot_ba_tc_size', 'plot_targeting',
-    'plot_targeting_widget',
+    'plot_targeting_widget', 'field_gain_study', 'load_field_gain', 'spot_check_field_gain',
+    'gain_vs_budget_study', 'load_gain_vs_budget', 'spot_check_gain_vs_budget',
+    'flip_budget_study', 'load_flip_budget', 'spot_check_flip_budget', 'mf_gain_study', 'load_mf_gain',
+    'spot_check_mf_gain',
 ]
 
 
@@ -172,13 +175,15 @@ def mf_susceptibility_matrix(A, T, *, J=1.0, m=None):
 
 
 def mf_strategy_gain(graph, *, temperatures=(3.0, 5.0, 8.0, 12.0), H=10.0, k=10,
-                     strategies=STRATEGIES, J=1.0, seed=0):
+                     strategies=STRATEGIES, J=1.0, seed=0, linear=True):
     """Mean-field magnetisation gained by each strategy, across temperatures.
 
     ΔM = M(h) - M(0), both from the quenched mean-field fixed point started
     at m = +1 (the branch aligned with the field), and the linear-response
     prediction ΔM_lin = (1/N) 1ᵀ χ h with χ from
     :func:`mf_susceptibility_matrix` at the zero-field solution.
+    ``linear=False`` skips the linear response (a dense N x N solve per
+    temperature; ``gain_lin`` is then None): ``gain`` is the same.
 
     Returns
     -------
@@ -198,13 +203,57 @@ def mf_strategy_gain(graph, *, temperatures=(3.0, 5.0, 8.0, 12.0), H=10.0, k=10,
     for i, T in enumerate(temps):
         m0 = mf_magnetisations(A, float(T), J=J, m0=1.0)
         M0[i] = m0.mean()
-        chi = mf_susceptibility_matrix(A, float(T), J=J, m=m0)
-        col = chi.sum(axis=0) / N
+        if linear:
+            chi = mf_susceptibility_matrix(A, float(T), J=J, m=m0)
+            col = chi.sum(axis=0) / N
         for st in strategies:
             gain[st][i] = mf_magnetisations(A, float(T), h=hs[st], J=J, m0=m0).mean() - M0[i]
-            lin[st][i] = col @ hs[st]
+            if linear:
+                lin[st][i] = col @ hs[st]
     lam = float(eigsh(A.astype(float), k=1, which="LA", return_eigenvectors=False)[0])
-    return {"temperatures": temps, "gain": gain, "gain_lin": lin, "M0": M0, "T_c_mf": J * lam}
+    return {"temperatures": temps, "gain": gain, "gain_lin": lin if linear else None, "M0": M0, "T_c_mf": J * lam}
+
+
+def mf_gain_study(*, n=1000, m=3, graph_seed=707, temperatures=(3.0, 5.0, 8.0, 12.0), H=10.0, k=10, seed=0):
+    """:func:`mf_strategy_gain` on ``barabasi_albert(n=n, m=m, seed=graph_seed)``, for a stored result.
+
+    Deterministic but for ``T_c_mf`` (ARPACK starts from a random vector: its last digits vary from
+    call to call); the dense solve per temperature makes it slow (~4 s for the chapter's 14
+    temperatures).  The chapter's is ``book/data/hub_targeting_mf_gain.json``; :func:`load_mf_gain` reads
+    it back and :func:`spot_check_mf_gain` recomputes one temperature.
+    """
+    G = networks.barabasi_albert(n=n, m=m, seed=graph_seed)
+    return {**mf_strategy_gain(G, temperatures=temperatures, H=H, k=k, seed=seed), "strategies": list(STRATEGIES)}
+
+
+def load_mf_gain(name="hub_targeting_mf_gain", *, data_dir=None):
+    """A stored :func:`mf_gain_study`: ``(result, record)``, as :func:`mf_strategy_gain` returns it."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    arr = (lambda x: np.asarray(x, dtype=float))
+    out = {"temperatures": arr(rec["temperatures"]),
+           "gain": {st: arr(rec["gain"][st]) for st in rec["strategies"]},
+           "gain_lin": {st: arr(rec["gain_lin"][st]) for st in rec["strategies"]},
+           "M0": arr(rec["M0"]), "T_c_mf": float(rec["T_c_mf"])}
+    return out, rec
+
+
+def spot_check_mf_gain(rec, graph, *, index=0):
+    """Recompute temperature ``index`` of a stored :func:`mf_gain_study` on ``graph``.
+
+    Returns
+    -------
+    dict
+        ``T``, ``identical`` (gains, linear-response gains and M0 equal bit for bit) and ``T_c_mf``
+        with ``T_c_mf_rel`` (relative difference from the stored one; ARPACK's random start).
+    """
+    p = rec.provenance["params"]
+    T = float(rec["temperatures"][index])
+    r = mf_strategy_gain(graph, temperatures=[T], H=p["H"], k=p["k"], seed=p["seed"])
+    same = all(r["gain"][st][0] == rec["gain"][st][index] and r["gain_lin"][st][0] == rec["gain_lin"][st][index]
+               for st in rec["strategies"]) and r["M0"][0] == rec["M0"][index]
+    return {"T": T, "identical": bool(same), "T_c_mf": r["T_c_mf"],
+            "T_c_mf_rel": abs(r["T_c_mf"] / rec["T_c_mf"] - 1)}
 
 
 def field_gain(graph, *, temperatures=(3.0, 5.0, 8.0), H=10.0, k=10, strategies=STRATEGIES,
@@ -234,17 +283,81 @@ def field_gain(graph, *, temperatures=(3.0, 5.0, 8.0), H=10.0, k=10, strategies=
     M0 = np.zeros((temps.size, n_seeds))
     for i, T in enumerate(temps):
         for s in range(n_seeds):
-            base = ising.simulate_graph(g, float(T), J=J, sweeps=sweeps, burn_in=burn_in,
-                                        algorithm="heatbath", init=init, seed=_ss(seed, i, s))
-            M0[i, s] = base.magnetization.mean()
+            M0[i, s], d = _field_gain_runs(g, float(T), hs, J=J, sweeps=sweeps, burn_in=burn_in, init=init,
+                                           seed=_ss(seed, i, s))
             for st in strategies:
-                r = ising.simulate_graph(g, float(T), J=J, h=hs[st], sweeps=sweeps, burn_in=burn_in,
-                                         algorithm="heatbath", init=init, seed=_ss(seed, i, s))
-                diffs[st][i, s] = r.magnetization.mean() - M0[i, s]
+                diffs[st][i, s] = d[st]
     sq = math.sqrt(n_seeds)
     return {"temperatures": temps, "gain": {st: d.mean(1) for st, d in diffs.items()},
             "gain_err": {st: d.std(1, ddof=1) / sq for st, d in diffs.items()},
             "diffs": diffs, "M0": M0.mean(1), "M0_err": M0.std(1, ddof=1) / sq}
+
+
+def _field_gain_runs(g, T, hs, *, J, sweeps, burn_in, init, seed):
+    """Run (i, s) of :func:`field_gain`: ⟨M⟩ without a field and each strategy's paired difference."""
+    base = ising.simulate_graph(g, T, J=J, sweeps=sweeps, burn_in=burn_in, algorithm="heatbath", init=init,
+                                seed=seed)
+    M0 = base.magnetization.mean()
+    diffs = {}
+    for st, h in hs.items():
+        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=burn_in, algorithm="heatbath", init=init,
+                                 seed=seed)
+        diffs[st] = r.magnetization.mean() - M0
+    return M0, diffs
+
+
+def field_gain_study(*, n=1000, m=3, graph_seed=707, temperatures=(3.0, 5.0, 8.0), H=10.0, k=10, sweeps=400,
+                     burn_in=100, init="up", n_seeds=6, seed=0):
+    """:func:`field_gain` on ``barabasi_albert(n=n, m=m, seed=graph_seed)``, for a stored result.
+
+    The chapter's scan is ``book/data/hub_targeting_field_gain.json`` (330 runs, ~6 s on one core);
+    :func:`load_field_gain` reads it back and :func:`spot_check_field_gain` re-runs one (T, seed).
+
+    Returns
+    -------
+    dict
+        :func:`field_gain`'s result and ``strategies`` (their order).
+    """
+    g = ising.prepare_graph(networks.barabasi_albert(n=n, m=m, seed=graph_seed))
+    out = field_gain(g, temperatures=temperatures, H=H, k=k, sweeps=sweeps, burn_in=burn_in, init=init,
+                     n_seeds=n_seeds, seed=seed)
+    return {**out, "strategies": list(STRATEGIES)}
+
+
+def load_field_gain(name="hub_targeting_field_gain", *, data_dir=None):
+    """A stored :func:`field_gain_study`: ``(result, record)``, the result as :func:`field_gain` returns it.
+
+    The arrays are numpy arrays again (the JSON numbers are the computed floats exactly).
+    """
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    arr = (lambda x: np.asarray(x, dtype=float))
+    out = {"temperatures": arr(rec["temperatures"])}
+    for key in ("gain", "gain_err", "diffs"):
+        out[key] = {st: arr(rec[key][st]) for st in rec["strategies"]}
+    out["M0"], out["M0_err"] = arr(rec["M0"]), arr(rec["M0_err"])
+    return out, rec
+
+
+def spot_check_field_gain(rec, graph, *, index=-1, seed_index=0):
+    """Re-run run (temperature ``index``, seed ``seed_index``) of a stored :func:`field_gain_study` on ``graph``.
+
+    Returns
+    -------
+    dict
+        ``T``, ``diffs`` (strategy -> re-run paired difference), ``stored`` (the stored ones) and
+        ``identical`` (all equal bit for bit).
+    """
+    p = rec.provenance["params"]
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    temps = np.asarray(rec["temperatures"], dtype=float)
+    i = int(np.arange(temps.size)[index])
+    hs = {st: allocate_budget(_node_degrees(g), H=p["H"], k=p["k"], strategy=st, seed=p["seed"])
+          for st in rec["strategies"]}
+    _, d = _field_gain_runs(g, float(temps[i]), hs, J=1.0, sweeps=p["sweeps"], burn_in=p["burn_in"], init=p["init"],
+                            seed=_ss(p["seed"], i, seed_index))
+    want = {st: rec["diffs"][st][i][seed_index] for st in rec["strategies"]}
+    return {"T": float(temps[i]), "diffs": d, "stored": want, "identical": all(d[st] == want[st] for st in d)}
 
 
 def _node_degrees(g):
@@ -287,26 +400,12 @@ def flip_budget(graph, *, T=3.0, budgets=_FLIP_BUDGETS, k=10, strategies=STRATEG
     deg = _node_degrees(g)
     flipped = {st: np.zeros((Hs.size, n_seeds), dtype=bool) for st in strategies}
     Hmin = {st: np.full(n_seeds, np.inf) for st in strategies}
-    def flips(st, H, s):
-        h = allocate_budget(deg, H=float(H), k=k, strategy=st, seed=seed)
-        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0,
-                                 algorithm="heatbath", init="down", seed=_ss(seed, s))
-        return bool(np.any(r.magnetization > 0))
-
     for st in strategies:
         for s in range(n_seeds):
-            for b, H in enumerate(Hs):
-                if flips(st, H, s):
-                    flipped[st][b:, s] = True
-                    lo, hi = (float(Hs[b - 1]) if b > 0 else 0.0), float(H)
-                    for _ in range(refine):  # bisection (geometric once lo > 0)
-                        mid = math.sqrt(lo * hi) if lo > 0 else hi / 2
-                        if flips(st, mid, s):
-                            hi = mid
-                        else:
-                            lo = mid
-                    Hmin[st][s] = hi
-                    break
+            b, hi = _flip_search(g, T, deg, st, s, Hs, k=k, J=J, sweeps=sweeps, refine=refine, seed=seed)
+            if b is not None:
+                flipped[st][b:, s] = True
+                Hmin[st][s] = hi
     mean, err, nf = {}, {}, {}
     for st in strategies:
         ok = np.isfinite(Hmin[st])
@@ -315,6 +414,95 @@ def flip_budget(graph, *, T=3.0, budgets=_FLIP_BUDGETS, k=10, strategies=STRATEG
         err[st] = float(Hmin[st][ok].std(ddof=1) / math.sqrt(ok.sum())) if ok.sum() > 1 else float("nan")
     return {"budgets": Hs, "flipped": flipped, "H_min": Hmin, "H_min_mean": mean,
             "H_min_err": err, "n_flipped": nf, "T": T, "k": k}
+
+
+def _flip_search(g, T, deg, st, s, Hs, *, k, J, sweeps, refine, seed):
+    """The search of :func:`flip_budget` for one strategy and seed: (first flipping budget index or None, H_min)."""
+    def flips(H):
+        h = allocate_budget(deg, H=float(H), k=k, strategy=st, seed=seed)
+        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0,
+                                 algorithm="heatbath", init="down", seed=_ss(seed, s))
+        return bool(np.any(r.magnetization > 0))
+
+    for b, H in enumerate(Hs):
+        if flips(H):
+            lo, hi = (float(Hs[b - 1]) if b > 0 else 0.0), float(H)
+            for _ in range(refine):  # bisection (geometric once lo > 0)
+                mid = math.sqrt(lo * hi) if lo > 0 else hi / 2
+                if flips(mid):
+                    hi = mid
+                else:
+                    lo = mid
+            return b, hi
+    return None, np.inf
+
+
+def flip_budget_study(*, n=1000, m=3, graph_seed=707, temperatures=(3.0,), H_max=300.0, n_budgets=12, k=10,
+                      sweeps=200, n_seeds=6, refine=4, seed=0):
+    """:func:`flip_budget` at several temperatures on one Barabási–Albert graph, for a stored result.
+
+    The graph is ``barabasi_albert(n=n, m=m, seed=graph_seed)``, the budgets ``np.geomspace(5, H_max,
+    n_budgets)``.  The chapter's two searches are ``book/data/hub_targeting_flip_budget.json`` (721 runs,
+    ~5 s on one core); :func:`load_flip_budget` reads them back and :func:`spot_check_flip_budget`
+    repeats one search.  Non-finite numbers (no flip: H_min = inf; fewer than two: H_min_err = nan) are
+    stored as None.
+
+    Returns
+    -------
+    dict
+        ``results``: one :func:`flip_budget` result per temperature, and ``strategies``.
+    """
+    g = ising.prepare_graph(networks.barabasi_albert(n=n, m=m, seed=graph_seed))
+    out = []
+    for T in temperatures:
+        r = flip_budget(g, T=T, budgets=np.geomspace(5, H_max, n_budgets), k=k, sweeps=sweeps, n_seeds=n_seeds,
+                        refine=refine, seed=seed)
+        fin = (lambda x: float(x) if np.isfinite(x) else None)
+        r["H_min"] = {st: [fin(x) for x in a] for st, a in r["H_min"].items()}
+        r["H_min_mean"] = {st: fin(x) for st, x in r["H_min_mean"].items()}
+        r["H_min_err"] = {st: fin(x) for st, x in r["H_min_err"].items()}
+        out.append(r)
+    return {"results": out, "strategies": list(STRATEGIES)}
+
+
+def load_flip_budget(name="hub_targeting_flip_budget", *, data_dir=None):
+    """A stored :func:`flip_budget_study`: ``(results, record)``, each as :func:`flip_budget` returns it."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    out = []
+    for r in rec["results"]:
+        sts = list(r["flipped"])
+        d = {"budgets": np.asarray(r["budgets"], dtype=float),
+             "flipped": {st: np.asarray(r["flipped"][st], dtype=bool) for st in sts},
+             "H_min": {st: np.array([np.inf if x is None else x for x in r["H_min"][st]], dtype=float) for st in sts},
+             "H_min_mean": {st: float("inf") if x is None else x for st, x in r["H_min_mean"].items()},
+             "H_min_err": {st: float("nan") if x is None else x for st, x in r["H_min_err"].items()},
+             "n_flipped": dict(r["n_flipped"]), "T": float(r["T"]), "k": r["k"]}
+        out.append({key: d[key] for key in r})
+    return out, rec
+
+
+def spot_check_flip_budget(rec, graph, *, run=0, strategy="hubs", seed_index=0):
+    """Repeat one search (temperature ``run``, ``strategy``, seed) of a stored :func:`flip_budget_study`.
+
+    Returns
+    -------
+    dict
+        ``T``, ``H_min`` (repeated), ``stored`` and ``identical`` (equal bit for bit, and the same
+        first flipping budget).
+    """
+    p = rec.provenance["params"]
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    r = rec["results"][run]
+    Hs = np.asarray(r["budgets"], dtype=float)
+    b, hi = _flip_search(g, float(r["T"]), _node_degrees(g), strategy, seed_index, Hs, k=p["k"], J=1.0,
+                         sweeps=p["sweeps"], refine=p["refine"], seed=p["seed"])
+    want = r["H_min"][strategy][seed_index]
+    want = np.inf if want is None else want
+    col = [row[seed_index] for row in r["flipped"][strategy]]
+    b_want = col.index(True) if True in col else None
+    return {"T": float(r["T"]), "H_min": float(hi), "stored": float(want),
+            "identical": bool(hi == want and b == b_want)}
 
 
 #: default T / T_Bethe grid of :func:`ba_tc_size_scan`
@@ -503,7 +691,8 @@ def gain_vs_budget(graph, *, T=5.0, budgets=(1, 3, 10, 30, 100, 300), k=10, stra
     -------
     dict
         ``budgets``, ``m`` and ``m_err`` (strategy -> array over budgets),
-        ``m0`` and ``m0_err`` (no field), ``T``, ``init``.
+        ``m0`` and ``m0_err`` (no field), ``T``, ``init``; ``m_runs`` (strategy ->
+        (n_budgets, n_seeds)) and ``m0_runs`` the runs themselves.
     """
     g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
     T = v.real("T", T, positive=True)
@@ -514,18 +703,79 @@ def gain_vs_budget(graph, *, T=5.0, budgets=(1, 3, 10, 30, 100, 300), k=10, stra
     sq = math.sqrt(n_seeds)
 
     def run(h, s):
-        r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0, algorithm="heatbath",
-                                 init=init, seed=_ss(seed, s))
-        return r.magnetization[sweeps // 2:].mean()
+        return _budget_run(g, T, h, J=J, sweeps=sweeps, init=init, seed=_ss(seed, s))
 
     base = np.array([run(0.0, s) for s in range(n_seeds)])
-    m, me = {}, {}
+    m, me, runs = {}, {}, {}
     for st in strategies:
         vals = np.array([[run(allocate_budget(deg, H=float(H), k=k, strategy=st, seed=seed), s)
                           for s in range(n_seeds)] for H in Hs])
-        m[st], me[st] = vals.mean(1), vals.std(1, ddof=1) / sq
+        m[st], me[st], runs[st] = vals.mean(1), vals.std(1, ddof=1) / sq, vals
     return {"budgets": Hs, "m": m, "m_err": me, "m0": base.mean(), "m0_err": base.std(ddof=1) / sq,
-            "T": T, "init": init, "k": k}
+            "T": T, "init": init, "k": k, "m_runs": runs, "m0_runs": base}
+
+
+def _budget_run(g, T, h, *, J, sweeps, init, seed):
+    """One run of :func:`gain_vs_budget`: m averaged over the second half of the run."""
+    r = ising.simulate_graph(g, T, J=J, h=h, sweeps=sweeps, burn_in=0, algorithm="heatbath", init=init, seed=seed)
+    return r.magnetization[sweeps // 2:].mean()
+
+
+def gain_vs_budget_study(*, n=1000, m=3, graph_seed=707, runs=((5.0, "down"),), H_max=300.0, n_budgets=6, k=10,
+                         sweeps=300, n_seeds=4, seed=0):
+    """:func:`gain_vs_budget` at several (T, init) on one Barabási–Albert graph, for a stored result.
+
+    The graph is ``barabasi_albert(n=n, m=m, seed=graph_seed)``.
+
+    The budgets are ``np.geomspace(1, H_max, n_budgets)``.  The chapter's three scans are
+    ``book/data/hub_targeting_gain_vs_budget.json`` (444 runs, ~5 s on one core); :func:`load_gain_vs_budget`
+    reads them back and :func:`spot_check_gain_vs_budget` re-runs one run.
+
+    Returns
+    -------
+    dict
+        ``results``: one :func:`gain_vs_budget` result per (T, init), and ``strategies``.
+    """
+    g = ising.prepare_graph(networks.barabasi_albert(n=n, m=m, seed=graph_seed))
+    budgets = np.geomspace(1, H_max, n_budgets)
+    return {"results": [gain_vs_budget(g, T=T, budgets=budgets, k=k, init=init, sweeps=sweeps, n_seeds=n_seeds,
+                                       seed=seed) for T, init in runs],
+            "strategies": list(STRATEGIES)}
+
+
+def load_gain_vs_budget(name="hub_targeting_gain_vs_budget", *, data_dir=None):
+    """A stored :func:`gain_vs_budget_study`: ``(results, record)``, each as :func:`gain_vs_budget` returns it."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    arr = (lambda x: np.asarray(x, dtype=float))
+    out = []
+    for r in rec["results"]:
+        d = {"budgets": arr(r["budgets"])}
+        for key in ("m", "m_err", "m_runs"):
+            d[key] = {st: arr(r[key][st]) for st in rec["strategies"]}
+        d.update(m0=np.float64(r["m0"]), m0_err=np.float64(r["m0_err"]), T=float(r["T"]), init=r["init"], k=r["k"],
+                 m0_runs=arr(r["m0_runs"]))
+        out.append({key: d[key] for key in r})
+    return out, rec
+
+
+def spot_check_gain_vs_budget(rec, graph, *, run=0, strategy="hubs", budget_index=-1, seed_index=0):
+    """Re-run one run (scan ``run``, ``strategy``, budget, seed) of a stored :func:`gain_vs_budget_study`.
+
+    Returns
+    -------
+    dict
+        ``T``, ``H``, ``m`` (re-run), ``stored`` and ``identical`` (equal bit for bit).
+    """
+    p = rec.provenance["params"]
+    g = graph if isinstance(graph, ising.IsingGraph) else ising.prepare_graph(graph)
+    r = rec["results"][run]
+    b = int(np.arange(len(r["budgets"]))[budget_index])
+    H = float(r["budgets"][b])
+    h = allocate_budget(_node_degrees(g), H=H, k=p["k"], strategy=strategy, seed=p["seed"])
+    x = _budget_run(g, float(r["T"]), h, J=1.0, sweeps=p["sweeps"], init=r["init"], seed=_ss(p["seed"], seed_index))
+    want = r["m_runs"][strategy][b][seed_index]
+    return {"T": float(r["T"]), "H": H, "m": float(x), "stored": want, "identical": bool(x == want)}
 
 
 _STRAT_STYLE = {"hubs": ("fit", "o", "top-k hubs"), "random": ("guide", "s", "k random nodes"),

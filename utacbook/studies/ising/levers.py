@@ -57,7 +57,8 @@ from utacbook.viz._plotting import _plt
 __all__ = ["LEVERS", "LEVER_LABELS", "BUDGETS", "CHECKPOINTS", "base_graph", "apply_lever", "mf_lever_params",
            "mf_block_state", "mf_critical_budget", "mf_critical_budget_blocks",
            "mf_block_budgets", "wilson_interval", "fisher_p", "LeverScan", "essay_measurements",
-           "order_measurements", "half_measurements", "half_budget", "lever_scan",
+           "order_measurements", "half_measurements", "half_budget", "lever_scan", "lever_scans_study",
+           "load_lever_scans", "spot_check_lever_scan",
            "lever_claims", "plot_levers", "plot_times", "plot_summary"]
 
 #: the four levers, in the order the chapter introduces them
@@ -175,8 +176,27 @@ def apply_lever(G, labels, *, lever="rewire", budget=0.5, J=1.0, side="B", seed=
     if labels.shape != (N,) or not np.all(np.isin(labels, (0, 1))):
         raise ValueError(f"labels must hold 0 or 1 for each of the N = {N} nodes")
     wa, wb, bt = _edge_sets(G, labels)
+    groups, h, info, spent = _spend(G, labels, wa, wb, bt, lever=lever, b=b, J=J, side=side, seed=seed)
     H = nx.Graph()
     H.add_nodes_from(range(N))
+    for edges, w in groups:
+        H.add_edges_from(edges, weight=w)
+    wa2, wb2, bt2 = _edge_sets(H, labels)
+    info["k_in"] = 2 * sum(H.edges[e]["weight"] for e in wa2 + wb2) / N
+    info["k_out"] = 2 * sum(H.edges[e]["weight"] for e in bt2) / N
+    info["budget"] = float(spent)
+    return H, h, info
+
+
+def _spend(G, labels, wa, wb, bt, *, lever, b, J, side, seed):
+    """The core of :func:`apply_lever` (arguments checked there): the changed edges and the fields.
+
+    ``wa``, ``wb``, ``bt`` are :func:`_edge_sets` of ``G`` (not changed).  Returns ``(groups, h, info,
+    spent)``: ``groups`` the edges of the changed graph as (edge list, weight) pairs, in the order
+    :func:`apply_lever` adds them, ``h`` the fields, ``info`` without the degrees and the budget, ``spent``
+    the budget spent.
+    """
+    N = labels.size
     h = np.zeros(N)
     info = {"lever": lever, "swaps": 0, "dw": 0.0, "delta": 0.0, "h_B": 0.0, "h_A": 0.0}
     if lever == "rewire":
@@ -185,7 +205,7 @@ def apply_lever(G, labels, *, lever="rewire", budget=0.5, J=1.0, side="B", seed=
             raise ValueError(f"budget {b} needs {n_swaps} swaps, more than the within-community edges "
                              f"({len(wa)} in A, {len(wb)} in B)")
         rng = np.random.default_rng(seed)
-        wa, wb = list(wa), list(wb)
+        wa, wb, bt = list(wa), list(wb), list(bt)
         edges = set(map(frozenset, G.edges()))
         done, tries = 0, 0
         while done < n_swaps:
@@ -206,15 +226,14 @@ def apply_lever(G, labels, *, lever="rewire", budget=0.5, J=1.0, side="B", seed=
             wa.pop()
             wb.pop()
             done += 1
-        H.add_edges_from(wa + wb + bt, weight=1.0)
+        groups = [(wa + wb + bt, 1.0)]
         info["swaps"] = n_swaps
         spent = 4 * n_swaps / N
     elif lever == "bridge":
         if not bt:
             raise ValueError("the graph has no between-community edge to promote")
         dw = b * N / len(bt)
-        H.add_edges_from(wa + wb, weight=1.0)
-        H.add_edges_from(bt, weight=1.0 + dw)
+        groups = [(wa + wb, 1.0), (bt, 1.0 + dw)]
         info["dw"] = dw
         spent = dw * len(bt) / N
     elif lever == "coupling":
@@ -222,12 +241,11 @@ def apply_lever(G, labels, *, lever="rewire", budget=0.5, J=1.0, side="B", seed=
         delta = b * N / n_in
         if delta > 1:
             raise ValueError(f"budget {b} would lower the within-community weights by {delta:.3g} > 1")
-        H.add_edges_from(wa + wb, weight=1.0 - delta)
-        H.add_edges_from(bt, weight=1.0)
+        groups = [(wa + wb, 1.0 - delta), (bt, 1.0)]
         info["delta"] = delta
         spent = delta * n_in / N
     else:
-        H.add_edges_from(wa + wb + bt, weight=1.0)
+        groups = [(wa + wb + bt, 1.0)]
         if side == "B":
             h[labels == 1] = 2 * b * J
             info["h_B"] = 2 * b * J
@@ -235,11 +253,21 @@ def apply_lever(G, labels, *, lever="rewire", budget=0.5, J=1.0, side="B", seed=
             h[labels == 0] = -2 * b * J
             info["h_A"] = -2 * b * J
         spent = float(np.abs(h).sum()) / J / N
-    wa2, wb2, bt2 = _edge_sets(H, labels)
-    info["k_in"] = 2 * sum(H.edges[e]["weight"] for e in wa2 + wb2) / N
-    info["k_out"] = 2 * sum(H.edges[e]["weight"] for e in bt2) / N
-    info["budget"] = float(spent)
-    return H, h, info
+    return groups, h, info, spent
+
+
+def _prepare_groups(N, groups):
+    """:func:`utacbook.models.prepare_graph` of the graph on nodes 0..N-1 with these (edge list, weight) groups.
+
+    The same IsingGraph as preparing the networkx graph :func:`apply_lever` builds from them (both
+    give the same sorted CSR adjacency), without building that graph; only ``nodes`` is None.
+    """
+    import scipy.sparse as sp
+    e = np.array([uv for edges, _ in groups for uv in edges], dtype=np.int64).reshape(-1, 2)
+    w = np.concatenate([np.full(len(edges), float(wt)) for edges, wt in groups])
+    A = sp.csr_array((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
+                                               np.concatenate([e[:, 1], e[:, 0]]))), shape=(N, N))
+    return ising.prepare_graph(A)
 
 
 def mf_lever_params(*, k_in=6.0, k_out=1.5, lever="rewire", budget=0.5):
@@ -799,6 +827,7 @@ def lever_scan(*, levers=LEVERS, budgets=BUDGETS, T=2.5, block_size=300, k_in=7.
         own_deg[g] = 2 * len(wa) / (N / 2), 2 * len(wb) / (N / 2)
         init = np.where(lab == 0, 1, -1).astype(np.int8)
         cache = {}
+        g_unit = None        # the field lever leaves every weight at 1: one prepared graph for all its budgets
         for i, lev in enumerate(levers):
             for j, b in enumerate(bs):
                 rows = slice(g * n_rep, (g + 1) * n_rep)
@@ -808,24 +837,22 @@ def lever_scan(*, levers=LEVERS, budgets=BUDGETS, T=2.5, block_size=300, k_in=7.
                 sides = ("B", "A") if lev == "field" and b > 0 else ("B",)
                 prepared = {}
                 for sd in sides:
-                    H, h, info = apply_lever(G, lab, lever=lev, budget=float(b), J=J, side=sd,
-                                             seed=int(_ss(seed, g, i, j).generate_state(1)[0]))
-                    spent[i, j, g] = info["budget"]
-                    prepared[sd] = (ising.prepare_graph(H), h)
+                    # apply_lever(G, lab, ...) without building the networkx graph: the same prepared graph
+                    groups, h, info, spent[i, j, g] = _spend(
+                        G, lab, wa, wb, bt, lever=lev, b=float(b), J=J, side=sd,
+                        seed=int(_ss(seed, g, i, j).generate_state(1)[0]))
+                    if lev == "field":
+                        if g_unit is None:
+                            g_unit = _prepare_groups(N, groups)
+                        prepared[sd] = (g_unit, h)
+                    else:
+                        prepared[sd] = (_prepare_groups(N, groups), h)
                 for r in range(n_rep):
                     gg, h = prepared[side_of[r] if len(sides) == 2 else "B"]
                     key = (seed, g, 0, j, r) if b == 0 else (seed, g, i + 1, j, r)
-                    streams = _ss(*key).spawn(cps.size)
-                    spins = init
-                    for k, n in enumerate(pieces):
-                        res = ising.simulate_graph(gg, T, J=J, h=h, sweeps=int(n), burn_in=0, algorithm=algorithm,
-                                                   init=spins, seed=streams[k])
-                        spins = res.spins
-                        ma, mb = _block_mags(spins, lab)
-                        if abs(ma - mb) / 2 < threshold:
-                            tau[i, j, g * n_rep + r] = cps[k]
-                            break
-                    m_end[i, j, g * n_rep + r] = ma, mb
+                    tau[i, j, g * n_rep + r], m_end[i, j, g * n_rep + r] = _lever_run(
+                        gg, h, lab, init, T, J=J, algorithm=algorithm, threshold=threshold, cps=cps, pieces=pieces,
+                        key=key)
                 if b == 0:
                     cache["zero"] = (tau[i, j, rows].copy(), m_end[i, j, rows].copy())
     kin_hat, kout_hat = float(kin_g.mean()), float(kout_g.mean())
@@ -835,6 +862,101 @@ def lever_scan(*, levers=LEVERS, budgets=BUDGETS, T=2.5, block_size=300, k_in=7.
                      T=T, block_size=int(block_size), k_in=kin_hat, k_out=kout_hat, sweeps=sweeps,
                      threshold=threshold, seed=seed, mf_bc=mf_bc, graph=graph_of, field_side=side_of,
                      own_degree=own_deg, graph_seeds=tuple(gseeds))
+
+
+def _lever_run(gg, h, lab, init, T, *, J, algorithm, threshold, cps, pieces, key):
+    """One run of :func:`lever_scan`: (tau, (m_A, m_B) when it stopped); tau = inf if never depolarised."""
+    streams = _ss(*key).spawn(cps.size)
+    spins = init
+    for k, n in enumerate(pieces):
+        res = ising.simulate_graph(gg, T, J=J, h=h, sweeps=int(n), burn_in=0, algorithm=algorithm, init=spins,
+                                   seed=streams[k])
+        spins = res.spins
+        ma, mb = _block_mags(spins, lab)
+        if abs(ma - mb) / 2 < threshold:
+            return cps[k], (ma, mb)
+    return np.inf, (ma, mb)
+
+
+def lever_scans_study(*, temperatures=(2.5,), **kwargs):
+    """:func:`lever_scan` at each temperature (other arguments as given), as JSON for a stored result.
+
+    The chapter's scans are ``book/data/levers_scan.json`` (T = 2.5) and ``book/data/levers_scan_T.json``
+    (T = 2 and 3); :func:`load_lever_scans` gives back the :class:`LeverScan` objects and
+    :func:`spot_check_lever_scan` re-runs one run.  A run never depolarised (tau = inf) is stored as None.
+
+    Returns
+    -------
+    dict
+        ``scans``: one dict of :class:`LeverScan` fields per temperature.
+    """
+    import dataclasses
+    out = []
+    for T in temperatures:
+        sc = lever_scan(T=T, **kwargs)
+        d = {f.name: getattr(sc, f.name) for f in dataclasses.fields(sc)}
+        d["tau"] = [[[None if np.isinf(x) else float(x) for x in row] for row in lev] for lev in sc.tau]
+        out.append(d)
+    return {"scans": out}
+
+
+def load_lever_scans(name, *, data_dir=None):
+    """A stored :func:`lever_scans_study`: ``(scans, record)``, the :class:`LeverScan` objects of :func:`lever_scan`."""
+    from utacbook import stored
+    rec = stored.load(name, data_dir=data_dir)
+    arr = (lambda x, dt=float: np.asarray(x, dtype=dt))
+    scans = []
+    for d in rec["scans"]:
+        scans.append(LeverScan(
+            levers=tuple(d["levers"]), budgets=arr(d["budgets"]), spent=arr(d["spent"]),
+            tau=np.array([[[np.inf if x is None else x for x in row] for row in lev] for lev in d["tau"]], dtype=float),
+            m_end=arr(d["m_end"]), checkpoints=arr(d["checkpoints"], np.int64), T=float(d["T"]),
+            block_size=int(d["block_size"]), k_in=float(d["k_in"]), k_out=float(d["k_out"]), sweeps=int(d["sweeps"]),
+            threshold=float(d["threshold"]), seed=int(d["seed"]), mf_bc={k: float(x) for k, x in d["mf_bc"].items()},
+            n_boot=int(d["n_boot"]), graph=arr(d["graph"], np.int64), field_side=np.array(d["field_side"]),
+            own_degree=arr(d["own_degree"]), graph_seeds=tuple(d["graph_seeds"])))
+    return scans, rec
+
+
+def spot_check_lever_scan(rec, *, scan=0, lever="bridge", budget_index=-1, run=0):
+    """Re-run one run (scan, lever, budget, run over the pooled graphs) of a stored :func:`lever_scans_study`.
+
+    Rebuilds the run's graph, applies the lever as :func:`lever_scan` does (its swap seed, its field
+    side) and runs the same chain of pieces.
+
+    Returns
+    -------
+    dict
+        ``T``, ``lever``, ``budget``, ``graph_seed``, ``tau`` and ``m_end`` (re-run), ``stored_tau``,
+        ``stored_m_end`` and ``identical`` (both equal bit for bit).
+    """
+    p = {**rec.provenance["params"]}
+    d = rec["scans"][scan]
+    i = list(d["levers"]).index(_lever(lever))
+    j = int(np.arange(len(d["budgets"]))[budget_index])
+    b = float(d["budgets"][j])
+    n_rep = len(d["graph"]) // len(d["graph_seeds"])
+    g, r = divmod(int(run), n_rep)
+    G, lab = base_graph(block_size=d["block_size"], k_in=p.get("k_in", 7.0), k_out=p.get("k_out", 1.0),
+                        seed=d["graph_seeds"][g])
+    wa, wb, bt = _edge_sets(G, lab)
+    side = d["field_side"][r] if lever == "field" and b > 0 else "B"
+    J = p.get("J", 1.0)
+    groups, h, _, _ = _spend(G, lab, wa, wb, bt, lever=_lever(lever), b=b, J=J, side=side,
+                             seed=int(_ss(d["seed"], g, i, j).generate_state(1)[0]))
+    key = (d["seed"], g, 0, j, r) if b == 0 else (d["seed"], g, i + 1, j, r)
+    cps = np.asarray(d["checkpoints"], dtype=np.int64)
+    tau, m_end = _lever_run(_prepare_groups(G.number_of_nodes(), groups), h, lab,
+                            np.where(lab == 0, 1, -1).astype(np.int8), float(d["T"]), J=J,
+                            algorithm=p.get("algorithm", "heatbath"), threshold=d["threshold"], cps=cps,
+                            pieces=np.diff(np.concatenate([[0], cps])), key=key)
+    st = d["tau"][i][j][run]
+    st = np.inf if st is None else st
+    sm = tuple(d["m_end"][i][j][run])
+    m_end = tuple(map(float, m_end))
+    return {"T": float(d["T"]), "lever": lever, "budget": b, "graph_seed": d["graph_seeds"][g], "tau": float(tau),
+            "m_end": m_end, "stored_tau": float(st), "stored_m_end": sm,
+            "identical": bool(tau == st and m_end == sm)}
 
 
 def lever_claims(*, alpha=0.01, k=2.0, T=2.5, block_size=300, k_in=7.0, k_out=1.0, sweeps=300, n_replicas=4,
