@@ -1201,28 +1201,45 @@ n_steps=20, n_replicas=1, update='sequential', seed=17)
         v.real("theta", theta)
         _check_progress(progress)
         res = self._scan(R, n_steps, n_rep, progress, "compute_emergent_beta_replicas")
-        sig = res["sigma"]
-        fits = [extract_emergent_beta(R, s, theta=theta) for s in sig]
-        betas = np.array([f[0] for f in fits])
-        ok = np.isfinite(betas)
-        n_ok = int(ok.sum())
         params = self.params.to_dict()
         params["seed"] = res["seed"]
-        out = {
-            "betas": betas, "r_squared": np.array([f[1] for f in fits]),
-            "thetas": np.array([f[2]["theta"] for f in fits]),
-            "beta_mean": float(betas[ok].mean()) if n_ok else float("nan"),
-            "beta_std": float(betas[ok].std(ddof=1)) if n_ok > 1 else float("nan"),
-            "beta_sem": float(betas[ok].std(ddof=1) / np.sqrt(n_ok)) if n_ok > 1 else float("nan"),
-            "n_ok": n_ok, "reasons": [f[2]["reason"] for f in fits if f[2]["reason"]],
-            "R_values": R, "sigma": sig, "sigma_mean": sig.mean(axis=0),
-            "sigma_sem": (sig.std(axis=0, ddof=1) / np.sqrt(n_rep) if n_rep > 1
-                          else np.full(R.shape, np.nan)),
-            "params": params, "n_steps": n_steps,
-        }
+        out = _replica_fits(R, res["sigma"], theta=theta, keep_sigma=True)
+        out.update({"params": params, "n_steps": n_steps})
         out.update({"beta_emergent": out["beta_mean"], "sigma_values": out["sigma_mean"].tolist(),
                     "n_replicas": n_rep, "seed": res["seed"]})
         return EmergentBetaResult(out, meta=self._meta(res, n_steps, n_rep))
+
+
+def _replica_fits(R, sigma, *, theta=0.5, keep_sigma=False):
+    """The per-replica fits and their summary, as
+    :meth:`EmergentBetaSimulator.compute_emergent_beta_replicas` reports them.
+
+    ``R`` (n_points,) the field grid, ``sigma`` (n_replicas, n_points) the scans;
+    each replica is fitted by :func:`utacbook.stats.extract_emergent_beta`. Returns the
+    dict ``betas``, ``r_squared``, ``thetas``, ``beta_mean``, ``beta_std``, ``beta_sem``,
+    ``n_ok``, ``reasons``, ``R_values`` (``sigma`` with ``keep_sigma``), ``sigma_mean``,
+    ``sigma_sem``. (Used to refit stored scans exactly as the simulator fits fresh ones.)
+    """
+    sig = sigma
+    n_rep = sig.shape[0]
+    fits = [extract_emergent_beta(R, s, theta=theta) for s in sig]
+    betas = np.array([f[0] for f in fits])
+    ok = np.isfinite(betas)
+    n_ok = int(ok.sum())
+    out = {
+        "betas": betas, "r_squared": np.array([f[1] for f in fits]),
+        "thetas": np.array([f[2]["theta"] for f in fits]),
+        "beta_mean": float(betas[ok].mean()) if n_ok else float("nan"),
+        "beta_std": float(betas[ok].std(ddof=1)) if n_ok > 1 else float("nan"),
+        "beta_sem": float(betas[ok].std(ddof=1) / np.sqrt(n_ok)) if n_ok > 1 else float("nan"),
+        "n_ok": n_ok, "reasons": [f[2]["reason"] for f in fits if f[2]["reason"]],
+        "R_values": R,
+    }
+    if keep_sigma:
+        out["sigma"] = sig
+    out["sigma_mean"] = sig.mean(axis=0)
+    out["sigma_sem"] = (sig.std(axis=0, ddof=1) / np.sqrt(n_rep) if n_rep > 1 else np.full(R.shape, np.nan))
+    return out
 
 
 _GUIDE_TABLE = [

@@ -13,6 +13,7 @@ import pytest
 import utacbook as ub
 from utacbook.stats import _curves as curves
 from utacbook.studies.rg import beyond
+from _identity import assert_identical as same
 
 # --------------------------------------------------------------------------- loop area
 
@@ -317,3 +318,69 @@ def test_claims_of_the_chapter_and_their_judgement():
     np.testing.assert_allclose(ps[1::2], order["p_beta"])
     # only the mean-field-bistable coupling enters the switching and rate claims
     assert len(J["rg.beyond.early_switch"].results) == 1
+
+
+# --------------------------------------------------------------------------- stored runs of the chapter
+
+
+def test_studies_on_stored_responses_are_the_direct_calls_and_spot_checks_can_fail(tmp_path):
+    """Each study computed on its stored *_responses equals the direct call; a changed response is caught."""
+    import utacbook.stored as st
+
+    def stored(name, fn, **kw):
+        st.compute(name, f"utacbook.studies.rg.beyond:{fn}", data_dir=tmp_path, **kw)
+        return st.load(name, data_dir=tmp_path)
+
+    J, T = [0.15, 0.8, 0.88], [0.11, 0.19, 0.08]
+    kw = dict(lattice_size=8, n_replicas=3, n_steps=5, n_points=7, seed=9)
+    rec = stored("uo", "update_order_responses", J=J, T=T, **kw)
+    same(beyond.update_order_comparison(J, T, sigma=rec["sigma"], **kw), beyond.update_order_comparison(J, T, **kw))
+    chk = beyond.spot_check_update_order(rec)
+    assert chk["identical"] and chk["n_runs"] == 2 * 7
+    HJ = [0.24, 0.88]
+    hk = dict(rates=[3, 7], lattice_size=8, n_replicas=3, seed=5)
+    rec = stored("hy", "hysteresis_responses", J=HJ, T=0.08, **hk)
+    same(beyond.hysteresis_study(HJ, 0.08, sigma=rec["sigma"], **hk), beyond.hysteresis_study(HJ, 0.08, **hk))
+    assert beyond.spot_check_hysteresis(rec, coupling=1, rate=1)["identical"]
+    mk = dict(prepare_offset=0.2, n_blocks=3, block_steps=7, lattice_size=8, n_replicas=3, seed=6)
+    rec = stored("me", "midpoint_memory_responses", J=HJ, T=0.08, **mk)
+    same(beyond.midpoint_memory(HJ, 0.08, sigma=rec["sigma"], **mk), beyond.midpoint_memory(HJ, 0.08, **mk))
+    assert beyond.spot_check_memory(rec, coupling=1, start=1)["identical"]
+    ak = dict(n_replicas=3, lattice_size=8, n_steps=5, n_points=13, n_initial=5, seed=7)
+    rec = stored("ad", "compare_adaptive_responses", J=0.88, T=0.08, **ak)
+    same(beyond.compare_adaptive(0.88, 0.08, sigma=rec["sigma"], **ak), beyond.compare_adaptive(0.88, 0.08, **ak))
+    assert beyond.spot_check_adaptive(rec, n_replicas=2)["identical"]
+    fk = dict(sizes=[8, 16], n_replicas=[4, 3], n_points=7, n_steps=5, seed=11)
+    rec = stored("fs", "finite_size_responses", J=0.8, T=0.19, **fk)
+    same(beyond.finite_size_study(0.8, 0.19, sigma=rec["sigma"], **fk), beyond.finite_size_study(0.8, 0.19, **fk))
+    assert beyond.spot_check_finite_size_responses(rec)["identical"]
+    # a changed stored response is caught
+    rec.values["sigma"][1][0][0] += 1e-12
+    assert not beyond.spot_check_finite_size_responses(rec)["identical"]
+    with pytest.raises(ValueError, match="shape"):
+        beyond.hysteresis_study(HJ, 0.08, sigma=np.zeros((2, 2, 3, 5)), **hk)
+
+
+def test_book_runs_are_stored_with_the_chapter_parameters_and_reproduce():
+    """book/data/rg_beyond_*.json hold the chapter's calls (seed 2025); one cheap run of each re-runs bit for bit."""
+    import utacbook.stored as st
+    HJ = list(np.array([3.0, 6.0, 11.0]) * 0.08)
+    expected = {
+        "rg_beyond_update_order": dict(J=[0.15, 0.8, 0.88], T=[0.11, 0.19, 0.08], n_replicas=8, seed=2025),
+        "rg_beyond_hysteresis": dict(J=HJ, T=0.08, rates=[10, 100], n_replicas=4, seed=2025),
+        "rg_beyond_memory": dict(J=HJ, T=0.08, prepare_offset=0.2, n_blocks=10, block_steps=100, n_replicas=4,
+                                 seed=2025),
+        "rg_beyond_adaptive_urban_heat": dict(J=0.88, T=0.08, n_replicas=5, seed=2025),
+        "rg_beyond_adaptive_llm": dict(J=0.8, T=0.19, n_replicas=5, seed=2025),
+        "rg_beyond_llm_size_check": dict(J=0.8, T=0.19, sizes=[64], n_replicas=[32], seed=2025),
+    }
+    recs = {name: st.load(name) for name in expected}
+    for name, params in expected.items():
+        assert recs[name].provenance["params"] == params, name
+    # the 32-replica check at L = 64 starts with the 8 replicas of the stored size study
+    main = beyond.stored_finite_size(st.load("rg_beyond_llm_sizes"))
+    again = beyond.finite_size_study(0.8, 0.19, sizes=[64], n_replicas=32, seed=2025,
+                                     sigma=recs["rg_beyond_llm_size_check"]["sigma"])
+    np.testing.assert_array_equal(again["betas"][0][:8], main["betas"][1])
+    assert beyond.spot_check_hysteresis(recs["rg_beyond_hysteresis"], coupling=0, rate=0)["identical"]
+    assert beyond.spot_check_memory(recs["rg_beyond_memory"], coupling=0, start=0)["identical"]

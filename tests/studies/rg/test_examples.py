@@ -175,3 +175,50 @@ def test_guide_api_tour_detects_a_broken_method(monkeypatch, method, broken):
 def test_guide_api_tour_refuses_odd_lattice():
     with pytest.raises(ValueError, match="lattice_size"):
         examples.guide_api_tour(lattice_size=9)
+
+
+# ----------------------------------------------------------------- stored runs of the chapter
+
+
+def test_compare_settings_on_stored_scans_is_the_direct_call(tmp_path):
+    """Every number of compare_settings on the stored scans equals the direct call's (wall time aside)."""
+    import utacbook.stored as st
+    from utacbook import ABMParams
+    variants = {"J halved": dict(J=0.4), "T doubled": dict(T=0.38), "J = 0": dict(J=0.0), "pts": dict(n_points=9)}
+    base = ABMParams(J=0.8, T=0.19, lattice_size=8)
+    kw = dict(n_points=7, n_steps=5, n_replicas=3, seed=2025)
+    direct = examples.compare_settings(base, variants, **kw)
+    st.compute("ex", "utacbook.studies.rg.examples:settings_responses", data_dir=tmp_path, J=0.8, T=0.19,
+               lattice_size=8, variants=variants, **kw)
+    rows, rec, chk = examples.stored_settings("ex", base, variants, data_dir=tmp_path, **kw)
+    assert chk["identical"] and chk["n_runs"] == 7
+    for a, b in zip(direct, rows):
+        assert a.keys() == b.keys()
+        for k in a:
+            if k == "runtime_s":
+                assert b[k] == rec["runtime_s"][rows.index(b)]
+            elif isinstance(a[k], np.ndarray):
+                np.testing.assert_array_equal(a[k], b[k])
+            elif isinstance(a[k], float) and np.isnan(a[k]):
+                assert np.isnan(b[k])
+            else:
+                assert a[k] == b[k], k
+    assert examples.spot_check_settings(rec, row=4, n_replicas=2)["identical"]
+    # other settings than the stored ones, or a changed stored scan, are refused
+    with pytest.raises(ValueError, match="was made with"):
+        examples.stored_settings("ex", base, variants, data_dir=tmp_path, **{**kw, "seed": 2026})
+    rec.values["sigma"][0][0][0] += 1e-12
+    assert not examples.spot_check_settings(rec)["identical"]
+
+
+@pytest.mark.parametrize("name", ["rg_examples_low_r2", "rg_examples_near_steps", "rg_examples_jt_variants",
+                                  "rg_examples_near_sizes"])
+def test_book_runs_are_stored_with_the_chapter_seed_and_reproduce(name):
+    """book/data/rg_examples_*.json: seed 2025, 5 replicas; replica 1 of the base setting re-runs bit for bit."""
+    import utacbook.stored as st
+    rec = st.load(name)
+    p = rec.provenance["params"]
+    assert p["seed"] == 2025 and p["n_replicas"] == 5
+    assert len(rec["sigma"]) == len(p["variants"]) + 1 == len(rec["runtime_s"])
+    if p["lattice_size"] <= 64:                      # the L = 128 base costs more than a unit test should
+        assert examples.spot_check_settings(rec)["identical"]

@@ -349,3 +349,68 @@ def test_finite_size_effect_is_found_when_present_and_not_otherwise(small_table)
     assert [r.condition for r in js["rg.validation.finite_size"].results] == ["fitted β, s (J/T = 4), L = 32→128"]
     assert js["rg.validation.finite_size"].verdict == ub.claims.NOT_REPRODUCED
     assert js["rg.validation.finite_size_chi"].verdict == ub.claims.CAVEATS
+
+
+# ----------------------------------------------------------------- stored runs of the chapter
+
+
+def test_stored_responses_give_the_direct_tables_and_the_spot_check_can_fail(tmp_path):
+    """validation_table / finite_size_check / step_study on stored responses equal the direct calls."""
+    import utacbook.stored as st
+
+    def same(a, b):
+        assert len(a) == len(b)
+        for ra, rb in zip(a, b):
+            assert ra.keys() == rb.keys()
+            for k in ra:
+                x, y = ra[k], rb[k]
+                if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+                    np.testing.assert_array_equal(x, y)
+                elif isinstance(x, float) and np.isnan(x):
+                    assert np.isnan(y)
+                else:
+                    assert np.all(x == y), k
+
+    kw = dict(systems=["LLM Training", "Urban Heat (mod)"], lattice_size=8, n_points=7, n_steps=5, n_replicas=3,
+              seed=4)
+    rec = st.compute("t_table", "utacbook.studies.rg.validation:table_responses", data_dir=tmp_path, **kw)
+    rec = st.load("t_table", data_dir=tmp_path)
+    same(uv.validation_table(sigma=rec["sigma"], **kw), uv.validation_table(**kw))
+    chk = uv.spot_check_responses(rec, n_replicas=2)
+    assert chk["identical"] and chk["max_abs_diff"] == 0.0 and chk["n_runs"] == 2 * 7
+    systems = {"LLM Training": uv.guide_systems()["LLM Training"], "K_c": {"J": 5.54 * 0.19, "T": 0.19}}
+    fk = dict(systems=systems, sizes=[8, 16], n_replicas=2, n_points=7, n_steps=5, seed=9)
+    rec = st.compute("t_fs", "utacbook.studies.rg.validation:finite_size_responses", data_dir=tmp_path, **fk)
+    rec = st.load("t_fs", data_dir=tmp_path)
+    same(uv.finite_size_check(sigma=rec["sigma"], **fk), uv.finite_size_check(**fk))
+    assert uv.spot_check_responses(rec, block=1)["identical"]
+    sk = dict(half_width=0.05, n_points=5, n_steps_list=[3, 6], n_replicas=2, lattice_size=8, seed=3)
+    rec = st.compute("t_step", "utacbook.studies.rg.validation:step_responses", data_dir=tmp_path, **sk)
+    rec = st.load("t_step", data_dir=tmp_path)
+    same(uv.step_study(sigma=rec["sigma"], **sk), uv.step_study(**sk))
+    assert uv.spot_check_responses(rec, block=1)["identical"]
+    # a changed stored response is caught
+    rec.values["sigma"][0][0][0][0] += 1e-12
+    assert not uv.spot_check_responses(rec, block=0)["identical"]
+    with pytest.raises(ValueError, match="sigma"):
+        uv.validation_table(sigma=np.zeros((1, 3, 7)), **kw)
+
+
+def test_book_runs_are_stored_with_the_chapter_parameters_and_reproduce():
+    """book/data/rg_validation_*.json: the chapter's settings and seeds; one cheap block re-runs bit for bit."""
+    import utacbook.stored as st
+    table = st.load("rg_validation_table")
+    assert table.provenance["params"] == dict(**uv.GUIDE_SETTINGS, n_replicas=10, seed=2025)
+    assert np.shape(table["sigma"]) == (6, 10, 25)
+    fss = st.load("rg_validation_finite_size")
+    p = fss.provenance["params"]
+    assert (p["sizes"], p["n_replicas"], p["seed"]) == ([32, 64, 128], 5, 2026)
+    K_c = st.load("rg_critical_coupling")["K_c"]
+    g = uv.guide_systems()
+    assert p["systems"] == {"LLM Training": g["LLM Training"], "Urban Heat (mod)": g["Urban Heat (mod)"],
+                            "J/T = K_c": {"J": K_c * 0.19, "T": 0.19}}
+    step = st.load("rg_validation_step")
+    assert step.provenance["params"] == dict(half_width=0.05, n_points=21, n_steps_list=[25, 100, 400],
+                                             n_replicas=5, seed=2027)
+    chk = uv.spot_check_responses(step, block=0)          # 21 runs of 25 sweeps at L = 64
+    assert chk["identical"] and chk["n_runs"] == 21

@@ -47,6 +47,9 @@ from utacbook.stats._curves import loop_area
 __all__ = [
     'finite_size_study', 'stored_finite_size', 'spot_check_finite_size', 'update_order_comparison', 'switching_fields',
     'hysteresis_study', 'midpoint_memory', 'mean_field_branches', 'compare_adaptive', 'points_in_transition',
+    'finite_size_responses', 'spot_check_finite_size_responses', 'update_order_responses',
+    'spot_check_update_order', 'hysteresis_responses', 'spot_check_hysteresis',
+    'midpoint_memory_responses', 'spot_check_memory', 'compare_adaptive_responses', 'spot_check_adaptive',
     'plot_finite_size_study', 'plot_update_order', 'plot_hysteresis', 'plot_adaptive', 'hysteresis_figure',
     'explore_hysteresis', 'claims', 'judge_claims'
 ]
@@ -165,7 +168,7 @@ def points_in_transition(R, beta, theta):
 
 def finite_size_study(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8, 4, 3, 3),
                       R_min=-2.0, R_max=2.0, n_points=25, n_steps=100, update="sequential",
-                      seed=0):
+                      seed=0, sigma=None):
     """The guide's emergent beta for several lattice sizes, with replicas.
 
     For each size L, ``n_replicas`` independent scans of the guide's protocol
@@ -196,6 +199,10 @@ def finite_size_study(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8,
     seed : int or None, default 0
         Root seed.  Size L uses the streams of ``SeedSequence(seed,
         spawn_key=(L,))``, so its result does not depend on the other sizes.
+    sigma : list of array_like, optional
+        One response array (n_replicas, n_points) per size, from an earlier run
+        of this call with the same arguments (:func:`finite_size_responses`,
+        stored): nothing is simulated, the fits run on them.
 
     Returns
     -------
@@ -251,15 +258,18 @@ def finite_size_study(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8,
         raise ValueError(f"sizes must all be even for update='checkerboard', got {sizes}")
     entropy = _root_entropy(seed)
 
+    if sigma is None:
+        sigma = _finite_size_sigma(J, T, R, sizes, n_replicas, n_steps, update, entropy)
+    elif len(sigma) != len(sizes):
+        raise ValueError(f"sigma must hold one response array per size ({len(sizes)}), got {len(sigma)}")
     betas, thetas, r2s, sig_mean = [], [], [], []
-    for L, n in zip(sizes, n_replicas):
-        res = scan_field(J, T, R, lattice_size=L, n_steps=n_steps, n_replicas=n,
-                         update=update, seed=_child(entropy, L))
-        fits = _fit_all(R, res["sigma"])
+    for k, n in enumerate(n_replicas):
+        s = _given({"sigma": sigma[k]}, {"sigma": (n, R.shape[0])})["sigma"]
+        fits = _fit_all(R, s)
         betas.append(fits["betas"])
         thetas.append(fits["thetas"])
         r2s.append(fits["r_squared"])
-        sig_mean.append(res["sigma"].mean(axis=0))
+        sig_mean.append(s.mean(axis=0))
     stats_ = [_mean_std_sem(b) for b in betas]
     mean = np.array([s[0] for s in stats_])
     std = np.array([s[1] for s in stats_])
@@ -328,6 +338,53 @@ def finite_size_study(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8,
         "fs_slope": c_fs, "fs_slope_err": c_fs_err,
         "n_steps": n_steps, "update": update, "seed": entropy,
     }
+
+
+def _finite_size_sigma(J, T, R, sizes, n_replicas, n_steps, update, entropy):
+    """The scans of :func:`finite_size_study`: one (n_replicas, n_points) array per size."""
+    return [scan_field(J, T, R, lattice_size=L, n_steps=n_steps, n_replicas=n, update=update,
+                       seed=_child(entropy, L))["sigma"] for L, n in zip(sizes, n_replicas)]
+
+
+def finite_size_responses(J, T, *, sizes=(32, 64, 128, 256, 512), n_replicas=(16, 8, 4, 3, 3), R_min=-2.0,
+                          R_max=2.0, n_points=25, n_steps=100, update="sequential", seed=0):
+    """The scans of :func:`finite_size_study`, for :mod:`utacbook.stored`.
+
+    ``finite_size_study(..., sigma=finite_size_responses(...)["sigma"])`` with the same
+    arguments returns exactly what ``finite_size_study(...)`` does (unlike the study itself,
+    this can be stored for a single size, where the size statistics are nan).
+
+    Returns
+    -------
+    dict
+        ``sigma``: one array (n_replicas, n_points) per size.
+    """
+    sizes = [int(L) for L in np.atleast_1d(sizes)]
+    reps = np.broadcast_to(np.asarray(n_replicas, dtype=int), (len(sizes),)).tolist()
+    return {"sigma": _finite_size_sigma(float(J), float(T), _grid(R_min, R_max, n_points), sizes, reps,
+                                        int(n_steps), update, _root_entropy(seed))}
+
+
+def spot_check_finite_size_responses(rec, *, n_replicas=2):
+    """Re-run the first replicas at every size of a stored :func:`finite_size_responses`, bit for bit.
+
+    :func:`utacbook.models.scan_field` gives run k (C order over replica, field) stream k
+    of the size's seed, so the first replicas of the stored call are the opening streams.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``sizes``, ``n_replicas``.
+    """
+    p = {"R_min": -2.0, "R_max": 2.0, "n_points": 25, "n_steps": 100, "update": "sequential", "seed": 0,
+         **rec.provenance["params"]}
+    sizes = [int(L) for L in np.atleast_1d(p["sizes"])]
+    again = _finite_size_sigma(float(p["J"]), float(p["T"]), _grid(p["R_min"], p["R_max"], p["n_points"]), sizes,
+                               [n_replicas] * len(sizes), int(p["n_steps"]), p["update"], _root_entropy(p["seed"]))
+    stored = [np.asarray(x, dtype=float)[:n_replicas] for x in rec["sigma"]]
+    return {"identical": all(np.array_equal(a, b) for a, b in zip(again, stored)),
+            "max_abs_diff": max(float(np.max(np.abs(a - b))) for a, b in zip(again, stored)),
+            "sizes": sizes, "n_replicas": n_replicas}
 
 
 #: the keys of :func:`finite_size_study` that are arrays (JSON stores them as lists)
@@ -462,7 +519,7 @@ def plot_finite_size_study(results, labels=None, *, axes=None, claims=None):
 
 
 def update_order_comparison(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice_size=64,
-                            n_steps=100, n_replicas=8, seed=0):
+                            n_steps=100, n_replicas=8, seed=0, sigma=None):
     """Random sequential (the guide's) against checkerboard updates, point by point.
 
     The dynamics has no detailed balance, so its stationary state may depend
@@ -485,6 +542,11 @@ def update_order_comparison(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice
     seed : int or None, default 0
         Root seed; the sequential runs use spawn key (0,), the checkerboard
         runs (1,), so the two sets are independent.
+    sigma : dict, optional
+        ``{"sequential": ..., "checkerboard": ...}``, the responses (n_replicas,
+        n_couplings, n_points) of an earlier run of this call with the same
+        arguments (:func:`update_order_responses`, stored): nothing is simulated,
+        the rest is computed on them.
 
     Returns
     -------
@@ -511,12 +573,11 @@ def update_order_comparison(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice
     entropy = _root_entropy(seed)
 
     orders = ("sequential", "checkerboard")
+    given = None if sigma is None else _given(sigma, {o: (n_rep, Js.shape[0], R.shape[0]) for o in orders})
     sigma, smean, ssem, fits = {}, {}, {}, {}
     for k, order in enumerate(orders):
-        res = scan_field(Js[:, None], Ts[:, None], R[None, :], lattice_size=L,
-                         n_steps=n_steps, n_replicas=n_rep, update=order,
-                         seed=_child(entropy, k))
-        s = res["sigma"]
+        s = (_update_order_sigma(Js, Ts, R, L, n_steps, n_rep, order, _child(entropy, k)) if given is None
+             else given[order])
         sigma[order] = s
         smean[order] = s.mean(axis=0)
         ssem[order] = s.std(axis=0, ddof=1) / np.sqrt(n_rep)
@@ -545,6 +606,75 @@ def update_order_comparison(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice
                                      for c in range(n_c)])
     out["grid_limited"] = {o: fits[o]["grid_limited"] for o in orders}
     return out
+
+
+def _update_order_sigma(Js, Ts, R, L, n_steps, n_rep, order, seed):
+    """The runs of one update order in :func:`update_order_comparison`: (n_rep, n_couplings, n_points)."""
+    return scan_field(Js[:, None], Ts[:, None], R[None, :], lattice_size=L, n_steps=n_steps,
+                      n_replicas=n_rep, update=order, seed=seed)["sigma"]
+
+
+def _given(sigma, shapes):
+    """Stored responses as float arrays, checked against the shapes the call would produce."""
+    out = {}
+    for key, shape in shapes.items():
+        if key not in sigma:
+            raise ValueError(f"sigma must hold {sorted(shapes)}, got {sorted(sigma)}")
+        a = np.asarray(sigma[key], dtype=float)
+        if a.shape != tuple(shape):
+            raise ValueError(f"sigma[{key!r}] must have shape {tuple(shape)}, got {a.shape}")
+        out[key] = a
+    return out
+
+
+def update_order_responses(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, lattice_size=64, n_steps=100,
+                           n_replicas=8, seed=0):
+    """The simulations of :func:`update_order_comparison`, for :mod:`utacbook.stored`.
+
+    ``update_order_comparison(..., sigma=update_order_responses(...)["sigma"])`` with the
+    same arguments returns exactly what ``update_order_comparison(...)`` does.
+
+    Returns
+    -------
+    dict
+        ``sigma``: ``{"sequential": array, "checkerboard": array}``, each (n_replicas,
+        n_couplings, n_points).
+    """
+    Js, Ts = _couplings(J, T)
+    R = _grid(R_min, R_max, n_points)
+    entropy = _root_entropy(seed)
+    return {"sigma": {o: _update_order_sigma(Js, Ts, R, int(lattice_size), int(n_steps), int(n_replicas), o,
+                                             _child(entropy, k))
+                      for k, o in enumerate(("sequential", "checkerboard"))}}
+
+
+def spot_check_update_order(rec):
+    """Re-run replica 0 of the first coupling, both orders, of a stored :func:`update_order_responses`.
+
+    Run k of a :func:`utacbook.models.scan_field` call (C order over replica, coupling,
+    field) uses stream k of its seed, so replica 0 of the first coupling is the opening block
+    of streams of the stored call: a call with that coupling and one replica reproduces it
+    bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``n_runs``.
+    """
+    p = {"R_min": -2.0, "R_max": 2.0, "n_points": 25, "lattice_size": 64, "n_steps": 100, "seed": 0,
+         **rec.provenance["params"]}
+    Js, Ts = _couplings(p["J"], p["T"])
+    R = _grid(p["R_min"], p["R_max"], p["n_points"])
+    entropy = _root_entropy(p["seed"])
+    diffs, same, n = [], True, 0
+    for k, o in enumerate(("sequential", "checkerboard")):
+        again = _update_order_sigma(Js[:1], Ts[:1], R, int(p["lattice_size"]), int(p["n_steps"]), 1, o,
+                                    _child(entropy, k))
+        stored = np.asarray(rec["sigma"][o], dtype=float)[:1, :1]
+        same = same and bool(np.array_equal(again, stored))
+        diffs.append(float(np.max(np.abs(again - stored))))
+        n += again.size
+    return {"identical": same, "max_abs_diff": max(diffs), "n_runs": n}
 
 
 def plot_update_order(res, labels=None, *, axes=None):
@@ -669,7 +799,7 @@ def mean_field_branches(J, T, h_min, h_max, *, n=4001):
 
 
 def hysteresis_study(J, T, *, h_offsets=None, rates=(10, 100), lattice_size=64,
-                     n_replicas=4, update="sequential", seed=0):
+                     n_replicas=4, update="sequential", seed=0, sigma=None):
     """Field sweeps up and down through the midpoint, carrying the lattice along.
 
     For each coupling the field runs up over ``-J/2 + h_offsets`` and back
@@ -692,6 +822,9 @@ def hysteresis_study(J, T, *, h_offsets=None, rates=(10, 100), lattice_size=64,
     update : {"sequential", "checkerboard"}, default "sequential"
     seed : int or None, default 0
         Root seed; coupling c at rate index r uses spawn key (c, r).
+    sigma : array_like, shape (n_c, n_rates, n_replicas, 2m), optional
+        The loops of an earlier run of this call with the same arguments
+        (:func:`hysteresis_responses`, stored): nothing is simulated.
 
     Returns
     -------
@@ -726,13 +859,10 @@ def hysteresis_study(J, T, *, h_offsets=None, rates=(10, 100), lattice_size=64,
     path = np.concatenate([u, u[::-1]])
     m = u.shape[0]
     n_c, n_r = Js.shape[0], len(rates)
-    sigma = np.empty((n_c, n_r, n_rep, 2 * m))
-    for c in range(n_c):
-        for r, rate in enumerate(rates):
-            res = hysteresis_loop(Js[c], Ts[c], -0.5 * Js[c] + path, lattice_size=L,
-                                  n_steps=rate, n_replicas=n_rep, update=update,
-                                  seed=_child(entropy, c, r))
-            sigma[c, r] = res["sigma"]
+    if sigma is None:
+        sigma = _hysteresis_sigma(Js, Ts, path, rates, L, n_rep, update, entropy)
+    else:
+        sigma = _given({"sigma": sigma}, {"sigma": (n_c, n_r, n_rep, 2 * m)})["sigma"]
     area = loop_area(path, sigma)
     h_up, h_dn = switching_fields(path, sigma)
     half = 0.5 * (h_up - h_dn)
@@ -762,8 +892,68 @@ def hysteresis_study(J, T, *, h_offsets=None, rates=(10, 100), lattice_size=64,
     }
 
 
+def _hysteresis_sigma(Js, Ts, path, rates, L, n_rep, update, entropy, *, couplings=None):
+    """The loops of :func:`hysteresis_study`: (n_c, n_rates, n_rep, len(path))."""
+    cs = range(Js.shape[0]) if couplings is None else couplings
+    sigma = np.empty((len(cs), len(rates), n_rep, path.shape[0]))
+    for i, c in enumerate(cs):
+        for r, rate in enumerate(rates):
+            res = hysteresis_loop(Js[c], Ts[c], -0.5 * Js[c] + path, lattice_size=L,
+                                  n_steps=rate, n_replicas=n_rep, update=update,
+                                  seed=_child(entropy, c, r))
+            sigma[i, r] = res["sigma"]
+    return sigma
+
+
+def _hysteresis_args(J, T, h_offsets=None, rates=(10, 100), lattice_size=64, n_replicas=4,
+                     update="sequential", seed=0):
+    Js, Ts = _couplings(J, T)
+    u = np.linspace(-0.2, 0.2, 41) if h_offsets is None else np.asarray(h_offsets, dtype=float)
+    rates = [int(r) for r in np.atleast_1d(rates)]
+    return Js, Ts, np.concatenate([u, u[::-1]]), rates, int(lattice_size), int(n_replicas), update, \
+        _root_entropy(seed)
+
+
+def hysteresis_responses(J, T, *, h_offsets=None, rates=(10, 100), lattice_size=64, n_replicas=4,
+                         update="sequential", seed=0):
+    """The simulations of :func:`hysteresis_study`, for :mod:`utacbook.stored`.
+
+    ``hysteresis_study(..., sigma=hysteresis_responses(...)["sigma"])`` with the same
+    arguments returns exactly what ``hysteresis_study(...)`` does.
+
+    Returns
+    -------
+    dict
+        ``sigma`` (n_couplings, n_rates, n_replicas, 2m).
+    """
+    return {"sigma": _hysteresis_sigma(*_hysteresis_args(J, T, h_offsets, rates, lattice_size, n_replicas,
+                                                         update, seed))}
+
+
+def spot_check_hysteresis(rec, *, coupling=0, rate=0):
+    """Re-run one loop (replica 0 of one coupling at one rate) of a stored :func:`hysteresis_responses`.
+
+    Replica k of :func:`utacbook.models.hysteresis_loop` uses stream k of its seed, so a
+    one-replica call reproduces replica 0 of the stored call bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``n_fields``, ``n_steps`` (sweeps per field),
+        ``ratio`` (J/T of the coupling).
+    """
+    p = rec.provenance["params"]
+    Js, Ts, path, rates, L, _, update, entropy = _hysteresis_args(**p)
+    res = hysteresis_loop(Js[coupling], Ts[coupling], -0.5 * Js[coupling] + path, lattice_size=L,
+                          n_steps=rates[rate], n_replicas=1, update=update, seed=_child(entropy, coupling, rate))
+    again = res["sigma"][0]
+    stored = np.asarray(rec["sigma"], dtype=float)[coupling, rate, 0]
+    return {"identical": bool(np.array_equal(again, stored)), "max_abs_diff": float(np.max(np.abs(again - stored))),
+            "n_fields": int(path.shape[0]), "n_steps": rates[rate], "ratio": float(Js[coupling] / Ts[coupling])}
+
+
 def midpoint_memory(J, T, *, prepare_offset=0.2, n_blocks=10, block_steps=100,
-                    lattice_size=64, n_replicas=4, seed=0):
+                    lattice_size=64, n_replicas=4, seed=0, sigma=None):
     """Does the lattice remember where it came from at the midpoint h = -J/2?
 
     Each replica is prepared at h = -J/2 - prepare_offset (low state) or
@@ -787,6 +977,9 @@ def midpoint_memory(J, T, *, prepare_offset=0.2, n_blocks=10, block_steps=100,
         (>= 2)
     seed : int or None, default 0
         Root seed; coupling c started low uses spawn key (c, 0), high (c, 1).
+    sigma : array_like, shape (2, n_c, n_replicas, n_blocks), optional
+        The runs (low, high) of an earlier call with the same arguments
+        (:func:`midpoint_memory_responses`, stored): nothing is simulated.
 
     Returns
     -------
@@ -806,15 +999,13 @@ def midpoint_memory(J, T, *, prepare_offset=0.2, n_blocks=10, block_steps=100,
     n_rep = v.integer("n_replicas", n_replicas, low=2)
     entropy = _root_entropy(seed)
     n_c = Js.shape[0]
-    sig = np.empty((2, n_c, n_rep, n_blocks))
+    if sigma is None:
+        sig = _memory_sigma(Js, Ts, a, n_blocks, block_steps, L, n_rep, entropy)
+    else:
+        sig = _given({"sigma": sigma}, {"sigma": (2, n_c, n_rep, n_blocks)})["sigma"]
     mf = np.empty((2, n_c))
     for c in range(n_c):
         mid = -0.5 * Js[c]
-        for d, sign in enumerate((-1.0, 1.0)):
-            path = np.concatenate([[mid + sign * a], np.full(n_blocks, mid)])
-            res = hysteresis_loop(Js[c], Ts[c], path, lattice_size=L, n_steps=block_steps,
-                                  n_replicas=n_rep, seed=_child(entropy, c, d))
-            sig[d, c] = res["sigma"][:, 1:]
         br = mean_field_branches(Js[c], Ts[c], mid - 0.01, mid + 0.01)
         mf[0, c] = np.interp(mid, *br["lower"])
         mf[1, c] = np.interp(mid, *br["upper"])
@@ -825,6 +1016,55 @@ def midpoint_memory(J, T, *, prepare_offset=0.2, n_blocks=10, block_steps=100,
             "sigma_low": sig[0], "sigma_high": sig[1], "final_low": lo_m, "final_high": hi_m,
             "gap": hi_m - lo_m, "gap_err": np.hypot(lo_s, hi_s), "mf_low": mf[0],
             "mf_high": mf[1], "lattice_size": L, "seed": entropy}
+
+
+def _memory_sigma(Js, Ts, a, n_blocks, block_steps, L, n_rep, entropy, *, couplings=None, starts=(0, 1)):
+    """The runs of :func:`midpoint_memory`: (len(starts), n_c, n_rep, n_blocks)."""
+    cs = range(Js.shape[0]) if couplings is None else couplings
+    sig = np.empty((len(starts), len(cs), n_rep, n_blocks))
+    for i, c in enumerate(cs):
+        mid = -0.5 * Js[c]
+        for j, d in enumerate(starts):
+            sign = (-1.0, 1.0)[d]
+            path = np.concatenate([[mid + sign * a], np.full(n_blocks, mid)])
+            res = hysteresis_loop(Js[c], Ts[c], path, lattice_size=L, n_steps=block_steps,
+                                  n_replicas=n_rep, seed=_child(entropy, c, d))
+            sig[j, i] = res["sigma"][:, 1:]
+    return sig
+
+
+def midpoint_memory_responses(J, T, *, prepare_offset=0.2, n_blocks=10, block_steps=100, lattice_size=64,
+                              n_replicas=4, seed=0):
+    """The simulations of :func:`midpoint_memory`, for :mod:`utacbook.stored`.
+
+    Returns
+    -------
+    dict
+        ``sigma`` (2, n_couplings, n_replicas, n_blocks): started low, started high.
+    """
+    Js, Ts = _couplings(J, T)
+    return {"sigma": _memory_sigma(Js, Ts, float(prepare_offset), int(n_blocks), int(block_steps),
+                                   int(lattice_size), int(n_replicas), _root_entropy(seed))}
+
+
+def spot_check_memory(rec, *, coupling=0, start=0):
+    """Re-run replica 0 of one coupling and one start (0 low, 1 high) of a stored
+    :func:`midpoint_memory_responses`, bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``ratio`` (J/T), ``sweeps`` (at the midpoint).
+    """
+    p = {"prepare_offset": 0.2, "n_blocks": 10, "block_steps": 100, "lattice_size": 64, "seed": 0,
+         **rec.provenance["params"]}
+    Js, Ts = _couplings(p["J"], p["T"])
+    again = _memory_sigma(Js, Ts, float(p["prepare_offset"]), int(p["n_blocks"]), int(p["block_steps"]),
+                          int(p["lattice_size"]), 1, _root_entropy(p["seed"]), couplings=[coupling],
+                          starts=(start,))[0, 0, 0]
+    stored = np.asarray(rec["sigma"], dtype=float)[start, coupling, 0]
+    return {"identical": bool(np.array_equal(again, stored)), "max_abs_diff": float(np.max(np.abs(again - stored))),
+            "ratio": float(Js[coupling] / Ts[coupling]), "sweeps": int(p["n_blocks"]) * int(p["block_steps"])}
 
 
 def plot_hysteresis(res, *, axes=None, n_mf=4001):
@@ -949,7 +1189,7 @@ def explore_hysteresis(J=0.88, T=0.08, n_steps=20, *, lattice_size=64, n_replica
 
 
 def compare_adaptive(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, batch=4,
-                     n_replicas=5, lattice_size=64, n_steps=100, seed=0):
+                     n_replicas=5, lattice_size=64, n_steps=100, seed=0, sigma=None):
     """The guide's uniform grid against an adaptive scan with as many points.
 
     Uniform: ``n_points`` evenly spaced fields, ``n_replicas`` replicas in one
@@ -974,6 +1214,10 @@ def compare_adaptive(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, b
     seed : int or None, default 0
         Root seed; the uniform scans use spawn key (0,), adaptive replica r
         uses (1, r).
+    sigma : dict, optional
+        ``{"uniform": (n_replicas, n_points), "adaptive_R": ..., "adaptive_sigma": ...}``
+        from an earlier call with the same arguments (:func:`compare_adaptive_responses`,
+        stored): nothing is simulated.
 
     Returns
     -------
@@ -997,16 +1241,11 @@ def compare_adaptive(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, b
     n_steps = v.integer("n_steps", n_steps, low=1)
     entropy = _root_entropy(seed)
 
-    uni = scan_field(J, T, R, lattice_size=L, n_steps=n_steps, n_replicas=n_rep,
-                     seed=_child(entropy, 0))["sigma"]
-    aR, aS = [], []
-    for r in range(n_rep):
-        a = adaptive_scan(J, T, R_min=R[0], R_max=R[-1], n_initial=n_initial,
-                          n_total=R.shape[0], batch=batch, lattice_size=L, n_steps=n_steps,
-                          seed=_child(entropy, 1, r))
-        aR.append(a["R"])
-        aS.append(a["sigma"])
-    aR, aS = np.array(aR), np.array(aS)
+    if sigma is None:
+        sims = _adaptive_sims(J, T, R, n_initial, batch, n_rep, L, n_steps, entropy)
+    else:
+        sims = _given(sigma, {k: (n_rep, R.shape[0]) for k in ("uniform", "adaptive_R", "adaptive_sigma")})
+    uni, aR, aS = sims["uniform"], sims["adaptive_R"], sims["adaptive_sigma"]
 
     out = {"J": J, "T": T, "lattice_size": L, "n_steps": n_steps, "seed": entropy,
            "beta_mf_fit": float(mean_field_emergent_beta(J, T, R_min=R[0], R_max=R[-1],
@@ -1020,6 +1259,62 @@ def compare_adaptive(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, b
         out[name] = f
     out["p_beta"] = _welch_p(out["uniform"]["betas"], out["adaptive"]["betas"])
     return out
+
+
+def _adaptive_sims(J, T, R, n_initial, batch, n_rep, L, n_steps, entropy, *, replicas=None):
+    """The runs of :func:`compare_adaptive` (replicas 0 .. n_rep - 1, or only the first ``replicas``)."""
+    k = n_rep if replicas is None else replicas
+    uni = scan_field(J, T, R, lattice_size=L, n_steps=n_steps, n_replicas=k,
+                     seed=_child(entropy, 0))["sigma"]
+    aR, aS = [], []
+    for r in range(k):
+        a = adaptive_scan(J, T, R_min=R[0], R_max=R[-1], n_initial=n_initial,
+                          n_total=R.shape[0], batch=batch, lattice_size=L, n_steps=n_steps,
+                          seed=_child(entropy, 1, r))
+        aR.append(a["R"])
+        aS.append(a["sigma"])
+    return {"uniform": uni, "adaptive_R": np.array(aR), "adaptive_sigma": np.array(aS)}
+
+
+def _adaptive_args(J, T, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, batch=4, n_replicas=5, lattice_size=64,
+                   n_steps=100, seed=0):
+    return (float(J), float(T), _grid(R_min, R_max, n_points), int(n_initial), int(batch), int(n_replicas),
+            int(lattice_size), int(n_steps), _root_entropy(seed))
+
+
+def compare_adaptive_responses(J, T, *, R_min=-2.0, R_max=2.0, n_points=25, n_initial=9, batch=4, n_replicas=5,
+                               lattice_size=64, n_steps=100, seed=0):
+    """The simulations of :func:`compare_adaptive`, for :mod:`utacbook.stored`.
+
+    ``compare_adaptive(..., sigma=compare_adaptive_responses(...)["sigma"])`` with the
+    same arguments returns exactly what ``compare_adaptive(...)`` does.
+
+    Returns
+    -------
+    dict
+        ``sigma``: ``{"uniform", "adaptive_R", "adaptive_sigma"}``, each (n_replicas, n_points).
+    """
+    return {"sigma": _adaptive_sims(*_adaptive_args(J, T, R_min, R_max, n_points, n_initial, batch, n_replicas,
+                                                    lattice_size, n_steps, seed))}
+
+
+def spot_check_adaptive(rec, *, n_replicas=1):
+    """Re-run the first replicas (uniform scan and adaptive scan) of a stored
+    :func:`compare_adaptive_responses`, bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``n_replicas``.
+    """
+    args = _adaptive_args(**rec.provenance["params"])
+    again = _adaptive_sims(*args, replicas=n_replicas)
+    same, diff = True, 0.0
+    for key, a in again.items():
+        b = np.asarray(rec["sigma"][key], dtype=float)[:n_replicas]
+        same = same and bool(np.array_equal(a, b))
+        diff = max(diff, float(np.max(np.abs(a - b))))
+    return {"identical": same, "max_abs_diff": diff, "n_replicas": n_replicas}
 
 
 def plot_adaptive(res, *, ax=None, replica=0, label=None):

@@ -28,11 +28,11 @@ import numpy as np
 
 from utacbook import _validate as v
 from utacbook._kernels.rng import resolve_seed
-from utacbook.models._abm import ABMParams, EmergentBetaSimulator, scan_field
+from utacbook.models._abm import ABMParams, EmergentBetaSimulator, _replica_fits, scan_field
 from utacbook.theory._mean_field import mean_field_emergent_beta
 
-__all__ = ['GUIDE_API', 'PARAM_KEYS', 'SCAN_KEYS', 'compare_settings', 'guide_api_tour', 'settings_table',
-           'plot_settings']
+__all__ = ['GUIDE_API', 'PARAM_KEYS', 'SCAN_KEYS', 'compare_settings', 'settings_responses', 'stored_settings',
+           'spot_check_settings', 'guide_api_tour', 'settings_table', 'plot_settings']
 
 #: variant keys that change the model (fields of :class:`utacbook.models.ABMParams`)
 PARAM_KEYS = ("J", "T", "lattice_size", "update")
@@ -69,14 +69,40 @@ def _mean_field_beta_on_grid(J, T, R_min, R_max, n_points):
     return float(mean_field_emergent_beta(J, T, R_min=R_min, R_max=R_max, n_points=n_points)[0])
 
 
-def _measure(s, n_replicas, seed):
-    """One setting, all replicas: the guide's measurement plus our summaries."""
+def _scan_sigma(s, n_replicas, seed):
+    """The scans of one setting, as :meth:`EmergentBetaSimulator.compute_emergent_beta_replicas` runs them."""
+    R = v.field_grid(s["R_min"], s["R_max"], s["n_points"])
+    return scan_field(s["J"], s["T"], R, lattice_size=s["lattice_size"], n_steps=s["n_steps"],
+                      n_replicas=n_replicas, update=s["update"], seed=seed)["sigma"]
+
+
+def _replicas_from_sigma(s, sig):
+    """The fits and summaries of ``compute_emergent_beta_replicas`` (theta = 0.5), on given scans."""
+    R = v.field_grid(s["R_min"], s["R_max"], s["n_points"])
+    sig = np.asarray(sig, dtype=float)
+    if sig.ndim != 2 or sig.shape[1] != R.shape[0] or sig.shape[0] < 1:
+        raise ValueError(f"sigma of a setting must have shape (n_replicas, {R.shape[0]}), got {sig.shape}")
+    return _replica_fits(R, sig, theta=0.5)
+
+
+def _measure(s, n_replicas, seed, sigma=None, runtime_s=None):
+    """One setting, all replicas: the guide's measurement plus our summaries.
+
+    With ``sigma`` (stored scans of this setting) nothing is simulated and
+    ``runtime_s`` is the stored run's (nan if not given).
+    """
     p = ABMParams(J=s["J"], h=0.0, T=s["T"], lattice_size=s["lattice_size"], seed=seed,
                   update=s["update"])
-    t0 = time.perf_counter()
-    res = EmergentBetaSimulator(p).compute_emergent_beta_replicas(
-        n_replicas, s["R_min"], s["R_max"], s["n_points"], n_steps=s["n_steps"])
-    runtime = time.perf_counter() - t0
+    if sigma is None:
+        t0 = time.perf_counter()
+        res = EmergentBetaSimulator(p).compute_emergent_beta_replicas(
+            n_replicas, s["R_min"], s["R_max"], s["n_points"], n_steps=s["n_steps"])
+        runtime = time.perf_counter() - t0
+    else:
+        res = _replicas_from_sigma(s, sigma)
+        if len(res["betas"]) != n_replicas:
+            raise ValueError(f"sigma of a setting must hold {n_replicas} replicas, got {len(res['betas'])}")
+        runtime = float("nan") if runtime_s is None else float(runtime_s)
     betas, r2, thetas = res["betas"], res["r_squared"], res["thetas"]
     ok = np.isfinite(betas)
     spacing = (s["R_max"] - s["R_min"]) / (s["n_points"] - 1)
@@ -128,7 +154,8 @@ def _warm_up():
 
 
 def compare_settings(base_params, variants, *, R_min=-2.0, R_max=2.0, n_points=25, n_steps=100,
-                     n_replicas=5, seed=None, include_base=True, base_name="base"):
+                     n_replicas=5, seed=None, include_base=True, base_name="base", sigma=None,
+                     runtime_s=None):
     """Measure the emergent beta for a base setting and named variants of it.
 
     Every setting runs the guide's protocol (a field scan on an even grid,
@@ -162,6 +189,13 @@ def compare_settings(base_params, variants, *, R_min=-2.0, R_max=2.0, n_points=2
         Put the base setting first, under ``base_name``.
     base_name : str, default "base"
         Name of the base row; must not also be a variant name.
+    sigma : list of array_like, optional
+        The scans (n_replicas, n_points) of every setting, in row order, from an
+        earlier call with the same arguments (:func:`settings_responses`,
+        stored): nothing is simulated and every number is the same.
+    runtime_s : list of float, optional
+        With ``sigma``: the wall times of the stored run (:func:`settings_responses`),
+        reported as ``runtime_s``; nan if not given.
 
     Returns
     -------
@@ -191,6 +225,31 @@ def compare_settings(base_params, variants, *, R_min=-2.0, R_max=2.0, n_points=2
         If a variant has an unknown key or a bad value (the message names the
         variant and the parameter), or a scan argument is out of range.
     """
+    todo, seed, n_replicas = _plan(base_params, variants, n_replicas, R_min, R_max, n_points, n_steps, seed,
+                                   include_base, base_name)
+    if sigma is not None and len(sigma) != len(todo):
+        raise ValueError(f"sigma must hold the scans of every setting ({len(todo)}), got {len(sigma)}")
+    if sigma is None:
+        _warm_up()
+    rows = []
+    for k, (name, over, s) in enumerate(todo):
+        row = {"name": name, "changes": over}
+        row.update(_measure(s, n_replicas, seed, None if sigma is None else sigma[k],
+                            None if sigma is None or runtime_s is None else runtime_s[k]))
+        rows.append(row)
+    if include_base:
+        b = rows[0]
+        for row in rows:
+            row["delta_beta"], row["delta_beta_sem"] = _paired(b["betas"], row["betas"])
+            row["delta_r2"], row["delta_r2_sem"] = _paired(b["r_squared"], row["r_squared"])
+            row["beta_ratio"] = (row["beta_mean"] / b["beta_mean"] if b["beta_mean"]
+                                 else float("nan"))
+            row["speedup"] = b["updates"] / row["updates"]
+    return rows
+
+
+def _plan(base_params, variants, n_replicas, R_min, R_max, n_points, n_steps, seed, include_base, base_name):
+    """The settings of :func:`compare_settings`, validated: (list of (name, overrides, setting), seed, n_replicas)."""
     if not isinstance(base_params, ABMParams):
         raise TypeError(f"base_params must be an ABMParams, got {type(base_params).__name__}")
     if not isinstance(variants, dict):
@@ -221,22 +280,97 @@ def compare_settings(base_params, variants, *, R_min=-2.0, R_max=2.0, n_points=2
         p = {**params, **{k: over[k] for k in PARAM_KEYS if k in over}}
         s = {**scan, **{k: over[k] for k in SCAN_KEYS if k in over}}
         todo.append((str(name), dict(over), _settings(p, s, str(name))))
+    return todo, seed, n_replicas
 
+
+def settings_responses(*, J, T, lattice_size, variants, update="sequential", R_min=-2.0, R_max=2.0, n_points=25,
+                       n_steps=100, n_replicas=5, seed, include_base=True):
+    """The scans of :func:`compare_settings`, for :mod:`utacbook.stored`.
+
+    ``compare_settings(ABMParams(J=J, T=T, lattice_size=lattice_size, update=update), variants, ...,
+    sigma=settings_responses(...)["sigma"])`` with the same arguments returns exactly the
+    numbers of the direct call (``runtime_s`` aside, which it leaves unmeasured).
+
+    Parameters
+    ----------
+    J, T, lattice_size, update
+        The base model (as ``base_params`` of :func:`compare_settings`).
+    variants, R_min, R_max, n_points, n_steps, n_replicas, seed, include_base
+        As :func:`compare_settings`; ``seed`` is required.
+
+    Returns
+    -------
+    dict
+        ``sigma``: the scans (n_replicas, n_points) of every setting, in row order;
+        ``runtime_s``: the wall time of each setting's measurement (scans and fits, as
+        :func:`compare_settings` times it), on the machine that stored it.
+    """
+    base = ABMParams(J=J, T=T, lattice_size=lattice_size, update=update)
+    todo, seed, n_replicas = _plan(base, variants, n_replicas, R_min, R_max, n_points, n_steps, seed, include_base,
+                                   "base")
     _warm_up()
-    rows = []
-    for name, over, s in todo:
-        row = {"name": name, "changes": over}
-        row.update(_measure(s, n_replicas, seed))
-        rows.append(row)
-    if include_base:
-        b = rows[0]
-        for row in rows:
-            row["delta_beta"], row["delta_beta_sem"] = _paired(b["betas"], row["betas"])
-            row["delta_r2"], row["delta_r2_sem"] = _paired(b["r_squared"], row["r_squared"])
-            row["beta_ratio"] = (row["beta_mean"] / b["beta_mean"] if b["beta_mean"]
-                                 else float("nan"))
-            row["speedup"] = b["updates"] / row["updates"]
-    return rows
+    sigma, runtime = [], []
+    for _, _, s in todo:
+        p = ABMParams(J=s["J"], h=0.0, T=s["T"], lattice_size=s["lattice_size"], seed=seed, update=s["update"])
+        t0 = time.perf_counter()
+        res = EmergentBetaSimulator(p).compute_emergent_beta_replicas(
+            n_replicas, s["R_min"], s["R_max"], s["n_points"], n_steps=s["n_steps"])
+        runtime.append(time.perf_counter() - t0)
+        sigma.append(res["sigma"])
+    return {"sigma": sigma, "runtime_s": runtime}
+
+
+def stored_settings(name, base_params, variants, *, n_replicas=5, seed, data_dir=None, **scan):
+    """A stored :func:`compare_settings` (``book/data/<name>.json``), checked and analysed.
+
+    The stored call must be exactly ``compare_settings(base_params, variants, n_replicas=...,
+    seed=..., **scan)``; the first replica of the base setting is re-run here
+    (:func:`spot_check_settings`) and must match bit for bit.
+
+    Returns
+    -------
+    rows, rec, check
+        The rows of :func:`compare_settings` (computed on the stored scans, ``runtime_s``
+        from the stored run), the :class:`utacbook.stored.StoredResult` and the spot check.
+    """
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    want = {"J": base_params.J, "T": base_params.T, "lattice_size": base_params.lattice_size, "variants": variants,
+            **scan, "n_replicas": n_replicas, "seed": seed}
+    if base_params.update != "sequential":
+        want["update"] = base_params.update
+    if rec.provenance["params"] != want:
+        raise ValueError(f"stored result {name!r} was made with {rec.provenance['params']}, not {want}")
+    check = spot_check_settings(rec)
+    if not check["identical"]:
+        raise ValueError(f"stored result {name!r} does not reproduce (largest difference {check['max_abs_diff']:.1e})")
+    rows = compare_settings(base_params, variants, n_replicas=n_replicas, seed=seed, sigma=rec["sigma"],
+                            runtime_s=rec["runtime_s"], **scan)
+    return rows, rec, check
+
+
+def spot_check_settings(rec, *, row=0, n_replicas=1):
+    """Re-run the first replicas of one setting of a stored :func:`settings_responses`, bit for bit.
+
+    Run k of :func:`utacbook.models.scan_field` (C order over replica, field) uses stream k
+    of the seed, so the first replicas of a setting are the opening streams of its scan.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``name`` (of the setting), ``n_runs``.
+    """
+    p = dict(rec.provenance["params"])
+    base = ABMParams(J=p.pop("J"), T=p.pop("T"), lattice_size=p.pop("lattice_size"),
+                     update=p.pop("update", "sequential"))
+    kw = {"R_min": -2.0, "R_max": 2.0, "n_points": 25, "n_steps": 100, "n_replicas": 5, "include_base": True, **p}
+    todo, seed, _ = _plan(base, kw["variants"], kw["n_replicas"], kw["R_min"], kw["R_max"], kw["n_points"],
+                          kw["n_steps"], kw["seed"], kw["include_base"], "base")
+    name, _, s = todo[row]
+    again = _scan_sigma(s, n_replicas, seed)
+    stored = np.asarray(rec["sigma"][row], dtype=float)[:n_replicas]
+    return {"identical": bool(np.array_equal(again, stored)), "max_abs_diff": float(np.max(np.abs(again - stored))),
+            "name": name, "n_runs": int(again.size)}
 
 
 # --------------------------------------------------------------------------- display

@@ -37,7 +37,8 @@ from utacbook.theory._mean_field import GPRIME0, mean_field_beta, mean_field_res
 
 __all__ = [
     "GUIDE_SETTINGS", "GUIDE_SUMMARY", "deviation", "guide_systems", "validation_table",
-    "format_table", "two_point_beta", "finite_size_check", "step_study", "claims", "beta_claims",
+    "format_table", "two_point_beta", "finite_size_check", "step_study", "table_responses",
+    "finite_size_responses", "step_responses", "spot_check_responses", "claims", "beta_claims",
     "summary_claims", "judge_claims", "finite_size_measurements", "plot_claimed_vs_measured", "plot_response_curves",
     "plot_finite_size_check", "plot_step_study",
 ]
@@ -178,7 +179,7 @@ def two_point_beta(R, sigma, theta):
 
 def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_points=25,
                      n_steps=100, n_replicas=10, centered=False, mean_field=True,
-                     update="sequential", seed=2025):
+                     update="sequential", seed=2025, sigma=None):
     """Re-run the guide's validation table: every system, every replica, every point.
 
     All ``n_systems * n_replicas * n_points`` runs go to ONE parallel call of
@@ -214,6 +215,10 @@ def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_
         Update order (the guide's is sequential).
     seed : int, default 2025
         Root seed (see the module docstring for the stream layout).
+    sigma : array_like, shape (n_systems, n_replicas, n_points), optional
+        The responses of an earlier run of this call with the same arguments (for
+        example stored by :func:`table_responses`): nothing is simulated, the fits
+        and the rest of the table are computed on them.
 
     Returns
     -------
@@ -250,13 +255,17 @@ def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_
     T = np.array([sys_[n]["T"] for n in names])
     shift = -0.5 * J if centered else np.zeros_like(J)
     grids = R[None, :] + shift[:, None]                      # (n_sys, n_points)
-    h = np.broadcast_to(grids[:, None, :], (len(names), n_rep, R.size))
-    res = scan_field(J[:, None, None], T[:, None, None], h, lattice_size=L, n_steps=n_steps,
-                     n_replicas=1, update=update, seed=seed)
-    sigma_all = res["sigma"][0]                              # (n_sys, n_rep, n_points)
+    if sigma is None:
+        sigma_all, seed_used = _table_sigma(J, T, grids, n_rep, L, n_steps, update, seed)
+    else:
+        sigma_all = np.asarray(sigma, dtype=float)
+        if sigma_all.shape != (len(names), n_rep, R.size):
+            raise ValueError(f"sigma must have shape {(len(names), n_rep, R.size)} "
+                             f"(systems, replicas, points), got {sigma_all.shape}")
+        seed_used = v.integer("seed", seed, low=0)
     settings = {"lattice_size": L, "R_min": float(R[0]), "R_max": float(R[-1]),
                 "n_points": int(R.size), "n_steps": n_steps, "n_replicas": n_rep,
-                "centered": bool(centered), "update": update, "seed": res["seed"]}
+                "centered": bool(centered), "update": update, "seed": seed_used}
 
     rows = []
     for i, name in enumerate(names):
@@ -301,6 +310,14 @@ def validation_table(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_
         }
         rows.append(row)
     return rows
+
+
+def _table_sigma(J, T, grids, n_rep, L, n_steps, update, seed):
+    """The simulations of :func:`validation_table`: responses (n_sys, n_rep, n_points) and the seed."""
+    h = np.broadcast_to(grids[:, None, :], (J.shape[0], n_rep, grids.shape[1]))
+    res = scan_field(J[:, None, None], T[:, None, None], h, lattice_size=L, n_steps=n_steps,
+                     n_replicas=1, update=update, seed=seed)
+    return res["sigma"][0], res["seed"]
 
 
 def _f(x, digits=3):
@@ -381,7 +398,7 @@ def format_table(rows, columns="guide"):
 
 def finite_size_check(*, systems=("LLM Training", "Urban Heat (mod)"), sizes=(32, 64, 128),
                       n_replicas=5, R_min=-2.0, R_max=2.0, n_points=25, n_steps=100,
-                      seed=2026):
+                      seed=2026, sigma=None):
     """Emergent beta against lattice size, at the guide's other settings.
 
     One :func:`utacbook.models.scan_field` call per size (all systems and
@@ -399,6 +416,9 @@ def finite_size_check(*, systems=("LLM Training", "Urban Heat (mod)"), sizes=(32
         The scan protocol (the guide's by default).
     seed : int, default 2026
         Root seed.
+    sigma : list of array_like, optional
+        One response array per size, from an earlier run with the same arguments
+        (:func:`finite_size_responses`): nothing is simulated (see :func:`validation_table`).
 
     Returns
     -------
@@ -410,11 +430,14 @@ def finite_size_check(*, systems=("LLM Training", "Urban Heat (mod)"), sizes=(32
     if not sizes:
         raise ValueError("sizes must hold at least one lattice size")
     seed = v.integer("seed", seed, low=0)
+    if sigma is not None and len(sigma) != len(sizes):
+        raise ValueError(f"sigma must hold one response array per size ({len(sizes)}), got {len(sigma)}")
     out = []
     for k, L in enumerate(sizes):
         rows = validation_table(systems=systems, lattice_size=L, R_min=R_min, R_max=R_max,
                                 n_points=n_points, n_steps=n_steps, n_replicas=n_replicas,
-                                mean_field=False, seed=seed + k)
+                                mean_field=False, seed=seed + k,
+                                sigma=None if sigma is None else sigma[k])
         for r in rows:
             out.append({"system": r["system"], "L": L, "betas": r["betas"],
                         "beta_mean": r["beta_mean"], "beta_std": r["beta_std"],
@@ -425,7 +448,7 @@ def finite_size_check(*, systems=("LLM Training", "Urban Heat (mod)"), sizes=(32
 
 def step_study(*, systems=("Urban Heat (mod)", "Systemic Debt"), half_width=0.05,
                n_points=21, n_steps_list=(25, 100, 400), n_replicas=5, lattice_size=64,
-               seed=2027):
+               seed=2027, sigma=None):
     """Resolve the step of the bistable systems: a dense grid around -J/2, several run lengths.
 
     For each run length, one :func:`utacbook.models.scan_field` call runs all
@@ -447,6 +470,9 @@ def step_study(*, systems=("Urban Heat (mod)", "Systemic Debt"), half_width=0.05
         >= 2.
     lattice_size : int, default 64
     seed : int, default 2027
+    sigma : list of array_like, optional
+        One response array per run length, from an earlier run with the same
+        arguments (:func:`step_responses`): nothing is simulated (see :func:`validation_table`).
 
     Returns
     -------
@@ -463,13 +489,16 @@ def step_study(*, systems=("Urban Heat (mod)", "Systemic Debt"), half_width=0.05
     if not ns_list:
         raise ValueError("n_steps_list must hold at least one run length")
     seed = v.integer("seed", seed, low=0)
+    if sigma is not None and len(sigma) != len(ns_list):
+        raise ValueError(f"sigma must hold one response array per run length ({len(ns_list)}), "
+                         f"got {len(sigma)}")
     dR = np.linspace(-half_width, half_width, n_points)
     out = []
     for k, ns in enumerate(ns_list):
         rows = validation_table(systems=systems, lattice_size=lattice_size, R_min=-half_width,
                                 R_max=half_width, n_points=n_points, n_steps=ns,
                                 n_replicas=n_replicas, centered=True, mean_field=False,
-                                seed=seed + k)
+                                seed=seed + k, sigma=None if sigma is None else sigma[k])
         for r in rows:
             sm = r["sigma_mean"]
             out.append({"system": r["system"], "J": r["J"], "T": r["T"], "n_steps": ns,
@@ -479,6 +508,149 @@ def step_study(*, systems=("Urban Heat (mod)", "Systemic Debt"), half_width=0.05
                         "n_ok": r["n_ok"], "reasons": r["reasons"],
                         "width_10_90": _width(dR, sm)})
     return out
+
+
+# --------------------------------------------------------------------------- stored runs
+
+
+def _block_calls(kind, params):
+    """The :func:`validation_table` calls (keyword dicts, without ``sigma``) behind a stored run."""
+    p = dict(params)
+    if kind == "table":
+        return [dict(p)]
+    if kind == "finite_size":
+        sizes = [int(L) for L in np.atleast_1d(p.pop("sizes")).tolist()]
+        seed = int(p.pop("seed"))
+        return [dict(p, lattice_size=L, mean_field=False, seed=seed + k) for k, L in enumerate(sizes)]
+    if kind == "step":
+        hw = float(p.pop("half_width"))
+        ns_list = [int(n) for n in np.atleast_1d(p.pop("n_steps_list")).tolist()]
+        seed = int(p.pop("seed"))
+        return [dict(p, R_min=-hw, R_max=hw, n_steps=ns, centered=True, mean_field=False, seed=seed + k)
+                for k, ns in enumerate(ns_list)]
+    raise ValueError(f"kind must be 'table', 'finite_size' or 'step', got {kind!r}")
+
+
+def _responses(call, *, n_systems=None, n_replicas=None):
+    """Only the simulations of ``validation_table(**call)``: (responses, seed).
+
+    With ``n_systems`` / ``n_replicas``, the first systems and replicas only: run
+    ``(i, r, p)`` uses stream ``(i * n_replicas + r) * n_points + p``, so the first
+    replicas of the FIRST system are the opening streams of the full call and come
+    out bit for bit the same (the spot check of :func:`spot_check_responses`).
+    """
+    c = {"systems": None, "lattice_size": 64, "R_min": -2.0, "R_max": 2.0, "n_points": 25, "n_steps": 100,
+         "n_replicas": 10, "centered": False, "update": "sequential", "seed": 2025, **call}
+    c.pop("mean_field", None)
+    sys_ = _systems(c["systems"])
+    R = v.field_grid(c["R_min"], c["R_max"], c["n_points"])
+    names = list(sys_)[:n_systems] if n_systems else list(sys_)
+    J = np.array([sys_[n]["J"] for n in names])
+    T = np.array([sys_[n]["T"] for n in names])
+    shift = -0.5 * J if c["centered"] else np.zeros_like(J)
+    grids = R[None, :] + shift[:, None]
+    n_rep = v.integer("n_replicas", n_replicas or c["n_replicas"], low=1)
+    L = v.integer("lattice_size", c["lattice_size"], low=2, high=65536)
+    return _table_sigma(J, T, grids, n_rep, L, v.integer("n_steps", c["n_steps"], low=1), c["update"], c["seed"])
+
+
+def table_responses(*, systems=None, lattice_size=64, R_min=-2.0, R_max=2.0, n_points=25, n_steps=100,
+                    n_replicas=10, centered=False, update="sequential", seed=2025):
+    """The simulated responses of :func:`validation_table`, for :mod:`utacbook.stored`.
+
+    ``validation_table(..., sigma=table_responses(...)["sigma"])`` with the same
+    arguments returns exactly what ``validation_table(...)`` does: the
+    simulations are stored, the fits repeat in the build.
+
+    Returns
+    -------
+    dict
+        ``sigma`` (n_systems, n_replicas, n_points).
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg import validation as uv
+    >>> kw = dict(systems=["LLM Training"], lattice_size=8, n_points=5, n_steps=5, n_replicas=2, seed=1)
+    >>> out = uv.table_responses(**kw)
+    >>> out["sigma"].shape
+    (1, 2, 5)
+    >>> a = uv.validation_table(mean_field=False, **kw)
+    >>> b = uv.validation_table(mean_field=False, sigma=out["sigma"], **kw)
+    >>> bool((a[0]["betas"] == b[0]["betas"]).all())
+    True
+    """
+    call = dict(systems=systems, lattice_size=lattice_size, R_min=R_min, R_max=R_max, n_points=n_points,
+                n_steps=n_steps, n_replicas=n_replicas, centered=centered, update=update, seed=seed)
+    return {"sigma": _responses(call)[0]}
+
+
+def finite_size_responses(*, systems=("LLM Training", "Urban Heat (mod)"), sizes=(32, 64, 128), n_replicas=5,
+                          R_min=-2.0, R_max=2.0, n_points=25, n_steps=100, seed=2026):
+    """The simulated responses of :func:`finite_size_check`, for :mod:`utacbook.stored`.
+
+    Returns
+    -------
+    dict
+        ``sigma``: one array (n_systems, n_replicas, n_points) per size; pass it as
+        ``finite_size_check(..., sigma=...)``.
+    """
+    params = dict(systems=systems, sizes=sizes, n_replicas=n_replicas, R_min=R_min, R_max=R_max,
+                  n_points=n_points, n_steps=n_steps, seed=seed)
+    return {"sigma": [_responses(c)[0] for c in _block_calls("finite_size", params)]}
+
+
+def step_responses(*, systems=("Urban Heat (mod)", "Systemic Debt"), half_width=0.05, n_points=21,
+                   n_steps_list=(25, 100, 400), n_replicas=5, lattice_size=64, seed=2027):
+    """The simulated responses of :func:`step_study`, for :mod:`utacbook.stored`.
+
+    Returns
+    -------
+    dict
+        ``sigma``: one array (n_systems, n_replicas, n_points) per run length; pass it
+        as ``step_study(..., sigma=...)``.
+    """
+    params = dict(systems=systems, half_width=half_width, n_points=n_points, n_steps_list=n_steps_list,
+                  n_replicas=n_replicas, lattice_size=lattice_size, seed=seed)
+    return {"sigma": [_responses(c)[0] for c in _block_calls("step", params)]}
+
+
+_STORED_KINDS = {"table_responses": "table", "finite_size_responses": "finite_size",
+                 "step_responses": "step"}
+
+
+def spot_check_responses(rec, *, block=0, n_replicas=1):
+    """Re-run the first replicas of the first system of one block of a stored run; compare bit for bit.
+
+    Parameters
+    ----------
+    rec : utacbook.stored.StoredResult
+        Made with :func:`table_responses`, :func:`finite_size_responses` or
+        :func:`step_responses`.
+    block : int, default 0
+        Which size (finite size) or run length (step study) to re-run; 0 for the table.
+    n_replicas : int, default 1
+        Replicas re-run (the first ones).
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``max_abs_diff``, ``n_runs`` (scans re-run), ``call``
+        (the arguments of the re-run block).
+    """
+    import inspect
+    fname = rec.provenance["function"].rsplit(":", 1)[-1]
+    kind = _STORED_KINDS.get(fname)
+    if kind is None:
+        raise ValueError(f"not a stored run of this module: {rec.provenance['function']}")
+    defaults = {k: p.default for k, p in inspect.signature(globals()[fname]).parameters.items()}
+    calls = _block_calls(kind, {**defaults, **rec.provenance["params"]})
+    block = v.integer("block", block, low=0, high=len(calls) - 1)
+    n = v.integer("n_replicas", n_replicas, low=1)
+    stored = np.asarray(rec["sigma"] if kind == "table" else rec["sigma"][block], dtype=float)[:1, :n]
+    again = _responses(calls[block], n_systems=1, n_replicas=n)[0]
+    return {"identical": bool(np.array_equal(again, stored)),
+            "max_abs_diff": float(np.max(np.abs(again - stored))), "n_runs": int(again.size),
+            "call": calls[block]}
 
 
 def _width(x, y, lo=0.1, hi=0.9):
