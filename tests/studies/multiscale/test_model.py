@@ -9,6 +9,7 @@ import utacbook.claims as uc
 from utacbook.studies.multiscale import model as ms
 from utacbook.models import GovernmentMultiscaleModel, MultiscaleModel
 from utacbook.sweep import task_seed
+from _identity import assert_identical
 
 
 class FixedCohesion(MultiscaleModel):
@@ -462,3 +463,47 @@ def test_claims_scope_what_was_measured():
     assert "one in twenty fails by chance" not in cl["ms.model.converged"].note
     assert "monotone drift" in cl["ms.model.converged"].note
     assert "couplings" not in cl["ms.model.downward"].scope and "trusts" in cl["ms.model.downward"].scope
+
+
+# ------------------------------------------------------------ the stored studies of the chapter
+def test_load_chapter_studies_gives_exactly_the_four_studies(tmp_path):
+    from utacbook import stored
+    P = dict(couplings=[0.0, 1.0, 1.5], timescale_couplings=[1.0, 1.5], timescale_steps=[5, 16], lengths=[4, 8, 16],
+             trusts=[0.2, 0.8], n_agents=100, n_communities=4, n_seeds=3, seed=7)
+    stored.compute("t_studies", "utacbook.studies.multiscale.model:chapter_studies", data_dir=tmp_path, **P)
+    st = ms.load_chapter_studies("t_studies", data_dir=tmp_path)
+    kw = dict(n_agents=100, n_communities=4, n_seeds=3, seed=7)
+    live = {"scan": ms.coupling_scan(P["couplings"], n_steps=16, lengths=P["lengths"], **kw),
+            "off": ms.coupling_scan(P["couplings"], n_steps=16, lengths=P["lengths"], **kw,
+                                    **ms.feedback_off_params()),
+            "valid": ms.timescale_validity(P["timescale_couplings"], steps=P["timescale_steps"], lengths=P["lengths"],
+                                           **kw),
+            "downward": ms.downward_causation(trusts=P["trusts"], n_steps=16, lengths=P["lengths"], **kw)}
+    for key, res in live.items():
+        assert_identical(res, st[key], key, same_sequence_type=True)
+    chk = ms.spot_check_chapter_studies(st["record"], coupling=1.5, trust_index=1)
+    assert chk["identical"] and chk["n_runs"] == 5 and chk["max_abs_diff"] == 0.0
+
+
+def test_stored_chapter_studies_have_the_chapters_parameters_and_reproduce():
+    import json
+    from pathlib import Path
+    st = ms.load_chapter_studies()
+    rec = st["record"]
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/multiscale/01_model.ipynb").read_text())
+    src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    for text in ("SEED = 2026", "N_SEEDS = 12", "J_SCAN = [0.0, 0.5, 1.0, 1.25, 1.4, 1.5, 1.75, 2.0, 3.0]",
+                 "TS_J, TS_T = (0.5, 1.0, 1.25, 1.4, 1.5, 2.0), (50, N_STEPS)", "trusts=(0.2, 0.8)",
+                 "msm.load_chapter_studies()"):
+        assert text in src, text
+    assert rec.provenance["params"] == dict(
+        couplings=[0.0, 0.5, 1.0, 1.25, 1.4, 1.5, 1.75, 2.0, 3.0], timescale_couplings=[0.5, 1.0, 1.25, 1.4, 1.5, 2.0],
+        timescale_steps=[50, ms.SCAN_LENGTHS[-1]], lengths=list(ms.SCAN_LENGTHS), trusts=[0.2, 0.8], n_agents=1000,
+        n_communities=10, n_seeds=12, seed=2026, meso_interval=5, macro_interval=10)
+    assert rec["off_params"] == ms.feedback_off_params()
+    # one cheap task: replica 0 of the scan at J = 1.5, bit for bit
+    r = ms.at_lengths(ms.run_replicas(n_agents=1000, n_communities=10, n_steps=800, n_seeds=1, seed=2026,
+                                      coupling=1.5), ms.SCAN_LENGTHS)
+    i = rec["couplings"].index(1.5)
+    for k in ("avg_satisfaction", "micro_std", "avg_cohesion", "trust", "between_fraction"):
+        np.testing.assert_array_equal(r[k].values[0], st["scan"]["checkpoints"][k].isel(J=i, replica=0).values)

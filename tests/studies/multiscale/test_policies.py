@@ -400,3 +400,83 @@ def test_single_scale_task_needs_the_communities_for_a_community_policy():
     with pytest.raises(ValueError, match="unique"):
         S.policy_predictions(population_size=50, n_communities=2, n_seeds=2,
                              policies=[grants, grants])
+
+
+# ------------------------------------------------------------ the stored predictions of the chapter
+def test_load_policy_predictions_gives_exactly_policy_predictions(tmp_path):
+    import pandas as pd
+    import xarray as xr
+
+    from utacbook import stored
+    P = dict(population_size=300, n_communities=5, warmup=4, n_steps=5, n_seeds=3, seed=2)
+    stored.compute("t_pred", "utacbook.studies.multiscale.policies:prediction_sweeps", data_dir=tmp_path, **P)
+    pred, rec = S.load_policy_predictions("t_pred", data_dir=tmp_path)
+    live = S.policy_predictions(**P)
+    assert list(pred) == list(live)
+    for k, a in live.items():
+        b = pred[k]
+        if isinstance(a, xr.Dataset):      # the sweeps' own timing and provenance differ between two runs
+            strip = lambda x: x.drop_vars(["task_wall_time", "task_finished"]).drop_attrs()  # noqa: E731
+            xr.testing.assert_identical(strip(a), strip(b))
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b or (a != a and b != b), k
+    pd.testing.assert_frame_equal(S.decomposition(live), S.decomposition(pred))
+    pd.testing.assert_frame_equal(S.kappa_error_check(live), S.kappa_error_check(pred))
+    chk = S.spot_check_predictions(pred, rec, replica=2)
+    assert chk["identical"] and chk["max_abs_diff"] == 0.0
+
+
+def test_stored_predictions_have_the_chapters_parameters():
+    import json
+    from pathlib import Path
+    pred, rec = S.load_policy_predictions()
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/multiscale/02_policies.ipynb").read_text())
+    src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "SEEDS = 16" in src and "msp.load_policy_predictions()" in src
+    assert rec.provenance["params"] == dict(population_size=5000, n_communities=20, warmup=30, n_steps=50,
+                                            n_seeds=16, seed=0)
+    assert pred["n_seeds"] == 16 and pred["policies"] == [p.name for p in create_example_policies()]
+    assert S.spot_check_predictions(pred, rec, replica=0)["identical"]      # one replica of each sweep, bit for bit
+
+
+def test_load_chapter_experiments_gives_exactly_the_experiments(tmp_path):
+    from utacbook import stored
+    P = dict(population_size=300, n_communities=5, warmup=3, n_steps=4, n_seeds=3, seed=2)
+    stored.compute("t_exp", "utacbook.studies.multiscale.policies:chapter_experiments", data_dir=tmp_path, **P)
+    imp, gap, compo, rec = S.load_chapter_experiments("t_exp", data_dir=tmp_path)
+    pol = {p.name: p for p in create_example_policies()}
+    live = (S.policy_impacts(**P),
+            {n: S.gap_experiment(pol[n], **P) for n in ("community_grants", "national_infrastructure",
+                                                        "targeted_welfare")},
+            {n: S.composition_null(pol[n], couplings=(0.0, 0.5, 1.0), **P)
+             for n in ("community_grants", "targeted_welfare")})
+    for a, b in zip(live, (imp, gap, compo)):
+        assert list(a) == list(b)
+        for n in a:
+            assert list(a[n]) == list(b[n])
+            for k, x in a[n].items():
+                y = b[n][k]
+                assert type(x) is type(y) and np.shape(x) == np.shape(y) and np.array_equal(x, y), (n, k)
+                assert np.asarray(x).dtype == np.asarray(y).dtype
+    chk = S.spot_check_experiments(rec)
+    assert chk["identical"] and chk["max_abs_diff"] == 0.0
+
+
+def test_stored_experiments_have_the_chapters_parameters_and_reproduce():
+    import json
+    from pathlib import Path
+    imp, gap, compo, rec = S.load_chapter_experiments()
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/multiscale/02_policies.ipynb").read_text())
+    src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "SEEDS = 16" in src and "msp.load_chapter_experiments()" in src
+    assert rec.provenance["params"] == dict(
+        population_size=5000, n_communities=20, warmup=30, n_steps=50, n_seeds=16, seed=0,
+        gap_policies=["community_grants", "national_infrastructure", "targeted_welfare"],
+        composition_policies=["community_grants", "targeted_welfare"], couplings=[0.0, 0.5, 1.0])
+    # one cheap task: replica 0 of the gap experiment of the grants, bit for bit
+    g = S.gap_experiment({p.name: p for p in create_example_policies()}["community_grants"], population_size=5000,
+                         n_communities=20, warmup=30, n_steps=50, n_seeds=1, seed=0)
+    for k in ("d_approval", "d_between_var", "base_between_var"):
+        assert g[k][0] == gap["community_grants"][k][0]

@@ -17,6 +17,7 @@ from utacbook.models import ABMParams, EmergentBetaSimulator
 from utacbook.stats import extract_emergent_beta, midpoint_beta
 from utacbook.studies.rg import robust_beta as rb
 from utacbook.theory import GPRIME0, mean_field_beta, mean_field_emergent_beta, mean_field_response
+from _identity import assert_identical
 
 
 # ------------------------------------------------------------------ grids
@@ -351,3 +352,62 @@ def test_paired_ratio_and_slope_at_per_replica():
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+# --------------------------------------------------------------------------- the stored scans of the guide fits
+def test_load_guide_scans_gives_exactly_the_guide_fits(tmp_path):
+    from utacbook import stored
+    stored.compute("t_gs", "utacbook.studies.rg.robust_beta:guide_scans", data_dir=tmp_path, K_c=5.5,
+                   n_replicas=2, seed=3, lattice_size=8, n_steps=6, examples_lattice_size=8)
+    fits, ex, rec = rb.load_guide_scans("t_gs", data_dir=tmp_path)
+    sy = rb.systems()
+    for n, g in rb.chapter_grids(5.5).items():
+        live = rb.guide_fits(sy[n]["J"], sy[n]["T"], g, n_replicas=2, seed=3, lattice_size=8, n_steps=6)
+        assert type(fits[n]) is rb.GridFits
+        assert_identical(dict(live), dict(fits[n]), n)
+    for k in rb.EXAMPLES_CONDITIONS:
+        assert_identical(dict(rb.examples_fits(k, n_replicas=2, seed=3, lattice_size=8)), dict(ex[k]), k)
+    chk = rb.spot_check_guide_scans(rec, names=("LLM Training", "Honeybees"), examples=("range", "points"))
+    assert chk["identical"] and chk["max_abs_diff"] == 0.0
+
+
+def test_stored_guide_scans_have_the_chapters_parameters_and_reproduce():
+    import json
+    from pathlib import Path
+
+    import utacbook as ub
+    rec = ub.stored.load(rb.GUIDE_SCANS_NAME)
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/rg/10_robust_beta.ipynb").read_text())
+    src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    for text in ("SEED = 2025", "N_GRID = 4", "rb.load_guide_scans()"):
+        assert text in src, text
+    assert rec.provenance["params"] == dict(K_c=ub.stored.load("rg_critical_coupling")["K_c"], n_replicas=4,
+                                            seed=2025, lattice_size=64, n_steps=100, examples_lattice_size=None)
+    # one cheap task: replica 0 of the LLM system's scan, bit for bit
+    chk = rb.spot_check_guide_scans(rec, names=("LLM Training",), examples=())
+    assert chk["identical"], chk
+
+
+def test_midpoint_result_encoding_round_trip():
+    import json
+    r = midpoint_beta(0.8, 0.19, theta="find", bracket=(-3.0, 3.0), n_replicas=3, seed=5, lattice_size=8,
+                      n_steps=10, check_steps=2)
+    back = rb._decode_result(json.loads(json.dumps(rb._encode_result(r))))
+    assert repr(back) == repr(r) and back.to_dataframe().equals(r.to_dataframe())
+    for k in r.__dataclass_fields__:
+        x, y = getattr(r, k), getattr(back, k)
+        assert type(x) is type(y) and repr(x) == repr(y), k
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), k
+
+
+def test_stored_midpoint_studies_have_the_chapters_parameters_and_reproduce():
+    import json
+    from pathlib import Path
+    robust, free, halved, exact, rec = rb.load_midpoint_studies()
+    nb = json.loads((Path(__file__).resolve().parents[3] / "book/rg/10_robust_beta.ipynb").read_text())
+    src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "N_MID = 8" in src and "rb.load_midpoint_studies()" in src
+    assert rec.provenance["params"] == dict(n_replicas=8, seed=2025, check_steps=2, exact_T=[0.19, 0.5])
+    assert list(robust) == list(rb.systems()) and np.array_equal(halved.deltas, robust["LLM Training"].deltas / 2)
+    assert rb.spot_check_midpoints(robust, rec, name="Quantum Vacuum")["identical"]     # one system, bit for bit

@@ -407,3 +407,55 @@ def test_explorer_static_player_and_live_controls():
     with pytest.raises(ValueError, match="theta_err_pct"):
         explore_compatible_couplings(beta=20.0, theta=-0.3, theta_err_pct=0.0, static_values=(10.0,))
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- the stored hidden systems
+def test_hidden_measurements_and_identifiability_from_them():
+    cal = wb.Calibration(__import__("utacbook").stored.load(wb.STORED_NAME).values)
+    kw = dict(lattice_size=8, n_steps=20, n_replicas=4, time_replicas=3, time_burn=5, time_sweeps=20)
+    systems = [(0.6, 0.2), (0.3, 0.25)]
+    h = wb.hidden_measurements(systems, seed=11, **kw)
+    for i, (J, T) in enumerate(systems):
+        assert h["measurements"][i] == wb.measure_system(J, T, seed=11 + 2 * i, **kw)
+        runs = np.asarray(h["chi_time_runs"][i])
+        assert runs.mean() == h["measurements"][i]["chi_time"]
+    live = wb.identifiability_test(systems, cal, seed=11, **kw)
+    again = wb.identifiability_test(systems, cal, seed=11, measurements=h["measurements"])
+    assert wb.hidden_table(live, display=False) == wb.hidden_table(again, display=False)
+    for a, b in zip(live, again):
+        assert {k: a[k] for k in h["measurements"][0]} == {k: b[k] for k in h["measurements"][0]}
+        assert (a["z_theta"] == b["z_theta"]) and (a["z_chi"] == b["z_chi"])
+    with pytest.raises(ValueError):
+        wb.identifiability_test(systems[::-1], cal, seed=11, measurements=h["measurements"])
+    chk = wb.spot_check_hidden(h, index=1)
+    assert chk["identical"] and chk["max_rel_diff"] == 0.0
+
+
+def test_stored_hidden_systems_are_the_chapters_and_reproduce():
+    import utacbook as ub
+    rec = ub.stored.load("rg_what_beta_hidden")
+    kc = ub.stored.load("rg_critical_coupling")
+    cal = wb.Calibration(ub.stored.load(wb.STORED_NAME).values, K_c=kc["K_c"])
+    S = cal.settings
+    llm = ub.microscopic_to_beta_map()["LLM Training"]
+    beta_llm = float(cal.f(llm["J"] / llm["T"], err=True)[0]) / llm["T"]
+    hidden = wb.systems_with_equal_beta(beta_llm, (0.45, 2.25, 3.45, 4.65), cal) + [(llm["J"], llm["T"])]
+    assert rec.provenance["params"] == dict(systems=[[J, T] for J, T in hidden], seed=3101,
+                                            **{k: S[k] for k in ("lattice_size", "n_steps", "n_replicas",
+                                                                 "time_replicas", "time_burn", "time_sweeps")})
+    # one cheap part: the first two stationary-variance runs of the last system, bit for bit
+    m = rec["measurements"][-1]
+    _, _, runs = wb._time_variance(m["J"], m["T"], m["theta"], lattice_size=S["lattice_size"], n_replicas=2,
+                                   burn=S["time_burn"], sweeps=S["time_sweeps"], seed=m["seed"] + 1)
+    np.testing.assert_array_equal(runs, np.asarray(rec["chi_time_runs"][-1][:2]))
+
+
+def test_stored_logistic_fits_are_the_chapters_and_reproduce():
+    import utacbook as ub
+    rec = ub.stored.load("rg_what_beta_logistic")
+    K_c = ub.stored.load("rg_critical_coupling")["K_c"]
+    below = [n for n, d in ub.microscopic_to_beta_map().items() if d["J"] / d["T"] < K_c]
+    assert rec.provenance["params"] == dict(names=below, seed=2025)
+    assert rec.provenance["function"] == "utacbook.studies.rg.what_beta_measures:logistic_fit_beta_T"
+    first = below[0]                     # system i has the seed 2025 + i: a one-system call reproduces the first
+    assert wb.logistic_fit_beta_T([first], seed=2025)[first] == rec[first]

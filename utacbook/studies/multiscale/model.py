@@ -55,6 +55,7 @@ __all__ = ["replica_seeds", "run_replicas", "replica_task", "at_lengths", "mean_
            "half_coupling", "polarisation_measurements", "convergence", "convergence_measurements",
            "converged_conditions", "convergence_table", "plot_convergence", "plot_blocks",
            "feedback_off_params", "paired_measurements",
+           "chapter_studies", "load_chapter_studies", "spot_check_chapter_studies", "STUDIES_NAME",
            "SERIES", "FINAL_COMMUNITY", "CONVERGENCE_K", "SCAN_LENGTHS"]
 
 #: the per-step series :func:`run_replicas` records (variables over ``(replica, step)``):
@@ -313,7 +314,11 @@ def at_lengths(reps, lengths):
     Ls = [V.integer("lengths", L, low=1) for L in lengths]
     if not Ls or len(set(Ls)) != len(Ls) or max(Ls) > reps.sizes["step"]:
         raise ValueError(f"lengths must be distinct run lengths in 1..{reps.sizes['step']}, got {list(lengths)}")
-    sub = reps[list(SERIES)].sel(step=sorted(Ls)).rename(step="n_steps")
+    return _derived(reps[list(SERIES)].sel(step=sorted(Ls)).rename(step="n_steps"))
+
+
+def _derived(sub):
+    """The observables of :func:`at_lengths` from the :data:`SERIES` read at the run lengths."""
     b = sub["between_series"]
     out = sub.drop_vars("between_series")
     out["between_fraction"] = b
@@ -470,6 +475,11 @@ def coupling_scan(J_values=(0.0, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0), *, n_agen
     cp = _condition_scan("J", [float(j) for j in J], lambda j: {"coupling": j}, lengths=Ls,
                          n_steps=Ls[-1], client=client, n_agents=n_agents, n_communities=n_communities,
                          n_seeds=n_seeds, seed=seed, **params)
+    return _scan_result(cp, J, Ls)
+
+
+def _scan_result(cp, J, Ls):
+    """The dict of :func:`coupling_scan` from its checkpoints ``cp`` (J, replica, n_steps)."""
     fin = cp.sel(n_steps=Ls[-1])
     vals = {"between_fraction": fin["between_fraction"], "log10_ratio": fin["log10_ratio"],
             "approval": fin["approval"], "cohesion": fin["avg_cohesion"]}
@@ -1141,20 +1151,36 @@ def timescale_validity(couplings=(0.5, 1.0, 1.25, 1.4, 1.5, 2.0), *, steps=(50, 
         ``checkpoints``: :class:`xarray.Dataset` over ``(J, replica, n_steps)``
         of the paired differences slow - fast of every observable.
     """
-    import pandas as pd
-    import xarray as xr
     Js = [V.real("couplings", j) for j in couplings]
     Ts = [V.integer("steps", t, low=1) for t in steps]
     R = V.integer("n_seeds", n_seeds, low=2)
     Ls = sorted(set(Ts) | {V.integer("lengths", L, low=1) for L in (lengths or ())})
     names = list(TIMESCALE_OBSERVABLES)
-    d, raw, fm, diffs = {}, {}, {}, []
+    runs = []
     for J in Js:
-        kw = dict(n_agents=n_agents, n_communities=n_communities, n_steps=Ls[-1], n_seeds=R, seed=seed,
-                  client=client, coupling=J, **params)
-        fast = at_lengths(run_replicas(**kw), Ls)[names]
-        slow = at_lengths(run_replicas(meso_interval=meso_interval, macro_interval=macro_interval, **kw),
-                          Ls)[names]
+        fast, slow = _timescale_runs(J, Ls, n_agents=n_agents, n_communities=n_communities, n_seeds=R, seed=seed,
+                                     meso_interval=meso_interval, macro_interval=macro_interval, client=client,
+                                     **params)
+        runs.append((at_lengths(fast, Ls)[names], at_lengths(slow, Ls)[names]))
+    return _timescale_result(Js, Ts, Ls, R, runs)
+
+
+def _timescale_runs(J, Ls, *, n_agents, n_communities, n_seeds, seed, meso_interval, macro_interval, client=None,
+                    **params):
+    """The every-step and the slow runs of :func:`timescale_validity` at coupling ``J`` (run_replicas Datasets)."""
+    kw = dict(n_agents=n_agents, n_communities=n_communities, n_steps=Ls[-1], n_seeds=n_seeds, seed=seed,
+              client=client, coupling=J, **params)
+    return (run_replicas(**kw),
+            run_replicas(meso_interval=meso_interval, macro_interval=macro_interval, **kw))
+
+
+def _timescale_result(Js, Ts, Ls, R, runs):
+    """The dict of :func:`timescale_validity` from the (fast, slow) checkpoints at every coupling."""
+    import pandas as pd
+    import xarray as xr
+    names = list(TIMESCALE_OBSERVABLES)
+    d, raw, fm, diffs = {}, {}, {}, []
+    for J, (fast, slow) in zip(Js, runs):
         diffs.append(slow - fast)
         for T in Ls:
             d[(J, T)], raw[(J, T)], fm[(J, T)] = {}, {}, {}
@@ -1221,6 +1247,11 @@ def downward_causation(*, trusts=(0.2, 0.8), n_agents=1000, n_communities=10, n_
     cp = _condition_scan("tau", [float(t) for t in tr], lambda t: {"initial_trust": t}, lengths=Ls,
                          n_steps=Ls[-1], client=client, n_agents=n_agents, n_communities=n_communities,
                          n_seeds=n_seeds, seed=seed, **params)
+    return _downward_result(cp, tr, Ls, params)
+
+
+def _downward_result(cp, tr, Ls, params):
+    """The dict of :func:`downward_causation` from its checkpoints ``cp`` (tau, replica, n_steps)."""
     fin = cp.sel(n_steps=Ls[-1])
     teff = [GovernmentMultiscaleModel(1, 1, initial_trust=float(t), **params).effective_temperature for t in tr]
     out = {"trust": tr, "T_eff": np.array(teff)}
@@ -1362,6 +1393,175 @@ def memory_per_citizen(*, N_values=(50_000, 100_000, 200_000), n_communities=10,
     expo = np.polyfit(np.log(np.array(Ns, float)), np.log(np.array(b, float)), 1)[0]
     return {"N": np.array(Ns), "bytes": np.array(b), "slope": float(slope),
             "intercept": float(icpt), "exponent": float(expo)}
+
+
+# ------------------------------------------------------------ stored studies
+#: the stored result (``book/data/<name>.json``) of :func:`chapter_studies` that the chapter loads
+STUDIES_NAME = "ms_model_studies"
+
+#: the series :func:`chapter_studies` stores for the timescale runs (those behind :data:`TIMESCALE_OBSERVABLES`)
+_TS_SERIES = ("avg_satisfaction", "micro_std", "between_series", "avg_cohesion", "trust")
+
+
+def _stored_series(cp, names=SERIES):
+    """Arrays (condition, replica, n_steps) of the series ``names`` behind :func:`at_lengths` checkpoints ``cp``."""
+    dims = [d for d in cp["between_fraction"].dims if d not in ("replica", "n_steps")] + ["replica", "n_steps"]
+    return {k: cp["between_fraction" if k == "between_series" else k].transpose(*dims).values for k in names}
+
+
+def _checkpoints_from(dim, values, Ls, arrays):
+    """The checkpoints Dataset of :func:`at_lengths` over ``(dim, replica, n_steps)`` from stored series."""
+    import pandas as pd
+    import xarray as xr
+    arrs = {k: np.asarray(v, dtype=float) for k, v in arrays.items()}
+    R = next(iter(arrs.values())).shape[1]
+    sub = xr.Dataset({k: ((dim, "replica", "n_steps"), a) for k, a in arrs.items()},
+                     coords={dim: pd.Index(list(values), name=dim), "replica": np.arange(R),
+                             "n_steps": np.array(Ls)})
+    return _derived(sub)
+
+
+def chapter_studies(*, couplings, timescale_couplings, timescale_steps, lengths, trusts, n_agents=1000,
+                    n_communities=10, n_seeds=12, seed=0, meso_interval=5, macro_interval=10):
+    """The chapter's four long scans, for a stored result: their runs read at the run lengths.
+
+    Runs, with the same replica seeds: :func:`coupling_scan` over ``couplings`` with the
+    model's parameters and with :func:`feedback_off_params` (the scan without the trust
+    feedback); :func:`timescale_validity` over ``timescale_couplings`` (the every-step and the
+    slow schedule); :func:`downward_causation` at ``trusts``.  Every run is
+    ``max(lengths)`` steps long.  Only the runs are stored; :func:`load_chapter_studies` builds
+    the four functions' results from them with the functions' own code, so they are exactly
+    what the four calls return; :func:`spot_check_chapter_studies` re-runs a part.
+
+    Parameters
+    ----------
+    couplings : sequence of float
+        The couplings of both coupling scans.
+    timescale_couplings : sequence of float
+        The couplings of :func:`timescale_validity`.
+    timescale_steps : sequence of int
+        Its judged run lengths (``steps``).
+    lengths : sequence of int
+        The run lengths at which every scan is read (the longest is the run length).
+    trusts : sequence of float
+        The frozen trusts of :func:`downward_causation`.
+    n_agents, n_communities, n_seeds, seed
+        As :func:`run_replicas` (every study).
+    meso_interval, macro_interval : int
+        The slow schedule of :func:`timescale_validity`.
+
+    Returns
+    -------
+    dict
+        The arguments, ``off_params`` (:func:`feedback_off_params`), and for ``scan``, ``off``
+        and ``downward`` the series of :data:`SERIES` at the run lengths (``between_series``
+        read as the between share), each an array (condition, replica, run length);
+        ``timescale_fast`` and ``timescale_slow``: the same for the series behind
+        :data:`TIMESCALE_OBSERVABLES`, at the run lengths and ``timescale_steps``.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import model as msm
+    >>> out = msm.chapter_studies(couplings=[0.0, 1.0], timescale_couplings=[1.0], timescale_steps=[5],
+    ...                           lengths=[4, 8], trusts=[0.2, 0.8], n_agents=100, n_communities=2,
+    ...                           n_seeds=2, seed=1)
+    >>> out["scan"]["between_series"].shape, out["timescale_fast"]["trust"].shape
+    ((2, 2, 2), (1, 2, 3))
+    """
+    Ls = _lengths(lengths, max(lengths))
+    common = dict(n_agents=n_agents, n_communities=n_communities, n_seeds=n_seeds, seed=seed)
+    off_params = feedback_off_params()
+    scan = coupling_scan(couplings, n_steps=Ls[-1], lengths=Ls, **common)
+    off = coupling_scan(couplings, n_steps=Ls[-1], lengths=Ls, **common, **off_params)
+    dc = downward_causation(trusts=trusts, n_steps=Ls[-1], lengths=Ls, **common)
+    Ts = [V.integer("timescale_steps", t, low=1) for t in timescale_steps]
+    Lts = sorted(set(Ts) | set(Ls))
+    fast, slow = [], []
+    for J in timescale_couplings:
+        f, s = _timescale_runs(V.real("timescale_couplings", J), Lts, meso_interval=meso_interval,
+                               macro_interval=macro_interval, **common)
+        fast.append(_stored_series(at_lengths(f, Lts), _TS_SERIES))
+        slow.append(_stored_series(at_lengths(s, Lts), _TS_SERIES))
+    return {"couplings": [float(j) for j in couplings], "timescale_couplings": [float(j) for j in timescale_couplings],
+            "timescale_steps": Ts, "lengths": Ls, "trusts": [float(t) for t in trusts], "n_agents": n_agents,
+            "n_communities": n_communities, "n_seeds": n_seeds, "seed": seed, "meso_interval": meso_interval,
+            "macro_interval": macro_interval, "off_params": off_params,
+            "scan": _stored_series(scan["checkpoints"]), "off": _stored_series(off["checkpoints"]),
+            "downward": _stored_series(dc["checkpoints"]),
+            "timescale_fast": {k: np.stack([x[k] for x in fast]) for k in _TS_SERIES},
+            "timescale_slow": {k: np.stack([x[k] for x in slow]) for k in _TS_SERIES}}
+
+
+def load_chapter_studies(name=STUDIES_NAME, *, data_dir=None):
+    """A stored :func:`chapter_studies`, analysed: the results of the four studies and the record.
+
+    Returns
+    -------
+    dict
+        ``scan`` and ``off`` (as :func:`coupling_scan` returns them), ``valid`` (as
+        :func:`timescale_validity`), ``downward`` (as :func:`downward_causation`), each exactly
+        the result of the recorded call, and ``record`` (the :class:`utacbook.stored.StoredResult`).
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import model as msm
+    >>> st = msm.load_chapter_studies()
+    >>> st["scan"]["checkpoints"]["between_fraction"].dims, st["record"].provenance["params"]["seed"]
+    (('J', 'replica', 'n_steps'), 2026)
+    """
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    Ls = [int(L) for L in rec["lengths"]]
+    J = V.real_array("couplings", rec["couplings"], ndim=1, min_len=1)
+    out = {key: _scan_result(_checkpoints_from("J", [float(j) for j in J], Ls, rec[key]), J, Ls)
+           for key in ("scan", "off")}
+    tr = V.real_array("trusts", rec["trusts"], ndim=1, min_len=2)
+    out["downward"] = _downward_result(_checkpoints_from("tau", [float(t) for t in tr], Ls, rec["downward"]), tr,
+                                       Ls, {"trust_rate": 0.0})
+    Js = [V.real("couplings", j) for j in rec["timescale_couplings"]]
+    Ts = [int(t) for t in rec["timescale_steps"]]
+    Lts = sorted(set(Ts) | set(Ls))
+    names = list(TIMESCALE_OBSERVABLES)
+    runs = [tuple(_checkpoints_from("J", [J], Lts, {k: np.asarray(rec[side][k])[i:i + 1] for k in _TS_SERIES})
+                  .isel(J=0, drop=True)[names] for side in ("timescale_fast", "timescale_slow"))
+            for i, J in enumerate(Js)]
+    out["valid"] = _timescale_result(Js, Ts, Lts, int(rec["n_seeds"]), runs)
+    out["record"] = rec
+    return out
+
+
+def spot_check_chapter_studies(rec, *, coupling=1.5, trust_index=0):
+    """Re-run replica 0 of every study of a stored :func:`chapter_studies` at one condition.
+
+    Replica 0 of :func:`run_replicas` has the seed ``replica_seeds(seed)[0]`` whatever
+    ``n_seeds`` is, so a one-replica call reproduces it bit for bit: here at ``coupling``
+    in both coupling scans and in both schedules of the timescale runs, and at the trust
+    ``trusts[trust_index]`` of the downward study (five runs).
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool: every re-run value equal to the stored one, bit for bit), ``n_runs``,
+        ``n_values`` (values compared), ``max_abs_diff``.
+    """
+    kw = dict(n_agents=rec["n_agents"], n_communities=rec["n_communities"], n_seeds=1, seed=rec["seed"])
+    Ls = [int(L) for L in rec["lengths"]]
+    Lts = sorted(set(int(t) for t in rec["timescale_steps"]) | set(Ls))
+    J, t = float(coupling), float(rec["trusts"][trust_index])
+    i, i_ts = list(rec["couplings"]).index(J), list(rec["timescale_couplings"]).index(J)
+    runs = [("scan", i, Ls, SERIES, run_replicas(n_steps=Ls[-1], coupling=J, **kw)),
+            ("off", i, Ls, SERIES, run_replicas(n_steps=Ls[-1], coupling=J, **kw, **rec["off_params"])),
+            ("downward", trust_index, Ls, SERIES,
+             run_replicas(n_steps=Ls[-1], trust_rate=0.0, initial_trust=t, **kw))]
+    fast, slow = _timescale_runs(J, Lts, meso_interval=rec["meso_interval"], macro_interval=rec["macro_interval"],
+                                 **kw)
+    runs += [("timescale_fast", i_ts, Lts, _TS_SERIES, fast), ("timescale_slow", i_ts, Lts, _TS_SERIES, slow)]
+    pairs = [(v[0], np.asarray(rec[key][k])[idx, 0])
+             for key, idx, L, names, r in runs for k, v in _stored_series(at_lengths(r, L), names).items()]
+    new = np.concatenate([np.ravel(a) for a, _ in pairs])
+    old = np.concatenate([np.ravel(b) for _, b in pairs])
+    return {"identical": bool(np.array_equal(new, old)), "n_runs": len(runs), "n_values": int(new.size),
+            "max_abs_diff": float(np.max(np.abs(new - old)))}
 
 
 def explore_model(*, coupling=1.0, noise=0.3, n_communities=10, n_agents=1000, n_steps=50,

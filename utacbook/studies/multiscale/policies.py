@@ -65,7 +65,9 @@ __all__ = ["finite_mean_sem", "cross_scale_replicas", "transition_counts", "poli
            "decomposition_measurements", "plot_decomposition", "MODELS", "MULTISCALE_ONLY",
            "ALPHA_3SIGMA", "ThreeSigma", "counterpart", "counterpart_targets", "paired_change",
            "one_community_policy_task", "kappa_error_check", "community_resources", "bound",
-           "error_digits"]
+           "error_digits", "prediction_sweeps", "load_policy_predictions", "spot_check_predictions",
+           "PREDICTIONS_NAME", "chapter_experiments", "load_chapter_experiments", "spot_check_experiments",
+           "EXPERIMENTS_NAME"]
 
 TYPES = ("micro", "meso", "macro", "cross_scale")
 PAIRS = ("micro_meso", "meso_macro", "micro_macro")
@@ -860,11 +862,9 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
                     | {"cohesion_halves": ("half",)}, client)
     ms = ms.assign_coords(policy=[d["name"] for d in pols])
     kappa = finite_mean_sem(ms["cohesion"].values)
-    halves = ms["cohesion_halves"].values
     default = float(GovernmentSimulation.__init__.__kwdefaults__["cohesion"])
     cohesions = [default, kappa[0], max(kappa[0] - dk, 0.0), min(kappa[0] + dk, 1.0)]
     one = ss = None
-    one_k = one_drift = (math.nan, math.nan)
     if single_pols:
         names = [d["name"] for d in single_pols]
         one = _sweep_run(one_community_policy_task, R, s,
@@ -874,9 +874,6 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
                                                   "trust_change", "cohesion_change")}
                          | {"cohesion_halves": ("half",)}, client)
         one = one.assign_coords(policy=names)
-        one_k = finite_mean_sem(one["cohesion"].values)
-        h1 = one["cohesion_halves"].values
-        one_drift = finite_mean_sem(h1[:, 1] - h1[:, 0])
         ss = _sweep_run(single_scale_policy_task, R, s,
                         dict(population_size=N, warmup=warmup, n_steps=n_steps, cohesions=cohesions,
                              policies=single_pols, n_communities=C),
@@ -884,6 +881,20 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
                                                          "satisfaction_change_error", "trust_change")},
                         client)
         ss = ss.assign_coords(kappa=cohesions, policy=names)
+    return _predictions_result(ms, one, ss, pols, single_pols, R)
+
+
+def _predictions_result(ms, one, ss, pols, single_pols, R):
+    """The dict of :func:`policy_predictions` from its three sweeps (``one``, ``ss`` None without single-scale
+    policies)."""
+    kappa = finite_mean_sem(ms["cohesion"].values)
+    halves = ms["cohesion_halves"].values
+    default = float(GovernmentSimulation.__init__.__kwdefaults__["cohesion"])
+    one_k = one_drift = (math.nan, math.nan)
+    if single_pols:
+        one_k = finite_mean_sem(one["cohesion"].values)
+        h1 = one["cohesion_halves"].values
+        one_drift = finite_mean_sem(h1[:, 1] - h1[:, 0])
         for other in (ss, one):
             if not np.array_equal(other["task_seed"].values, ms["task_seed"].values):  # pragma: no cover
                 raise RuntimeError("the sweeps gave the replicas different seeds")
@@ -894,6 +905,74 @@ def policy_predictions(*, population_size=5000, n_communities=20, warmup=30, n_s
             "single_scale_policies": [d["name"] for d in single_pols],
             "counterparts": [d["name"] for d in single_pols if d["scale"] == "community"],
             "n_seeds": R, "seeds": ms["task_seed"].values.copy()}
+
+
+#: the stored result of :func:`prediction_sweeps` that the chapter loads
+PREDICTIONS_NAME = "ms_policies_predictions"
+
+
+def prediction_sweeps(*, population_size=5000, n_communities=20, warmup=30, n_steps=50, n_seeds=16, seed=0):
+    """The three sweeps of :func:`policy_predictions` (example policies), for a stored result.
+
+    Runs ``policy_predictions(...)`` with :func:`utacbook.models.create_example_policies` and
+    returns its sweeps as ``xarray.Dataset.to_dict(data="list")``; :func:`load_policy_predictions`
+    builds the Datasets back (identical, provenance included) and the rest of the result with
+    :func:`policy_predictions`' own code; :func:`spot_check_predictions` re-runs replica 0.
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import policies as msp
+    >>> out = msp.prediction_sweeps(population_size=200, n_communities=4, warmup=3, n_steps=4, n_seeds=2)
+    >>> sorted(out["sweeps"]), out["n_seeds"]
+    (['multiscale', 'one_community', 'single'], 2)
+    """
+    kw = dict(population_size=population_size, n_communities=n_communities, warmup=warmup, n_steps=n_steps,
+              n_seeds=n_seeds, seed=seed)
+    pred = policy_predictions(**kw)
+    return {**kw, "sweeps": {k: pred[k].to_dict(data="list") for k in ("multiscale", "one_community", "single")}}
+
+
+def load_policy_predictions(name=PREDICTIONS_NAME, *, data_dir=None):
+    """A stored :func:`prediction_sweeps`: ``(pred, record)``, ``pred`` exactly what
+    :func:`policy_predictions` returns for the recorded call."""
+    import xarray as xr
+
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    sw = {k: xr.Dataset.from_dict(d) for k, d in rec["sweeps"].items()}
+    pols = _policy_dicts(None)
+    C = int(rec["n_communities"])
+    single_pols = [d for d in pols if d["scale"] != "community" or C > 1]
+    return _predictions_result(sw["multiscale"], sw["one_community"], sw["single"], pols, single_pols,
+                               int(rec["n_seeds"])), rec
+
+
+def spot_check_predictions(pred, rec, *, replica=0):
+    """Re-run one replica of the three sweeps of a stored :func:`prediction_sweeps` (its task seed).
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool: every number of the replica equal, bit for bit), ``n_values``, ``max_abs_diff``.
+    """
+    kw = {k: int(rec[k]) for k in ("population_size", "warmup", "n_steps")}
+    C = int(rec["n_communities"])
+    pols = _policy_dicts(None)
+    single = [d for d in pols if d["name"] in pred["single_scale_policies"]]
+    s = int(pred["seeds"][replica])
+    runs = [("multiscale", multiscale_policy_task(n_communities=C, policies=pols, seed=s, **kw)),
+            ("one_community", one_community_policy_task(n_communities=C, policies=single, seed=s, **kw)),
+            ("single", single_scale_policy_task(cohesions=[float(x) for x in pred["single"]["kappa"].values],
+                                                policies=single, seed=s, n_communities=C, **kw))]
+    new, old = [], []
+    for key, out in runs:
+        ds = pred[key].isel(replica=replica)
+        for k, x in out.items():
+            new.append(np.ravel(np.asarray(x, dtype=float)))
+            old.append(np.ravel(ds[k].values.astype(float)))
+    new, old = np.concatenate(new), np.concatenate(old)
+    return {"identical": bool(np.array_equal(new, old)), "n_values": int(new.size),
+            "max_abs_diff": float(np.max(np.abs(new - old)))}
 
 
 def _local_slope(ss, name, q):
@@ -1541,6 +1620,83 @@ def composition_null(policy, *, couplings=(0.0, 0.5, 1.0), population_size=5000,
             out["d_targeted"][i, r], out["d_untargeted"][i, r] = dT, dU
     out["J"] = Js
     return out
+
+
+#: the stored result of :func:`chapter_experiments` that the chapter loads
+EXPERIMENTS_NAME = "ms_policies_experiments"
+
+
+def chapter_experiments(*, population_size=5000, n_communities=20, warmup=30, n_steps=50, n_seeds=16, seed=0,
+                        gap_policies=("community_grants", "national_infrastructure", "targeted_welfare"),
+                        composition_policies=("community_grants", "targeted_welfare"), couplings=(0.0, 0.5, 1.0)):
+    """The chapter's paired policy experiments, for a stored result.
+
+    :func:`policy_impacts` (the example policies), :func:`gap_experiment` of each of
+    ``gap_policies`` and :func:`composition_null` of each of ``composition_policies`` at
+    ``couplings``, all with the same settings (policies by name from
+    :func:`utacbook.models.create_example_policies`).  :func:`load_chapter_experiments` turns
+    the stored lists back into the arrays the functions return;
+    :func:`spot_check_experiments` re-runs replica 0 of each.
+
+    Returns
+    -------
+    dict
+        The arguments and ``impacts``, ``gap`` (name -> result), ``composition`` (name -> result).
+
+    Examples
+    --------
+    >>> from utacbook.studies.multiscale import policies as msp
+    >>> out = msp.chapter_experiments(population_size=200, n_communities=4, warmup=2, n_steps=3, n_seeds=2,
+    ...                               gap_policies=("community_grants",), composition_policies=())
+    >>> sorted(out["gap"]), out["impacts"]["public_health"]["micro_mean"].shape
+    (['community_grants'], (2,))
+    """
+    P = {p.name: p for p in create_example_policies()}
+    kw = dict(population_size=population_size, n_communities=n_communities, warmup=warmup, n_steps=n_steps,
+              n_seeds=n_seeds, seed=seed)
+    return {**kw, "gap_policies": list(gap_policies), "composition_policies": list(composition_policies),
+            "couplings": [float(J) for J in couplings], "impacts": policy_impacts(**kw),
+            "gap": {n: gap_experiment(P[n], **kw) for n in gap_policies},
+            "composition": {n: composition_null(P[n], couplings=couplings, **kw) for n in composition_policies}}
+
+
+def load_chapter_experiments(name=EXPERIMENTS_NAME, *, data_dir=None):
+    """A stored :func:`chapter_experiments`: ``(impacts, gap, composition, record)``, with the arrays and
+    floats that :func:`policy_impacts`, :func:`gap_experiment` and :func:`composition_null` return."""
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    arr = lambda d: {k: np.array(x, dtype=float) if isinstance(x, list) else x for k, x in d.items()}  # noqa: E731
+    return ({n: arr(d) for n, d in rec["impacts"].items()}, {n: arr(d) for n, d in rec["gap"].items()},
+            {n: arr(d) for n, d in rec["composition"].items()}, rec)
+
+
+def spot_check_experiments(rec):
+    """Re-run replica 0 of every experiment of a stored :func:`chapter_experiments` and compare bit for bit.
+
+    Replica r of these functions uses the seed ``seed + r`` (and, in :func:`composition_null`,
+    the random targets of ``[seed + r, 7]``), so a one-replica call reproduces replica 0.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``n_values``, ``max_abs_diff``.
+    """
+    P = {p.name: p for p in create_example_policies()}
+    kw = {k: int(rec[k]) for k in ("population_size", "n_communities", "warmup", "n_steps", "seed")}
+    kw["n_seeds"] = 1
+    pairs = []
+    for n, d in policy_impacts(**kw).items():
+        pairs += [(x, np.asarray(rec["impacts"][n][k])[:1]) for k, x in d.items()]
+    for n in rec["gap_policies"]:
+        g = gap_experiment(P[n], **kw)
+        pairs += [(g[k], np.asarray(rec["gap"][n][k])[:1]) for k in ("d_approval", "d_between_var", "base_between_var")]
+    for n in rec["composition_policies"]:
+        c = composition_null(P[n], couplings=rec["couplings"], **kw)
+        pairs += [(c[k], np.asarray(rec["composition"][n][k])[:, :1]) for k in c if k != "J"]
+    new = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a, _ in pairs])
+    old = np.concatenate([np.ravel(np.asarray(b, dtype=float)) for _, b in pairs])
+    return {"identical": bool(np.array_equal(new, old)), "n_values": int(new.size),
+            "max_abs_diff": float(np.max(np.abs(new - old)))}
 
 
 def composition_measurements(results, *, reference=0.0):

@@ -32,7 +32,8 @@ __all__ = [
     "GUIDE_SPACING", "DIFFERS_BY", "systems", "grid", "grid_name", "grid_phase", "phase_grid", "spacing_grids",
     "guide_fits", "GridFits", "examples_fits", "robust_table", "fixed_delta_study", "relative_change", "crn_gain",
     "slope_at", "paired_ratio", "format_pct", "table_frame", "claims", "judge", "plot_spacing", "plot_alignment",
-    "plot_above_kc", "BASE", "HALFWAY",
+    "plot_above_kc", "BASE", "HALFWAY", "chapter_grids", "guide_scans", "load_guide_scans", "spot_check_guide_scans",
+    "GUIDE_SCANS_NAME", "midpoint_studies", "load_midpoint_studies", "spot_check_midpoints", "MIDPOINTS_NAME",
 ]
 
 #: the guide's scan grid (R_min, R_max, n_points)
@@ -238,11 +239,16 @@ def guide_fits(J, T, grids, *, n_replicas=4, seed=2025, lattice_size=64, n_steps
     (9, (2,))
     """
     from utacbook.models import scan_field
-    from utacbook.stats import extract_emergent_beta
-    from utacbook.theory import mean_field_response
     J = v.real("J", J)
     T = v.real("T", T, positive=True)
     R = v.integer("n_replicas", n_replicas, low=2)
+    fields, keys, h_keys, h = _guide_fields(grids)
+    res = scan_field(J, T, h, lattice_size=lattice_size, n_steps=n_steps, n_replicas=R, seed=seed)
+    return _guide_fit(J, T, fields, keys, h_keys, h, res["sigma"], R, lattice_size, n_steps, res["seed"])
+
+
+def _guide_fields(grids):
+    """The fields of :func:`guide_fits`: (name -> fields, name -> rounded keys, sorted keys, fields run)."""
     if not isinstance(grids, dict) or not grids:
         raise TypeError("grids must be a non-empty dict name -> fields or (R_min, R_max, n_points)")
     fields = {}
@@ -258,11 +264,16 @@ def guide_fits(J, T, grids, *, n_replicas=4, seed=2025, lattice_size=64, n_steps
             first.setdefault(k, x)
     h_keys = np.array(sorted(first))
     h = np.array([first[k] for k in h_keys])                      # run at the fields themselves
-    res = scan_field(J, T, h, lattice_size=lattice_size, n_steps=n_steps, n_replicas=R, seed=seed)
-    sig = res["sigma"]
+    return fields, keys, h_keys, h
+
+
+def _guide_fit(J, T, fields, keys, h_keys, h, sig, R, lattice_size, n_steps, seed):
+    """The :class:`GridFits` of :func:`guide_fits` from the responses ``sig`` (R, len(h)) of its scan."""
+    from utacbook.stats import extract_emergent_beta
+    from utacbook.theory import mean_field_response
     out = GridFits(names=list(fields), grids=fields, betas={}, thetas={}, r2={}, grid_limited={}, beta_mf={},
                    h=h, sigma=sig, J=J, T=T, n_replicas=R, lattice_size=lattice_size, n_steps=n_steps,
-                   seed=res["seed"])
+                   seed=seed)
     for name, f in fields.items():
         idx = np.searchsorted(h_keys, keys[name])
         fits = [extract_emergent_beta(f, sig[r, idx]) for r in range(R)]
@@ -297,6 +308,122 @@ def examples_fits(key, *, n_replicas=4, seed=2025, lattice_size=None):
     return guide_fits(0.8, 0.19, c["grids"], n_replicas=n_replicas, seed=seed, lattice_size=L, n_steps=c["n_steps"])
 
 
+def chapter_grids(K_c):
+    """The grids of the chapter's guide fits: system name -> {grid name: grid}.
+
+    The LLM system: :func:`spacing_grids`; the other systems below ``K_c``: :data:`ISSUE_GRIDS`;
+    above: the guide's grid alone; Honeybees and Climate AMOC also a grid with Θ = −J/2
+    halfway between grid points (:data:`HALFWAY`).
+    """
+    K_c = v.real("K_c", K_c, positive=True)
+    out = {}
+    for name, d in systems().items():
+        if name == "LLM Training":
+            grids = spacing_grids()
+        elif d["K"] < K_c:
+            grids = dict(ISSUE_GRIDS)
+        else:
+            grids = {BASE: GUIDE_GRID}
+        if name in ("Honeybees", "Climate AMOC"):
+            grids[HALFWAY] = phase_grid(-d["J"] / 2, 0.5)
+        out[name] = grids
+    return out
+
+
+#: the stored result of :func:`guide_scans` that the chapter loads
+GUIDE_SCANS_NAME = "rg_robust_beta_guide_scans"
+
+
+def guide_scans(*, K_c, n_replicas=4, seed=2025, lattice_size=64, n_steps=100, examples_lattice_size=None):
+    """The scans behind the chapter's guide fits, for a stored result.
+
+    :func:`guide_fits` of every system on its grids of :func:`chapter_grids` (``K_c``), and
+    :func:`examples_fits` for every key of :data:`EXAMPLES_CONDITIONS`, all with ``n_replicas``
+    and ``seed`` (``lattice_size`` and ``n_steps`` are those of the systems' scans; the examples keep
+    their conditions' unless ``examples_lattice_size`` is given).  Only the simulated responses are
+    stored; :func:`load_guide_scans` repeats the
+    fits on them with :func:`guide_fits`' own code, so it returns exactly what the calls
+    return; :func:`spot_check_guide_scans` re-runs a part.
+
+    Returns
+    -------
+    dict
+        The arguments; ``fits``: system name -> ``sigma`` (n_replicas, number of fields) and
+        ``seed``; ``examples``: key -> the same.
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg import robust_beta as rb
+    >>> out = rb.guide_scans(K_c=5.5, n_replicas=2, lattice_size=8, n_steps=5, examples_lattice_size=8)
+    >>> sorted(out["examples"]), len(out["fits"]["LLM Training"]["sigma"])
+    (['points', 'range'], 2)
+    """
+    fits = {name: guide_fits(d["J"], d["T"], chapter_grids(K_c)[name], n_replicas=n_replicas, seed=seed,
+                             lattice_size=lattice_size, n_steps=n_steps) for name, d in systems().items()}
+    ex = {k: examples_fits(k, n_replicas=n_replicas, seed=seed, lattice_size=examples_lattice_size)
+          for k in EXAMPLES_CONDITIONS}
+    part = lambda f: {"sigma": f["sigma"], "seed": f["seed"]}   # noqa: E731
+    return {"K_c": K_c, "n_replicas": n_replicas, "seed": seed, "lattice_size": lattice_size, "n_steps": n_steps,
+            "examples_lattice_size": examples_lattice_size, "fits": {n: part(f) for n, f in fits.items()},
+            "examples": {k: part(f) for k, f in ex.items()}}
+
+
+def _examples_lattice(key, lattice_size):
+    return EXAMPLES_CONDITIONS[key]["lattice_size"] if lattice_size is None else int(lattice_size)
+
+
+def load_guide_scans(name=GUIDE_SCANS_NAME, *, data_dir=None):
+    """A stored :func:`guide_scans`, fitted: ``(fits, examples, record)``.
+
+    ``fits``: system name -> :class:`GridFits` (as ``guide_fits(J, T, chapter_grids(K_c)[name], ...)``),
+    ``examples``: key -> :class:`GridFits` (as :func:`examples_fits`), exactly what the calls return.
+    """
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    R, L, n_steps = int(rec["n_replicas"]), int(rec["lattice_size"]), int(rec["n_steps"])
+    sy, grids = systems(), chapter_grids(rec["K_c"])
+
+    def fit(J, T, g, part, lattice_size, steps):
+        fields, keys, h_keys, h = _guide_fields(g)
+        return _guide_fit(v.real("J", J), v.real("T", T, positive=True), fields, keys, h_keys, h,
+                          np.asarray(part["sigma"], dtype=float), R, lattice_size, steps, part["seed"])
+
+    fits = {n: fit(sy[n]["J"], sy[n]["T"], grids[n], rec["fits"][n], L, n_steps) for n in sy}
+    ex = {k: fit(0.8, 0.19, c["grids"], rec["examples"][k], _examples_lattice(k, rec["examples_lattice_size"]),
+                 c["n_steps"])
+          for k, c in EXAMPLES_CONDITIONS.items()}
+    return fits, ex, rec
+
+
+def spot_check_guide_scans(rec, *, names=("LLM Training",), examples=("range",)):
+    """Re-run replica 0 of the scans of some systems and examples of a stored :func:`guide_scans`.
+
+    :func:`utacbook.models.scan_field` gives replica 0 the opening streams of its seed, so a
+    one-replica scan of the same fields reproduces it bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool), ``n_fields`` (responses compared), ``max_abs_diff``.
+    """
+    from utacbook.models import scan_field
+    sy, grids = systems(), chapter_grids(rec["K_c"])
+    L, n_steps = int(rec["lattice_size"]), int(rec["n_steps"])
+    jobs = [(sy[n]["J"], sy[n]["T"], grids[n], rec["fits"][n], L, n_steps) for n in names]
+    jobs += [(0.8, 0.19, EXAMPLES_CONDITIONS[k]["grids"], rec["examples"][k],
+              _examples_lattice(k, rec["examples_lattice_size"]), EXAMPLES_CONDITIONS[k]["n_steps"])
+             for k in examples]
+    new, old = [], []
+    for J, T, g, part, lattice_size, steps in jobs:
+        h = _guide_fields(g)[3]
+        new.append(scan_field(J, T, h, lattice_size=lattice_size, n_steps=steps, n_replicas=1, seed=rec["seed"],
+                              progress=False)["sigma"][0])
+        old.append(np.asarray(part["sigma"], dtype=float)[0])
+    new, old = np.concatenate(new), np.concatenate(old)
+    return {"identical": bool(np.array_equal(new, old)), "n_fields": int(new.size),
+            "max_abs_diff": float(np.max(np.abs(new - old)))}
+
+
 # ------------------------------------------------------------------- the midpoint slope
 
 
@@ -318,6 +445,93 @@ def robust_table(names=None, *, n_replicas=8, seed=2025, lattice_size=64, n_step
         out[n] = midpoint_beta(sy[n]["J"], sy[n]["T"], theta=theta, n_replicas=n_replicas, seed=seed,
                                lattice_size=lattice_size, n_steps=n_steps, check_steps=check_steps)
     return out
+
+
+#: the stored result of :func:`midpoint_studies` that the chapter loads
+MIDPOINTS_NAME = "rg_robust_beta_midpoints"
+
+_TEXT_FIELDS = ("theta_method", "diagnosis")
+_ARRAY_FIELDS = ("deltas", "slopes", "slopes_err", "replica_slopes", "replica_betas")
+
+
+def _encode_result(r):
+    """A :class:`utacbook.stats.MidpointBetaResult` as JSON values (non-finite floats as strings, NumPy scalars
+    tagged with their type)."""
+    def enc(x):
+        if isinstance(x, (list, tuple)):
+            return [enc(y) for y in x]
+        if isinstance(x, np.generic):                 # a NumPy scalar keeps its type
+            return {"numpy": x.dtype.name, "value": enc(x.item())}
+        if isinstance(x, float) and not math.isfinite(x):
+            return repr(x)
+        return x
+    return {k: (x if k in _TEXT_FIELDS else enc(x)) for k, x in r.to_dict().items()}
+
+
+def _decode_result(d):
+    """The :class:`utacbook.stats.MidpointBetaResult` of :func:`_encode_result`."""
+    from utacbook.stats import MidpointBetaResult
+
+    def dec(x):
+        if isinstance(x, list):
+            return [dec(y) for y in x]
+        if isinstance(x, dict):
+            return np.dtype(x["numpy"]).type(dec(x["value"]))
+        return float(x) if isinstance(x, str) else x
+    kw = {k: (x if k in _TEXT_FIELDS else dec(x)) for k, x in d.items()}
+    for k in _ARRAY_FIELDS:
+        kw[k] = np.asarray(kw[k], dtype=float)
+    kw["h_quartiles"] = tuple(kw["h_quartiles"])
+    return MidpointBetaResult(**kw)
+
+
+def midpoint_studies(*, n_replicas=8, seed=2025, check_steps=2, exact_T=(0.19, 0.5)):
+    """The chapter's midpoint slopes, for a stored result.
+
+    :func:`robust_table` (every system, ``n_replicas``, ``seed``, ``check_steps``) and, with
+    :func:`utacbook.stats.midpoint_beta` at its defaults otherwise, the LLM system (J = 0.8,
+    T = 0.19) with Θ found by a root search in ±3 (``free``) and with the differences of
+    the robust table halved (``halved``), and independent agents (J = 0) at each of
+    ``exact_T`` (``exact``).  :func:`load_midpoint_studies` rebuilds the result objects.
+
+    Returns
+    -------
+    dict
+        The arguments; ``robust`` (system name -> encoded result), ``free``, ``halved``,
+        ``exact`` (list, one per ``exact_T``).
+    """
+    from utacbook.stats import midpoint_beta
+    robust = robust_table(n_replicas=n_replicas, seed=seed, check_steps=check_steps)
+    free = midpoint_beta(0.8, 0.19, theta="find", bracket=(-3.0, 3.0), n_replicas=n_replicas, seed=seed)
+    halved = midpoint_beta(0.8, 0.19, theta="symmetric", deltas=robust["LLM Training"].deltas / 2,
+                           n_replicas=n_replicas, seed=seed)
+    exact = [midpoint_beta(0.0, T, theta="symmetric", n_replicas=n_replicas, seed=seed) for T in exact_T]
+    return {"n_replicas": n_replicas, "seed": seed, "check_steps": check_steps, "exact_T": list(exact_T),
+            "robust": {n: _encode_result(r) for n, r in robust.items()}, "free": _encode_result(free),
+            "halved": _encode_result(halved), "exact": [_encode_result(r) for r in exact]}
+
+
+def load_midpoint_studies(name=MIDPOINTS_NAME, *, data_dir=None):
+    """A stored :func:`midpoint_studies`: ``(robust, free, halved, exact, record)``; ``robust`` as
+    :func:`robust_table` returns it, ``exact`` a dict T -> result."""
+    from utacbook import stored as _stored
+    rec = _stored.load(name, data_dir=data_dir)
+    return ({n: _decode_result(d) for n, d in rec["robust"].items()}, _decode_result(rec["free"]),
+            _decode_result(rec["halved"]), {T: _decode_result(d) for T, d in zip(rec["exact_T"], rec["exact"])},
+            rec)
+
+
+def spot_check_midpoints(robust, rec, *, name="Quantum Vacuum"):
+    """Re-run one system of a stored :func:`midpoint_studies` robust table and compare bit for bit.
+
+    Returns
+    -------
+    dict
+        ``identical`` (bool: every field of the result equal, NaN to NaN), ``name``.
+    """
+    new = _encode_result(robust_table([name], n_replicas=rec["n_replicas"], seed=rec["seed"],
+                                      check_steps=rec["check_steps"])[name])
+    return {"identical": new == _encode_result(robust[name]) == rec["robust"][name], "name": name}
 
 
 def fixed_delta_study(J, T, *, delta, conditions, theta=None, n_replicas=16, seed=2025):

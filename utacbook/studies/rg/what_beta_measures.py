@@ -53,7 +53,8 @@ __all__ = ["default_K_grid", "scaling_identity_check", "lattice_calibration", "C
            "spot_check_calibration", "rule_table", "lattice_roots", "rule_intervals",
            "rule_windows", "rule_fraction", "rule_sign_pattern", "MissingFails", "exact_uncoupled",
            "mean_field_rule_intervals", "lattice_compatible_couplings", "lattice_pin", "ObservableFit",
-           "pin_by_ratio_observable", "measure_system", "systems_with_equal_beta",
+           "pin_by_ratio_observable", "measure_system", "hidden_measurements", "spot_check_hidden",
+           "systems_with_equal_beta",
            "identifiability_test", "logistic_fit_beta_T", "guide_systems_table", "pct_pm", "hidden_table",
            "plot_rule", "plot_compatible", "plot_pin_z", "STORED_NAME"]
 
@@ -1078,6 +1079,12 @@ def measure_system(J, T, *, lattice_size=64, n_steps=100, n_replicas=16, time_re
     >>> sorted(m)[:4], abs(m["theta"] + 0.3) < 0.05
     (['J', 'T', 'beta', 'beta_err'], True)
     """
+    return _measure_system(J, T, lattice_size=lattice_size, n_steps=n_steps, n_replicas=n_replicas,
+                           time_replicas=time_replicas, time_burn=time_burn, time_sweeps=time_sweeps, seed=seed)[0]
+
+
+def _measure_system(J, T, *, lattice_size, n_steps, n_replicas, time_replicas, time_burn, time_sweeps, seed):
+    """:func:`measure_system` and the per-run ``N var(sigma-bar)`` of its stationary-variance runs."""
     from utacbook.stats import midpoint_beta
     J = v.real("J", J, positive=True)
     T = v.real("T", T, positive=True)
@@ -1088,10 +1095,83 @@ def measure_system(J, T, *, lattice_size=64, n_steps=100, n_replicas=16, time_re
     sweeps = v.integer("time_sweeps", time_sweeps, low=2)
     r = midpoint_beta(J, T, theta="find", lattice_size=L, n_steps=n_steps, n_replicas=n_replicas, seed=seed,
                       progress=False)
-    ct, ct_err, _ = _time_variance(J, T, r.theta, lattice_size=L, n_replicas=Rt, burn=burn, sweeps=sweeps,
-                                   seed=seed + 1)
-    return {"J": J, "T": T, "beta": r.beta, "beta_err": r.beta_err, "theta": r.theta, "theta_err": r.theta_err,
-            "chi_time": ct, "chi_time_err": ct_err, "converged": r.converged, "seed": seed}
+    ct, ct_err, per = _time_variance(J, T, r.theta, lattice_size=L, n_replicas=Rt, burn=burn, sweeps=sweeps,
+                                     seed=seed + 1)
+    return ({"J": J, "T": T, "beta": r.beta, "beta_err": r.beta_err, "theta": r.theta, "theta_err": r.theta_err,
+             "chi_time": ct, "chi_time_err": ct_err, "converged": r.converged, "seed": seed}, per)
+
+
+def hidden_measurements(systems, *, seed=0, lattice_size=64, n_steps=100, n_replicas=16, time_replicas=16,
+                        time_burn=100, time_sweeps=1000):
+    """The measurements of :func:`identifiability_test`, for a stored result.
+
+    System i is measured by :func:`measure_system` with seed ``seed + 2 i``; these are the
+    simulations of :func:`identifiability_test` (the inversions are cheap and run in the build,
+    ``identifiability_test(..., measurements=...)``); :func:`spot_check_hidden` re-runs a part.
+
+    Parameters
+    ----------
+    systems : sequence of (J, T)
+    seed, lattice_size, n_steps, n_replicas, time_replicas, time_burn, time_sweeps
+        As :func:`identifiability_test` and :func:`measure_system`.
+
+    Returns
+    -------
+    dict
+        ``systems`` (list of [J, T]), the arguments, ``measurements`` (list of the dicts of
+        :func:`measure_system`) and ``chi_time_runs`` (list of arrays (time_replicas,): ``N var(sigma-bar)``
+        of each stationary-variance run, whose mean and s.e.m. are ``chi_time``, ``chi_time_err``).
+
+    Examples
+    --------
+    >>> from utacbook.studies.rg.what_beta_measures import hidden_measurements, measure_system
+    >>> kw = dict(lattice_size=8, n_replicas=4, time_replicas=2, time_sweeps=20)
+    >>> h = hidden_measurements([(0.6, 0.2)], seed=1, **kw)
+    >>> h["measurements"][0] == measure_system(0.6, 0.2, seed=1, **kw)
+    True
+    """
+    kw = dict(lattice_size=lattice_size, n_steps=n_steps, n_replicas=n_replicas, time_replicas=time_replicas,
+              time_burn=time_burn, time_sweeps=time_sweeps)
+    ms, runs = [], []
+    for i, (J, T) in enumerate(systems):
+        m, per = _measure_system(J, T, seed=seed + 2 * i, **kw)
+        ms.append(m)
+        runs.append(per)
+    return {"systems": [[float(J), float(T)] for J, T in systems], "seed": seed, **kw, "measurements": ms,
+            "chi_time_runs": runs}
+
+
+def spot_check_hidden(values, *, index=-1, n_runs=2):
+    """Re-run a part of one system of a stored :func:`hidden_measurements` and compare bit for bit.
+
+    The midpoint slope is re-run at the stored Theta (the midpoint that the root search of
+    :func:`measure_system` located; with Theta given, :func:`utacbook.stats.midpoint_beta`
+    makes the same slope runs with the same seed, without the search), and the first
+    ``n_runs`` stationary-variance runs at that Theta (run k of :func:`utacbook.models.scan_field`
+    does not depend on how many runs are made).  Theta and its error are not re-derived.
+
+    Returns
+    -------
+    dict
+        ``index``, ``J``, ``T``, ``beta_equal`` (beta, its error and ``converged`` equal),
+        ``chi_time_runs_equal``, ``identical`` (both), ``max_rel_diff``.
+    """
+    from utacbook.stats import midpoint_beta
+    n = len(values["measurements"])
+    i = v.integer("index", index % n if isinstance(index, int) else index, low=0, high=n - 1)
+    m = values["measurements"][i]
+    L = values["lattice_size"]
+    r = midpoint_beta(m["J"], m["T"], theta=m["theta"], lattice_size=L, n_steps=values["n_steps"],
+                      n_replicas=values["n_replicas"], seed=m["seed"], progress=False)
+    _, _, runs = _time_variance(m["J"], m["T"], m["theta"], lattice_size=L, n_replicas=n_runs,
+                                burn=values["time_burn"], sweeps=values["time_sweeps"], seed=m["seed"] + 1)
+    stored_runs = np.asarray(values["chi_time_runs"][i][:n_runs])
+    b_eq = r.beta == m["beta"] and r.beta_err == m["beta_err"] and r.converged == m["converged"]
+    t_eq = bool(np.array_equal(runs, stored_runs))
+    diff = max(abs(r.beta / m["beta"] - 1), abs(r.beta_err / m["beta_err"] - 1),
+               float(np.max(np.abs(runs / stored_runs - 1))))
+    return {"index": i, "J": m["J"], "T": m["T"], "beta_equal": bool(b_eq), "chi_time_runs_equal": t_eq,
+            "identical": bool(b_eq and t_eq), "max_rel_diff": diff}
 
 
 def systems_with_equal_beta(beta, K_values, cal):
@@ -1115,7 +1195,7 @@ def systems_with_equal_beta(beta, K_values, cal):
     return [(float(k * fk / beta), float(fk / beta)) for k, fk in zip(K, f)]
 
 
-def identifiability_test(systems, cal, *, seed=0, **measure_kw):
+def identifiability_test(systems, cal, *, seed=0, measurements=None, **measure_kw):
     """Hidden (J, T) -> measured beta, Theta, chi_time -> (J, T) inferred two ways, with z-scores.
 
     Parameters
@@ -1125,6 +1205,9 @@ def identifiability_test(systems, cal, *, seed=0, **measure_kw):
     cal : Calibration
     seed : int
         System i is measured with seed ``seed + 2 i`` (see :func:`measure_system`).
+    measurements : list of dict, optional
+        The measurements already made (``hidden_measurements(systems, seed=seed, ...)["measurements"]``,
+        e.g. stored): system i must be their (J, T) with seed ``seed + 2 i``; nothing is simulated.
     **measure_kw
         Passed to :func:`measure_system`.
 
@@ -1149,9 +1232,18 @@ def identifiability_test(systems, cal, *, seed=0, **measure_kw):
     >>> print(wb.hidden_table(rows, display=False).splitlines()[0][:40])
     | hidden J | hidden T | J/T | measured β
     """
+    if measurements is not None and len(measurements) != len(systems):
+        raise ValueError(f"measurements must hold one measurement per system ({len(systems)}), "
+                         f"got {len(measurements)}")
     rows = []
     for i, (J, T) in enumerate(systems):
-        m = measure_system(J, T, seed=seed + 2 * i, **measure_kw)
+        if measurements is None:
+            m = measure_system(J, T, seed=seed + 2 * i, **measure_kw)
+        else:
+            m = dict(measurements[i])
+            if (m["J"], m["T"], m["seed"]) != (J, T, seed + 2 * i):
+                raise ValueError(f"measurement {i} is of (J, T) = ({m['J']}, {m['T']}) with seed {m['seed']}, "
+                                 f"not of ({J}, {T}) with seed {seed + 2 * i}")
         row = dict(m)
         try:
             p = lattice_pin(m["beta"], m["theta"], cal, beta_err=m["beta_err"], theta_err=m["theta_err"])
