@@ -352,3 +352,30 @@ def test_field_null_cannot_raise_the_bethe_susceptibility_above_its_zero_field_v
     dh = 1e-4
     mp, mm = ews.bethe_metastable(np.array([0.1 + dh, 0.1 - dh]), k=4, T=2.0)[0]
     assert ews.bethe_metastable(0.1, k=4, T=2.0)[1][0] == pytest.approx((mp - mm) / (2 * dh), rel=1e-6)
+
+
+def test_stored_pulse_study_is_the_chapters_call_and_reproduces():
+    """book/ising/08_early_warning loads its pulse-response study (early_warning_pulse)."""
+    from utacbook import stored
+    rec = stored.load("early_warning_pulse")
+    assert rec.provenance["function"] == "utacbook.studies.ising.early_warning:pulse_study"
+    assert rec.provenance["params"] == {"k": 4, "N": 1000, "graph_seed": 1,
+                                        "h_values": [0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.28], "T": 2.0,
+                                        "dh": -0.01, "burn_in": 300, "sweeps": 600, "n_rep": 16, "seed": 3}
+    pulse = ews.load_pulse_study(rec)
+    assert pulse["n_ok"].dtype.kind == "i" and pulse["n_ok"].tolist() == [
+        sum(x is not None for x in reps) for reps in rec["replicas"]]
+    kept = [r for r, x in enumerate(rec["replicas"][-1]) if x is not None]
+    chk = ews.spot_check_pulse_study(rec, tasks=((0, 0), (-1, kept[0])))      # rebuilds the graph
+    assert chk == {"tasks": [(0, 0), (6, kept[0])], "identical": True}
+    # pulse_study is pulse_response on the graph, plus the replicas the aggregates come from
+    small = ews.pulse_study(k=3, N=60, graph_seed=2, h_values=(0.0, -0.1), T=1.5, dh=-0.02, burn_in=20,
+                            sweeps=40, n_rep=3, seed=5)
+    g = ews._pulse_graph(3, 60, 2)
+    ref = ews.pulse_response(g, np.array([0.0, -0.1]), T=1.5, dh=-0.02, burn_in=20, sweeps=40, n_rep=3, seed=5)
+    for key in ref:
+        assert np.array_equal(ref[key], small[key], equal_nan=True)
+    for i, reps in enumerate(small["replicas"]):
+        ok = [x for x in reps if x is not None]
+        if len(ok) >= 2:
+            assert np.mean([x[0] for x in ok]) == small["response"][i]

@@ -334,3 +334,47 @@ def test_double_well_accepts_one_start_per_seed():
     assert list(r["wide"]) == [False, True, False, True]
     with pytest.raises(ValueError, match="theta0"):
         L.sgd_double_well(eta=0.005, n_steps=10, n_seeds=3, theta0=th0)
+
+
+def test_stored_double_well_equilibrium_is_the_chapters_call_and_reproduces():
+    """book/ising/09_learning loads its equilibrium run on the double well (learning_double_well_equilibrium)."""
+    from utacbook import stored
+    rec = stored.load("learning_double_well_equilibrium")
+    assert rec.provenance["function"] == "utacbook.studies.ising.learning:double_well_equilibrium"
+    assert rec.provenance["params"] == {"temperatures": [0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3], "eta": 0.005,
+                                        "n_per_T": 64, "n_steps": 60000, "burn_in": 5000, "check_steps": 6000,
+                                        "seed": 21}
+    assert len(rec["wide_time_fraction"]) == len(rec["transitions"]) == 7 * 64
+    assert L.spot_check_double_well_equilibrium(rec) == {"steps": 6000, "identical": True}
+    # the function is the chapter's sgd_double_well call (small version), its check run the same call shortened
+    Ts = np.array([0.05, 0.2])
+    res = L.double_well_equilibrium(temperatures=Ts, eta=0.01, n_per_T=3, n_steps=900, burn_in=100,
+                                           check_steps=300, seed=4)
+    sg = np.repeat(np.sqrt(2 * Ts / 0.01), 3)
+    for n, got in ((900, res), (300, res["check"])):
+        ref = L.sgd_double_well(eta=0.01, sigma_g=sg, n_seeds=6, n_steps=n, burn_in=100,
+                                       theta0=L.double_well_barrier(), seed=4)
+        assert all(np.array_equal(ref[k], got[k]) for k in ("theta", "wide_time_fraction", "transitions"))
+
+
+def test_stored_double_well_anneals_are_the_chapters_runs_and_reproduce():
+    """book/ising/09_learning loads its anneals and narrow-well starts (learning_double_well_anneals)."""
+    from utacbook import stored
+    rec = stored.load("learning_double_well_anneals")
+    assert rec.provenance["function"] == "utacbook.studies.ising.learning:double_well_anneals"
+    assert rec.provenance["params"] == {"T_hot": 0.3, "eta": 0.005, "eta_cold": 1e-4,
+                                        "anneal_steps": [300, 3000, 30000],
+                                        "n_seeds": 256, "start_seed": [22, 1], "seed": 22, "T0": 0.05,
+                                        "etas_narrow": [0.005, 0.25], "seed_narrow": 23}
+    assert [len(x) for x in rec["anneal_wide"] + rec["narrow_wide"]] == [256] * 5
+    assert L.spot_check_double_well_anneals(rec) == {"anneal_steps": 300, "narrow_eta": 0.25, "identical": True}
+    # small version against the direct calls
+    res = L.double_well_anneals(anneal_steps=(50, 80), n_seeds=5, etas_narrow=(0.25,))
+    theta_hot = L.sample_double_well_boltzmann(0.3, 5, seed=[22, 1])
+    for n, got in zip((50, 80), res["anneal_wide"]):
+        ref = L.sgd_double_well(eta=L.schedule("exponential", n, peak=0.005, final=1e-4),
+                                sigma_g=np.sqrt(2 * 0.3 / 0.005), n_steps=n, n_seeds=5, theta0=theta_hot, seed=22)
+        assert np.array_equal(ref["wide"], got)
+    ref = L.sgd_double_well(eta=0.25, sigma_g=np.sqrt(2 * 0.05 / 0.25), n_steps=400, n_seeds=5,
+                            theta0=L.DOUBLE_WELL["narrow"][1], seed=23)
+    assert np.array_equal(ref["wide"], res["narrow_wide"][0])

@@ -312,3 +312,40 @@ def test_claims_are_well_formed():
     assert len(set(ids)) == len(ids) and all(i.startswith("ising.spinglass.") for i in ids)
     assert {c.source for c in cs} <= {"essay", "ours"}
     assert any(c.criterion is None and c.needs for c in cs)
+
+
+def test_stored_annealing_studies_are_the_chapters_calls_and_reproduce():
+    """book/ising/04_spin_glass loads its two annealing_study calls (spin_glass_annealing)."""
+    import json
+    from utacbook import stored
+    from utacbook.stored import _jsonable
+    rec = stored.load("spin_glass_annealing")
+    assert rec.provenance["function"] == "utacbook.studies.ising.spin_glass:annealing_studies"
+    assert rec.provenance["params"] == {
+        "sizes": [8, 16], "sizes_large": [32], "total_sweeps": [300, 3000], "n_samples": 8,
+        "n_samples_large": 6, "n_restarts": 3, "n_restarts_large": 2, "p": 0.5, "boundary": "open",
+        "seed": 31, "seed_large": 32}
+    rows = sg.load_annealing_studies(rec)
+    assert [(r["L"], r["total_sweeps"]) for r in rows] == [(8, 300), (8, 3000), (16, 300), (16, 3000),
+                                                          (32, 300), (32, 3000)]
+    chk = sg.spot_check_annealing_studies(rows, rec.provenance["params"])    # L = 8, bit for bit
+    assert chk == {"L": 8, "n_rows": 2, "identical": True}
+    # the stored-and-loaded rows of a small call equal the direct call's, types included
+    kw = dict(sizes=(5,), sizes_large=(6,), total_sweeps=(60,), n_samples=3, n_samples_large=2,
+              n_restarts=2, n_restarts_large=1, seed=4, seed_large=5)
+    res = json.loads(json.dumps(_jsonable(sg.annealing_studies(**kw))))
+    direct = sg.annealing_study(sizes=(5,), total_sweeps=(60,), n_samples=3, n_restarts=2,
+                                boundary="open", seed=4)
+    direct += sg.annealing_study(sizes=(6,), total_sweeps=(60,), n_samples=2, n_restarts=1,
+                                 boundary="open", seed=5)
+    loaded = sg.load_annealing_studies(res)
+    for a, b in zip(direct, loaded, strict=True):
+        assert a.keys() == b.keys()
+        for k in a:
+            if isinstance(a[k], np.ndarray):
+                assert b[k].dtype == a[k].dtype and np.array_equal(a[k], b[k])
+            else:
+                assert type(a[k]) is type(b[k]) and a[k] == b[k]
+    bad = [dict(r) for r in loaded]
+    bad[0]["e_mean"] += 1e-12
+    assert not sg.spot_check_annealing_studies(bad, {**kw, "p": 0.5, "boundary": "open"})["identical"]

@@ -33,7 +33,8 @@ __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autoco
            "rates_at_threshold", "mean_tau", "hard_null_study", "hard_null_rerun", "hard_null_table",
            "bandwidth_scan", "plot_hard_nulls", "plot_auc_vs_bandwidth",
            "kendall_trend", "indicators", "flip_index", "field_ramp_runs", "ews_scores",
-           "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "ramp_study",
+           "roc", "auc_p_value", "bethe_metastable", "bethe_spinodal", "pulse_response", "pulse_study",
+           "load_pulse_study", "spot_check_pulse_study", "ramp_study",
            "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
            "plot_susceptibility", "explore_ar1", "explore_field_ramp", "auc_measurement",
            "format_p", "response_ratios", "ratio_to_exact"]
@@ -414,9 +415,10 @@ def ews_scores(m, cut, *, window_frac=0.5, detrend_method="gaussian", bandwidth=
         if seg.size < 20:
             continue
         w = max(5, int(round(window_frac * seg.size)))
-        res = indicators(seg, window=min(w, seg.size), detrend_method=detrend_method,
-                         bandwidth=bandwidth)
-        tv[k], ta[k] = res["tau_variance"], res["tau_ac1"]
+        # what indicators() gives as tau_variance and tau_ac1, without the unused skewness
+        r = detrend(seg, method=detrend_method, bandwidth=bandwidth)
+        tv[k] = kendall_trend(rolling_variance(r, window=min(w, seg.size)))[0]
+        ta[k] = kendall_trend(rolling_autocorrelation(r, window=min(w, seg.size)))[0]
     return tv, ta
 
 
@@ -459,10 +461,35 @@ def roc(positive, negative, *, n_boot=1000, seed=0):
 
     a0 = auc(p, q)
     rng = np.random.default_rng(seed)
-    boots = [auc(rng.choice(p, p.size), rng.choice(q, q.size)) for _ in range(n_boot)]
+    boots = _bootstrap_aucs(p, q, n_boot, rng)
     return {"threshold": thr, "tpr": tpr, "fpr": fpr, "auc": a0,
             "auc_err": float(np.std(boots, ddof=1)) if n_boot > 1 else float("nan"),
             "p_value": auc_p_value(p, q), "n_pos": int(p.size), "n_neg": int(q.size)}
+
+
+def _bootstrap_aucs(p, q, n_boot, rng):
+    """AUCs of ``n_boot`` bootstrap resamples of ``p`` and ``q``, computed together.
+
+    The same numbers, bit for bit, as resampling with ``rng.choice(p, p.size)``
+    then ``rng.choice(q, q.size)`` per resample and averaging the comparison
+    matrix (``rng.choice`` with replacement draws ``rng.integers(0, n, n)``);
+    the pair counts come from ranks in the pooled values instead of an
+    n₁×n₂ matrix per resample.
+    """
+    ip = np.empty((n_boot, p.size), dtype=np.intp)
+    iq = np.empty((n_boot, q.size), dtype=np.intp)
+    for b in range(n_boot):                    # the draws in the order of the per-resample loop
+        ip[b] = rng.integers(0, p.size, p.size)
+        iq[b] = rng.integers(0, q.size, q.size)
+    u = np.unique(np.concatenate([p, q]))
+    ra, rb = np.searchsorted(u, p)[ip], np.searchsorted(u, q)[iq]
+    rows = np.arange(n_boot)[:, None]
+    cq = np.bincount((rows * u.size + rb).ravel(), minlength=n_boot * u.size).reshape(n_boot, u.size)
+    below = np.cumsum(cq, axis=1) - cq         # per resample: q values ranked below each rank
+    n_gt = np.take_along_axis(below, ra, axis=1).sum(axis=1)
+    n_eq = np.take_along_axis(cq, ra, axis=1).sum(axis=1)
+    n = float(p.size * q.size)
+    return n_gt / n + 0.5 * (n_eq / n)
 
 
 def auc_p_value(positive, negative):
@@ -562,8 +589,25 @@ def bethe_spinodal(*, k=4, T=2.0, J=1.0):
     return float(u_star - (k - 1) * _bethe_u(u_star, beta, J))
 
 
+def _pulse_replica(system, T, h, dh, burn_in, sweeps, seed, i, r, algorithm):
+    """Replica ``r`` at field number ``i`` of :func:`pulse_response`: (response, χ_fluct, mean m).
+
+    None if the replica left the up branch (m <= 0 in any of its runs).
+    """
+    ss = np.random.SeedSequence([seed, 3, i, r])
+    pre, s1 = ss.spawn(2)
+    eq = _simulate(system, T, float(h), 1, burn_in, "up", pre, algorithm)
+    a = _simulate(system, T, float(h), sweeps, 0, eq.spins, s1, algorithm)
+    b = _simulate(system, T, float(h + dh), sweeps, 0, eq.spins, s1, algorithm)
+    if eq.magnetization[-1] <= 0 or a.magnetization.min() <= 0 or \
+            b.magnetization.min() <= 0:
+        return None
+    return ((b.magnetization.mean() - a.magnetization.mean()) / dh,
+            a.N * a.magnetization.var() / T, a.magnetization.mean())
+
+
 def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
-                   n_rep=8, algorithm="heatbath", seed=0):
+                   n_rep=8, algorithm="heatbath", seed=0, replicas=False):
     """Response Δm/Δh to a small field step along the metastable up branch.
 
     For each field h and replica, a run started "up" equilibrates for
@@ -583,13 +627,17 @@ def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
         The response Δm/Δh is positive either way.
     burn_in, sweeps, n_rep : int
     seed : int
+    replicas : bool, default False
+        Also return every replica's values.
 
     Returns
     -------
     dict
         With ``h``, ``response`` and ``response_err`` (mean ± s.e.m. over the
         replicas that stayed up), ``chi_fluct`` and ``chi_fluct_err``, ``n_ok``
-        (replicas used), ``m`` (mean m of the unperturbed runs).
+        (replicas used), ``m`` (mean m of the unperturbed runs); with
+        ``replicas``, also ``replicas``: per field, per replica ``[response,
+        chi_fluct, m]`` or None for a replica that left the up branch.
     """
     hv = v.real_array("h_values", h_values, ndim=1, min_len=1)
     T = v.real("T", T, positive=True)
@@ -601,20 +649,18 @@ def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
     out = {k: np.full(hv.size, np.nan) for k in
            ("response", "response_err", "chi_fluct", "chi_fluct_err", "m")}
     out["n_ok"] = np.zeros(hv.size, dtype=int)
+    every = []
     for i, h in enumerate(hv):
         resp, chis, ms = [], [], []
+        every.append([])
         for r in range(n_rep):
-            ss = np.random.SeedSequence([seed, 3, i, r])
-            pre, s1 = ss.spawn(2)
-            eq = _simulate(system, T, float(h), 1, burn_in, "up", pre, algorithm)
-            a = _simulate(system, T, float(h), sweeps, 0, eq.spins, s1, algorithm)
-            b = _simulate(system, T, float(h + dh), sweeps, 0, eq.spins, s1, algorithm)
-            if eq.magnetization[-1] <= 0 or a.magnetization.min() <= 0 or \
-                    b.magnetization.min() <= 0:
+            one = _pulse_replica(system, T, h, dh, burn_in, sweeps, seed, i, r, algorithm)
+            every[-1].append(None if one is None else [float(x) for x in one])
+            if one is None:
                 continue
-            resp.append((b.magnetization.mean() - a.magnetization.mean()) / dh)
-            chis.append(a.N * a.magnetization.var() / T)
-            ms.append(a.magnetization.mean())
+            resp.append(one[0])
+            chis.append(one[1])
+            ms.append(one[2])
         n = len(resp)
         out["n_ok"][i] = n
         if n >= 2:
@@ -624,7 +670,75 @@ def pulse_response(system, h_values, *, T=2.0, dh=0.02, burn_in=300, sweeps=600,
             out["chi_fluct_err"][i] = np.std(chis, ddof=1) / np.sqrt(n)
             out["m"][i] = np.mean(ms)
     out["h"] = hv
+    if replicas:
+        out["replicas"] = every
     return out
+
+
+def pulse_study(*, k=4, N=1000, graph_seed=1, h_values=(0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.28),
+                T=2.0, dh=-0.01, burn_in=300, sweeps=600, n_rep=16, seed=3):
+    """:func:`pulse_response` on a random k-regular graph, with every replica's values, for a stored result.
+
+    The graph is ``prepare_graph(networkx.random_regular_graph(k, N,
+    seed=graph_seed))``; :func:`load_pulse_study` gives back what
+    :func:`pulse_response` returns, :func:`spot_check_pulse_study` re-runs
+    single replicas.
+
+    Returns
+    -------
+    dict
+        :func:`pulse_response` with ``replicas=True``.
+    """
+    su = _pulse_graph(k, N, graph_seed)
+    return pulse_response(su, np.asarray(h_values, dtype=float), T=T, dh=dh, burn_in=burn_in, sweeps=sweeps,
+                          n_rep=n_rep, seed=seed, replicas=True)
+
+
+def _pulse_graph(k, N, graph_seed):
+    import networkx as nx
+    from utacbook.models import prepare_graph
+    return prepare_graph(nx.random_regular_graph(k, N, seed=graph_seed))
+
+
+def load_pulse_study(rec):
+    """A stored :func:`pulse_study` as :func:`pulse_response` returns it (arrays; ``replicas`` kept as lists)."""
+    out = {key: np.asarray(rec[key], dtype=float) for key in
+           ("response", "response_err", "chi_fluct", "chi_fluct_err", "m", "h")}
+    out["n_ok"] = np.asarray(rec["n_ok"], dtype=int)
+    out["replicas"] = rec["replicas"]
+    return out
+
+
+def spot_check_pulse_study(rec, tasks=((0, 0), (-1, 0)), *, system=None):
+    """Re-run single replicas of a stored :func:`pulse_study` and compare them, bit for bit.
+
+    Replica r at field number i has its own seed (``(seed, 3, i, r)``), so it
+    can be re-run alone.
+
+    Parameters
+    ----------
+    rec : utacbook.stored.StoredResult
+    tasks : sequence of (field index, replica)
+    system : prepared graph, optional
+        The study's graph (default: rebuilt from the stored parameters).
+
+    Returns
+    -------
+    dict
+        ``tasks`` (as (i, r) with i >= 0), ``identical`` (bool).
+    """
+    p = rec.provenance["params"]
+    if system is None:
+        system = _pulse_graph(p["k"], p["N"], p["graph_seed"])
+    hv = np.asarray(p["h_values"], dtype=float)
+    done, ok = [], True
+    for i, r in tasks:
+        i = int(i) % hv.size
+        one = _pulse_replica(system, p["T"], hv[i], p["dh"], p["burn_in"], p["sweeps"], p["seed"], i, int(r),
+                             "heatbath")
+        ok = ok and (None if one is None else [float(x) for x in one]) == rec["replicas"][i][int(r)]
+        done.append((i, int(r)))
+    return {"tasks": done, "identical": bool(ok)}
 
 
 # --------------------------------------------------------------------------
@@ -646,7 +760,8 @@ def ramp_study(system, *, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40
     dict
         With ``ramp`` and ``null`` (outputs of :func:`field_ramp_runs`),
         ``cut``, ``flip_h`` (field at each flip, nan if none), ``tau`` (dict
-        "variance"/"ac1" → (ramped τ, null τ)), ``roc`` (same keys → :func:`roc`).
+        "variance"/"ac1" → (ramped τ, null τ)), ``roc`` (same keys → :func:`roc`),
+        ``score_kw`` (``window_frac`` and ``bandwidth`` of the scores).
     """
     gap = v.integer("gap", gap, low=0)
     r = field_ramp_runs(system, T=T, h_start=0.0, h_end=h_end, sweeps=sweeps, burn_in=burn_in,
@@ -662,7 +777,7 @@ def ramp_study(system, *, T=2.0, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40
     tau = {"variance": (tv, nv), "ac1": (ta, na)}
     return {"ramp": r, "null": z, "cut": cut,
             "flip_h": np.where(flip >= 0, r["h"][np.maximum(flip, 0)], np.nan),
-            "tau": tau, "roc": {k: roc(*tau[k], seed=seed) for k in tau}}
+            "tau": tau, "roc": {k: roc(*tau[k], seed=seed) for k in tau}, "score_kw": kw}
 
 
 def hit_false_alarm_table(tau_ramp, tau_null, *, hit_rate=0.8):
@@ -713,8 +828,12 @@ def auc_vs_lead(study, gaps, *, window_frac=0.5, bandwidth=50.0, seed=0):
         cut = np.where(flip >= 0, flip - gap, n)
         if np.any(cut > study["null"]["m"].shape[1]):
             cut = np.minimum(cut, study["null"]["m"].shape[1])
-        tv, ta = ews_scores(study["ramp"]["m"], cut, window_frac=window_frac, bandwidth=bandwidth)
-        nv, na = ews_scores(study["null"]["m"], cut, window_frac=window_frac, bandwidth=bandwidth)
+        kw = dict(window_frac=window_frac, bandwidth=bandwidth)
+        if np.array_equal(cut, study["cut"]) and study.get("score_kw") == kw:   # the study's own scores
+            (tv, nv), (ta, na) = study["tau"]["variance"], study["tau"]["ac1"]
+        else:
+            tv, ta = ews_scores(study["ramp"]["m"], cut, **kw)
+            nv, na = ews_scores(study["null"]["m"], cut, **kw)
         rv, ra = roc(tv, nv, seed=seed), roc(ta, na, seed=seed)
         out.append({"gap": gap, "h_cut": float(np.mean(study["ramp"]["h"][np.clip(cut, 0, n - 1)])),
                     "auc_variance": rv["auc"], "auc_variance_err": rv["auc_err"],

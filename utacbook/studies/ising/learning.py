@@ -35,6 +35,7 @@ of the weight ensemble induced by SGD noise; τ rescales logits at inference.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba as nb
@@ -45,7 +46,9 @@ from utacbook._kernels.rng import make_streams, next_double, next_normal
 
 __all__ = [
     't_train', 'stationary_variance', 'sgd_quadratic', 'second_moment_trajectory', 'schedule', 'SCHEDULES',
-    'double_well_loss', 'double_well_grad', 'double_well_barrier', 'sgd_double_well', 'boltzmann_wide_fraction',
+    'double_well_loss', 'double_well_grad', 'double_well_barrier', 'sgd_double_well', 'double_well_equilibrium',
+    'spot_check_double_well_equilibrium', 'double_well_anneals', 'spot_check_double_well_anneals',
+    'boltzmann_wide_fraction',
     'softmax', 'entropy', 'train_softmax_regression', 'hebbian_couplings', 'hopfield_recall', 'recall_vs_load',
     'ags_overlap', 'ags_alpha_c', 'LINEAGE', 'LINEAGE_EDGES', 'plot_lineage', 'plot_schedules', 'explore_sgd',
     'explore_hopfield', 'double_well_cores', 'linreg_data', 'sgd_linear_regression', 'power_law_exponents',
@@ -526,6 +529,108 @@ def double_well_grad(theta, *, wells=None):
     return out
 
 
+def double_well_equilibrium(*, temperatures=(0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3), eta=0.005,
+                            n_per_T=64, n_steps=60000, burn_in=5000, check_steps=6000, seed=21):
+    """The chapter's equilibrium run on the double well, for a stored result.
+
+    One :func:`sgd_double_well` call: ``n_per_T`` seeds per training
+    temperature (``sigma_g = sqrt(2 T / eta)``, seeds ordered by temperature),
+    all started at the barrier top, ``n_steps`` steps, statistics after
+    ``burn_in``.  The same call with ``check_steps`` steps is stored under
+    ``check``: a cheap re-run of it (:func:`spot_check_double_well_equilibrium`)
+    confirms that code and seeds still give the stored numbers.
+
+    Returns
+    -------
+    dict
+        ``theta``, ``wide_time_fraction``, ``transitions`` (one per seed) of
+        the full run, and ``check`` with the same three of the short run.
+    """
+    Ts = v.real_array("temperatures", temperatures, ndim=1, min_len=1)
+    n_per_T = v.integer("n_per_T", n_per_T, low=2)
+    sg = np.repeat(np.sqrt(2 * Ts / eta), n_per_T)
+    kw = dict(eta=eta, sigma_g=sg, n_seeds=sg.size, burn_in=burn_in, theta0=double_well_barrier(),
+              seed=seed)
+    keys = ("theta", "wide_time_fraction", "transitions")
+    full = sgd_double_well(n_steps=n_steps, **kw)
+    check = sgd_double_well(n_steps=check_steps, **kw)
+    return {**{k: full[k] for k in keys}, "check": {k: check[k] for k in keys}}
+
+
+def double_well_anneals(*, T_hot=0.3, eta=0.005, eta_cold=1e-4, anneal_steps=(300, 3000, 30000), n_seeds=256,
+                        start_seed=(22, 1), seed=22, T0=0.05, etas_narrow=(0.005, 0.25), seed_narrow=23):
+    """The chapter's annealing runs on the double well, for a stored result.
+
+    Anneals: ``n_seeds`` runs started from :func:`sample_double_well_boltzmann`
+    ``(T_hot, n_seeds, seed=start_seed)``, noise ``sigma_g = sqrt(2 T_hot /
+    eta)``, learning rate ``schedule("exponential", n, peak=eta,
+    final=eta_cold)`` for each n of ``anneal_steps`` (seed ``seed``).  Narrow
+    starts: ``n_seeds`` runs from the narrow well's centre at T_train = T0, for
+    each learning rate e of ``etas_narrow``, ``int(100 / e)`` steps (seed
+    ``seed_narrow``).  Each run's task is independent, so any one can be
+    re-run alone (:func:`spot_check_double_well_anneals`).
+
+    Returns
+    -------
+    dict
+        ``anneal_wide`` and ``narrow_wide``: per run of each list, the final
+        side of every seed (True: wide basin).
+    """
+    return {"anneal_wide": [_dw_anneal(T_hot, eta, eta_cold, n, n_seeds, start_seed, seed)["wide"]
+                            for n in anneal_steps],
+            "narrow_wide": [_dw_narrow(T0, e, n_seeds, seed_narrow)["wide"] for e in etas_narrow]}
+
+
+def _dw_anneal(T_hot, eta, eta_cold, n, n_seeds, start_seed, seed):
+    theta_hot = sample_double_well_boltzmann(T_hot, n_seeds, seed=list(start_seed))
+    sch = schedule("exponential", n, peak=eta, final=eta_cold)
+    return sgd_double_well(eta=sch, sigma_g=np.sqrt(2 * T_hot / eta), n_steps=n, n_seeds=n_seeds,
+                           theta0=theta_hot, seed=seed)
+
+
+def _dw_narrow(T0, e, n_seeds, seed):
+    return sgd_double_well(eta=e, sigma_g=np.sqrt(2 * T0 / e), n_steps=int(100 / e), n_seeds=n_seeds,
+                           theta0=DOUBLE_WELL["narrow"][1], seed=seed)
+
+
+def spot_check_double_well_anneals(rec, *, anneal_index=0, narrow_index=1):
+    """Re-run one anneal and one narrow-start run of a stored :func:`double_well_anneals`; identical?
+
+    Returns
+    -------
+    dict
+        ``anneal_steps`` and ``narrow_eta`` of the re-runs, ``identical`` (bool).
+    """
+    p = rec.provenance["params"]
+    n = p["anneal_steps"][anneal_index]
+    e = p["etas_narrow"][narrow_index]
+    a = _dw_anneal(p["T_hot"], p["eta"], p["eta_cold"], n, p["n_seeds"], p["start_seed"], p["seed"])
+    b = _dw_narrow(p["T0"], e, p["n_seeds"], p["seed_narrow"])
+    ok = (a["wide"].tolist() == rec["anneal_wide"][anneal_index]
+          and b["wide"].tolist() == rec["narrow_wide"][narrow_index])
+    return {"anneal_steps": int(n), "narrow_eta": float(e), "identical": bool(ok)}
+
+
+def spot_check_double_well_equilibrium(rec):
+    """Re-run the short check run of a stored :func:`double_well_equilibrium`; identical bit for bit?
+
+    Parameters
+    ----------
+    rec : utacbook.stored.StoredResult
+
+    Returns
+    -------
+    dict
+        ``steps`` (of the re-run), ``identical`` (bool).
+    """
+    p = rec.provenance["params"]
+    sg = np.repeat(np.sqrt(2 * np.asarray(p["temperatures"], dtype=float) / p["eta"]), p["n_per_T"])
+    again = sgd_double_well(eta=p["eta"], sigma_g=sg, n_seeds=sg.size, n_steps=p["check_steps"],
+                            burn_in=p["burn_in"], theta0=double_well_barrier(), seed=p["seed"])
+    ok = all(np.array_equal(again[k], np.asarray(x, dtype=float)) for k, x in rec["check"].items())
+    return {"steps": int(p["check_steps"]), "identical": bool(ok)}
+
+
 def double_well_barrier(*, wells=None):
     """Position of the barrier top between the two wells (grid search, resolution 1e-4)."""
     x = np.linspace(-0.9, 0.9, 20001)
@@ -871,6 +976,20 @@ def _ags_g(y, alpha):
     return math.erf(y) - y * (math.sqrt(2 * alpha) + 2 / math.sqrt(math.pi) * math.exp(-y * y))
 
 
+def _ags_g_grid(ys, alpha):
+    """:func:`_ags_g` on a grid, vectorised; its signs are those of the scalar function.
+
+    Only the signs are used (to bracket the root); values within 1e-9 of 0,
+    where the vectorised and the scalar arithmetic could round to different
+    signs, are recomputed with :func:`_ags_g`.
+    """
+    from scipy.special import erf
+    g = erf(ys) - ys * (math.sqrt(2 * alpha) + 2 / math.sqrt(math.pi) * np.exp(-ys * ys))
+    for i in np.nonzero(np.abs(g) < 1e-9)[0]:
+        g[i] = _ags_g(float(ys[i]), alpha)
+    return g
+
+
 def ags_overlap(alpha):
     """Retrieval overlap m(α) of the Hopfield model at T = 0 (replica symmetric).
 
@@ -894,7 +1013,7 @@ def ags_overlap(alpha):
             out[i] = 1.0
             continue
         ys = np.linspace(0.05, 3.0 + 3.0 / math.sqrt(2 * a), 4000)
-        g = np.array([_ags_g(y, a) for y in ys])
+        g = _ags_g_grid(ys, a)
         idx = np.where(np.sign(g[:-1]) != np.sign(g[1:]))[0]
         if idx.size == 0:
             continue
@@ -904,8 +1023,9 @@ def ags_overlap(alpha):
     return out
 
 
+@functools.lru_cache(maxsize=1)
 def ags_alpha_c():
-    """Largest load with a T = 0 retrieval solution (≈ 0.138), by bisection."""
+    """Largest load with a T = 0 retrieval solution (≈ 0.138), by bisection (computed once)."""
     lo, hi = 0.05, 0.3
     for _ in range(50):
         mid = 0.5 * (lo + hi)

@@ -56,7 +56,8 @@ __all__ = ["pm_j_couplings", "lattice_adjacency", "frustrated_plaquettes",
            "enumerate_ground_state", "open_lattice", "sample_couplings", "ground_state_open",
            "matching_unsat_unpruned",
            "ground_state_study", "open_energies", "extrapolate_ground_state", "anneal",
-           "annealing_study", "temperature_chain", "overlap_study", "overlap_histogram",
+           "annealing_study", "annealing_studies", "load_annealing_studies",
+           "spot_check_annealing_studies", "temperature_chain", "overlap_study", "overlap_histogram",
            "overlap_weight", "overlap_size_excess", "mattis_couplings", "claims",
            "triangular_antiferromagnet",
            "plot_sample", "explore_spin_glass", "HARTMANN_YOUNG_E0"]
@@ -785,6 +786,85 @@ def annealing_study(sizes=(8, 16, 32), *, total_sweeps=(300, 3000), n_samples=6,
                             "min_excess": float(exc.min())})
             out.append(row)
     return out
+
+
+#: the keys of an :func:`annealing_study` row that hold one value per sample (arrays)
+_ANNEAL_ARRAYS = ("e_samples", "bound_samples", "e0_samples", "excess_samples")
+
+
+def annealing_studies(*, sizes=(8, 16), sizes_large=(32,), total_sweeps=(300, 3000), n_samples=8,
+                      n_samples_large=6, n_restarts=3, n_restarts_large=2, p=0.5, boundary="open",
+                      seed=31, seed_large=32):
+    """The chapter's two :func:`annealing_study` calls, for a stored result.
+
+    ``annealing_study(sizes, seed=seed, n_samples, n_restarts)`` followed by
+    ``annealing_study(sizes_large, seed=seed_large, n_samples_large,
+    n_restarts_large)``, with the same ``total_sweeps``, ``p`` and
+    ``boundary``; the rows are concatenated.  :func:`load_annealing_studies`
+    turns the stored rows back into what the two calls return.
+
+    Returns
+    -------
+    dict
+        ``rows``: the list of rows (see :func:`annealing_study`).
+    """
+    rows = annealing_study(sizes=tuple(sizes), total_sweeps=tuple(total_sweeps), n_samples=n_samples,
+                           n_restarts=n_restarts, p=p, boundary=boundary, seed=seed)
+    rows += annealing_study(sizes=tuple(sizes_large), total_sweeps=tuple(total_sweeps),
+                            n_samples=n_samples_large, n_restarts=n_restarts_large, p=p,
+                            boundary=boundary, seed=seed_large)
+    return {"rows": rows}
+
+
+def load_annealing_studies(rec):
+    """The rows of a stored :func:`annealing_studies` result, as :func:`annealing_study` returns them.
+
+    The per-sample entries become float arrays again; JSON keeps every float
+    exactly, so the rows equal those of the direct calls.
+
+    Parameters
+    ----------
+    rec : utacbook.stored.StoredResult or dict with ``rows``
+
+    Returns
+    -------
+    list of dict
+    """
+    return [{k: (np.asarray(x, dtype=float) if k in _ANNEAL_ARRAYS else x) for k, x in r.items()}
+            for r in rec["rows"]]
+
+
+def spot_check_annealing_studies(rows, params):
+    """Re-run the first size of a stored :func:`annealing_studies` and compare, bit for bit.
+
+    :func:`annealing_study` gives size number k the k-th child of its seed, so
+    a call with the first size alone reproduces that size's rows exactly.
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`load_annealing_studies`.
+    params : dict
+        The stored call's parameters (``rec.provenance["params"]``).
+
+    Returns
+    -------
+    dict
+        ``L`` (the size re-run), ``n_rows`` (rows compared), ``identical`` (bool).
+    """
+    L0 = params["sizes"][0]
+    again = annealing_study(sizes=(L0,), total_sweeps=tuple(params["total_sweeps"]),
+                            n_samples=params["n_samples"], n_restarts=params["n_restarts"],
+                            p=params["p"], boundary=params["boundary"], seed=params["seed"])
+    mine = [r for r in rows if r["L"] == L0][:len(again)]
+
+    def same(a, b):
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return np.array_equal(np.asarray(a), np.asarray(b))
+        return a == b
+    ok = len(mine) == len(again) and all(
+        r.keys() == q.keys() and all(same(r[k], q[k]) for k in r) for r, q in zip(mine, again))
+    return {"L": int(L0), "n_rows": len(again), "identical": bool(ok)}
 
 
 # --------------------------------------------------------------------------
