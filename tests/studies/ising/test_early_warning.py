@@ -379,3 +379,48 @@ def test_stored_pulse_study_is_the_chapters_call_and_reproduces():
         ok = [x for x in reps if x is not None]
         if len(ok) >= 2:
             assert np.mean([x[0] for x in ok]) == small["response"][i]
+
+
+def test_block_means_and_spatial_indicators_of_an_uncorrelated_field():
+    rng = np.random.default_rng(41)
+    s = np.where(rng.random((2000, 16, 16)) < 0.5, -1, 1)
+    B = ews.block_means(s[:3], 4)
+    np.testing.assert_allclose(B[1, 2, 3], s[1, 8:12, 12:16].mean(), rtol=0, atol=1e-15)
+    # independent windows of 200 snapshots: ξ² of independent spins is 0 (the ratio-of-means bias,
+    # about Var(S1)/S1² ≈ 1/400 of S0/S1, i.e. 0.016 in ξ² at L = 16, is far below the error)
+    r = ews.spatial_indicators(s, b=4, window=200)
+    x = r["xi2"][199::200]
+    assert x.size == 10
+    assert abs(x.mean()) <= NSIG * x.std(ddof=1) / np.sqrt(x.size)
+    # spatial variance of 4×4 block means of independent ±1 spins: (1 - 1/16)/16 in expectation
+    # (block variance 1/16, minus the variance of the lattice mean, 1/256)
+    sv = r["svar"]
+    assert abs(sv.mean() - (1 - 1 / 16) / 16) <= NSIG * sv.std(ddof=1) / np.sqrt(sv.size)
+    sk = r["sskew"]                                                 # symmetric: skewness 0
+    assert abs(sk.mean()) <= NSIG * sk.std(ddof=1) / np.sqrt(sk.size)
+    with pytest.raises(ValueError, match="b must divide"):
+        ews.block_means(s[:1], 3)
+
+
+def test_lattice_spatial_study_without_a_ramp_scores_at_chance():
+    """h_end = 0: the 'ramped' family is a second null at h = 0, so every AUC against it is 0.5 within error."""
+    st = ews.lattice_spatial_study(L=8, T=1.8, h_end=0.0, sweeps=300, burn_in=50, n_runs=30, every=5, window=6,
+                                   b=2, seed=4)
+    assert np.all(st["flip"] == -1) and np.all(st["cut"] == 300)
+    for row in ews.lattice_spatial_table(st, n_boot=300, seed=1):
+        if row["null"] == "null_const":
+            assert abs(row["auc"] - 0.5) <= NSIG * row["auc_err"], row
+    again = ews.lattice_spatial_rerun(st, "null_temp", 3)           # a seed fixes a run
+    assert all(again[k] == st["tau"][k]["null_temp"][3] for k in again)
+
+
+def test_stored_lattice_spatial_study_is_the_chapters_call_and_reproduces():
+    """book/ising/08_early_warning loads early_warning_xi_lattice and re-runs one ramped run."""
+    from utacbook import stored
+    rec = stored.load("early_warning_xi_lattice")
+    assert rec.provenance["function"] == "utacbook.studies.ising.early_warning:lattice_spatial_study"
+    assert rec.provenance["params"] == {"L": 32, "T": 1.5, "h_end": -0.5, "sweeps": 2000, "burn_in": 200,
+                                        "n_runs": 40, "every": 10, "gap": 20, "T_null_end": 2.2, "b": 4,
+                                        "window": 10, "seed": 31}
+    again = ews.lattice_spatial_rerun(rec, "ramp", 0)
+    assert all(again[k] == rec["tau"][k]["ramp"][0] for k in again)

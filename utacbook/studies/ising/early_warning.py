@@ -37,7 +37,8 @@ __all__ = ["ar1", "ar1_variance", "detrend", "rolling_variance", "rolling_autoco
            "load_pulse_study", "spot_check_pulse_study", "ramp_study",
            "hit_false_alarm_table", "auc_vs_lead", "plot_ar1_ramp", "plot_ramp_example", "plot_roc",
            "plot_susceptibility", "explore_ar1", "explore_field_ramp", "auc_measurement",
-           "format_p", "response_ratios", "ratio_to_exact"]
+           "format_p", "response_ratios", "ratio_to_exact", "block_means", "spatial_indicators",
+           "lattice_spatial_study", "lattice_spatial_rerun", "lattice_spatial_table", "plot_lattice_spatial"]
 
 
 # --------------------------------------------------------------------------
@@ -1601,14 +1602,20 @@ def hard_null_table(study, *, bandwidth_index=2, threshold=0.5, n_boot=1000, see
         pos = sign * np.asarray(tau[key]["ramp"], float)
         for fam in FAMILIES[1:]:
             neg = sign * np.asarray(tau[key][fam], float)
-            r = roc(pos, neg, n_boot=n_boot, seed=seed)
-            rt = rates_at_threshold(pos, neg, threshold=threshold)
-            rows.append({"indicator": ind, "null": fam, "auc": r["auc"], "auc_err": r["auc_err"],
-                         "p_value": r["p_value"], "hit": rt["hit"], "hit_err": rt["hit_err"],
-                         "false_alarm": rt["false_alarm"], "false_alarm_err": rt["false_alarm_err"],
-                         "n_hit": int(round(rt["hit"] * rt["n_pos"])), "n_pos": rt["n_pos"],
-                         "n_false_alarm": int(round(rt["false_alarm"] * rt["n_neg"])), "n_neg": rt["n_neg"]})
+            rows.append(_score_row(ind, fam, pos, neg, threshold=threshold, n_boot=n_boot, seed=seed))
     return rows
+
+
+def _score_row(ind, fam, pos, neg, *, threshold, n_boot, seed):
+    """One row of :func:`hard_null_table` / :func:`lattice_spatial_table`: scores of ramped runs
+    ``pos`` against null runs ``neg``."""
+    r = roc(pos, neg, n_boot=n_boot, seed=seed)
+    rt = rates_at_threshold(pos, neg, threshold=threshold)
+    return {"indicator": ind, "null": fam, "auc": r["auc"], "auc_err": r["auc_err"],
+            "p_value": r["p_value"], "hit": rt["hit"], "hit_err": rt["hit_err"],
+            "false_alarm": rt["false_alarm"], "false_alarm_err": rt["false_alarm_err"],
+            "n_hit": int(round(rt["hit"] * rt["n_pos"])), "n_pos": rt["n_pos"],
+            "n_false_alarm": int(round(rt["false_alarm"] * rt["n_neg"])), "n_neg": rt["n_neg"]}
 
 
 def plot_hard_nulls(study, *, axes=None):
@@ -1684,5 +1691,258 @@ def plot_auc_vs_bandwidth(scan, *, axes=None):
         ax.minorticks_off()
     axes[0].set_ylabel("AUC (ramped vs null)")
     axes[0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig, axes
+
+
+# --------------------------------------------------------------------------
+# square lattice: correlation length, spatial variance and skewness
+# --------------------------------------------------------------------------
+
+#: families of runs in :func:`lattice_spatial_study`
+LAT_FAMILIES = ("ramp", "null_const", "null_temp")
+
+
+def block_means(spins, b):
+    """Means of the spins over the non-overlapping b×b blocks of L×L configurations.
+
+    Parameters
+    ----------
+    spins : array_like, shape (L, L) or (n, L, L)
+    b : int >= 1 dividing L
+
+    Returns
+    -------
+    ndarray, shape (n, L // b, L // b)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> block_means(np.arange(16.0).reshape(4, 4), 2)[0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    a = v.real_array("spins", spins)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3 or a.shape[1] != a.shape[2]:
+        raise ValueError(f"spins must have shape (L, L) or (n, L, L), got {np.shape(spins)}")
+    L = a.shape[1]
+    b = v.integer("b", b, low=1, high=L)
+    if L % b:
+        raise ValueError(f"b must divide L={L}, got {b}")
+    n = a.shape[0]
+    return a.reshape(n, L // b, b, L // b, b).mean(axis=(2, 4))
+
+
+def spatial_indicators(spins, *, b=4, window=10):
+    r"""Per-snapshot spatial indicators of square-lattice configurations.
+
+    * ``xi2``: the squared second-moment correlation length
+      (:func:`second_moment_xi`, ``signed=True``) from the *connected*
+      :math:`S(0) = N\,\mathrm{Var}(m)` and :math:`S(q_{\min})`, both estimated
+      over a trailing window of ``window`` snapshots (the snapshot and the
+      ``window - 1`` before it; NaN for the first ``window - 1``): Var(m) is
+      the sample variance (ddof 1) of the snapshots' magnetisations, S(q_min)
+      the mean of :func:`structure_factor` over the window.  A single
+      configuration has no connected S(0), hence the window.
+    * ``svar``: the spatial variance of the b×b block means (Dakos et al.
+      2010), one value per snapshot.
+    * ``sskew``: the skewness of the b×b block means, one value per snapshot
+      (0 when the variance is 0).
+
+    Parameters
+    ----------
+    spins : array_like, shape (n_snapshots, L, L)
+    b : int, block size dividing L
+    window : int >= 2, snapshots per ξ estimate
+
+    Returns
+    -------
+    dict of ndarray, shape (n_snapshots,)
+        ``xi2``, ``svar``, ``sskew``, and ``m`` (magnetisation per snapshot).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.where(np.random.default_rng(0).random((30, 16, 16)) < 0.5, -1, 1)
+    >>> r = spatial_indicators(s, b=4, window=10)
+    >>> bool(np.isnan(r["xi2"][8])), bool(np.isfinite(r["xi2"][9])), r["svar"].shape
+    (True, True, (30,))
+    """
+    a = v.real_array("spins", spins)
+    if a.ndim != 3 or a.shape[1] != a.shape[2]:
+        raise ValueError(f"spins must have shape (n, L, L), got {np.shape(spins)}")
+    n, L = a.shape[0], a.shape[1]
+    window = v.integer("window", window, low=2)
+    m = a.mean(axis=(1, 2))
+    s1 = structure_factor(a)
+    xi2 = np.full(n, np.nan)
+    for i in range(window - 1, n):
+        sl = slice(i - window + 1, i + 1)
+        s0c = L * L * np.var(m[sl], ddof=1)
+        xi2[i] = second_moment_xi(s0c, np.mean(s1[sl]), L, signed=True)
+    B = block_means(a, b).reshape(n, -1)
+    d = B - B.mean(axis=1, keepdims=True)
+    var = np.mean(d ** 2, axis=1)
+    m3 = np.mean(d ** 3, axis=1)
+    skew = np.where(var > 0, m3 / np.where(var > 0, var, 1.0) ** 1.5, 0.0)
+    return {"xi2": xi2, "svar": var, "sskew": skew, "m": m}
+
+
+def _lat_schedule(family, *, T, h_end, sweeps, every, T_null_end):
+    tb = np.arange(sweeps // every) * every
+    if family == "ramp":
+        return np.full(tb.size, float(T)), np.linspace(0.0, h_end, sweeps)
+    if family == "null_const":
+        return np.full(tb.size, float(T)), np.zeros(sweeps)
+    return T + (T_null_end - T) * tb / sweeps, np.zeros(sweeps)
+
+
+def _lat_run(P, family, j):
+    Ts, hs = _lat_schedule(family, T=P["T"], h_end=P["h_end"], sweeps=P["sweeps"], every=P["every"],
+                           T_null_end=P["T_null_end"])
+    fi = LAT_FAMILIES.index(family)
+    r = record_run(P["L"], T=Ts, h=hs, sweeps=P["sweeps"], every=P["every"], burn_in=P["burn_in"],
+                   seed=np.random.SeedSequence([P["seed"], 20 + fi, j]))
+    return r["m"], spatial_indicators(r["spins"], b=P["b"], window=P["window"])
+
+
+def _lat_scores(ind, n_snap, window):
+    """Kendall τ over the snapshots before the cut; ξ² from its first finite value on."""
+    out = {}
+    for key in ("svar", "sskew"):
+        out[key] = float(snapshot_trend(ind[key][None, :], n_snap)[0])
+    w0 = window - 1
+    out["xi2"] = float(snapshot_trend(ind["xi2"][None, w0:], max(n_snap - w0, 0))[0])
+    return out
+
+
+def lattice_spatial_study(*, L=32, T=1.5, h_end=-0.5, sweeps=2000, burn_in=200, n_runs=40, every=10,
+                          gap=20, T_null_end=2.2, b=4, window=10, seed=31):
+    r"""Spatial indicators before a flip on the square lattice, against two nulls.
+
+    Three families of ``n_runs`` runs on the periodic L×L lattice (heat bath,
+    all spins up, ``burn_in`` sweeps at the family's first T and h), the
+    configuration recorded every ``every`` sweeps (:func:`record_run`):
+
+    * ``ramp``: field ramped 0 → ``h_end`` over ``sweeps`` sweeps at T (flips by nucleation);
+    * ``null_const``: h = 0 at T;
+    * ``null_temp``: h = 0, T ramped linearly from T toward ``T_null_end``
+      (below Onsager's T_c for the defaults) over ``sweeps`` sweeps, one step
+      per block of ``every`` sweeps: a hard null that approaches the
+      critical point with no flip ahead.
+
+    Ramped run j is cut ``gap`` sweeps before its flip (first sweep with m < 0;
+    at ``sweeps`` if it does not flip), run j of each null at the same sweep.
+    Per snapshot :func:`spatial_indicators` gives ξ² (trailing window of
+    ``window`` snapshots), the spatial variance and skewness of the b×b block
+    means; each is scored by its Kendall τ over the snapshots before the cut
+    (ξ² over those with a full window).  Run j of family f (0-2, in the
+    order above) uses ``SeedSequence([seed, 20 + f, j])``.
+
+    Returns
+    -------
+    dict
+        ``params``, ``flip`` (sweep of the ramped runs, -1 if none), ``flip_h`` (-999 if none),
+        ``cut``, ``null_flips`` (family → count), ``tau`` (indicator → family →
+        τ per run), ``xi`` (family → mean over runs of ξ at the last full
+        window before the cut), and ``curves`` (family → mean over runs of
+        ``xi2``, ``svar`` and ``m`` at the snapshots ``snap_sweeps``: from the
+        first full ξ window to the earliest cut).
+
+    Examples
+    --------
+    >>> r = lattice_spatial_study(L=8, T=1.5, sweeps=100, burn_in=10, n_runs=2, every=5, window=4,
+    ...                           b=2, seed=1)
+    >>> sorted(r["tau"]), r["cut"].shape
+    (['sskew', 'svar', 'xi2'], (2,))
+    """
+    L = v.integer("L", L, low=4)
+    T = v.real("T", T, positive=True)
+    T_null_end = v.real("T_null_end", T_null_end, positive=True)
+    n_runs = v.integer("n_runs", n_runs, low=2)
+    gap = v.integer("gap", gap, low=0)
+    P = dict(L=L, T=T, h_end=float(h_end), sweeps=int(sweeps), burn_in=int(burn_in), n_runs=n_runs,
+             every=int(every), gap=gap, T_null_end=T_null_end, b=int(b), window=int(window), seed=int(seed))
+    runs = {}
+    for fam in LAT_FAMILIES:
+        runs[fam] = [_lat_run(P, fam, j) for j in range(n_runs)]
+    m_ramp = np.array([r[0] for r in runs["ramp"]])
+    flip = flip_index(m_ramp)
+    cut = np.where(flip >= 0, flip - gap, P["sweeps"])
+    n_snap = cut // P["every"]
+    tau = {key: {} for key in ("xi2", "svar", "sskew")}
+    xi_end, curves = {}, {}
+    n_min = int(n_snap.min())
+    for fam in LAT_FAMILIES:
+        sc = [_lat_scores(runs[fam][j][1], int(n_snap[j]), P["window"]) for j in range(n_runs)]
+        for key in tau:
+            tau[key][fam] = np.array([s[key] for s in sc])
+        last = np.array([runs[fam][j][1]["xi2"][max(int(n_snap[j]) - 1, 0)] for j in range(n_runs)])
+        xi_end[fam] = float(np.nanmean(np.sqrt(np.maximum(last, 0.0))))
+        w0 = P["window"] - 1                       # ξ² starts at the first full window
+        curves[fam] = {key: np.mean([runs[fam][j][1][key][w0:n_min] for j in range(n_runs)], axis=0)
+                       for key in ("xi2", "svar", "m")}
+    fh = np.where(flip >= 0, np.linspace(0.0, h_end, P["sweeps"])[np.maximum(flip, 0)], -999.0)
+    return {"params": P, "flip": flip, "flip_h": fh, "cut": cut,
+            "null_flips": {f: int(np.sum(flip_index(np.array([r[0] for r in runs[f]])) >= 0))
+                           for f in LAT_FAMILIES[1:]},
+            "tau": tau, "xi": xi_end, "snap_sweeps": np.arange(P["window"] - 1, n_min) * P["every"] + P["every"] - 1,
+            "curves": curves}
+
+
+def lattice_spatial_rerun(study, family, run):
+    """Re-run run ``run`` of ``family`` of a stored :func:`lattice_spatial_study`; its τ per indicator."""
+    P = dict(study["params"])
+    v.choice("family", family, set(LAT_FAMILIES))
+    run = v.integer("run", run, low=0, high=P["n_runs"] - 1)
+    _, ind = _lat_run(P, family, run)
+    return _lat_scores(ind, int(study["cut"][run]) // P["every"], P["window"])
+
+
+#: sign of each lattice indicator's score (a flip toward m < 0 skews the block means downward)
+LAT_SIGN = {"xi2": 1, "svar": 1, "sskew": -1}
+
+
+def lattice_spatial_table(study, *, threshold=0.5, n_boot=1000, seed=0):
+    """AUC (bootstrap error, Mann-Whitney p) and fixed-threshold rates per lattice indicator and null.
+
+    Rows as :func:`hard_null_table`; the score is ``LAT_SIGN`` × τ.
+    """
+    rows = []
+    for ind, sign in LAT_SIGN.items():
+        pos = sign * np.asarray(study["tau"][ind]["ramp"], float)
+        for fam in LAT_FAMILIES[1:]:
+            neg = sign * np.asarray(study["tau"][ind][fam], float)
+            rows.append(_score_row(ind, fam, pos, neg, threshold=threshold, n_boot=n_boot, seed=seed))
+    return rows
+
+
+def plot_lattice_spatial(study, *, axes=None):
+    """Mean over runs of the spatial variance of block means and of ξ², per family of a :func:`lattice_spatial_study`.
+
+    Returns
+    -------
+    fig, axes
+    """
+    import matplotlib.pyplot as plt
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        fig = axes[0].figure
+    t = np.asarray(study["snap_sweeps"])
+    P = study["params"]
+    labels = {"ramp": f"ramp 0 → {P['h_end']:g} (flips)", "null_const": "null: h = 0",
+              "null_temp": f"null: T ramp {P['T']:g} → {P['T_null_end']:g}, h = 0"}
+    for fam, lab in labels.items():
+        c = study["curves"][fam]
+        axes[0].plot(t, np.asarray(c["svar"]), lw=1.2, label=lab)
+        axes[1].plot(t, np.asarray(c["xi2"]), lw=1.2, label=lab)
+    b = P["b"]
+    axes[0].set(xlabel="sweep", ylabel="mean spatial variance", title=f"variance of {b}×{b} block means")
+    axes[1].set(xlabel="sweep", ylabel="mean ξ² (lattice units²)",
+                title=f"second-moment ξ², windows of {P['window']} snapshots")
+    axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig, axes
