@@ -115,11 +115,21 @@ browser-deps:
 # No MPLBACKEND here: it would override the notebooks' inline backend and the book
 # would lose its figures (tests/conftest.py selects Agg for the unit tests).
 
-book: $(STAMP)
+# `make book` builds only when an input changed since its last successful build (the stamp
+# is written after the build; a failed build leaves it old): the chapters, pages and data,
+# the package, the configuration and the build scripts. `make test` always builds.
+BOOK_INPUTS := $(shell find book utacbook -type f ! -path '*/__pycache__/*' ! -path '*/.ipynb_checkpoints/*' \
+  ! -name '*.pyc' 2>/dev/null) _config.yml _toc.yml pyproject.toml Makefile tests/build_book.py tests/execute_chapters.py
+BOOK_STAMP := _build/html/.utacbook-built
+
+book: $(BOOK_STAMP)
+	@echo "The book is in _build/html/index.html"
+
+$(BOOK_STAMP): $(STAMP) $(BOOK_INPUTS)
 	$(CHECK_JCACHE)
 	$(EXECUTE_CHAPTERS)
 	$(JB_BUILD)
-	@echo "The book is in _build/html/index.html"
+	@touch $@
 
 # Each step stops `make test` with a non-zero status if it fails. Chromium is
 # installed first (browser-deps), so a machine that cannot have it fails at once.
