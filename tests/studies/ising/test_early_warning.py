@@ -424,3 +424,30 @@ def test_stored_lattice_spatial_study_is_the_chapters_call_and_reproduces():
                                         "window": 10, "seed": 31}
     again = ews.lattice_spatial_rerun(rec, "ramp", 0)
     assert all(again[k] == rec["tau"][k]["ramp"][0] for k in again)
+    k = len(rec["before_flip"])                       # per-run ξ and the curves aligned on the cut
+    for f in ews.LAT_FAMILIES:
+        assert len(rec["xi_runs"][f]) == 40 and np.isclose(np.mean(rec["xi_runs"][f]), rec["xi"][f], rtol=1e-12)
+        assert all(len(rec["curves_before"][f][key]) == k for key in ("xi2", "svar_err", "sskew", "m"))
+
+
+def test_windowed_connected_xi_at_onsager_tc_is_nonzero_and_grows_with_L():
+    """The path of spatial_indicators (connected S(0) = N Var(m) over a window of snapshots) recovers a
+    nonzero ξ at T_c that grows with L: ξ/L at T_c tends to 0.9050 on the periodic square lattice
+    (Salas and Sokal 2000), so ξ(16)/ξ(8) is about 2."""
+    from utacbook.theory import onsager_tc
+    n_runs, n_snap = 8, 400
+    xi2 = {}
+    for L in (8, 16):
+        x = []
+        for j in range(n_runs):
+            r = ews.record_run(L, T=onsager_tc(), h=0.0, sweeps=20 * n_snap, every=20, burn_in=200,
+                               seed=np.random.SeedSequence([77, L, j]))
+            x.append(ews.spatial_indicators(r["spins"], b=4, window=n_snap)["xi2"][-1])
+        xi2[L] = (np.mean(x), np.std(x, ddof=1) / np.sqrt(n_runs))
+    for L, (m, e) in xi2.items():
+        assert m > NSIG * e, (L, m, e)                               # nonzero
+        # ξ/L within 15 % of 0.905 (finite-size corrections at L = 8) plus the error bar
+        assert abs(np.sqrt(m) / L - 0.905) <= 0.15 * 0.905 + NSIG * e / (2 * np.sqrt(m) * L), (L, m, e)
+    ratio = xi2[16][0] / xi2[8][0]
+    err = ratio * np.hypot(xi2[16][1] / xi2[16][0], xi2[8][1] / xi2[8][0])
+    assert ratio - 1 > NSIG * err, (ratio, err)                      # grows with L

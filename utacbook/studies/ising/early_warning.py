@@ -1847,9 +1847,14 @@ def lattice_spatial_study(*, L=32, T=1.5, h_end=-0.5, sweeps=2000, burn_in=200, 
         ``params``, ``flip`` (sweep of the ramped runs, -1 if none), ``flip_h`` (-999 if none),
         ``cut``, ``null_flips`` (family → count), ``tau`` (indicator → family →
         τ per run), ``xi`` (family → mean over runs of ξ at the last full
-        window before the cut), and ``curves`` (family → mean over runs of
+        window before the cut, ξ² clipped at 0), ``xi_runs`` (family → that ξ
+        per run), ``curves`` (family → mean over runs of
         ``xi2``, ``svar`` and ``m`` at the snapshots ``snap_sweeps``: from the
-        first full ξ window to the earliest cut).
+        first full ξ window to the earliest cut), and ``curves_before``
+        (family → mean over runs of ``xi2``, ``svar``, ``sskew``, ``m`` and
+        their standard errors ``<key>_err`` over runs, at the last snapshots
+        before each run's cut, aligned on the cut: ``before_flip`` gives the
+        sweeps from the snapshot to the ramped run's flip).
 
     Examples
     --------
@@ -1873,23 +1878,32 @@ def lattice_spatial_study(*, L=32, T=1.5, h_end=-0.5, sweeps=2000, burn_in=200, 
     cut = np.where(flip >= 0, flip - gap, P["sweeps"])
     n_snap = cut // P["every"]
     tau = {key: {} for key in ("xi2", "svar", "sskew")}
-    xi_end, curves = {}, {}
+    xi_end, xi_end_runs, curves, before = {}, {}, {}, {}
     n_min = int(n_snap.min())
+    w0 = P["window"] - 1                           # ξ² starts at the first full window
+    k_bef = max(n_min - w0, 0)                     # snapshots aligned on the cut, all with a full ξ window
     for fam in LAT_FAMILIES:
         sc = [_lat_scores(runs[fam][j][1], int(n_snap[j]), P["window"]) for j in range(n_runs)]
         for key in tau:
             tau[key][fam] = np.array([s[key] for s in sc])
         last = np.array([runs[fam][j][1]["xi2"][max(int(n_snap[j]) - 1, 0)] for j in range(n_runs)])
-        xi_end[fam] = float(np.nanmean(np.sqrt(np.maximum(last, 0.0))))
-        w0 = P["window"] - 1                       # ξ² starts at the first full window
+        xi_end_runs[fam] = np.sqrt(np.maximum(last, 0.0))
+        xi_end[fam] = float(np.nanmean(xi_end_runs[fam]))
         curves[fam] = {key: np.mean([runs[fam][j][1][key][w0:n_min] for j in range(n_runs)], axis=0)
                        for key in ("xi2", "svar", "m")}
+        before[fam] = {}
+        for key in ("xi2", "svar", "sskew", "m"):
+            a = np.array([runs[fam][j][1][key][int(n_snap[j]) - k_bef:int(n_snap[j])] for j in range(n_runs)])
+            before[fam][key] = a.mean(axis=0)
+            before[fam][key + "_err"] = a.std(axis=0, ddof=1) / np.sqrt(n_runs)
     fh = np.where(flip >= 0, np.linspace(0.0, h_end, P["sweeps"])[np.maximum(flip, 0)], -999.0)
     return {"params": P, "flip": flip, "flip_h": fh, "cut": cut,
             "null_flips": {f: int(np.sum(flip_index(np.array([r[0] for r in runs[f]])) >= 0))
                            for f in LAT_FAMILIES[1:]},
-            "tau": tau, "xi": xi_end, "snap_sweeps": np.arange(P["window"] - 1, n_min) * P["every"] + P["every"] - 1,
-            "curves": curves}
+            "tau": tau, "xi": xi_end, "xi_runs": xi_end_runs,
+            "snap_sweeps": np.arange(P["window"] - 1, n_min) * P["every"] + P["every"] - 1,
+            "curves": curves, "before_flip": (P["gap"] + P["every"] * np.arange(k_bef, 0, -1)).astype(float),
+            "curves_before": before}
 
 
 def lattice_spatial_rerun(study, family, run):
@@ -1905,22 +1919,28 @@ def lattice_spatial_rerun(study, family, run):
 LAT_SIGN = {"xi2": 1, "svar": 1, "sskew": -1}
 
 
-def lattice_spatial_table(study, *, threshold=0.5, n_boot=1000, seed=0):
+def lattice_spatial_table(study, *, threshold=0.5, n_boot=1000, seed=0, positive="ramp"):
     """AUC (bootstrap error, Mann-Whitney p) and fixed-threshold rates per lattice indicator and null.
 
-    Rows as :func:`hard_null_table`; the score is ``LAT_SIGN`` × τ.
+    Rows as :func:`hard_null_table`; the score is ``LAT_SIGN`` × τ.  ``positive``
+    names the family scored as positives (default the ramped runs; ``"null_temp"``
+    scores the temperature ramp against h = 0, a positive control for ξ).
     """
+    v.choice("positive", positive, set(LAT_FAMILIES))
     rows = []
     for ind, sign in LAT_SIGN.items():
-        pos = sign * np.asarray(study["tau"][ind]["ramp"], float)
+        pos = sign * np.asarray(study["tau"][ind][positive], float)
         for fam in LAT_FAMILIES[1:]:
+            if fam == positive:
+                continue
             neg = sign * np.asarray(study["tau"][ind][fam], float)
             rows.append(_score_row(ind, fam, pos, neg, threshold=threshold, n_boot=n_boot, seed=seed))
     return rows
 
 
 def plot_lattice_spatial(study, *, axes=None):
-    """Mean over runs of the spatial variance of block means and of ξ², per family of a :func:`lattice_spatial_study`.
+    """Mean over runs (±2 s.e.m.) of the spatial variance of block means and of ξ², per family of a
+    :func:`lattice_spatial_study`, against the sweeps before the ramped run's flip (runs aligned on their cut).
 
     Returns
     -------
@@ -1931,17 +1951,21 @@ def plot_lattice_spatial(study, *, axes=None):
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     else:
         fig = axes[0].figure
-    t = np.asarray(study["snap_sweeps"])
+    t = -np.asarray(study["before_flip"], float)
     P = study["params"]
     labels = {"ramp": f"ramp 0 → {P['h_end']:g} (flips)", "null_const": "null: h = 0",
               "null_temp": f"null: T ramp {P['T']:g} → {P['T_null_end']:g}, h = 0"}
     for fam, lab in labels.items():
-        c = study["curves"][fam]
-        axes[0].plot(t, np.asarray(c["svar"]), lw=1.2, label=lab)
-        axes[1].plot(t, np.asarray(c["xi2"]), lw=1.2, label=lab)
+        c = study["curves_before"][fam]
+        for ax, key in zip(axes, ("svar", "xi2")):
+            y, e = np.asarray(c[key], float), np.asarray(c[key + "_err"], float)
+            line, = ax.plot(t, y, lw=1.2, label=lab)
+            ax.fill_between(t, y - 2 * e, y + 2 * e, color=line.get_color(), alpha=0.2, lw=0)
+    axes[1].axhline(0.0, color="0.5", lw=0.6)
     b = P["b"]
-    axes[0].set(xlabel="sweep", ylabel="mean spatial variance", title=f"variance of {b}×{b} block means")
-    axes[1].set(xlabel="sweep", ylabel="mean ξ² (lattice units²)",
+    axes[0].set(xlabel="sweeps relative to the flip", ylabel="mean spatial variance", yscale="log",
+                title=f"variance of {b}×{b} block means")
+    axes[1].set(xlabel="sweeps relative to the flip", ylabel="mean ξ² (lattice units²)",
                 title=f"second-moment ξ², windows of {P['window']} snapshots")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
