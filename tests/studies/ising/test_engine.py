@@ -6,6 +6,7 @@ import pytest
 from utacbook.theory import _exact as exact
 from utacbook.stats import _significance as signif
 from utacbook.studies.ising import engine as ec
+from _identity import assert_identical
 
 
 def test_enumeration_small_run_agrees_with_exact():
@@ -353,19 +354,10 @@ def test_chapter_stored_results_have_the_chapter_parameters_and_reproduce():
     assert ec.binder_spot_check(bc.values)["identical"]     # L = 8 at T_c
 
 
-def _same_dicts(a, b):
-    assert set(a) == set(b)
-    for k in a:
-        if isinstance(a[k], np.ndarray):
-            assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
-        else:
-            assert a[k] == b[k], k
-
-
 def test_stored_onsager_and_curie_weiss_rebuild_the_scans_bit_for_bit():
     kw = dict(L=8, temperatures=(1.8, 2.3, 3.0), sweeps=500, burn_in=50, wolff_window=(2.2, 2.4), seed=3)
     res = _as_stored(ec.onsager_yang_result(**kw))
-    _same_dicts(ec.onsager_yang_scan(**kw), ec.onsager_yang_from_stored(res))
+    assert_identical(ec.onsager_yang_scan(**kw), ec.onsager_yang_from_stored(res))
     spot = ec.onsager_yang_spot_check(res, T_index=1)
     assert spot["identical"] and spot["algorithm"] == "wolff"
     kw = dict(sizes=(8, 16), temperatures=(0.8, 1.0, 1.4), sweeps=300, burn_in=30, seed=4)
@@ -373,7 +365,7 @@ def test_stored_onsager_and_curie_weiss_rebuild_the_scans_bit_for_bit():
     back = ec.curie_weiss_from_stored(_as_stored(ec.curie_weiss_result(**kw)))
     assert len(back) == len(scan)
     for a, b in zip(scan, back):
-        _same_dicts(a, b)
+        assert_identical(a, b)
     spot = ec.curie_weiss_spot_check(_as_stored(ec.curie_weiss_result(**kw)), size_index=1)
     assert spot["identical"] and spot["N"] == 16 and spot["T"] == 1.0
 
